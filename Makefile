@@ -1,0 +1,48 @@
+# Two commands a newcomer needs:  make run  (app with demo data)  and  make test.
+SHELL := /bin/bash
+PYTHON_VERSION := 3.12
+UV := $(shell command -v uv 2>/dev/null || echo $(HOME)/.local/bin/uv)
+RUN := $(UV) run --frozen
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format check-deploy messages worker beat install uv clean
+
+$(UV):
+	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+
+install: $(UV)
+	$(UV) sync --frozen --python $(PYTHON_VERSION)
+
+## make run: set up everything, migrate, load demo data and serve on http://127.0.0.1:8000
+run: install
+	$(RUN) python manage.py migrate --noinput
+	$(RUN) python manage.py seed_demo
+	@echo "→ http://$(HOST):$(PORT)/  (mail is written to var/mail/)"
+	$(RUN) python manage.py runserver $(HOST):$(PORT)
+
+## make test: lint, then the whole test suite (PostgreSQL, Redis and Chromium when present)
+test: install lint
+	$(RUN) pytest $(PYTEST_ARGS)
+
+lint: install
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+
+format: install
+	$(RUN) ruff format .
+	$(RUN) ruff check --fix .
+
+## make messages: refresh the English translation files after changing UI text
+messages: install
+	$(RUN) python manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=var
+	$(RUN) python manage.py compilemessages -l en --ignore=.venv
+
+worker: install
+	$(RUN) celery -A kobepost worker -l info
+
+beat: install
+	$(RUN) celery -A kobepost beat -l info
+
+clean:
+	rm -rf var/db.sqlite3 var/mail var/static

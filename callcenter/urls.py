@@ -1,0 +1,9 @@
+from django.urls import path
+
+from callcenter import views
+
+app_name = "callcenter"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+]

@@ -1,0 +1,110 @@
+"""Believable Kobe departments, dials, categories and contractors for demos and tests."""
+
+from departments.models import Contractor, Department
+from tickets.models import Category, Dial
+
+DEPARTMENTS = [
+    # code, name, phone
+    ("eisei-kanshi", "健康局 衛生監視事務所", "078-322-6796"),
+    ("dobutsu", "健康局 動物管理センター", "078-741-8111"),
+    ("kankyo-gyomu", "環境局 業務課", "078-595-6195"),
+    ("kankyo-higashi", "環境局 東環境事業所", "078-841-2154"),
+    ("kensetsu-tobu", "建設局 東部建設事務所", "078-861-7711"),
+    ("kensetsu-seibu", "建設局 西部建設事務所", "078-691-4191"),
+    ("kensetsu-kita", "建設局 北建設事務所", "078-593-4141"),
+    ("kasen", "建設局 河川課", "078-322-5422"),
+    ("jitensha", "建設局 自転車対策課", "078-322-5408"),
+]
+
+DIALS = [
+    # code, name, phone, categories: (code, name, department code)
+    (
+        "hygiene",
+        "食品衛生・環境衛生・動物衛生ダイヤル",
+        "078-322-6796",
+        [
+            ("food-poisoning", "食中毒の疑い", "eisei-kanshi"),
+            ("food-foreign-matter", "食品への異物混入", "eisei-kanshi"),
+            ("restaurant-hygiene", "飲食店の衛生", "eisei-kanshi"),
+            ("pests", "害虫・ねずみ", "eisei-kanshi"),
+            ("dogs-cats", "犬・猫に関する相談", "dobutsu"),
+        ],
+    ),
+    (
+        "clean110",
+        "クリーン110番",
+        "078-595-6110",
+        [
+            ("illegal-dumping", "不法投棄", "kankyo-gyomu"),
+            ("missed-collection", "ごみの収集漏れ", "kankyo-higashi"),
+            ("bulky-waste", "粗大ごみ", "kankyo-gyomu"),
+            ("dead-animal", "動物の死体の回収", "kankyo-higashi"),
+        ],
+    ),
+    (
+        "roads",
+        "道路・公園・河川・放置自転車ダイヤル",
+        "078-322-5555",
+        [
+            ("road-damage", "道路の陥没・損傷", "kensetsu-tobu"),
+            ("streetlight", "街灯・カーブミラー", "kensetsu-tobu"),
+            ("park-equipment", "公園遊具の破損", "kensetsu-seibu"),
+            ("park-trees", "公園・街路の樹木", "kensetsu-kita"),
+            ("river", "河川・水路", "kasen"),
+            ("abandoned-bicycle", "放置自転車", "jitensha"),
+        ],
+    ),
+]
+
+CONTRACTORS = [
+    # name, email, departments, categories
+    (
+        "神戸道路補修株式会社",
+        "repair@kobe-doro.example",
+        ["kensetsu-tobu", "kensetsu-seibu"],
+        ["road-damage", "streetlight"],
+    ),
+    (
+        "六甲公園設備サービス",
+        "service@rokko-park.example",
+        ["kensetsu-seibu", "kensetsu-kita"],
+        ["park-equipment", "park-trees"],
+    ),
+    ("須磨環境クリーン", "info@suma-clean.example", ["kankyo-higashi"], ["dead-animal"]),
+]
+
+
+def seed_departments() -> None:
+    departments = {}
+    for code, name, phone in DEPARTMENTS:
+        departments[code], _ = Department.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "phone": phone,
+                "notification_emails": f"{code}@city.kobe.example",
+                "active": True,
+            },
+        )
+    categories = {}
+    for order, (dial_code, dial_name, dial_phone, dial_categories) in enumerate(DIALS):
+        dial, _ = Dial.objects.update_or_create(
+            code=dial_code,
+            defaults={"name": dial_name, "phone": dial_phone, "sort_order": order},
+        )
+        for category_order, (code, name, department_code) in enumerate(dial_categories):
+            categories[code], _ = Category.objects.update_or_create(
+                code=code,
+                defaults={
+                    "dial": dial,
+                    "name": name,
+                    "department": departments[department_code],
+                    "sort_order": category_order,
+                },
+            )
+    for name, email, department_codes, category_codes in CONTRACTORS:
+        contractor, _ = Contractor.objects.update_or_create(
+            name=name, defaults={"email": email, "active": True}
+        )
+        contractor.departments.set([departments[c] for c in department_codes])
+        contractor.categories.set([categories[c] for c in category_codes])

@@ -1,0 +1,29 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+
+
+class StaffLoginForm(AuthenticationForm):
+    error_messages = {
+        "invalid_login": _("ID またはパスワードが正しくありません。大文字と小文字は区別されます。"),
+        "inactive": _("このアカウントは利用停止中です。管理者に連絡してください。"),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("ID")
+        self.fields["username"].widget.attrs.update(
+            {"autocomplete": "username", "autofocus": True, "spellcheck": "false"}
+        )
+        self.fields["password"].label = _("パスワード")
+        self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+
+class StaffImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("CSV ファイル"),
+        help_text=_(
+            "列: ID, 氏名, メールアドレス, 役割, 課コード。1行目は見出し。"
+            "UTF-8（BOM 付き可）または Excel の Shift_JIS。"
+        ),
+    )

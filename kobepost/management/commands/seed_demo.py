@@ -1,0 +1,33 @@
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils.module_loading import import_string
+
+from kobepost.demo import DEMO_PASSWORD, seed_users
+
+# Each app adds its own demo data here, in dependency order. Every seeder is idempotent:
+# running the command twice leaves one copy of everything.
+SEEDERS = [
+    "departments.demo.seed_departments",
+]
+# Seeders that need the demo users (cases, FAQ entries, posts).
+LATE_SEEDERS: list[str] = []
+
+
+class Command(BaseCommand):
+    help = (
+        "デモ用の所管課・ダイヤル・分類・業者・職員アカウントを作成します"
+        "（何度実行しても同じ結果）。"
+    )
+
+    def handle(self, *args, **options) -> None:
+        with transaction.atomic():
+            for dotted_path in SEEDERS:
+                import_string(dotted_path)()
+            users = seed_users()
+            for dotted_path in LATE_SEEDERS:
+                import_string(dotted_path)()
+        self.stdout.write(self.style.SUCCESS("デモデータを用意しました。ログイン情報:"))
+        for username, role, name in users:
+            self.stdout.write(
+                f"  {role:<12} ID: {username:<12} パスワード: {DEMO_PASSWORD}  ({name})"
+            )

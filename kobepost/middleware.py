@@ -1,0 +1,143 @@
+"""Site-wide middleware: language choice, network allowlist and idle logout."""
+
+import logging
+import time
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from kobepost.network import address_allowed, client_ip
+
+security_log = logging.getLogger("kobepost.security")
+
+# Requests sent by page scripts on a timer carry this header; they never count as a
+# person using the tool, so auto-refresh cannot keep an unattended session alive.
+BACKGROUND_HEADER = "HTTP_X_KOBEPOST_BACKGROUND"
+SESSION_LAST_ACTIVITY = "kobepost_last_activity"
+SESSION_STARTED = "kobepost_session_started"
+# Writing the session on every click costs a database write; a few seconds of slack
+# in the idle clock is harmless next to a 30-minute limit.
+ACTIVITY_WRITE_INTERVAL = 15
+
+
+def is_public_path(path: str) -> bool:
+    return path.startswith(settings.PUBLIC_URL_PREFIX) or path.startswith(settings.STATIC_URL)
+
+
+def is_background_request(request: HttpRequest) -> bool:
+    return request.META.get(BACKGROUND_HEADER) == "1"
+
+
+def now_timestamp() -> float:
+    # timezone.now() so that tests can move the clock with time-machine.
+    return timezone.now().timestamp()
+
+
+class PreferredLanguageMiddleware:
+    """Japanese unless the person chose English (language cookie).
+
+    The browser's Accept-Language is deliberately ignored: office PCs and test browsers
+    often say English although every user here reads Japanese first.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response
+
+
+class NetworkAllowlistMiddleware:
+    """Staff pages only from the networks of the user's role (council promise 8(1)ウ)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if is_public_path(request.path):
+            return self.get_response(request)
+        address = client_ip(request)
+        user = request.user
+        role = user.role if user.is_authenticated else None
+        if not address_allowed(address, role):
+            security_log.warning(
+                "network refused: address=%s role=%s user=%s path=%s",
+                address,
+                role or "anonymous",
+                user.pk if user.is_authenticated else "-",
+                request.path,
+            )
+            return render(
+                request,
+                "403_network.html",
+                {"client_address": address},
+                status=403,
+            )
+        return self.get_response(request)
+
+
+class IdleSessionMiddleware:
+    """Ends a session after idle time and after an absolute lifetime (promise 8(1)キ)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated and not is_public_path(request.path):
+            now = now_timestamp()
+            session = request.session
+            started = session.setdefault(SESSION_STARTED, now)
+            last = session.get(SESSION_LAST_ACTIVITY, now)
+            idle = now - last > settings.IDLE_TIMEOUT_MINUTES * 60
+            too_old = now - started > settings.SESSION_MAX_HOURS * 3600
+            if idle or too_old:
+                return self._expire(request, idle=idle)
+            if not is_background_request(request) and (
+                SESSION_LAST_ACTIVITY not in session or now - last >= ACTIVITY_WRITE_INTERVAL
+            ):
+                session[SESSION_LAST_ACTIVITY] = now
+        return self.get_response(request)
+
+    def _expire(self, request: HttpRequest, *, idle: bool) -> HttpResponse:
+        logout(request)
+        message = (
+            _(
+                "一定時間操作がなかったため、自動的にログアウトしました。もう一度ログインしてください。"
+            )
+            if idle
+            else _(
+                "ログインの有効時間を過ぎたため、ログアウトしました。もう一度ログインしてください。"
+            )
+        )
+        if is_background_request(request):
+            return JsonResponse({"logged_out": True, "message": message}, status=401)
+        messages.warning(request, message)
+        back_to = request.get_full_path() if request.method == "GET" else request.path
+        login_url = redirect("login").url
+        return redirect(f"{login_url}?{urlencode({'next': back_to})}")
+
+
+def session_remaining_seconds(request: HttpRequest) -> dict[str, int]:
+    now = now_timestamp()
+    session = request.session
+    last = session.get(SESSION_LAST_ACTIVITY, now)
+    started = session.get(SESSION_STARTED, now)
+    idle_left = settings.IDLE_TIMEOUT_MINUTES * 60 - (now - last)
+    absolute_left = settings.SESSION_MAX_HOURS * 3600 - (now - started)
+    return {
+        "idle_remaining": max(0, int(idle_left)),
+        "absolute_remaining": max(0, int(absolute_left)),
+        "server_time": int(time.time()),
+    }

@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from kobepost import views
+
+handler403 = "kobepost.views.permission_denied"
+handler404 = "kobepost.views.page_not_found"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("session/status/", views.session_status, name="session_status"),
+    path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("callcenter/", include("callcenter.urls")),
+    path("departments/", include("departments.urls")),
+    # One login page for everyone: the admin's own login form is not offered.
+    path("admin/login/", views.admin_login_redirect),
+    path("admin/", admin.site.urls),
+    # The citizen side (KOBE ぽすと): the only part reachable from the internet.
+    path("public/", include("kobepost.public_urls")),
+]

@@ -1,0 +1,129 @@
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_protect
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kobepost.forms import StaffLoginForm
+from kobepost.middleware import (
+    SESSION_LAST_ACTIVITY,
+    SESSION_STARTED,
+    now_timestamp,
+    session_remaining_seconds,
+)
+from kobepost.models import User
+
+SESSION_PREVIOUS_LOGIN = "kobepost_previous_login"
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+@login_not_required
+@sensitive_post_parameters("password")
+@csrf_protect
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated and request.method == "GET":
+        return redirect(_safe_next(request) or "home")
+    form = StaffLoginForm(request, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.get_user()
+        previous_login = user.last_login
+        login(request, user)
+        now = now_timestamp()
+        request.session[SESSION_STARTED] = now
+        request.session[SESSION_LAST_ACTIVITY] = now
+        request.session[SESSION_PREVIOUS_LOGIN] = (
+            previous_login.isoformat() if previous_login else None
+        )
+        if previous_login:
+            shown = date_format(timezone.localtime(previous_login), "DATETIME_FORMAT")
+            messages.info(request, _("前回のログイン: %(when)s") % {"when": shown})
+        else:
+            messages.info(request, _("初めてのログインです。"))
+        return redirect(_safe_next(request) or "home")
+    return render(
+        request,
+        "kobepost/login.html",
+        {"form": form, "next": _safe_next(request) or ""},
+        status=200 if request.method == "GET" or form.is_valid() else 400,
+    )
+
+
+@login_not_required
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.success(request, _("ログアウトしました。"))
+    return redirect("login")
+
+
+@login_not_required
+@require_GET
+def admin_login_redirect(request: HttpRequest) -> HttpResponse:
+    target = _safe_next(request) or "/admin/"
+    return redirect(f"{redirect('login').url}?{urlencode({'next': target})}")
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """Sends each role to its own start page."""
+    role = request.user.role
+    if role in (User.Role.OPERATOR, User.Role.SUPERVISOR):
+        return redirect("callcenter:home")
+    if role == User.Role.DEPARTMENT_STAFF:
+        return redirect("departments:home")
+    if role == User.Role.ADMIN:
+        return redirect("admin:index")
+    return render(request, "403.html", status=403)
+
+
+@require_GET
+@never_cache
+def session_status(request: HttpRequest) -> JsonResponse:
+    """Polled by the page script; the middleware never counts it as activity."""
+    return JsonResponse(session_remaining_seconds(request))
+
+
+@require_POST
+@never_cache
+def session_keepalive(request: HttpRequest) -> JsonResponse:
+    """The "stay logged in" button: a deliberate action, so it counts as activity."""
+    request.session[SESSION_LAST_ACTIVITY] = now_timestamp()
+    return JsonResponse(session_remaining_seconds(request))
+
+
+def previous_login_of(request: HttpRequest) -> datetime | None:
+    value = request.session.get(SESSION_PREVIOUS_LOGIN)
+    return datetime.fromisoformat(value) if value else None
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    return render(request, "403_csrf.html", status=403)

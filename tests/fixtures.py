@@ -1,0 +1,128 @@
+"""Shared fixtures: named users per role, logged-in clients, and the CI service guard."""
+
+import os
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from departments.demo import seed_departments
+from departments.models import Department
+from kobepost.models import User
+
+TEST_PASSWORD = "correct-horse-battery-2026"
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def pytest_sessionstart(session):
+    # In CI the suite must run on the real database; a silent SQLite run proves little.
+    if IN_CI and not settings.USING_POSTGRESQL:
+        pytest.exit("CI=true but DATABASE_URL does not point at PostgreSQL", returncode=3)
+
+
+def service_missing(reason: str) -> None:
+    """Fail in CI, skip on a developer machine without the service."""
+    if IN_CI:
+        pytest.fail(f"required service missing in CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The production hasher takes most of a second per password by design; tests create
+    # and check many passwords, and what they test is not the hash's strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def kobe(db):
+    """The demo departments, dials, categories and contractors."""
+    seed_departments()
+    return {d.code: d for d in Department.objects.all()}
+
+
+def _make_user(username: str, role: str, department: Department | None = None, **extra) -> User:
+    user = User(
+        username=username,
+        display_name=extra.pop("display_name", username),
+        role=role,
+        department=department,
+        email=f"{username}@staff.example",
+        is_staff=role == User.Role.ADMIN,
+        is_superuser=role == User.Role.ADMIN,
+        **extra,
+    )
+    user.set_password(TEST_PASSWORD)
+    user.save()
+    return user
+
+
+@pytest.fixture
+def make_user(db):
+    return _make_user
+
+
+@pytest.fixture
+def operator(kobe):
+    return _make_user("op_yamada", User.Role.OPERATOR, display_name="山田 花子")
+
+
+@pytest.fixture
+def operator2(kobe):
+    return _make_user("op_sato", User.Role.OPERATOR, display_name="佐藤 健太")
+
+
+@pytest.fixture
+def supervisor(kobe):
+    return _make_user("sv_nakamura", User.Role.SUPERVISOR, display_name="中村 美咲")
+
+
+@pytest.fixture
+def staff_tobu(kobe):
+    """Department staff of 東部建設事務所 (roads in the east wards)."""
+    return _make_user(
+        "st_takahashi",
+        User.Role.DEPARTMENT_STAFF,
+        kobe["kensetsu-tobu"],
+        display_name="高橋 誠",
+    )
+
+
+@pytest.fixture
+def staff_seibu(kobe):
+    """Department staff of 西部建設事務所: another department."""
+    return _make_user(
+        "st_kobayashi",
+        User.Role.DEPARTMENT_STAFF,
+        kobe["kensetsu-seibu"],
+        display_name="小林 亮",
+    )
+
+
+@pytest.fixture
+def staff_eisei(kobe):
+    """Department staff of 衛生監視事務所 (hygiene dial)."""
+    return _make_user(
+        "st_ito",
+        User.Role.DEPARTMENT_STAFF,
+        kobe["eisei-kanshi"],
+        display_name="伊藤 由美",
+    )
+
+
+@pytest.fixture
+def admin_user(kobe):
+    return _make_user("adm_kato", User.Role.ADMIN, display_name="加藤 管理")
+
+
+@pytest.fixture
+def login_client():
+    """``login_client(user)`` gives a test client signed in as that user."""
+
+    def make(user: User) -> Client:
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
