@@ -208,6 +208,8 @@ class _TownIndex:
     north: float
     east: float
     ward_centres: dict[str, tuple[float, float]]
+    # Towns by grid cell (_GRID_DEG squares) for the nearest-point look-up.
+    grid: dict[tuple[int, int], tuple[Town, ...]]
 
 
 def read_towns_csv(path: Path) -> list[Town]:
@@ -237,7 +239,24 @@ def _index() -> _TownIndex:
         north=max(t.lat for t in towns) + _BBOX_MARGIN_DEG,
         east=max(t.lng for t in towns) + _BBOX_MARGIN_DEG,
         ward_centres=centres,
+        grid=_grid(towns),
     )
+
+
+_GRID_DEG = 0.01  # about 1.1 km north-south, 0.9 km east-west in Kobe
+# Cells to look at around a point so that every town within MAX_TOWN_DISTANCE_KM is seen.
+_GRID_REACH = math.ceil(MAX_TOWN_DISTANCE_KM / (111.32 * _GRID_DEG * math.cos(math.radians(35))))
+
+
+def _cell(lat: float, lng: float) -> tuple[int, int]:
+    return (math.floor(lat / _GRID_DEG), math.floor(lng / _GRID_DEG))
+
+
+def _grid(towns: tuple[Town, ...]) -> dict[tuple[int, int], tuple[Town, ...]]:
+    cells: dict[tuple[int, int], list[Town]] = {}
+    for town in towns:
+        cells.setdefault(_cell(town.lat, town.lng), []).append(town)
+    return {cell: tuple(members) for cell, members in cells.items()}
 
 
 def all_towns() -> tuple[Town, ...]:
@@ -386,9 +405,18 @@ def nearest_town(lat: float, lng: float) -> Town | None:
     index = _index()
     if not (index.south <= lat <= index.north and index.west <= lng <= index.east):
         return None
+    row, column = _cell(lat, lng)
+    nearby = [
+        town
+        for d_row in range(-_GRID_REACH, _GRID_REACH + 1)
+        for d_column in range(-_GRID_REACH, _GRID_REACH + 1)
+        for town in index.grid.get((row + d_row, column + d_column), ())
+    ]
+    if not nearby:
+        return None
     # Squared equirectangular distance picks the same nearest point at this scale, cheaply.
     scale = math.cos(math.radians(lat)) ** 2
-    best = min(index.towns, key=lambda t: (t.lat - lat) ** 2 + scale * (t.lng - lng) ** 2)
+    best = min(nearby, key=lambda t: (t.lat - lat) ** 2 + scale * (t.lng - lng) ** 2)
     if distance_km(lat, lng, best.lat, best.lng) > MAX_TOWN_DISTANCE_KM:
         return None
     return best
