@@ -37,6 +37,5 @@ def location_picker_config() -> dict[str, object]:
             ),
             "pointOutside": _("指定した地点は神戸市外のようです。区を選んでください。"),
             "townPoint": _("%(town)s（クリックで地点に指定）"),
-            "zoomForTowns": _("拡大すると、すべての町丁目の点を表示します。"),
         },
     }
