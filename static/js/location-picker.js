@@ -1,0 +1,354 @@
+/* Location picker: address / postal code search, a Leaflet map with a draggable marker,
+   and the ward derived from the point (editable). Everything comes from our own server:
+   tiles from MAP_TILE_URL, look-ups from /geo/. When tiles cannot load, town points are
+   drawn so the operator can still place the point. Config: json_script
+   "location-picker-config" (see tickets/templatetags/location_picker.py). */
+(function () {
+  "use strict";
+
+  var configElement = document.getElementById("location-picker-config");
+  var mapElement = document.getElementById("location-map");
+  if (!configElement || !mapElement || !window.L) {
+    return;
+  }
+  var config = JSON.parse(configElement.textContent);
+  var text = config.text;
+
+  var latInput = document.getElementById("id_latitude");
+  var lngInput = document.getElementById("id_longitude");
+  var addressInput = document.getElementById("id_address");
+  var wardSelect = document.getElementById("id_ward");
+  var searchInput = document.getElementById("location-search-input");
+  var searchButton = document.getElementById("location-search-button");
+  var resultsList = document.getElementById("location-results");
+  var searchStatus = document.getElementById("location-search-status");
+  var pointStatus = document.getElementById("location-point-status");
+  var notice = document.getElementById("location-map-notice");
+
+  function format(template, values) {
+    return template.replace(/%\((\w+)\)s/g, function (match, key) {
+      return key in values ? String(values[key]) : match;
+    });
+  }
+
+  function getJson(url, params) {
+    var query = new URLSearchParams(params).toString();
+    return fetch(url + "?" + query, {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (type.indexOf("application/json") === -1) {
+        throw new Error("not json: " + response.status);
+      }
+      return response.json().then(function (body) {
+        if (!response.ok) {
+          throw new Error(body.error || String(response.status));
+        }
+        return body;
+      });
+    });
+  }
+
+  function debounce(callback, delay) {
+    var timer = null;
+    return function () {
+      var args = arguments;
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        callback.apply(null, args);
+      }, delay);
+    };
+  }
+
+  /* ---- Map and point ---------------------------------------------------------------- */
+
+  var map = L.map(mapElement, {
+    zoomControl: false,
+    minZoom: config.minZoom,
+    maxZoom: config.maxZoom,
+  });
+  L.control.zoom({ zoomInTitle: text.zoomIn, zoomOutTitle: text.zoomOut }).addTo(map);
+  map.attributionControl.setPrefix(false);
+
+  var tiles = L.tileLayer(config.tileUrl, {
+    attribution: config.attribution,
+    minZoom: config.minZoom,
+    maxZoom: config.maxZoom,
+  });
+
+  var marker = null;
+  var wardRequest = 0;
+
+  function readPoint() {
+    var lat = parseFloat(latInput && latInput.value);
+    var lng = parseFloat(lngInput && lngInput.value);
+    if (isFinite(lat) && isFinite(lng)) {
+      return L.latLng(lat, lng);
+    }
+    return null;
+  }
+
+  function setWard(code) {
+    if (!wardSelect || !code || wardSelect.value === code) {
+      return;
+    }
+    wardSelect.value = code;
+    wardSelect.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function placeMarker(latlng) {
+    if (marker) {
+      marker.setLatLng(latlng);
+      return;
+    }
+    marker = L.marker(latlng, {
+      draggable: true,
+      keyboard: true,
+      title: text.marker,
+      alt: text.marker,
+    }).addTo(map);
+    marker.on("dragend", function () {
+      setPoint(marker.getLatLng(), {});
+    });
+  }
+
+  /* known: {ward, place} when the caller already knows them (search result, town point). */
+  function setPoint(latlng, known) {
+    placeMarker(latlng);
+    latInput.value = latlng.lat.toFixed(6);
+    lngInput.value = latlng.lng.toFixed(6);
+    var request = ++wardRequest;
+    if (known.ward) {
+      setWard(known.ward);
+      pointStatus.textContent = format(text.pointSet, { place: known.place });
+      return;
+    }
+    getJson(config.wardUrl, { lat: latInput.value, lng: lngInput.value })
+      .then(function (body) {
+        if (request !== wardRequest) {
+          return;
+        }
+        if (body.ward) {
+          setWard(body.ward);
+          pointStatus.textContent = format(text.pointSet, {
+            place: body.ward_name + body.town,
+          });
+        } else {
+          pointStatus.textContent = text.pointOutside;
+        }
+      })
+      .catch(function () {
+        if (request === wardRequest) {
+          pointStatus.textContent = text.pointOutside;
+        }
+      });
+  }
+
+  map.on("click", function (event) {
+    setPoint(event.latlng, {});
+  });
+
+  /* ---- Fallback when tiles do not load: town points to click ---------------------------- */
+
+  var townsLayer = null;
+  var townsRequest = 0;
+
+  function loadTowns() {
+    var bounds = map.getBounds();
+    var request = ++townsRequest;
+    var bbox = [
+      bounds.getSouth().toFixed(5),
+      bounds.getWest().toFixed(5),
+      bounds.getNorth().toFixed(5),
+      bounds.getEast().toFixed(5),
+    ].join(",");
+    getJson(config.townsUrl, { bbox: bbox })
+      .then(function (body) {
+        if (request !== townsRequest) {
+          return;
+        }
+        townsLayer.clearLayers();
+        body.towns.forEach(function (town) {
+          var point = L.circleMarker([town.lat, town.lng], {
+            radius: 6,
+            weight: 1,
+            color: "#00118f",
+            fillColor: "#3460fb",
+            fillOpacity: 0.6,
+            className: "town-point",
+            bubblingMouseEvents: false,
+          });
+          point.bindTooltip(format(text.townPoint, { town: town.town }));
+          point.on("click", function () {
+            setPoint(L.latLng(town.lat, town.lng), { ward: town.ward, place: town.town });
+          });
+          townsLayer.addLayer(point);
+        });
+        mapElement.dataset.townPoints = String(body.towns.length);
+      })
+      .catch(function () {
+        /* The notice already says the map is limited; nothing more to tell here. */
+      });
+  }
+
+  function showTownFallback() {
+    if (townsLayer) {
+      return;
+    }
+    notice.hidden = false;
+    mapElement.classList.add("location-map--no-tiles");
+    townsLayer = L.layerGroup().addTo(map);
+    map.on("moveend", debounce(loadTowns, 250));
+    loadTowns();
+  }
+
+  tiles.on("tileerror", showTownFallback);
+
+  var initial = readPoint();
+  if (initial) {
+    map.setView(initial, config.pointZoom);
+    placeMarker(initial);
+  } else {
+    map.setView(config.center, config.zoom);
+  }
+  tiles.addTo(map);
+
+  /* ---- Search (combobox + listbox) --------------------------------------------------- */
+
+  var results = [];
+  var activeIndex = -1;
+  var searchRequest = 0;
+
+  function closeResults() {
+    resultsList.hidden = true;
+    searchInput.setAttribute("aria-expanded", "false");
+    searchInput.removeAttribute("aria-activedescendant");
+    activeIndex = -1;
+  }
+
+  function setActive(index) {
+    var options = resultsList.querySelectorAll("[role=option]");
+    if (!options.length) {
+      return;
+    }
+    activeIndex = (index + options.length) % options.length;
+    options.forEach(function (option, position) {
+      option.setAttribute("aria-selected", position === activeIndex ? "true" : "false");
+    });
+    var active = options[activeIndex];
+    searchInput.setAttribute("aria-activedescendant", active.id);
+    active.scrollIntoView({ block: "nearest" });
+  }
+
+  function choose(index) {
+    var place = results[index];
+    if (!place) {
+      return;
+    }
+    closeResults();
+    var latlng = L.latLng(place.lat, place.lng);
+    map.setView(latlng, place.town ? config.pointZoom : config.zoom);
+    setPoint(latlng, { ward: place.ward, place: place.label });
+    if (addressInput) {
+      addressInput.value = place.address;
+    }
+    searchStatus.textContent = "";
+  }
+
+  function showResults(places) {
+    results = places;
+    resultsList.replaceChildren();
+    places.forEach(function (place, index) {
+      var option = document.createElement("li");
+      option.id = "location-result-" + index;
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", "false");
+      option.textContent = place.label;
+      option.addEventListener("mousedown", function (event) {
+        event.preventDefault(); /* keep the focus in the search box */
+      });
+      option.addEventListener("click", function () {
+        choose(index);
+      });
+      resultsList.appendChild(option);
+    });
+    activeIndex = -1;
+    searchInput.removeAttribute("aria-activedescendant");
+    if (places.length) {
+      resultsList.hidden = false;
+      searchInput.setAttribute("aria-expanded", "true");
+      searchStatus.textContent = format(text.resultCount, { count: places.length });
+    } else {
+      closeResults();
+      searchStatus.textContent = text.noResults;
+    }
+  }
+
+  function runSearch() {
+    var query = searchInput.value.trim();
+    if (!query) {
+      closeResults();
+      searchStatus.textContent = "";
+      return Promise.resolve();
+    }
+    var request = ++searchRequest;
+    searchStatus.textContent = text.searching;
+    return getJson(config.searchUrl, { q: query })
+      .then(function (body) {
+        if (request === searchRequest) {
+          showResults(body.results);
+        }
+      })
+      .catch(function (error) {
+        if (request === searchRequest) {
+          closeResults();
+          searchStatus.textContent =
+            error && error.message && !/^\d+$|^not json/.test(error.message)
+              ? error.message
+              : text.searchFailed;
+        }
+      });
+  }
+
+  var searchSoon = debounce(function () {
+    if (searchInput.value.trim().length >= 2) {
+      runSearch();
+    }
+  }, 300);
+
+  searchInput.addEventListener("input", function () {
+    /* Old results must not be picked for new text. */
+    results = [];
+    closeResults();
+    searchSoon();
+  });
+  searchButton.addEventListener("click", runSearch);
+  searchInput.addEventListener("keydown", function (event) {
+    var open = !resultsList.hidden;
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (open) {
+        setActive(activeIndex + (event.key === "ArrowDown" ? 1 : -1));
+      } else if (results.length && searchInput.value.trim()) {
+        resultsList.hidden = false;
+        searchInput.setAttribute("aria-expanded", "true");
+        setActive(event.key === "ArrowDown" ? 0 : results.length - 1);
+      }
+    } else if (event.key === "Enter") {
+      /* Never submit the surrounding intake form from the search box. */
+      event.preventDefault();
+      if (open && activeIndex >= 0) {
+        choose(activeIndex);
+      } else {
+        runSearch();
+      }
+    } else if (event.key === "Escape" && open) {
+      event.preventDefault();
+      closeResults();
+    }
+  });
+  searchInput.addEventListener("blur", function () {
+    window.setTimeout(closeResults, 150);
+  });
+})();

@@ -1,0 +1,141 @@
+"""The location picker in a real browser: search by keyboard, marker, ward, town points."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import assert_accessible
+
+pytestmark = pytest.mark.urls("tests.browser.location_picker_urls")
+
+KANO_6 = ("34.688801", "135.196121")
+WARD_LABEL = re.compile(r"^区( 必須)?$")
+ADDRESS_LABEL = re.compile(r"^発生場所の住所")
+NOTICE = "地図画像を読み込めません。町丁目の点をクリックして位置を指定できます。"
+
+
+@pytest.fixture
+def picker(page, live_server, login, operator):
+    csp_errors: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            csp_errors.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    login(page, operator)
+    page.goto(f"{live_server.url}/test/location-picker/")
+    yield page
+    assert not csp_errors, csp_errors
+
+
+def pick_by_keyboard(page, query: str, option: str) -> None:
+    search = page.get_by_role("combobox", name="住所・郵便番号で検索")
+    search.fill(query)
+    expect(page.get_by_role("option", name=option)).to_be_visible()
+    search.press("ArrowDown")
+    expect(page.get_by_role("option", name=option)).to_have_attribute("aria-selected", "true")
+    search.press("Enter")
+    expect(page.get_by_role("listbox")).to_be_hidden()
+
+
+def click_a_town_point_away_from_the_marker(page) -> None:
+    """Click the centre of a town circle that is well away from the marker and controls."""
+    page.locator("#location-map").scroll_into_view_if_needed()
+    expect(page.locator("path.town-point").first).to_be_attached()
+    target = page.evaluate(
+        """() => {
+          const map = document.getElementById('location-map').getBoundingClientRect();
+          const marker = document.querySelector('.leaflet-marker-icon').getBoundingClientRect();
+          const mx = marker.left + marker.width / 2, my = marker.top + marker.height / 2;
+          for (const path of document.querySelectorAll('path.town-point')) {
+            const r = path.getBoundingClientRect();
+            const x = r.left + r.width / 2, y = r.top + r.height / 2;
+            const inside = x > map.left + 60 && x < map.right - 60
+              && y > map.top + 80 && y < map.bottom - 40;
+            if (inside && Math.hypot(x - mx, y - my) > 80
+                && document.elementFromPoint(x, y) === path) {
+              return {x, y};
+            }
+          }
+          return null;
+        }"""
+    )
+    assert target, "no town point to click in the visible map"
+    page.mouse.click(target["x"], target["y"])
+
+
+def test_search_by_keyboard_sets_point_ward_and_address_then_town_point_moves_it(picker):
+    page = picker
+    # Tiles are not served on this machine: the picker says so and shows town points.
+    expect(page.get_by_text(NOTICE)).to_be_visible()
+
+    pick_by_keyboard(page, "中央区加納町6丁目", "中央区加納町六丁目")
+
+    expect(page.locator("#id_latitude")).to_have_value(KANO_6[0])
+    expect(page.locator("#id_longitude")).to_have_value(KANO_6[1])
+    expect(page.get_by_role("button", name="通報地点（ドラッグで移動できます）")).to_be_visible()
+    ward = page.get_by_label(WARD_LABEL)
+    expect(ward).to_have_value("28110")
+    expect(ward.locator("option:checked")).to_have_text("中央区")
+    expect(page.get_by_label(ADDRESS_LABEL)).to_have_value("中央区加納町六丁目")
+    expect(page.locator("#location-point-status")).to_contain_text("加納町六丁目")
+
+    click_a_town_point_away_from_the_marker(page)
+    expect(page.locator("#id_latitude")).not_to_have_value(KANO_6[0])
+    expect(page.locator("#id_longitude")).not_to_have_value(KANO_6[1])
+    new_lat = float(page.locator("#id_latitude").input_value())
+    assert 34.5 < new_lat < 35.0
+    # The ward can still be corrected by hand.
+    ward.select_option("28105")
+    expect(ward).to_have_value("28105")
+
+    assert_accessible(page)
+
+
+def test_clicking_the_map_sets_the_point_and_asks_the_server_for_the_ward(picker):
+    page = picker
+    map_box = page.locator("#location-map")
+    map_box.scroll_into_view_if_needed()
+    with page.expect_response("**/geo/ward/**") as ward_response:
+        map_box.click(position={"x": 200, "y": 150})  # default view is central Kobe
+    assert ward_response.value.status == 200
+    expect(page.locator("#id_latitude")).not_to_have_value("")
+    expect(page.get_by_label(WARD_LABEL)).not_to_have_value("")
+    expect(page.locator("#location-point-status")).to_contain_text("付近")
+
+
+def test_values_survive_a_validation_error_and_are_saved(picker):
+    page = picker
+    pick_by_keyboard(page, "６５０８５７０", "〒650-8570 神戸市役所 中央区加納町六丁目")
+    expect(page.get_by_label(ADDRESS_LABEL)).to_have_value("中央区加納町六丁目5-1 神戸市役所")
+
+    page.get_by_role("button", name="保存").click()  # 内容 is missing
+    expect(page.get_by_text("このフィールドは必須です。")).to_be_visible()
+    expect(page.locator("#id_latitude")).to_have_value(KANO_6[0])
+    expect(page.locator("#id_longitude")).to_have_value(KANO_6[1])
+    expect(page.get_by_label(WARD_LABEL)).to_have_value("28110")
+    expect(page.get_by_label(ADDRESS_LABEL)).to_have_value("中央区加納町六丁目5-1 神戸市役所")
+    # The marker is drawn again from the re-rendered inputs.
+    expect(page.get_by_role("button", name="通報地点（ドラッグで移動できます）")).to_be_visible()
+
+    page.get_by_label("内容").fill("歩道の陥没")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator("#saved")).to_have_text(
+        "保存しました: 28110 中央区加納町六丁目5-1 神戸市役所 34.688801,135.196121"
+    )
+
+
+def test_enter_without_a_chosen_option_searches_instead_of_submitting(picker):
+    page = picker
+    search = page.get_by_role("combobox", name="住所・郵便番号で検索")
+    search.fill("北町1丁目")
+    search.press("Enter")
+    results = page.get_by_role("listbox", name="検索結果")
+    expect(results.get_by_role("option")).to_have_count(2)
+    expect(results.get_by_role("option", name="須磨区北町一丁目")).to_be_visible()
+    expect(page.locator("#saved")).to_have_count(0)
+    expect(page.get_by_text("このフィールドは必須です。")).to_have_count(0)
+    search.press("Escape")
+    expect(page.get_by_role("listbox")).to_be_hidden()

@@ -1,0 +1,87 @@
+"""JSON look-ups for the location picker: address search, ward of a point, town points.
+
+Read-only and offline (tickets/geo.py); no database queries.
+"""
+
+import math
+
+from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from kobepost.decorators import role_required
+from kobepost.models import User
+from tickets import geo
+
+STAFF_ROLES = (User.Role.OPERATOR, User.Role.SUPERVISOR, User.Role.DEPARTMENT_STAFF)
+MAX_QUERY_LENGTH = 100
+SEARCH_LIMIT = 10
+TOWNS_LIMIT = 500
+
+
+def _bad_request(message: str) -> JsonResponse:
+    return JsonResponse({"error": message}, status=400)
+
+
+def _parse_float(value: str | None) -> float | None:
+    try:
+        number = float(value or "")
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _parse_point(lat_text: str | None, lng_text: str | None) -> tuple[float, float] | None:
+    lat, lng = _parse_float(lat_text), _parse_float(lng_text)
+    if lat is None or lng is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        return None
+    return lat, lng
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def search(request: HttpRequest) -> JsonResponse:
+    """?q=住所・郵便番号 → {"results": [place, ...]} (best first, at most 10)."""
+    query = request.GET.get("q", "").strip()
+    if not query:
+        return _bad_request(_("住所または郵便番号を入力してください。"))
+    if len(query) > MAX_QUERY_LENGTH:
+        return _bad_request(
+            _("検索語は%(max)d文字以内で入力してください。") % {"max": MAX_QUERY_LENGTH}
+        )
+    places = geo.search_address(query, limit=SEARCH_LIMIT)
+    return JsonResponse({"results": [place.as_json() for place in places]})
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def ward(request: HttpRequest) -> JsonResponse:
+    """?lat=&lng= → {"ward": code|null, "ward_name", "town"}; null when outside Kobe."""
+    point = _parse_point(request.GET.get("lat"), request.GET.get("lng"))
+    if point is None:
+        return _bad_request(_("緯度（lat）と経度（lng）を正しい数値で指定してください。"))
+    town = geo.nearest_town(*point)
+    if town is None:
+        return JsonResponse({"ward": None, "ward_name": "", "town": ""})
+    return JsonResponse(
+        {"ward": town.ward_code, "ward_name": str(town.ward.label), "town": town.town}
+    )
+
+
+@require_GET
+@role_required(*STAFF_ROLES)
+def towns(request: HttpRequest) -> JsonResponse:
+    """?bbox=south,west,north,east → {"towns": [...], "truncated": bool}."""
+    parts = request.GET.get("bbox", "").split(",")
+    numbers = [_parse_float(part) for part in parts]
+    if len(numbers) != 4 or any(n is None for n in numbers):
+        return _bad_request(
+            _(
+                "範囲（bbox）は「南端の緯度,西端の経度,北端の緯度,東端の経度」の4つの数値で指定してください。"
+            )
+        )
+    south, west, north, east = (float(n) for n in numbers if n is not None)
+    if not (-90 <= south < north <= 90 and -180 <= west < east <= 180):
+        return _bad_request(_("範囲（bbox）の南北・東西の順序または値が正しくありません。"))
+    found, truncated = geo.towns_in_bbox(south, west, north, east, limit=TOWNS_LIMIT)
+    return JsonResponse({"towns": [t.as_json() for t in found], "truncated": truncated})
