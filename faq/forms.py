@@ -7,12 +7,15 @@ from django.utils.translation import gettext_lazy as _
 from faq.models import FaqEntry, FaqProposal, SimpleCall
 from tickets.models import Category, Dial
 
-# A phone number, or a postal code, in a note means caller data slipped in.
-PERSONAL_DATA = re.compile(r"\d{2,5}[-(（ ]?\d{1,4}[-)） ]?\d{3,4}|〒?\d{3}-\d{4}")
+# Seven or more digits, once separators are ignored: a phone number or a postal code,
+# which means caller data slipped into a record that must not hold any.
+DIGIT_SEPARATORS = re.compile(r"(?<=\d)[\s\-‐‑–—−ー－()（）.]+(?=\d)")
+PERSONAL_DIGITS = re.compile(r"\d{7,}")
 
 
 def no_personal_data(value: str) -> str:
-    if PERSONAL_DATA.search(unicodedata.normalize("NFKC", value)):
+    compact = DIGIT_SEPARATORS.sub("", unicodedata.normalize("NFKC", value))
+    if PERSONAL_DIGITS.search(compact):
         raise forms.ValidationError(
             _("電話番号などの個人情報は記録しないでください（用件だけを書きます）。")
         )
