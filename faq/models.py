@@ -5,6 +5,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from faq.fields import ShortTokensField
 from faq.normalize import normalize_text, short_tokens
 
 DEFAULT_REVIEW_AFTER_DAYS = 180
@@ -65,7 +66,7 @@ class FaqEntry(models.Model):
     search_question = models.TextField(editable=False, default="")
     search_keywords = models.TextField(editable=False, default="")
     search_text = models.TextField(editable=False, default="")
-    search_tokens = models.TextField(editable=False, default="")
+    search_tokens = ShortTokensField(editable=False, default="")
 
     class Meta:
         verbose_name = _("FAQ")

@@ -24,7 +24,7 @@ SEARCH_COLUMNS = ("search_question", "search_keywords", "search_text", "search_t
 
 
 class HasShortToken(Func):
-    """``string_to_array(search_tokens, ' ') @> ARRAY[token]``: matches the GIN index."""
+    """``search_tokens @> ARRAY[token]`` on the text[] column: served by its GIN index."""
 
     output_field = BooleanField()
 
@@ -32,7 +32,7 @@ class HasShortToken(Func):
         field_sql, field_params = compiler.compile(self.source_expressions[0])
         token_sql, token_params = compiler.compile(self.source_expressions[1])
         return (
-            f"string_to_array({field_sql}, ' ') @> ARRAY[({token_sql})::text]",
+            f"{field_sql} @> ARRAY[({token_sql})::text]",
             (*field_params, *token_params),
         )
 

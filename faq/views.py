@@ -112,6 +112,8 @@ def search(request: HttpRequest) -> HttpResponse:
         "selected_dial": dial,
         "selected_category": category,
         "dials": Dial.objects.all(),
+        # The operator home lists the dials already; the filter is on the full page only.
+        "show_dial_filter": True,
     }
     if query:
         results = list(search_entries(entries, query)[:SEARCH_RESULT_LIMIT])

@@ -1,7 +1,7 @@
 """PostgreSQL search indexes (nothing to do on SQLite, where LIKE scans a small table).
 
 - pg_trgm GIN on the normalised text: LIKE '%粗大ごみ%' for words of 3+ characters;
-- GIN on the short-token array: one- and two-character words (犬, 陥没).
+- GIN on the short-token text[] column: one- and two-character words (犬, 陥没).
 CREATE EXTENSION needs a superuser once per database (or the DBA creates it beforehand).
 """
 
@@ -12,7 +12,7 @@ FORWARD = [
     "CREATE INDEX IF NOT EXISTS faq_entry_search_text_trgm "
     "ON faq_faqentry USING gin (search_text gin_trgm_ops)",
     "CREATE INDEX IF NOT EXISTS faq_entry_search_tokens_gin "
-    "ON faq_faqentry USING gin (string_to_array(search_tokens, ' '))",
+    "ON faq_faqentry USING gin (search_tokens)",
 ]
 BACKWARD = [
     "DROP INDEX IF EXISTS faq_entry_search_tokens_gin",

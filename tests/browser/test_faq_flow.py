@@ -71,6 +71,7 @@ def test_operator_answers_with_an_faq_entry(page, live_server, login, operator, 
 
 def test_no_hit_goes_to_intake_with_the_text(page, live_server, login, operator, faq_entries):
     login(page, operator)
+    page.goto(f"{live_server.url}/faq/")
     page.get_by_label("ダイヤル", exact=True).select_option(
         label="道路・公園・河川・放置自転車ダイヤル"
     )
