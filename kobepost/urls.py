@@ -18,6 +18,7 @@ urlpatterns = [
     path("callcenter/", include("callcenter.urls")),
     path("departments/", include("departments.urls")),
     path("geo/", include("tickets.geo_urls")),
+    path("faq/", include("faq.urls")),
     # One login page for everyone: the admin's own login form is not offered.
     path("admin/login/", views.admin_login_redirect),
     path("admin/", admin.site.urls),
