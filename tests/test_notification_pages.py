@@ -2,7 +2,6 @@
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 from django.utils import timezone
 
 from kobepost.models import Notice, NoticeCursor, Notification
@@ -11,11 +10,16 @@ from kobepost.notifications.services import notice_unread_count
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
-    # CI's cache is the shared Redis: counts cached by another test must not leak in.
-    cache.clear()
-    yield
-    cache.clear()
+def _own_cache(settings, request):
+    # CI's cache is a shared Redis that outlives the test database, whose ids start again
+    # at 1: a count cached by an earlier run must not leak in, and clearing would flush
+    # the broker's keys too. Each test gets an empty in-memory cache of its own.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        }
+    }
 
 
 def nav_badge(client) -> str:
