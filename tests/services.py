@@ -338,11 +338,11 @@ class CeleryWorker:
         try:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        except ProcessLookupError:
+        except (subprocess.TimeoutExpired, ProcessLookupError):
             pass
-        self.process = None
+        # Whatever is left of the group (the beat child) goes too: nothing may keep a
+        # connection to the test database that pytest-django is about to drop.
+        self.kill()
 
 
 def point_celery_at(broker_url: str, *, eager: bool) -> None:
