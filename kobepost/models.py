@@ -64,3 +64,116 @@ class User(AbstractUser):
     @property
     def is_system_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+
+class Notification(models.Model):
+    """One mail to send: one row per event and recipient address (the outbox).
+
+    Rows are written in the transaction that caused the event, so a mail exists exactly
+    when the event was committed; a Celery task sends it afterwards (kobepost.tasks).
+    """
+
+    class Kind(models.TextChoices):
+        NEW_CASE = "new_case", _("新規案件")
+        URGENT_CASE = "urgent_case", _("緊急案件")
+        CONTRACTOR_REQUEST = "contractor_request", _("業者への依頼")
+        DEPARTMENT_REPLY = "department_reply", _("所管課からの回答")
+        STATUS_CHANGE = "status_change", _("状況の変更")
+        TRANSFER = "transfer", _("所管課の変更")
+        OVERDUE_REMINDER = "overdue_reminder", _("期限超過の督促")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("送信待ち")
+        SENDING = "sending", _("送信中")
+        SENT = "sent", _("送信済み")
+        FAILED = "failed", _("送信失敗")
+
+    event_key = models.CharField(_("イベントキー"), max_length=200)
+    kind = models.CharField(_("種類"), max_length=30, choices=Kind.choices)
+    recipient = models.EmailField(_("宛先"), max_length=254)
+    subject = models.CharField(_("件名"), max_length=255)
+    body = models.TextField(_("本文"))
+    link = models.CharField(_("リンク"), max_length=300, blank=True)
+    status = models.CharField(
+        _("状態"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    # Counts claims by a worker; also the fencing token of the current claim.
+    attempts = models.PositiveIntegerField(_("送信試行回数"), default=0)
+    last_error = models.TextField(_("最後のエラー"), blank=True)
+    next_attempt_at = models.DateTimeField(_("次回送信予定"))
+    lease_expires_at = models.DateTimeField(_("送信中の期限"), null=True, blank=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("通知メール")
+        verbose_name_plural = _("通知メール")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_key", "recipient"], name="notification_once_per_event_recipient"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="notification_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_key} → {self.recipient} ({self.status})"
+
+
+class Notice(models.Model):
+    """An in-app notice for one department, or for the whole call center."""
+
+    department = models.ForeignKey(
+        "departments.Department",
+        verbose_name=_("所管課"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notices",
+    )
+    to_callcenter = models.BooleanField(_("コールセンター宛て"), default=False)
+    title = models.CharField(_("件名"), max_length=200)
+    link = models.CharField(_("リンク"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("お知らせ")
+        verbose_name_plural = _("お知らせ")
+        ordering = ["-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(department__isnull=False, to_callcenter=False)
+                    | models.Q(department__isnull=True, to_callcenter=True)
+                ),
+                name="notice_exactly_one_audience",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["to_callcenter", "id"], name="notice_callcenter_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NoticeCursor(models.Model):
+    """How far a user has read their notices: everything up to ``last_seen_id`` is read.
+
+    One row per user instead of one per user and notice keeps the unread count a single
+    indexed range count.
+    """
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="notice_cursor"
+    )
+    last_seen_id = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("お知らせの既読位置")
+        verbose_name_plural = _("お知らせの既読位置")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.last_seen_id}"

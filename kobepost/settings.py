@@ -79,6 +79,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
                 "kobepost.context_processors.site",
+                "kobepost.notifications.context_processors.notices",
             ],
         },
     },
@@ -136,7 +137,28 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 1,
     "socket_timeout": 5,
 }
-CELERY_BEAT_SCHEDULE: dict = {}
+# --- Notifications (outbox relay, retries, lease) ---------------------------------------
+# Rows still pending this long after their due time were probably never published (broker
+# down at commit, lost message): the periodic relay publishes them again.
+NOTIFICATION_RELAY_AFTER_SECONDS = env_int("NOTIFICATION_RELAY_AFTER_SECONDS", 30, minimum=1)
+NOTIFICATION_RELAY_INTERVAL_SECONDS = env_int("NOTIFICATION_RELAY_INTERVAL_SECONDS", 60, minimum=1)
+# A worker that claimed a row owns it this long; after that a crashed worker's row is
+# sent again. Must exceed the longest SMTP conversation (EMAIL_TIMEOUT per step).
+NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 300, minimum=1)
+# Retry after temporary SMTP failures: base * 2**n seconds (with jitter), at most
+# NOTIFICATION_RETRY_BACKOFF_MAX, then the row is marked failed for supervisors to resend.
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 9, minimum=1)
+NOTIFICATION_RETRY_BACKOFF = env_int("NOTIFICATION_RETRY_BACKOFF", 60, minimum=1)
+NOTIFICATION_RETRY_BACKOFF_MAX = env_int("NOTIFICATION_RETRY_BACKOFF_MAX", 600, minimum=1)
+
+CELERY_BEAT_SCHEDULE: dict = {
+    "relay-pending-notifications": {
+        "task": "kobepost.tasks.relay_pending_notifications",
+        "schedule": float(NOTIFICATION_RELAY_INTERVAL_SECONDS),
+        # A relay run that waited longer than one interval is superseded by the next one.
+        "options": {"expires": float(NOTIFICATION_RELAY_INTERVAL_SECONDS)},
+    },
+}
 
 # --- Mail ------------------------------------------------------------------------------
 _EMAIL_HOST = env_str("EMAIL_HOST", "")

@@ -19,6 +19,7 @@ urlpatterns = [
     path("departments/", include("departments.urls")),
     path("geo/", include("tickets.geo_urls")),
     path("faq/", include("faq.urls")),
+    path("notifications/", include("kobepost.notifications.urls")),
     # One login page for everyone: the admin's own login form is not offered.
     path("admin/login/", views.admin_login_redirect),
     path("admin/", admin.site.urls),

@@ -1,0 +1,37 @@
+"""Notifications: mail through an outbox table, and in-app notices.
+
+What case code calls (all keyword-only, inside the transaction that changes the case):
+
+    from kobepost.notifications import CaseFacts, event_key, notification_queue_case, notice_post
+
+    facts = CaseFacts(reference="R8-000123", category="道路の損傷", ward="中央区", ...)
+    notification_queue_case(
+        kind=Notification.Kind.NEW_CASE,
+        event_key=event_key("case", case.pk, "created"),
+        recipients=department.email_list,
+        facts=facts,
+        link=case_url_path,
+    )
+    notice_post(department=department, title="新しい案件 R8-000123", link=case_url_path)
+
+Mail leaves only after the transaction commits; a rollback sends nothing.
+"""
+
+from kobepost.notifications.mail import CaseFacts, mail_render
+from kobepost.notifications.services import (
+    event_key,
+    notice_post,
+    notification_queue,
+    notification_queue_case,
+    notification_resend,
+)
+
+__all__ = [
+    "CaseFacts",
+    "event_key",
+    "mail_render",
+    "notice_post",
+    "notification_queue",
+    "notification_queue_case",
+    "notification_resend",
+]

@@ -1,0 +1,19 @@
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from kobepost.notifications.services import UNREAD_CAP, notice_unread_count
+
+
+def _badge_text(user) -> str:
+    count = notice_unread_count(user)
+    if count >= UNREAD_CAP:
+        return f"{UNREAD_CAP - 1}+"
+    return str(count) if count else ""
+
+
+def notices(request: HttpRequest) -> dict:
+    """The unread badge of the header nav, computed only if a template shows it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"notice_unread": SimpleLazyObject(lambda: _badge_text(user))}
