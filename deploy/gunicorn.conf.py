@@ -38,9 +38,10 @@ access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms'
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proxy_allow_ips = forwarded_allow_ips
 
-# Load the application before forking: a broken settings file stops the service at start
-# (systemd shows the error), and workers share the loaded code's memory.
-preload_app = True
+# Not preloaded, so that "systemctl reload kobepost-web" (HUP) starts workers with the NEW
+# code before the old ones stop: upgrades without dropped requests. A broken settings file
+# still stops the service (workers fail to boot → gunicorn exits → systemd shows it).
+preload_app = False
 # The workers' heartbeat files: on RAM-backed /dev/shm a slow disk cannot make gunicorn
 # believe a worker hung.
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm")  # noqa: S108
