@@ -40,7 +40,7 @@ class LoopbackHTTPSConnection(http.client.HTTPSConnection):
     """Connects to 127.0.0.1 but speaks TLS (SNI, certificate check) for the real name."""
 
     def __init__(self, host: str, port: int, *, source: str = "127.0.0.1", **kwargs) -> None:
-        super().__init__(host, port, timeout=20, **kwargs)
+        super().__init__(host, port, timeout=60, **kwargs)
         self.source = source
 
     def connect(self) -> None:

@@ -182,6 +182,21 @@ wait_for_port redis "$REDIS_PORT" "$REDIS_PID"
 wait_for_port tiles "$TILE_PORT" "$TILE_PID"
 wait_for_port gunicorn "$APP_PORT" "$APP_PID"
 wait_for_port nginx "$HTTPS_PORT" "$NGINX_PID"
+# The port opens before the workers have loaded Django: wait for a first real answer.
+"$PY" - "$APP_PORT" <<'PYEOF' || { log "gunicorn never answered"; exit 1; }
+import sys, time, urllib.error, urllib.request
+deadline = time.monotonic() + 120
+while True:
+    try:
+        urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/health/", timeout=30)
+        break
+    except urllib.error.HTTPError:
+        break  # any HTTP answer (400 for the host name, 503) means a worker is serving
+    except OSError:
+        if time.monotonic() > deadline:
+            sys.exit(1)
+        time.sleep(0.5)
+PYEOF
 
 log "driving both faces"
 SMOKE_WORK="$WORK" SMOKE_HTTPS_PORT="$HTTPS_PORT" SMOKE_HTTP_PORT="$HTTP_PORT" \
