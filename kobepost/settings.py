@@ -301,11 +301,21 @@ SECURE_CSP = {
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Monitoring may probe gunicorn directly over loopback HTTP, bypassing nginx.
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# --- Monitoring (/health/, kobepost/health.py) -------------------------------------------
+# Each entry is a check callable; apps add theirs here (e.g. the notification outbox age).
+HEALTH_CHECKS = [
+    "kobepost.health.check_database",
+    "kobepost.health.check_redis",
+    "kobepost.health.check_celery_worker",
+]
 
 # --- Logging ---------------------------------------------------------------------------
 LOGGING = {

@@ -3,7 +3,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from kobepost import views
+from kobepost import health, views
 
 handler403 = "kobepost.views.permission_denied"
 handler404 = "kobepost.views.page_not_found"
@@ -14,6 +14,7 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("session/status/", views.session_status, name="session_status"),
     path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
+    path("health/", health.health, name="health"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("callcenter/", include("callcenter.urls")),
     path("departments/", include("departments.urls")),

@@ -6,7 +6,7 @@ from django.test import Client
 from tests.urlwalk import all_routes
 
 # The only staff-side URLs an anonymous visitor may open.
-PUBLIC_ROUTES = {"login", "logout", "set_language", "admin/login/"}
+PUBLIC_ROUTES = {"login", "logout", "set_language", "admin/login/", "health"}
 
 
 def is_declared_public(route) -> bool:

@@ -1,0 +1,48 @@
+# Shared by kobepost-backup.sh, kobepost-restore.sh and restore-drill.sh (sourced).
+# shellcheck shell=bash
+
+die() { echo "$(basename "$0"): $*" >&2; exit 1; }
+say() { printf '%s %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$*"; }
+
+# Reads the few keys the scripts need from the env file (never executes it). A variable
+# already set in the environment wins over the file.
+read_env_file() {
+  local file=$1 line key value
+  [[ -r "$file" ]] || die "cannot read env file $file"
+  while IFS= read -r line || [[ -n "$line" ]]; do
+    [[ $line =~ ^[[:space:]]*([A-Z_][A-Z0-9_]*)=(.*)$ ]] || continue
+    key=${BASH_REMATCH[1]}
+    value=${BASH_REMATCH[2]}
+    case $key in DATABASE_URL | MEDIA_ROOT | VAR_DIR | BACKUP_DIR | BACKUP_KEEP_DAYS) ;; *) continue ;; esac
+    if [[ $value =~ ^\"(.*)\"$ || $value =~ ^\'(.*)\'$ ]]; then value=${BASH_REMATCH[1]}; fi
+    [[ -n ${!key+x} ]] || printf -v "$key" '%s' "$value"
+  done <"$file"
+}
+
+# The same database URL with another database name (query string kept).
+url_with_database() {
+  local url=$1 name=$2 query=""
+  if [[ $url == *\?* ]]; then query="?${url#*\?}"; url=${url%%\?*}; fi
+  printf '%s/%s%s' "${url%/*}" "$name" "$query"
+}
+
+# Exact row count of every table, one "schema.table<TAB>count" line each, sorted.
+ROW_COUNT_SQL="SELECT n.nspname || '.' || c.relname || E'\t' ||
+  (xpath('/row/c/text()', query_to_xml(format('SELECT count(*) AS c FROM %I.%I',
+     n.nspname, c.relname), false, true, '')))[1]::text
+FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+  AND n.nspname NOT LIKE 'pg_toast%'
+ORDER BY 1;"
+
+row_counts() {  # database-url
+  psql -X -q -A -t -v ON_ERROR_STOP=1 --dbname="$1" -c "$ROW_COUNT_SQL" | LC_ALL=C sort
+}
+
+# sha256 of every file under a directory, relative names, sorted (NUL-safe listing).
+file_list() {  # dir -> NUL-separated relative paths
+  (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z)
+}
+file_checksums() {  # dir
+  (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+}
