@@ -64,3 +64,6 @@ class User(AbstractUser):
     @property
     def is_system_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+
+from kobepost.audit_models import AuditEvent, TwoFactorRequirement  # noqa: E402, F401

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("password/", views.password_change, name="password_change"),
     path("session/status/", views.session_status, name="session_status"),
     path("session/keepalive/", views.session_keepalive, name="session_keepalive"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
@@ -19,6 +20,8 @@ urlpatterns = [
     path("departments/", include("departments.urls")),
     # One login page for everyone: the admin's own login form is not offered.
     path("admin/login/", views.admin_login_redirect),
+    # The admin's logout button lands on ours, so that it is audited like every logout.
+    path("admin/logout/", views.logout_view),
     path("admin/", admin.site.urls),
     # The citizen side (KOBE ぽすと): the only part reachable from the internet.
     path("public/", include("kobepost.public_urls")),
