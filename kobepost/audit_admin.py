@@ -148,9 +148,6 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
 
-    def get_actions(self, request: HttpRequest) -> dict:
-        return {}
-
     # --- columns -------------------------------------------------------------------------
     @admin.display(description=gettext_lazy("職員"), ordering="username")
     def person(self, event: AuditEvent) -> str:
