@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "leaflet",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "kobepost",
     "departments",
     "tickets",
@@ -55,10 +57,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "kobepost.middleware.NetworkAllowlistMiddleware",
     "kobepost.middleware.IdleSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "kobepost.two_factor.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -211,6 +215,9 @@ SILENCED_SYSTEM_CHECKS = [
     # is on (below). Set SECURE_HSTS_PRELOAD=true if the host ever becomes public.
     "security.W021",
 ]
+
+# Second factor (kobepost/two_factor.py): the issuer shown in the authenticator app.
+OTP_TOTP_ISSUER = "KOBE ぽすと 共有ツール"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
