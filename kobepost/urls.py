@@ -23,7 +23,7 @@ urlpatterns = [
     # One login page for everyone: the admin's own login form is not offered.
     path("admin/login/", views.admin_login_redirect),
     # The admin's logout button lands on ours, so that it is audited like every logout.
-    path("admin/logout/", views.logout_view),
+    path("admin/logout/", views.admin_logout),
     path("admin/", admin.site.urls),
     # The citizen side (KOBE ぽすと): the only part reachable from the internet.
     path("public/", include("kobepost.public_urls")),

@@ -37,7 +37,7 @@ def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
         check=False,
     )
 
@@ -83,7 +83,7 @@ def production_settings() -> dict:
         env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=600,
         check=True,
     )
     return json.loads(result.stdout.strip().splitlines()[-1])
