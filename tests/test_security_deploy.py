@@ -17,7 +17,9 @@ def production_env(**extra: str) -> dict[str, str]:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST"}
+        # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests' conftest, never in production.
+        if key
+        not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "EMAIL_HOST", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     }
     env.update(
         DEBUG="false",
