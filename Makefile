@@ -28,6 +28,15 @@ test: install lint
 lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
+	$(RUN) bandit -c pyproject.toml -r . -q
+	$(MAKE) --no-print-directory check-deploy
+
+## make check-deploy: Django's deployment checks with production-like settings; warnings fail
+check-deploy: install
+	DEBUG=false ALLOWED_HOSTS=kobepost.example.lg.jp EMAIL_HOST=smtp.example.lg.jp \
+	SITE_URL=https://kobepost.example.lg.jp \
+	SECRET_KEY="$$($(RUN) python -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	$(RUN) python manage.py check --deploy --fail-level WARNING
 
 format: install
 	$(RUN) ruff format .

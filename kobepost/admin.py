@@ -92,3 +92,6 @@ class StaffUserAdmin(UserAdmin):
                     messages.SUCCESS,
                 )
         return render(request, "admin/kobepost/user/import.html", context)
+
+
+from kobepost import audit_admin  # noqa: E402, F401  (audit trail and 2FA settings)

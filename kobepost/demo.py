@@ -3,7 +3,7 @@
 from departments.models import Department
 from kobepost.models import User
 
-DEMO_PASSWORD = "kobe-demo-2026"  # noqa: S105 - printed on purpose; demo data only
+DEMO_PASSWORD = "kobe-demo-2026"  # noqa: S105 - printed on purpose; demo data only  # nosec B105
 
 DEMO_USERS = [
     # username, display name, role, department code

@@ -1,5 +1,5 @@
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
 
@@ -27,3 +27,18 @@ class StaffImportForm(forms.Form):
             "UTF-8（BOM 付き可）または Excel の Shift_JIS。"
         ),
     )
+
+
+class StaffPasswordChangeForm(PasswordChangeForm):
+    """Django's form with Japanese labels and browser hints for password managers."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["old_password"].label = _("現在のパスワード")
+        self.fields["new_password1"].label = _("新しいパスワード")
+        self.fields["new_password2"].label = _("新しいパスワード（確認）")
+        self.fields["new_password1"].help_text = _(
+            "10文字以上。長いほど安全です（文章のようなパスワードも使えます）。"
+            "よく使われるパスワードや数字だけのものは使えません。"
+        )
+        self.fields["new_password1"].widget.attrs.update({"maxlength": 4096})

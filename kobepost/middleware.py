@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kobepost.audit import audit_record
+from kobepost.audit_models import AuditAction
 from kobepost.network import address_allowed, client_ip
 
 security_log = logging.getLogger("kobepost.security")
@@ -79,6 +81,11 @@ class NetworkAllowlistMiddleware:
                 user.pk if user.is_authenticated else "-",
                 request.path,
             )
+            audit_record(
+                request=request,
+                action=AuditAction.NETWORK_REFUSED,
+                detail=f"role={role or 'anonymous'}",
+            )
             return render(
                 request,
                 "403_network.html",
@@ -111,6 +118,11 @@ class IdleSessionMiddleware:
         return self.get_response(request)
 
     def _expire(self, request: HttpRequest, *, idle: bool) -> HttpResponse:
+        audit_record(
+            request=request,
+            action=AuditAction.LOGOUT,
+            detail="idle timeout" if idle else "session lifetime exceeded",
+        )
         logout(request)
         message = (
             _(

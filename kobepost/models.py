@@ -177,3 +177,6 @@ class NoticeCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.last_seen_id}"
+
+
+from kobepost.audit_models import AuditEvent, TwoFactorRequirement  # noqa: E402, F401

@@ -2,7 +2,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
@@ -15,7 +15,9 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kobepost.forms import StaffLoginForm
+from kobepost.audit import audit_record
+from kobepost.audit_models import AuditAction
+from kobepost.forms import StaffLoginForm, StaffPasswordChangeForm
 from kobepost.middleware import (
     SESSION_LAST_ACTIVITY,
     SESSION_STARTED,
@@ -49,6 +51,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         user = form.get_user()
         previous_login = user.last_login
         login(request, user)
+        audit_record(request=request, user=user, action=AuditAction.LOGIN)
         now = now_timestamp()
         request.session[SESSION_STARTED] = now
         request.session[SESSION_LAST_ACTIVITY] = now
@@ -61,6 +64,8 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.info(request, _("初めてのログインです。"))
         return redirect(_safe_next(request) or "home")
+    if request.method == "POST":
+        _audit_refused_login(request)
     return render(
         request,
         "kobepost/login.html",
@@ -69,12 +74,34 @@ def login_view(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _audit_refused_login(request: HttpRequest) -> None:
+    """One audit row per refused attempt: a wrong password, or an ID that is locked."""
+    typed = request.POST.get("username", "").strip()
+    locked = bool(getattr(request, "axes_locked_out", False))
+    failures = getattr(request, "axes_failures_since_start", None)
+    audit_record(
+        request=request,
+        user=User.objects.filter(username=typed).first() if typed else None,
+        username=typed,
+        action=AuditAction.LOCKOUT if locked else AuditAction.LOGIN_FAILED,
+        detail=f"failures={failures}" if failures is not None else "",
+    )
+
+
 @login_not_required
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        audit_record(request=request, action=AuditAction.LOGOUT)
     logout(request)
     messages.success(request, _("ログアウトしました。"))
     return redirect("login")
+
+
+@require_POST
+def admin_logout(request: HttpRequest) -> HttpResponse:
+    """The admin's logout button: the same audited logout, for signed-in people only."""
+    return logout_view(request)
 
 
 @login_not_required
@@ -117,7 +144,28 @@ def previous_login_of(request: HttpRequest) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Any staff member changes their own password (PRG; the session stays signed in)."""
+    form = StaffPasswordChangeForm(request.user, data=request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        audit_record(request=request, user=user, action=AuditAction.PASSWORD_CHANGED)
+        messages.success(request, _("パスワードを変更しました。"))
+        return redirect("password_change")
+    return render(
+        request,
+        "kobepost/password_change.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    audit_record(request=request, action=AuditAction.PERMISSION_DENIED)
     return render(request, "403.html", status=403)
 
 

@@ -35,6 +35,16 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    # Cached counters (unread notices, rate limits) must not leak from one test into the
+    # next; in CI the cache is a real Redis that outlives every test.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def kobe(db):
     """The demo departments, dials, categories and contractors."""
