@@ -10,7 +10,9 @@ SEEDERS = [
     "departments.demo.seed_departments",
 ]
 # Seeders that need the demo users (cases, FAQ entries, posts).
-LATE_SEEDERS: list[str] = []
+LATE_SEEDERS: list[str] = [
+    "tickets.demo.seed_cases",
+]
 
 
 class Command(BaseCommand):
