@@ -23,6 +23,14 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format=DATETIME_LOCAL)
 
 
+class NoColonLabels:
+    """Japanese labels stand alone: no ":" suffix after them."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
 class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Category) -> str:
         return obj.name
@@ -36,7 +44,7 @@ def grouped_category_choices(categories) -> list:
     return [("", "---------"), *groups.items()]
 
 
-class CaseIntakeForm(forms.ModelForm):
+class CaseIntakeForm(NoColonLabels, forms.ModelForm):
     """What the operator types during the call, in the order the call goes."""
 
     dial = forms.ModelChoiceField(
@@ -168,7 +176,7 @@ class CaseIntakeForm(forms.ModelForm):
         return data
 
 
-class CaseSearchForm(forms.Form):
+class CaseSearchForm(NoColonLabels, forms.Form):
     SORTS = {
         "-received_at": _("受付日時（新しい順）"),
         "received_at": _("受付日時（古い順）"),
@@ -226,7 +234,7 @@ def start_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
-class CitizenCallbackForm(forms.Form):
+class CitizenCallbackForm(NoColonLabels, forms.Form):
     told_at = forms.DateTimeField(
         label=_("回答した日時"), widget=DateTimeLocalInput(), input_formats=[DATETIME_LOCAL]
     )
@@ -254,14 +262,14 @@ class CitizenCallbackForm(forms.Form):
         return told_at
 
 
-class StatusChangeForm(forms.Form):
+class StatusChangeForm(NoColonLabels, forms.Form):
     status = forms.ChoiceField(choices=Case.Status.choices)
     note = forms.CharField(
         label=_("メモ"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
 
-class TransferForm(forms.Form):
+class TransferForm(NoColonLabels, forms.Form):
     department = forms.ModelChoiceField(
         label=_("移管先の所管課"), queryset=Department.objects.filter(active=True)
     )
