@@ -31,17 +31,22 @@ class NoColonLabels:
         super().__init__(*args, **kwargs)
 
 
+EMPTY_LABEL = _("（選択してください）")
+ALL_LABEL = _("すべて")
+OPEN_STATUSES = "open"
+
+
 class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Category) -> str:
         return obj.name
 
 
-def grouped_category_choices(categories) -> list:
+def grouped_category_choices(categories, empty_label=EMPTY_LABEL) -> list:
     """Categories as <optgroup>s per dial, so the select reads like the routing table."""
     groups: dict[str, list] = {}
     for category in categories:
         groups.setdefault(category.dial.name, []).append((category.pk, category.name))
-    return [("", "---------"), *groups.items()]
+    return [("", empty_label), *groups.items()]
 
 
 class CaseIntakeForm(NoColonLabels, forms.ModelForm):
@@ -49,6 +54,7 @@ class CaseIntakeForm(NoColonLabels, forms.ModelForm):
 
     dial = forms.ModelChoiceField(
         label=_("ダイヤル"),
+        empty_label=EMPTY_LABEL,
         queryset=Dial.objects.all(),
         required=False,
         help_text=_("選ぶと種別がそのダイヤルのものに絞られます。"),
@@ -60,6 +66,7 @@ class CaseIntakeForm(NoColonLabels, forms.ModelForm):
     )
     department = forms.ModelChoiceField(
         label=_("案件の所管課"),
+        empty_label=EMPTY_LABEL,
         queryset=Department.objects.filter(active=True),
         required=False,
     )
@@ -190,20 +197,27 @@ class CaseSearchForm(NoColonLabels, forms.Form):
         help_text=_("受付番号・電話番号・氏名・カナ・タイトルや内容の語句"),
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    dial = forms.ModelChoiceField(label=_("ダイヤル"), queryset=Dial.objects.all(), required=False)
+    dial = forms.ModelChoiceField(
+        label=_("ダイヤル"), empty_label=ALL_LABEL, queryset=Dial.objects.all(), required=False
+    )
     category = CategoryChoiceField(
         label=_("種別"),
         queryset=Category.objects.select_related("dial"),
         required=False,
     )
     status = forms.ChoiceField(
-        label=_("状態"), choices=[("", _("すべて")), *Case.Status.choices], required=False
+        label=_("状態"),
+        choices=[("", ALL_LABEL), (OPEN_STATUSES, _("未完了（完了以外）")), *Case.Status.choices],
+        required=False,
     )
     department = forms.ModelChoiceField(
-        label=_("所管課"), queryset=Department.objects.all(), required=False
+        label=_("所管課"),
+        empty_label=ALL_LABEL,
+        queryset=Department.objects.all(),
+        required=False,
     )
     ward = forms.ChoiceField(
-        label=_("区"), choices=[("", _("すべて")), *Ward.choices], required=False
+        label=_("区"), choices=[("", ALL_LABEL), *Ward.choices], required=False
     )
     received_from = forms.DateField(
         label=_("受付日（から）"),
@@ -220,7 +234,9 @@ class CaseSearchForm(NoColonLabels, forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = grouped_category_choices(self.fields["category"].queryset)
+        self.fields["category"].choices = grouped_category_choices(
+            self.fields["category"].queryset, ALL_LABEL
+        )
 
     def clean(self) -> dict:
         data = super().clean()
@@ -271,7 +287,9 @@ class StatusChangeForm(NoColonLabels, forms.Form):
 
 class TransferForm(NoColonLabels, forms.Form):
     department = forms.ModelChoiceField(
-        label=_("移管先の所管課"), queryset=Department.objects.filter(active=True)
+        label=_("移管先の所管課"),
+        empty_label=EMPTY_LABEL,
+        queryset=Department.objects.filter(active=True),
     )
     note = forms.CharField(
         label=_("移管の理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from callcenter.forms import (
+    OPEN_STATUSES,
     CaseIntakeForm,
     CaseSearchForm,
     CitizenCallbackForm,
@@ -236,7 +237,9 @@ def _filtered_cases(user: User, form: CaseSearchForm) -> QuerySet[Case]:
     for name in ("dial", "category", "department"):
         if data.get(name):
             cases = cases.filter(**{name: data[name]})
-    if data.get("status"):
+    if data.get("status") == OPEN_STATUSES:
+        cases = cases.open()
+    elif data.get("status"):
         cases = cases.filter(status=data["status"])
     if data.get("ward"):
         cases = cases.filter(ward=data["ward"])

@@ -175,7 +175,7 @@ class Case(models.Model):
 
     latitude = models.FloatField(_("緯度"), null=True, blank=True)
     longitude = models.FloatField(_("経度"), null=True, blank=True)
-    address = models.CharField(_("発生場所"), max_length=200, blank=True)
+    address = models.CharField(_("住所・目印"), max_length=200, blank=True)
     ward = models.CharField(_("区"), max_length=5, choices=Ward.choices, blank=True)
 
     details = models.TextField(_("内容詳細"), blank=True)
@@ -300,6 +300,14 @@ class Case(models.Model):
         return user.is_department_staff and user.department_id == self.department_id
 
     # --- location ---------------------------------------------------------------------
+    @property
+    def location_label(self) -> str:
+        """Ward and address for display, without saying the ward twice."""
+        ward = self.get_ward_display() if self.ward else ""
+        if ward and self.address.startswith(ward):
+            return self.address
+        return " ".join(part for part in (ward, self.address) if part)
+
     def distance_m(self, latitude: float, longitude: float) -> float | None:
         if self.latitude is None or self.longitude is None:
             return None
@@ -319,7 +327,7 @@ class CaseEvent(models.Model):
     """One line of a case's timeline: who did what, when."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", _("受付")
+        CREATED = "created", _("新規受付")
         STATUS = "status", _("状態変更")
         TRANSFER = "transfer", _("所管課の変更")
         REOPEN = "reopen", _("再開")

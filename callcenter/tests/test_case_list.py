@@ -72,6 +72,7 @@ def test_newest_first_and_sortable(login_client, operator, cases):
         ({"ward": "28107"}, ["ブランコの鎖が切れた"]),
         ({"urgent": "on"}, ["ブランコの鎖が切れた"]),
         ({"status": "closed"}, []),
+        ({"status": "open"}, ["弁当で体調不良", "ブランコの鎖が切れた", "歩道の陥没"]),
         ({"received_from": "2026-11-05", "received_to": "2026-11-10"}, ["ブランコの鎖が切れた"]),
     ],
 )

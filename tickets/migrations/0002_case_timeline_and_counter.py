@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
                 ('caller_phone_digits', models.CharField(blank=True, editable=False, max_length=20, verbose_name='電話番号（数字のみ）')),
                 ('latitude', models.FloatField(blank=True, null=True, verbose_name='緯度')),
                 ('longitude', models.FloatField(blank=True, null=True, verbose_name='経度')),
-                ('address', models.CharField(blank=True, max_length=200, verbose_name='発生場所')),
+                ('address', models.CharField(blank=True, max_length=200, verbose_name='住所・目印')),
                 ('ward', models.CharField(blank=True, choices=[('28101', '東灘区'), ('28102', '灘区'), ('28105', '兵庫区'), ('28106', '長田区'), ('28107', '須磨区'), ('28108', '垂水区'), ('28109', '北区'), ('28110', '中央区'), ('28111', '西区')], max_length=5, verbose_name='区')),
                 ('details', models.TextField(blank=True, verbose_name='内容詳細')),
                 ('health_symptoms', models.TextField(blank=True, help_text='要配慮個人情報です。詳細画面でスーパーバイザーと所管課にだけ表示されます。', verbose_name='健康被害の症状')),
@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
             name='CaseEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', '受付'), ('status', '状態変更'), ('transfer', '所管課の変更'), ('reopen', '再開'), ('reply', '所管課回答'), ('callback', '市民への回答'), ('linked_call', '追加の通報'), ('urgent_contact', '緊急連絡')], max_length=20, verbose_name='種類')),
+                ('kind', models.CharField(choices=[('created', '新規受付'), ('status', '状態変更'), ('transfer', '所管課の変更'), ('reopen', '再開'), ('reply', '所管課回答'), ('callback', '市民への回答'), ('linked_call', '追加の通報'), ('urgent_contact', '緊急連絡')], max_length=20, verbose_name='種類')),
                 ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='日時')),
                 ('from_status', models.CharField(blank=True, choices=[('received', '受付'), ('in_progress', '所管課対応中'), ('answered', '回答済'), ('citizen_answered', '市民回答済'), ('closed', '完了')], max_length=20, verbose_name='変更前の状態')),
                 ('to_status', models.CharField(blank=True, choices=[('received', '受付'), ('in_progress', '所管課対応中'), ('answered', '回答済'), ('citizen_answered', '市民回答済'), ('closed', '完了')], max_length=20, verbose_name='変更後の状態')),
