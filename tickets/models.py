@@ -233,7 +233,6 @@ class Case(models.Model):
             models.Index(fields=["dial", "-received_at"], name="case_dial_idx"),
             models.Index(fields=["ward", "-received_at"], name="case_ward_idx"),
             models.Index(fields=["caller_phone_digits"], name="case_phone_digits_idx"),
-            models.Index(fields=["caller_kana"], name="case_kana_idx"),
             models.Index(fields=["latitude", "longitude"], name="case_location_idx"),
             models.Index(
                 fields=["received_at"],
@@ -335,6 +334,7 @@ class CaseEvent(models.Model):
         CALLBACK = "callback", _("市民への回答")
         LINKED_CALL = "linked_call", _("追加の通報")
         URGENT_CONTACT = "urgent_contact", _("緊急連絡")
+        WORK_STATUS = "work_status", _("対応状況の変更")
 
     case = models.ForeignKey(
         Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="events"

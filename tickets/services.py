@@ -56,6 +56,8 @@ def case_create(*, created_by: User, **fields: Any) -> Case:
             case.dial_id = case.category.dial_id
             if case.department_id is None:
                 case.department_id = case.category.department_id
+            if "direct_answer" not in fields:
+                case.direct_answer = case.category.direct_answer_default
         received_at = case.received_at or timezone.now()
         case.fiscal_year = fiscal_year_of(received_at)
         case.reference = FiscalYearCounter.allocate(case.fiscal_year)
@@ -168,6 +170,25 @@ def case_reply(*, case: Case, user: User, reply_text: str) -> Case:
             from_status=previous,
             to_status=case.status,
             note=reply_text,
+        )
+    return case
+
+
+def case_set_work_status(*, case: Case, user: User, work_status: str, note: str = "") -> Case:
+    """The department's progress on the ground (未着手/対応中/対応済), kept for reports."""
+    if work_status not in Case.WorkStatus.values:
+        raise ValueError(_("対応状況が正しくありません。"))
+    with transaction.atomic():
+        case = Case.objects.select_for_update().get(pk=case.pk)
+        previous = Case.WorkStatus(case.work_status).label
+        case.work_status = work_status
+        case.save(update_fields=["work_status", "updated_at"])
+        label = Case.WorkStatus(work_status).label
+        _record(
+            case,
+            kind=CaseEvent.Kind.WORK_STATUS,
+            actor=user,
+            note=f"{previous} → {label}\n{note}".strip(),
         )
     return case
 

@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
             name='CaseEvent',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', '新規受付'), ('status', '状態変更'), ('transfer', '所管課の変更'), ('reopen', '再開'), ('reply', '所管課回答'), ('callback', '市民への回答'), ('linked_call', '追加の通報'), ('urgent_contact', '緊急連絡')], max_length=20, verbose_name='種類')),
+                ('kind', models.CharField(choices=[('created', '新規受付'), ('status', '状態変更'), ('transfer', '所管課の変更'), ('reopen', '再開'), ('reply', '所管課回答'), ('callback', '市民への回答'), ('linked_call', '追加の通報'), ('urgent_contact', '緊急連絡'), ('work_status', '対応状況の変更')], max_length=20, verbose_name='種類')),
                 ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='日時')),
                 ('from_status', models.CharField(blank=True, choices=[('received', '受付'), ('in_progress', '所管課対応中'), ('answered', '回答済'), ('citizen_answered', '市民回答済'), ('closed', '完了')], max_length=20, verbose_name='変更前の状態')),
                 ('to_status', models.CharField(blank=True, choices=[('received', '受付'), ('in_progress', '所管課対応中'), ('answered', '回答済'), ('citizen_answered', '市民回答済'), ('closed', '完了')], max_length=20, verbose_name='変更後の状態')),
@@ -134,10 +134,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='case',
             index=models.Index(fields=['caller_phone_digits'], name='case_phone_digits_idx'),
-        ),
-        migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['caller_kana'], name='case_kana_idx'),
         ),
         migrations.AddIndex(
             model_name='case',

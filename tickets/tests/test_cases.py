@@ -12,6 +12,7 @@ from tickets.services import (
     case_change_status,
     case_record_citizen_callback,
     case_reply,
+    case_set_work_status,
     case_transfer,
 )
 from tickets.tests.factories import make_case
@@ -274,3 +275,20 @@ def test_nearby_open_cases_same_category_within_radius_and_period(operator):
             latitude=here[0], longitude=here[1], category_id=road.pk, days=10000 * 0 + 30
         )
     ]
+
+
+def test_direct_answer_defaults_from_the_category(operator):
+    Category.objects.filter(code="dead-animal").update(direct_answer_default=True)
+    assert make_case(operator, "dead-animal").direct_answer is True
+    assert make_case(operator, "dead-animal", direct_answer=False).direct_answer is False
+    assert make_case(operator, "road-damage").direct_answer is False
+
+
+def test_work_status_change_goes_on_the_timeline(operator, staff_tobu):
+    case = make_case(operator)
+    case = case_set_work_status(case=case, user=staff_tobu, work_status="working")
+    assert case.work_status == Case.WorkStatus.WORKING
+    event = case.events.last()
+    assert event.kind == CaseEvent.Kind.WORK_STATUS and "未着手 → 対応中" in event.note
+    with pytest.raises(ValueError):
+        case_set_work_status(case=case, user=staff_tobu, work_status="bogus")
