@@ -27,7 +27,14 @@ from callcenter.forms import (
 from kobepost.decorators import role_required
 from kobepost.models import User
 from tickets.access import cases_visible_to, get_case_for_user
-from tickets.models import Case, Category, Dial, IntakeToken, InvalidTransition
+from tickets.models import (
+    HEALTH_DIAL_CODE,
+    Case,
+    Category,
+    Dial,
+    IntakeToken,
+    InvalidTransition,
+)
 from tickets.normalize import normalize_phone, phone_digits
 from tickets.search import nearby_days, nearby_open_cases, nearby_radius_m, search_cases
 from tickets.services import (
@@ -89,10 +96,9 @@ def _category_map() -> dict:
             "department": category.department_id,
             "dial": category.dial_id,
             "directAnswer": category.direct_answer_default,
+            "health": category.dial.code == HEALTH_DIAL_CODE,
         }
-        for category in Category.objects.filter(active=True).only(
-            "pk", "department_id", "dial_id", "direct_answer_default"
-        )
+        for category in Category.objects.filter(active=True).select_related("dial")
     }
 
 

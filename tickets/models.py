@@ -10,6 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from tickets.geo import Ward
 from tickets.normalize import search_tokens
 
+# The dial whose calls may carry health symptoms (食中毒 etc.): the form asks only there.
+HEALTH_DIAL_CODE = "hygiene"
+
 
 class Dial(models.Model):
     """One of the call center's three phone lines (ダイヤル)."""

@@ -135,3 +135,15 @@ def test_linked_call_and_timeline_time_shown(login_client, operator, food_case):
         note="二人目",
     )
     assert "追加の通報" in login_client(operator).get(detail(food_case)).content.decode()
+
+
+def test_department_transfers_its_own_case_and_loses_sight_of_it(
+    login_client, staff_tobu, operator, kobe
+):
+    case = make_case(operator)
+    client = login_client(staff_tobu)
+    response = client.post(detail(case, "case_transfer"), {"department": kobe["kensetsu-kita"].pk})
+    assert response["Location"] == reverse("departments:home")
+    case.refresh_from_db()
+    assert case.department == kobe["kensetsu-kita"]
+    assert client.get(detail(case)).status_code == 404

@@ -24,7 +24,16 @@
     var current = categoryMap[categorySelect.value];
     if (dial && current && String(current.dial) !== dial) { categorySelect.value = ""; }
   }
+  // Health symptoms (要配慮個人情報) are asked only on the hygiene dial; typed text stays shown.
+  var healthRow = document.getElementById("health-symptoms-row");
+  var healthInput = document.getElementById("id_health_symptoms");
+  function toggleHealth() {
+    var entry = categoryMap[categorySelect.value];
+    healthRow.hidden = !(entry && entry.health) && !healthInput.value;
+  }
   dialSelect.addEventListener("change", filterCategories);
+  categorySelect.addEventListener("change", toggleHealth);
+  toggleHealth();
   categorySelect.addEventListener("change", function () {
     var entry = categoryMap[categorySelect.value];
     if (entry) {
