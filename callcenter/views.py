@@ -1,14 +1,428 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Operator screens: home, call intake, case list and search, detail, call-back queue."""
 
+import datetime
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case as CaseExpression
+from django.db.models import IntegerField, QuerySet, Value, When
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from callcenter.forms import (
+    OPEN_STATUSES,
+    CaseIntakeForm,
+    CaseSearchForm,
+    CitizenCallbackForm,
+    StatusChangeForm,
+    TransferForm,
+    start_of_day,
+)
 from kobepost.decorators import role_required
 from kobepost.models import User
-from tickets.models import Dial
+from tickets.access import cases_visible_to, get_case_for_user
+from tickets.models import (
+    HEALTH_DIAL_CODE,
+    Case,
+    Category,
+    Dial,
+    IntakeToken,
+    InvalidTransition,
+)
+from tickets.normalize import normalize_phone, phone_digits
+from tickets.search import nearby_days, nearby_open_cases, nearby_radius_m, search_cases
+from tickets.services import (
+    case_change_status,
+    case_create_once,
+    case_link_call,
+    case_record_citizen_callback,
+    case_transfer,
+    intake_token_issue,
+)
+
+CALLCENTER = (User.Role.OPERATOR, User.Role.SUPERVISOR)
+CASE_READERS = (*CALLCENTER, User.Role.DEPARTMENT_STAFF)
+PAGE_SIZE = 50
 
 
 @require_GET
-@role_required(User.Role.OPERATOR, User.Role.SUPERVISOR)
+@role_required(*CALLCENTER)
 def home(request: HttpRequest) -> HttpResponse:
-    dials = Dial.objects.all()
-    return render(request, "callcenter/home.html", {"dials": dials})
+    today = start_of_day(timezone.localdate())
+    counts = {
+        "received_today": Case.objects.filter(received_at__gte=today).count(),
+        "open": Case.objects.open().count(),
+        "awaiting_callback": Case.objects.awaiting_callback().count(),
+        "urgent_open": Case.objects.open().filter(urgent=True).count(),
+    }
+    return render(request, "callcenter/home.html", {"dials": Dial.objects.all(), "counts": counts})
+
+
+# --- intake ------------------------------------------------------------------------------
+def _intake_initial(params) -> dict:
+    """Initial values passed by the FAQ screen: dial, category, title, details, phone."""
+    initial: dict = {}
+    dial_value = params.get("dial", "")
+    if dial_value:
+        lookup = {"pk": dial_value} if dial_value.isdigit() else {"code": dial_value}
+        initial["dial"] = Dial.objects.filter(**lookup).first()
+    category_value = params.get("category", "")
+    if category_value:
+        lookup = {"pk": category_value} if category_value.isdigit() else {"code": category_value}
+        category = Category.objects.filter(active=True, **lookup).first()
+        if category:
+            initial.update(
+                category=category,
+                dial=category.dial,
+                department=category.department,
+                direct_answer=category.direct_answer_default,
+            )
+    for name, field in (("title", "title"), ("details", "details"), ("phone", "caller_phone")):
+        if params.get(name):
+            initial[field] = params[name][:2000]
+    return initial
+
+
+def _category_map() -> dict:
+    """For the page's script: category → department, dial and direct-answer default."""
+    return {
+        str(category.pk): {
+            "department": category.department_id,
+            "dial": category.dial_id,
+            "directAnswer": category.direct_answer_default,
+            "health": category.dial.code == HEALTH_DIAL_CODE,
+        }
+        for category in Category.objects.filter(active=True).select_related("dial")
+    }
+
+
+def _render_intake(request: HttpRequest, form: CaseIntakeForm, token: str, status: int = 200):
+    context = {
+        "form": form,
+        "form_token": token,
+        "category_map": _category_map(),
+        "intake_config": {
+            "historyUrl": reverse("callcenter:phone_history"),
+            "nearbyUrl": reverse("callcenter:nearby_cases"),
+            "radiusM": nearby_radius_m(),
+            "days": nearby_days(),
+        },
+    }
+    return render(request, "callcenter/case_form.html", context, status=status)
+
+
+def _link_note(data) -> str:
+    lines = [_("同じ内容の通報を受け付けました。")]
+    for label, key in (
+        (_("電話番号"), "caller_phone"),
+        (_("氏名"), "caller_name"),
+        (_("タイトル"), "title"),
+        (_("内容詳細"), "details"),
+    ):
+        value = (data.get(key) or "").strip()
+        if value:
+            lines.append(f"{label}: {value}")
+    return "\n".join(lines)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CALLCENTER)
+def case_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        form = CaseIntakeForm(initial=_intake_initial(request.GET))
+        return _render_intake(request, form, intake_token_issue(user=request.user))
+
+    form = CaseIntakeForm(request.POST)
+    token = request.POST.get("form_token", "")
+    intake = IntakeToken.objects.filter(token=token, user=request.user).first()
+    if intake is None:
+        messages.error(
+            request, _("フォームの有効期限が切れました。内容を確認して、もう一度保存してください。")
+        )
+        form.is_valid()  # show the field errors too, keeping what was typed
+        return _render_intake(request, form, intake_token_issue(user=request.user), 400)
+    if intake.case_id is not None:
+        messages.info(request, _("この受付は既に保存されています。"))
+        return redirect("callcenter:case_detail", pk=intake.case_id)
+
+    link_to = request.POST.get("link_case", "")
+    if link_to.isdigit():
+        existing = get_case_for_user(request.user, int(link_to))
+        case, linked = case_link_call(
+            token=token, case=existing, user=request.user, note=_link_note(request.POST)
+        )
+        if linked:
+            messages.success(
+                request,
+                _("既存の案件 %(reference)s に通報を追加しました。")
+                % {"reference": case.reference},
+            )
+        return redirect("callcenter:case_detail", pk=case.pk)
+
+    if not form.is_valid():
+        return _render_intake(request, form, token, status=400)
+    case, created = case_create_once(token=token, created_by=request.user, **form.case_fields())
+    if created:
+        messages.success(
+            request, _("案件 %(reference)s を受け付けました。") % {"reference": case.reference}
+        )
+    return redirect("callcenter:case_detail", pk=case.pk)
+
+
+def _case_summary(case: Case) -> dict:
+    return {
+        "id": case.pk,
+        "reference": case.reference,
+        "title": case.title,
+        "status": case.get_status_display(),
+        "receivedAt": date_format(timezone.localtime(case.received_at), "DATETIME_FORMAT"),
+        "url": reverse("callcenter:case_detail", args=[case.pk]),
+    }
+
+
+@require_GET
+@role_required(*CALLCENTER)
+def phone_history(request: HttpRequest) -> JsonResponse:
+    """Earlier cases from the number being typed (the caller may have called before)."""
+    raw = request.GET.get("phone", "")
+    try:
+        digits = normalize_phone(raw).digits
+        cases = Case.objects.filter(caller_phone_digits=digits)
+    except ValidationError:
+        digits = phone_digits(raw)
+        if len(digits) < 6:
+            return JsonResponse({"cases": []})
+        cases = Case.objects.filter(caller_phone_digits__startswith=digits)
+    cases = cases.for_list().order_by("-received_at", "-id")[:10]
+    return JsonResponse({"cases": [_case_summary(case) for case in cases]})
+
+
+@require_GET
+@role_required(*CALLCENTER)
+def nearby_cases(request: HttpRequest) -> JsonResponse:
+    """Open cases of the same category near the chosen point: maybe the same problem."""
+    try:
+        latitude = float(request.GET["latitude"])
+        longitude = float(request.GET["longitude"])
+    except (KeyError, ValueError):
+        return JsonResponse({"cases": []})
+    category = request.GET.get("category", "")
+    found = nearby_open_cases(
+        latitude=latitude,
+        longitude=longitude,
+        category_id=int(category) if category.isdigit() else None,
+    )
+    return JsonResponse(
+        {
+            "cases": [
+                {**_case_summary(case), "distanceM": round(distance), "address": case.address}
+                for case, distance in found
+            ]
+        }
+    )
+
+
+# --- list and search -----------------------------------------------------------------------
+STATUS_RANK = CaseExpression(
+    *[When(status=value, then=Value(rank)) for rank, value in enumerate(Case.STATUS_ORDER)],
+    output_field=IntegerField(),
+)
+
+
+def _filtered_cases(user: User, form: CaseSearchForm) -> QuerySet[Case]:
+    cases = cases_visible_to(user, Case.objects.for_list())
+    if not form.is_valid():
+        return cases.none()
+    data = form.cleaned_data
+    for name in ("dial", "category", "department"):
+        if data.get(name):
+            cases = cases.filter(**{name: data[name]})
+    if data.get("status") == OPEN_STATUSES:
+        cases = cases.open()
+    elif data.get("status"):
+        cases = cases.filter(status=data["status"])
+    if data.get("ward"):
+        cases = cases.filter(ward=data["ward"])
+    if data.get("urgent"):
+        cases = cases.filter(urgent=True)
+    if data.get("received_from"):
+        cases = cases.filter(received_at__gte=start_of_day(data["received_from"]))
+    if data.get("received_to"):
+        end = start_of_day(data["received_to"]) + datetime.timedelta(days=1)
+        cases = cases.filter(received_at__lt=end)
+    cases = search_cases(cases, data.get("q", ""))
+    sort = data.get("sort") or "-received_at"
+    if sort.endswith("status"):
+        direction = "-" if sort.startswith("-") else ""
+        return cases.annotate(status_rank=STATUS_RANK).order_by(
+            f"{direction}status_rank", "-received_at", "-id"
+        )
+    direction = "-" if sort.startswith("-") else ""
+    return cases.order_by(sort, f"{direction}id")
+
+
+@require_GET
+@role_required(*CASE_READERS)
+def case_list(request: HttpRequest) -> HttpResponse:
+    form = CaseSearchForm(request.GET or None)
+    if not request.GET:
+        form = CaseSearchForm({})
+    page = Paginator(_filtered_cases(request.user, form), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "callcenter/case_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+# --- detail and actions ----------------------------------------------------------------------
+def status_actions_for(user: User, case: Case) -> list[tuple[str, str]]:
+    """Status changes this user may make on this case, as (status, button label)."""
+    allowed = case.allowed_transitions()
+    actions: list[tuple[str, str]] = []
+    if user.is_callcenter:
+        if Case.Status.CLOSED in allowed:
+            actions.append((Case.Status.CLOSED, _("完了にする")))
+        if case.is_reopen(Case.Status.IN_PROGRESS) and Case.Status.IN_PROGRESS in allowed:
+            actions.append((Case.Status.IN_PROGRESS, _("再開する（所管課対応中に戻す）")))
+    elif (
+        user.is_department_staff
+        and user.department_id == case.department_id
+        and case.status == Case.Status.RECEIVED
+    ):
+        actions.append((Case.Status.IN_PROGRESS, _("対応を開始する")))
+    return actions
+
+
+def _detail_queryset() -> QuerySet[Case]:
+    return Case.objects.select_related("dial", "category", "department", "created_by")
+
+
+@require_GET
+@role_required(*CASE_READERS)
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, _detail_queryset())
+    return render(request, "callcenter/case_detail.html", _detail_context(request.user, case))
+
+
+def _detail_context(user: User, case: Case) -> dict:
+    can_transfer = user.is_callcenter or user.department_id == case.department_id
+    return {
+        "case": case,
+        "events": case.events.select_related("actor"),
+        "show_health": case.health_symptoms_visible_to(user),
+        "status_actions": status_actions_for(user, case),
+        "transfer_form": TransferForm() if can_transfer and case.is_open else None,
+        "awaiting_callback": user.is_callcenter
+        and Case.objects.awaiting_callback().filter(pk=case.pk).exists(),
+    }
+
+
+@require_GET
+@role_required(*CASE_READERS)
+def case_print(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, _detail_queryset())
+    context = _detail_context(request.user, case)
+    # Paper leaves the system's access control: the health symptoms are never printed.
+    context.update(show_health=False, printing=True)
+    return render(request, "callcenter/case_print.html", context)
+
+
+@require_POST
+@role_required(*CASE_READERS)
+def case_status(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk)
+    form = StatusChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("変更後の状態を選んでください。"))
+        return redirect("callcenter:case_detail", pk=case.pk)
+    target = form.cleaned_data["status"]
+    if target not in dict(status_actions_for(request.user, case)):
+        raise PermissionDenied
+    try:
+        case_change_status(
+            case=case, user=request.user, status=target, note=form.cleaned_data["note"]
+        )
+    except InvalidTransition as error:
+        messages.error(request, error.messages[0])
+    else:
+        messages.success(
+            request,
+            _("状態を「%(status)s」にしました。") % {"status": Case.Status(target).label},
+        )
+    return redirect("callcenter:case_detail", pk=case.pk)
+
+
+@require_POST
+@role_required(*CASE_READERS)
+def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk)
+    if not (request.user.is_callcenter or request.user.department_id == case.department_id):
+        raise PermissionDenied
+    form = TransferForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("移管先の所管課を選んでください。"))
+        return redirect("callcenter:case_detail", pk=case.pk)
+    try:
+        case = case_transfer(
+            case=case,
+            user=request.user,
+            department=form.cleaned_data["department"],
+            note=form.cleaned_data["note"],
+        )
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect("callcenter:case_detail", pk=case.pk)
+    messages.success(
+        request, _("%(department)s へ移管しました。") % {"department": case.department.name}
+    )
+    if not request.user.is_callcenter:
+        # The case now belongs to another department: this user may no longer open it.
+        return redirect("departments:home")
+    return redirect("callcenter:case_detail", pk=case.pk)
+
+
+# --- call-back queue ---------------------------------------------------------------------------
+@require_GET
+@role_required(*CALLCENTER)
+def callbacks(request: HttpRequest) -> HttpResponse:
+    cases = Case.objects.awaiting_callback().for_list().order_by("replied_at", "received_at", "id")
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "callcenter/callbacks.html", {"page": page})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CALLCENTER)
+def case_callback(request: HttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, _detail_queryset())
+    if not Case.objects.awaiting_callback().filter(pk=case.pk).exists():
+        if request.method == "POST":
+            messages.error(request, _("この案件は折り返し待ちではありません。"))
+            return redirect("callcenter:case_detail", pk=case.pk)
+        raise Http404
+    form = CitizenCallbackForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            case_record_citizen_callback(case=case, user=request.user, **form.cleaned_data)
+        except InvalidTransition as error:
+            messages.error(request, error.messages[0])
+        else:
+            messages.success(
+                request,
+                _("%(reference)s の市民への回答を記録しました。") % {"reference": case.reference},
+            )
+        return redirect("callcenter:callbacks")
+    status = 400 if request.method == "POST" else 200
+    return render(
+        request, "callcenter/case_callback.html", {"case": case, "form": form}, status=status
+    )

@@ -1,5 +1,17 @@
-from django.db import models
+import datetime
+import math
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from tickets.geo import Ward
+from tickets.normalize import search_tokens
+
+# The dial whose calls may carry health symptoms (食中毒 etc.): the form asks only there.
+HEALTH_DIAL_CODE = "hygiene"
 
 
 class Dial(models.Model):
@@ -36,6 +48,14 @@ class Category(models.Model):
     )
     sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
     active = models.BooleanField(_("有効"), default=True)
+    direct_answer_default = models.BooleanField(
+        _("所管課直接回答（既定）"),
+        default=False,
+        help_text=_(
+            "この分類の案件は所管課が市民へ直接回答する（コールセンターの折り返し不要）。"
+            "案件ごとに変更できます。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("分類")
@@ -47,3 +67,322 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dial.name} / {self.name}"
+
+
+def fiscal_year_of(moment: datetime.datetime) -> int:
+    """Japanese fiscal year (April–March) of a moment, in Japan time: 2027-03-31 → 2026."""
+    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return local.year if local.month >= 4 else local.year - 1
+
+
+class FiscalYearCounter(models.Model):
+    """Last reference number handed out in a fiscal year; locked row per allocation."""
+
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), primary_key=True)
+    last_number = models.PositiveIntegerField(_("最終番号"), default=0)
+
+    class Meta:
+        verbose_name = _("受付番号の採番")
+        verbose_name_plural = _("受付番号の採番")
+
+    def __str__(self) -> str:
+        return f"{self.fiscal_year}: {self.last_number}"
+
+    @classmethod
+    def allocate(cls, fiscal_year: int) -> str:
+        """Next reference of the year, e.g. 2026-000123. Concurrent callers wait on the row."""
+        with transaction.atomic():
+            cls.objects.get_or_create(fiscal_year=fiscal_year)
+            counter = cls.objects.select_for_update().get(fiscal_year=fiscal_year)
+            counter.last_number += 1
+            counter.save(update_fields=["last_number"])
+        return f"{fiscal_year}-{counter.last_number:06d}"
+
+
+class InvalidTransition(ValidationError):
+    """A status change the case's lifecycle does not allow."""
+
+
+class CaseQuerySet(models.QuerySet):
+    def for_list(self) -> "CaseQuerySet":
+        # The sensitive health field is never loaded for lists and searches.
+        return self.select_related("dial", "category", "department").defer(
+            "health_symptoms", "details", "reply_text", "search_tokens"
+        )
+
+    def open(self) -> "CaseQuerySet":
+        return self.exclude(status=Case.Status.CLOSED)
+
+    def awaiting_callback(self) -> "CaseQuerySet":
+        return self.filter(status=Case.Status.ANSWERED, reply_needed=True, direct_answer=False)
+
+
+class Case(models.Model):
+    """A call (通報 or 問い合わせ) taken by the call center and shared with a department."""
+
+    class Kind(models.TextChoices):
+        REPORT = "report", _("通報")
+        INQUIRY = "inquiry", _("問い合わせ")
+
+    class Channel(models.TextChoices):
+        PHONE = "phone", _("電話")
+        FAX = "fax", _("FAX")
+        EMAIL = "email", _("電子メール")
+        KOBE_POST = "kobe_post", _("KOBE ぽすと")
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("受付")
+        IN_PROGRESS = "in_progress", _("所管課対応中")
+        ANSWERED = "answered", _("回答済")
+        CITIZEN_ANSWERED = "citizen_answered", _("市民回答済")
+        CLOSED = "closed", _("完了")
+
+    class WorkStatus(models.TextChoices):
+        NOT_STARTED = "not_started", _("未着手")
+        WORKING = "working", _("対応中")
+        DONE = "done", _("対応済")
+
+    # Allowed status changes. 回答済 → 完了 is added per case when no call back is due.
+    TRANSITIONS: dict[str, set[str]] = {
+        Status.RECEIVED: {Status.IN_PROGRESS, Status.ANSWERED},
+        Status.IN_PROGRESS: {Status.ANSWERED},
+        Status.ANSWERED: {Status.CITIZEN_ANSWERED, Status.IN_PROGRESS},
+        Status.CITIZEN_ANSWERED: {Status.CLOSED, Status.IN_PROGRESS},
+        Status.CLOSED: {Status.IN_PROGRESS},
+    }
+    # Going back to 所管課対応中 from these is a reopen (再開).
+    REOPEN_FROM = {Status.ANSWERED, Status.CITIZEN_ANSWERED, Status.CLOSED}
+    STATUS_ORDER = list(Status.values)
+
+    reference = models.CharField(_("受付番号"), max_length=20, unique=True, editable=False)
+    fiscal_year = models.PositiveSmallIntegerField(_("年度"), editable=False)
+    kind = models.CharField(_("分類"), max_length=10, choices=Kind.choices, default=Kind.REPORT)
+    dial = models.ForeignKey(
+        Dial, verbose_name=_("ダイヤル"), on_delete=models.PROTECT, related_name="cases"
+    )
+    category = models.ForeignKey(
+        Category, verbose_name=_("種別"), on_delete=models.PROTECT, related_name="cases"
+    )
+    title = models.CharField(_("タイトル"), max_length=200)
+    received_at = models.DateTimeField(_("受付日時"), default=timezone.now)
+    channel = models.CharField(
+        _("受付方法"), max_length=12, choices=Channel.choices, default=Channel.PHONE
+    )
+
+    caller_name = models.CharField(_("氏名"), max_length=100, blank=True)
+    caller_kana = models.CharField(_("氏名カナ"), max_length=100, blank=True)
+    caller_phone = models.CharField(_("電話番号"), max_length=30, blank=True)
+    caller_phone_digits = models.CharField(
+        _("電話番号（数字のみ）"), max_length=20, blank=True, editable=False
+    )
+
+    latitude = models.FloatField(_("緯度"), null=True, blank=True)
+    longitude = models.FloatField(_("経度"), null=True, blank=True)
+    address = models.CharField(_("住所・目印"), max_length=200, blank=True)
+    ward = models.CharField(_("区"), max_length=5, choices=Ward.choices, blank=True)
+
+    details = models.TextField(_("内容詳細"), blank=True)
+    # 要配慮個人情報 (health): kept apart so that no list, search, mail or log carries it.
+    health_symptoms = models.TextField(
+        _("健康被害の症状"),
+        blank=True,
+        help_text=_("要配慮個人情報です。詳細画面でスーパーバイザーと所管課にだけ表示されます。"),
+    )
+    department = models.ForeignKey(
+        "departments.Department",
+        verbose_name=_("案件の所管課"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    reply_needed = models.BooleanField(_("回答要否"), default=True)
+    direct_answer = models.BooleanField(_("所管課直接回答"), default=False)
+    urgent = models.BooleanField(_("緊急"), default=False)
+    urgent_contact = models.CharField(_("電話連絡した所管課職員"), max_length=100, blank=True)
+    urgent_contacted_at = models.DateTimeField(_("電話連絡日時"), null=True, blank=True)
+
+    status = models.CharField(
+        _("状態"), max_length=20, choices=Status.choices, default=Status.RECEIVED
+    )
+    work_status = models.CharField(
+        _("対応状況"), max_length=12, choices=WorkStatus.choices, default=WorkStatus.NOT_STARTED
+    )
+    reply_text = models.TextField(_("所管課の回答"), blank=True)
+    replied_at = models.DateTimeField(_("回答日時"), null=True, blank=True)
+    citizen_told_at = models.DateTimeField(_("市民回答日時"), null=True, blank=True)
+
+    # Characters and character pairs of the searchable text (see normalize.search_tokens).
+    search_tokens = models.JSONField(default=list, blank=True, editable=False)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("受付者"),
+        on_delete=models.PROTECT,
+        related_name="cases_created",
+    )
+    created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("案件")
+        verbose_name_plural = _("案件")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["-received_at", "-id"], name="case_received_idx"),
+            models.Index(fields=["status", "-received_at"], name="case_status_idx"),
+            models.Index(fields=["department", "status"], name="case_department_status_idx"),
+            models.Index(fields=["category", "-received_at"], name="case_category_idx"),
+            models.Index(fields=["dial", "-received_at"], name="case_dial_idx"),
+            models.Index(fields=["ward", "-received_at"], name="case_ward_idx"),
+            models.Index(fields=["caller_phone_digits"], name="case_phone_digits_idx"),
+            models.Index(fields=["latitude", "longitude"], name="case_location_idx"),
+            models.Index(
+                fields=["received_at"],
+                name="case_urgent_idx",
+                condition=models.Q(urgent=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.title}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.category_id:
+            self.dial_id = self.category.dial_id  # the dial follows from the category
+        self.search_tokens = search_tokens(
+            self.title, self.details, self.caller_name, self.caller_kana
+        )
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and {"title", "details"} & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_tokens"}
+        super().save(*args, **kwargs)
+
+    # --- lifecycle --------------------------------------------------------------------
+    @property
+    def skips_callback(self) -> bool:
+        """No call back by the call center: the department answers directly or none needed."""
+        return self.direct_answer or not self.reply_needed
+
+    def allowed_transitions(self) -> set[str]:
+        allowed = set(self.TRANSITIONS.get(self.status, set()))
+        if self.status == self.Status.ANSWERED and self.skips_callback:
+            allowed.add(self.Status.CLOSED)
+            allowed.discard(self.Status.CITIZEN_ANSWERED)
+        return allowed
+
+    def check_transition(self, new_status: str) -> None:
+        if new_status not in self.allowed_transitions():
+            current = self.Status(self.status).label
+            target = (
+                self.Status(new_status).label if new_status in self.Status.values else new_status
+            )
+            raise InvalidTransition(
+                _("「%(current)s」から「%(target)s」には変更できません。"),
+                code="invalid_transition",
+                params={"current": current, "target": target},
+            )
+
+    def is_reopen(self, new_status: str) -> bool:
+        return new_status == self.Status.IN_PROGRESS and self.status in self.REOPEN_FROM
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.CLOSED
+
+    # --- privacy ----------------------------------------------------------------------
+    def health_symptoms_visible_to(self, user) -> bool:
+        """要配慮個人情報: supervisors and the responsible department only.
+
+        Operators may type the symptoms while taking the call but see them masked later:
+        the council allowed the call center to collect, not to browse, health data.
+        """
+        if user.is_supervisor:
+            return True
+        return user.is_department_staff and user.department_id == self.department_id
+
+    # --- location ---------------------------------------------------------------------
+    @property
+    def location_label(self) -> str:
+        """Ward and address for display, without saying the ward twice."""
+        ward = self.get_ward_display() if self.ward else ""
+        if ward and self.address.startswith(ward):
+            return self.address
+        return " ".join(part for part in (ward, self.address) if part)
+
+    def distance_m(self, latitude: float, longitude: float) -> float | None:
+        if self.latitude is None or self.longitude is None:
+            return None
+        return haversine_m(self.latitude, self.longitude, latitude, longitude)
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    radius = 6_371_000.0
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    dphi = math.radians(lat2 - lat1)
+    dlambda = math.radians(lon2 - lon1)
+    a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlambda / 2) ** 2
+    return 2 * radius * math.asin(math.sqrt(a))
+
+
+class CaseEvent(models.Model):
+    """One line of a case's timeline: who did what, when."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", _("新規受付")
+        STATUS = "status", _("状態変更")
+        TRANSFER = "transfer", _("所管課の変更")
+        REOPEN = "reopen", _("再開")
+        REPLY = "reply", _("所管課回答")
+        CALLBACK = "callback", _("市民への回答")
+        LINKED_CALL = "linked_call", _("追加の通報")
+        URGENT_CONTACT = "urgent_contact", _("緊急連絡")
+        WORK_STATUS = "work_status", _("対応状況の変更")
+
+    case = models.ForeignKey(
+        Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="events"
+    )
+    kind = models.CharField(_("種類"), max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("実施者"),
+        on_delete=models.PROTECT,
+        related_name="case_events",
+    )
+    at = models.DateTimeField(_("日時"), default=timezone.now)
+    from_status = models.CharField(
+        _("変更前の状態"), max_length=20, choices=Case.Status.choices, blank=True
+    )
+    to_status = models.CharField(
+        _("変更後の状態"), max_length=20, choices=Case.Status.choices, blank=True
+    )
+    note = models.TextField(_("メモ"), blank=True)
+
+    class Meta:
+        verbose_name = _("案件の経過")
+        verbose_name_plural = _("案件の経過")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="case_event_case_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class IntakeToken(models.Model):
+    """One-time token of an intake form: a resubmit finds the case the first submit made."""
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="intake_tokens"
+    )
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("受付フォームの送信トークン")
+        verbose_name_plural = _("受付フォームの送信トークン")
+
+    def __str__(self) -> str:
+        return self.token

@@ -11,6 +11,7 @@ SEEDERS = [
 ]
 # Seeders that need the demo users (cases, FAQ entries, posts).
 LATE_SEEDERS: list[str] = [
+    "tickets.demo.seed_cases",
     "faq.demo.seed_faq",
 ]
 

@@ -1,0 +1,296 @@
+"""Operator forms: call intake, case search, call-back record, status change, transfer."""
+
+import datetime
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from departments.models import Department
+from tickets.geo import Ward
+from tickets.models import Case, Category, Dial
+from tickets.normalize import is_katakana, normalize_kana, normalize_phone
+from tickets.services import CALLBACK_METHODS
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format=DATETIME_LOCAL)
+
+
+class NoColonLabels:
+    """Japanese labels stand alone: no ":" suffix after them."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+
+EMPTY_LABEL = _("（選択してください）")
+ALL_LABEL = _("すべて")
+OPEN_STATUSES = "open"
+
+
+class CategoryChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Category) -> str:
+        return obj.name
+
+
+def grouped_category_choices(categories, empty_label=EMPTY_LABEL) -> list:
+    """Categories as <optgroup>s per dial, so the select reads like the routing table."""
+    groups: dict[str, list] = {}
+    for category in categories:
+        groups.setdefault(category.dial.name, []).append((category.pk, category.name))
+    return [("", empty_label), *groups.items()]
+
+
+class CaseIntakeForm(NoColonLabels, forms.ModelForm):
+    """What the operator types during the call, in the order the call goes."""
+
+    dial = forms.ModelChoiceField(
+        label=_("ダイヤル"),
+        empty_label=EMPTY_LABEL,
+        queryset=Dial.objects.all(),
+        required=False,
+        help_text=_("選ぶと種別がそのダイヤルのものに絞られます。"),
+    )
+    category = CategoryChoiceField(
+        label=_("種別"),
+        queryset=Category.objects.filter(active=True).select_related("dial", "department"),
+        help_text=_("所管課は種別から自動で入ります（変更できます）。"),
+    )
+    department = forms.ModelChoiceField(
+        label=_("案件の所管課"),
+        empty_label=EMPTY_LABEL,
+        queryset=Department.objects.filter(active=True),
+        required=False,
+    )
+
+    class Meta:
+        model = Case
+        fields = [
+            "caller_phone",
+            "caller_name",
+            "caller_kana",
+            "kind",
+            "channel",
+            "received_at",
+            "category",
+            "department",
+            "title",
+            "details",
+            "health_symptoms",
+            "latitude",
+            "longitude",
+            "address",
+            "ward",
+            "reply_needed",
+            "direct_answer",
+            "urgent",
+            "urgent_contact",
+            "urgent_contacted_at",
+        ]
+        widgets = {
+            "caller_phone": forms.TextInput(
+                attrs={"type": "tel", "autofocus": True, "autocomplete": "off"}
+            ),
+            "caller_name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "caller_kana": forms.TextInput(attrs={"autocomplete": "off"}),
+            "kind": forms.RadioSelect,
+            "channel": forms.Select,
+            "received_at": DateTimeLocalInput(),
+            "details": forms.Textarea(attrs={"rows": 5}),
+            "health_symptoms": forms.Textarea(attrs={"rows": 2}),
+            "latitude": forms.HiddenInput,
+            "longitude": forms.HiddenInput,
+            "urgent_contacted_at": DateTimeLocalInput(),
+        }
+        help_texts = {
+            "caller_phone": _("匿名の場合は空欄。どの書き方でも構いません（例: 078-331-8181）。"),
+            "caller_kana": _("ひらがな・半角カナでも入力できます。"),
+            "health_symptoms": _(
+                "食中毒などの症状（要配慮個人情報）。保存後、オペレーターには表示されません。"
+            ),
+        }
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = grouped_category_choices(self.fields["category"].queryset)
+        self.fields["received_at"].input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
+        self.fields["urgent_contacted_at"].input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
+        if not self.is_bound and "received_at" not in self.initial:
+            self.initial["received_at"] = timezone.localtime().replace(second=0, microsecond=0)
+        self.fields["ward"].choices = [("", _("（区を選択）")), *Ward.choices]
+
+    def clean_caller_phone(self) -> str:
+        raw = self.cleaned_data.get("caller_phone", "").strip()
+        if not raw:
+            self.instance.caller_phone_digits = ""
+            return ""
+        phone = normalize_phone(raw)
+        self.instance.caller_phone_digits = phone.digits
+        return phone.display
+
+    def clean_caller_kana(self) -> str:
+        kana = normalize_kana(self.cleaned_data.get("caller_kana", ""))
+        if kana and not is_katakana(kana):
+            raise ValidationError(_("氏名カナはカタカナかひらがなで入力してください。"))
+        return kana
+
+    def clean_latitude(self) -> float | None:
+        value = self.cleaned_data.get("latitude")
+        if value is not None and not -90 <= value <= 90:
+            raise ValidationError(_("緯度が正しくありません。"))
+        return value
+
+    def clean_longitude(self) -> float | None:
+        value = self.cleaned_data.get("longitude")
+        if value is not None and not -180 <= value <= 180:
+            raise ValidationError(_("経度が正しくありません。"))
+        return value
+
+    def clean(self) -> dict:
+        data = super().clean()
+        category: Category | None = data.get("category")
+        dial: Dial | None = data.get("dial")
+        if category and dial and category.dial_id != dial.pk:
+            self.add_error("category", _("選んだダイヤルの種別ではありません。"))
+        if category and not data.get("department"):
+            data["department"] = category.department
+        if (data.get("latitude") is None) != (data.get("longitude") is None):
+            self.add_error("address", _("地図の地点が不完全です。もう一度地点を選んでください。"))
+        if data.get("urgent"):
+            if not data.get("urgent_contact"):
+                self.add_error(
+                    "urgent_contact",
+                    _("緊急の場合は、電話連絡した所管課の職員名を入力してください。"),
+                )
+            elif not data.get("urgent_contacted_at"):
+                data["urgent_contacted_at"] = timezone.now()
+        return data
+
+    def case_fields(self) -> dict:
+        """Cleaned values for ``case_create`` (the dial follows from the category)."""
+        data = {
+            name: value for name, value in self.cleaned_data.items() if name in self.Meta.fields
+        }
+        data["caller_phone_digits"] = self.instance.caller_phone_digits
+        return data
+
+
+class CaseSearchForm(NoColonLabels, forms.Form):
+    SORTS = {
+        "-received_at": _("受付日時（新しい順）"),
+        "received_at": _("受付日時（古い順）"),
+        "status": _("状態（受付から）"),
+        "-status": _("状態（完了から）"),
+    }
+
+    q = forms.CharField(
+        label=_("検索"),
+        required=False,
+        help_text=_("受付番号・電話番号・氏名・カナ・タイトルや内容の語句"),
+        widget=forms.TextInput(attrs={"type": "search"}),
+    )
+    dial = forms.ModelChoiceField(
+        label=_("ダイヤル"), empty_label=ALL_LABEL, queryset=Dial.objects.all(), required=False
+    )
+    category = CategoryChoiceField(
+        label=_("種別"),
+        queryset=Category.objects.select_related("dial"),
+        required=False,
+    )
+    status = forms.ChoiceField(
+        label=_("状態"),
+        choices=[("", ALL_LABEL), (OPEN_STATUSES, _("未完了（完了以外）")), *Case.Status.choices],
+        required=False,
+    )
+    department = forms.ModelChoiceField(
+        label=_("所管課"),
+        empty_label=ALL_LABEL,
+        queryset=Department.objects.all(),
+        required=False,
+    )
+    ward = forms.ChoiceField(
+        label=_("区"), choices=[("", ALL_LABEL), *Ward.choices], required=False
+    )
+    received_from = forms.DateField(
+        label=_("受付日（から）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    received_to = forms.DateField(
+        label=_("受付日（まで）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    urgent = forms.BooleanField(label=_("緊急のみ"), required=False)
+    sort = forms.ChoiceField(label=_("並び順"), choices=list(SORTS.items()), required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = grouped_category_choices(
+            self.fields["category"].queryset, ALL_LABEL
+        )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        start, end = data.get("received_from"), data.get("received_to")
+        if start and end and start > end:
+            self.add_error("received_to", _("終わりの日は始まりの日以降にしてください。"))
+        return data
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class CitizenCallbackForm(NoColonLabels, forms.Form):
+    told_at = forms.DateTimeField(
+        label=_("回答した日時"), widget=DateTimeLocalInput(), input_formats=[DATETIME_LOCAL]
+    )
+    method = forms.ChoiceField(
+        label=_("回答方法"),
+        choices=list(CALLBACK_METHODS.items()),
+        widget=forms.RadioSelect,
+        initial="phone",
+    )
+    note = forms.CharField(
+        label=_("メモ"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault(
+                "told_at", timezone.localtime().replace(second=0, microsecond=0)
+            )
+
+    def clean_told_at(self) -> datetime.datetime:
+        told_at = self.cleaned_data["told_at"]
+        if told_at > timezone.now() + datetime.timedelta(minutes=5):
+            raise ValidationError(_("未来の日時は入力できません。"))
+        return told_at
+
+
+class StatusChangeForm(NoColonLabels, forms.Form):
+    status = forms.ChoiceField(choices=Case.Status.choices)
+    note = forms.CharField(
+        label=_("メモ"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class TransferForm(NoColonLabels, forms.Form):
+    department = forms.ModelChoiceField(
+        label=_("移管先の所管課"),
+        empty_label=EMPTY_LABEL,
+        queryset=Department.objects.filter(active=True),
+    )
+    note = forms.CharField(
+        label=_("移管の理由"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )

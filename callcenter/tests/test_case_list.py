@@ -1,0 +1,144 @@
+import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.urls import reverse
+
+from tickets.models import Case
+from tickets.tests.factories import make_case
+
+URL = reverse("callcenter:case_list")
+JST = ZoneInfo("Asia/Tokyo")
+
+
+def titles(response) -> list[str]:
+    return [case.title for case in response.context["page"].object_list]
+
+
+@pytest.fixture
+def cases(operator):
+    return [
+        make_case(
+            operator,
+            title="歩道の陥没",
+            details="穴が深い",
+            caller_name="日向 太郎",
+            caller_kana="ヒナタ タロウ",
+            caller_phone="078-331-8181",
+            caller_phone_digits="0783318181",
+            ward="28110",
+            received_at=datetime.datetime(2026, 11, 1, 9, tzinfo=JST),
+        ),
+        make_case(
+            operator,
+            "park-equipment",
+            title="ブランコの鎖が切れた",
+            details="日向公園",
+            ward="28107",
+            urgent=True,
+            urgent_contact="小林",
+            received_at=datetime.datetime(2026, 11, 10, 9, tzinfo=JST),
+        ),
+        make_case(
+            operator,
+            "food-poisoning",
+            title="弁当で体調不良",
+            caller_kana="ヤマダ ハナコ",
+            health_symptoms="嘔吐と発熱",
+            received_at=datetime.datetime(2026, 11, 20, 9, tzinfo=JST),
+        ),
+    ]
+
+
+def test_newest_first_and_sortable(login_client, operator, cases):
+    client = login_client(operator)
+    assert titles(client.get(URL)) == ["弁当で体調不良", "ブランコの鎖が切れた", "歩道の陥没"]
+    assert titles(client.get(URL, {"sort": "received_at"}))[0] == "歩道の陥没"
+    Case.objects.filter(pk=cases[0].pk).update(status=Case.Status.CLOSED)
+    assert titles(client.get(URL, {"sort": "-status"}))[0] == "歩道の陥没"
+    assert titles(client.get(URL, {"sort": "status"}))[-1] == "歩道の陥没"
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"q": "陥没"}, ["歩道の陥没"]),
+        ({"q": "日向"}, ["ブランコの鎖が切れた", "歩道の陥没"]),
+        ({"q": "078-331-8181"}, ["歩道の陥没"]),
+        ({"q": "０７８（３３１）８１８１"}, ["歩道の陥没"]),
+        ({"q": "0783318181"}, ["歩道の陥没"]),
+        ({"q": "やまだ"}, ["弁当で体調不良"]),
+        ({"q": "嘔吐"}, []),  # health symptoms are never searched
+        ({"ward": "28107"}, ["ブランコの鎖が切れた"]),
+        ({"urgent": "on"}, ["ブランコの鎖が切れた"]),
+        ({"status": "closed"}, []),
+        ({"status": "open"}, ["弁当で体調不良", "ブランコの鎖が切れた", "歩道の陥没"]),
+        ({"received_from": "2026-11-05", "received_to": "2026-11-10"}, ["ブランコの鎖が切れた"]),
+    ],
+)
+def test_filters_and_search(login_client, operator, cases, params, expected):
+    assert titles(login_client(operator).get(URL, params)) == expected
+
+
+def test_filter_by_dial_category_department(login_client, operator, cases, kobe):
+    client = login_client(operator)
+    assert titles(client.get(URL, {"dial": cases[2].dial_id})) == ["弁当で体調不良"]
+    assert titles(client.get(URL, {"category": cases[1].category_id})) == ["ブランコの鎖が切れた"]
+    assert titles(client.get(URL, {"department": kobe["kensetsu-tobu"].pk})) == ["歩道の陥没"]
+
+
+def test_search_by_reference(login_client, operator, cases):
+    response = login_client(operator).get(URL, {"q": cases[1].reference})
+    assert titles(response) == ["ブランコの鎖が切れた"]
+
+
+def test_health_symptoms_never_in_the_list(login_client, supervisor, cases):
+    page = login_client(supervisor).get(URL).content.decode()
+    assert "弁当で体調不良" in page and "嘔吐" not in page
+
+
+def test_bad_dates_show_japanese_error(login_client, operator, cases):
+    response = login_client(operator).get(
+        URL, {"received_from": "2026-11-10", "received_to": "2026-11-01"}
+    )
+    assert response.status_code == 200
+    assert "終わりの日は始まりの日以降にしてください。" in response.content.decode()
+    assert titles(response) == []
+
+
+def test_department_staff_see_only_their_cases(login_client, staff_tobu, cases):
+    response = login_client(staff_tobu).get(URL)
+    assert titles(response) == ["歩道の陥没"]
+
+
+def test_admin_refused(login_client, admin_user):
+    assert login_client(admin_user).get(URL).status_code == 403
+
+
+def test_wrong_method(login_client, operator):
+    assert login_client(operator).post(URL).status_code == 405
+
+
+def test_paginated_by_50(login_client, operator, kobe):
+    for number in range(55):
+        make_case(operator, title=f"案件{number}")
+    client = login_client(operator)
+    first = client.get(URL)
+    assert len(first.context["page"].object_list) == 50
+    second = client.get(URL, {"page": 2, "q": "案件"})
+    assert len(second.context["page"].object_list) == 5
+    assert "page=2" in client.get(URL, {"q": "案件"}).content.decode()
+
+
+@pytest.mark.parametrize("rows", [5, 60])
+def test_query_count_does_not_grow_with_rows(
+    login_client, operator, kobe, rows, django_assert_max_num_queries
+):
+    for number in range(rows):
+        make_case(operator, title=f"道路の陥没 {number}", ward="28110")
+    client = login_client(operator)
+    with django_assert_max_num_queries(12):
+        response = client.get(URL, {"q": "陥没", "sort": "status"})
+    assert response.status_code == 200
+    with django_assert_max_num_queries(12):
+        client.get(URL)

@@ -1,0 +1,150 @@
+// Intake form: department from category, earlier cases of the phone number, nearby open cases.
+(function () {
+  "use strict";
+  var form = document.getElementById("intake-form");
+  if (!form) { return; }
+  var categoryMap = JSON.parse(document.getElementById("category-map").textContent);
+  var config = JSON.parse(document.getElementById("intake-config").textContent);
+  var texts = document.getElementById("intake-texts").dataset;
+  var dialSelect = document.getElementById("id_dial");
+  var categorySelect = document.getElementById("id_category");
+  var departmentSelect = document.getElementById("id_department");
+  var directAnswer = document.getElementById("id_direct_answer");
+  var phoneInput = document.getElementById("id_caller_phone");
+  var historyBox = document.getElementById("phone-history");
+  var nearbyBox = document.getElementById("nearby-cases");
+
+  // --- category → department (stays changeable), dial narrows the categories -----------
+  function filterCategories() {
+    var dial = dialSelect.value;
+    Array.prototype.forEach.call(categorySelect.querySelectorAll("option"), function (option) {
+      var entry = categoryMap[option.value];
+      option.hidden = Boolean(dial && entry && String(entry.dial) !== dial);
+    });
+    var current = categoryMap[categorySelect.value];
+    if (dial && current && String(current.dial) !== dial) { categorySelect.value = ""; }
+  }
+  // Health symptoms (要配慮個人情報) are asked only on the hygiene dial; typed text stays shown.
+  var healthRow = document.getElementById("health-symptoms-row");
+  var healthInput = document.getElementById("id_health_symptoms");
+  function toggleHealth() {
+    var entry = categoryMap[categorySelect.value];
+    healthRow.hidden = !(entry && entry.health) && !healthInput.value;
+  }
+  dialSelect.addEventListener("change", filterCategories);
+  categorySelect.addEventListener("change", toggleHealth);
+  toggleHealth();
+  categorySelect.addEventListener("change", function () {
+    var entry = categoryMap[categorySelect.value];
+    if (entry) {
+      departmentSelect.value = String(entry.department);
+      directAnswer.checked = entry.directAnswer;
+      if (!dialSelect.value) { dialSelect.value = String(entry.dial); }
+    }
+    checkNearby();
+  });
+  filterCategories();
+
+  // --- small rendering helpers (textContent only: never HTML from the server) ------------
+  function element(tag, text, className) {
+    var node = document.createElement(tag);
+    if (text) { node.textContent = text; }
+    if (className) { node.className = className; }
+    return node;
+  }
+  function caseLine(item) {
+    var li = element("li");
+    var link = element("a", item.reference + " " + item.title);
+    link.href = item.url;
+    link.target = "_blank";
+    link.rel = "noopener";
+    li.appendChild(link);
+    li.appendChild(element("span", " " + item.receivedAt + "・" + item.status, "muted"));
+    return li;
+  }
+  function fetchJson(url, params) {
+    var query = new URLSearchParams(params).toString();
+    return fetch(url + "?" + query, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) { throw new Error(String(response.status)); }
+        return response.json();
+      });
+  }
+
+  // --- earlier cases from the same number (debounced while typing) -----------------------
+  var historyTimer = null;
+  var lastPhone = null;
+  function loadHistory() {
+    var phone = phoneInput.value.trim();
+    var digits = phone.normalize("NFKC").replace(/[^0-9]/g, "");
+    if (digits === lastPhone) { return; }
+    lastPhone = digits;
+    if (digits.length < 6) {
+      historyBox.replaceChildren(element("p", texts.none, "muted"));
+      return;
+    }
+    fetchJson(config.historyUrl, { phone: phone }).then(function (data) {
+      if (!data.cases.length) {
+        historyBox.replaceChildren(element("p", texts.none, "muted"));
+        return;
+      }
+      var list = element("ul", null, "case-mini-list");
+      data.cases.forEach(function (item) { list.appendChild(caseLine(item)); });
+      historyBox.replaceChildren(list);
+    }).catch(function () { historyBox.replaceChildren(element("p", texts.error, "field-error")); });
+  }
+  phoneInput.addEventListener("input", function () {
+    clearTimeout(historyTimer);
+    historyTimer = setTimeout(loadHistory, 350);
+  });
+  if (phoneInput.value) { loadHistory(); }
+
+  // --- open cases nearby: link the call instead of creating a duplicate -------------------
+  function checkNearby() {
+    var latitude = document.getElementById("id_latitude").value;
+    var longitude = document.getElementById("id_longitude").value;
+    if (!latitude || !longitude) {
+      nearbyBox.replaceChildren(element("p", texts.nearbyNoPoint, "muted"));
+      return;
+    }
+    fetchJson(config.nearbyUrl, {
+      latitude: latitude, longitude: longitude, category: categorySelect.value
+    }).then(function (data) {
+      if (!data.cases.length) {
+        nearbyBox.replaceChildren(element("p", texts.nearbyNone, "muted"));
+        return;
+      }
+      var list = element("ul", null, "case-mini-list");
+      data.cases.forEach(function (item) {
+        var li = caseLine(item);
+        li.appendChild(element("span", " (" + item.distanceM + texts.meters + ")", "muted"));
+        var button = element("button", texts.link, "button--secondary button--small");
+        button.type = "submit";
+        button.name = "link_case";
+        button.value = String(item.id);
+        li.appendChild(document.createElement("br"));
+        li.appendChild(button);
+        list.appendChild(li);
+      });
+      nearbyBox.replaceChildren(list);
+    }).catch(function () { nearbyBox.replaceChildren(element("p", texts.error, "field-error")); });
+  }
+  document.getElementById("nearby-check").addEventListener("click", checkNearby);
+  // The map widget announces a chosen point with this event (and changes the hidden fields).
+  document.addEventListener("location:change", checkNearby);
+  ["id_latitude", "id_longitude"].forEach(function (id) {
+    document.getElementById(id).addEventListener("change", checkNearby);
+  });
+  if (document.getElementById("id_latitude").value) { checkNearby(); }
+
+  // --- double-click guard on the client too (the server token is what really protects) ----
+  form.addEventListener("submit", function () {
+    setTimeout(function () { document.getElementById("intake-save").disabled = true; }, 0);
+  });
+
+  var summary = document.getElementById("form-error-summary");
+  if (summary) {
+    var firstInvalid = form.querySelector("[aria-invalid='true']");
+    (firstInvalid || summary).focus();
+  }
+})();

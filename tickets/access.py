@@ -1,0 +1,25 @@
+"""Who may see which case: the one place every view asks."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from kobepost.models import User
+from tickets.models import Case
+
+
+def cases_visible_to(user: User, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
+    """Operators and supervisors see every case; department staff those of their department."""
+    cases = Case.objects.all() if queryset is None else queryset
+    if user.is_callcenter:
+        return cases
+    if user.is_department_staff and user.department_id:
+        return cases.filter(department_id=user.department_id)
+    return cases.none()
+
+
+def get_case_for_user(user: User, pk: int, queryset: QuerySet[Case] | None = None) -> Case:
+    """The case if this user may see it; 404 otherwise (no hint that it exists)."""
+    try:
+        return cases_visible_to(user, queryset).get(pk=pk)
+    except Case.DoesNotExist:
+        raise Http404 from None
