@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department
-from tickets.geo import Ward
+from tickets.geo import Ward, ward_for_point
 from tickets.models import Case, Category, Dial
 from tickets.normalize import is_katakana, normalize_kana, normalize_phone
 from tickets.services import CALLBACK_METHODS
@@ -164,6 +164,12 @@ class CaseIntakeForm(NoColonLabels, forms.ModelForm):
             data["department"] = category.department
         if (data.get("latitude") is None) != (data.get("longitude") is None):
             self.add_error("address", _("地図の地点が不完全です。もう一度地点を選んでください。"))
+        elif data.get("latitude") is not None and not data.get("ward"):
+            # The page fills the ward from the point; this covers a page whose script did not
+            # run (slow link) so that every located case has its ward for routing and figures.
+            ward = ward_for_point(data["latitude"], data["longitude"])
+            if ward is not None:
+                data["ward"] = ward.value
         if data.get("urgent"):
             if not data.get("urgent_contact"):
                 self.add_error(

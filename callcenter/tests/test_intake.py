@@ -207,3 +207,19 @@ def test_nearby_endpoint(operator_client, operator, settings):
     assert data["cases"][0]["distanceM"] < 20
     bad = operator_client.get(reverse("callcenter:nearby_cases"), {"latitude": "x"}).json()
     assert bad == {"cases": []}
+
+
+def test_ward_is_derived_from_the_point_when_the_page_did_not_fill_it(operator_client):
+    token = token_of(operator_client.get(URL))
+    data = valid_post(token, ward="", latitude="34.695075", longitude="135.193287")
+    response = operator_client.post(URL, data)
+    assert response.status_code == 302
+    assert Case.objects.get(title="歩道の陥没").ward == "28110"
+
+
+def test_ward_chosen_by_the_operator_wins_over_the_point(operator_client):
+    token = token_of(operator_client.get(URL))
+    # A point on a ward border: the operator corrected the ward to 灘区.
+    data = valid_post(token, ward="28102", latitude="34.695075", longitude="135.193287")
+    operator_client.post(URL, data)
+    assert Case.objects.get(title="歩道の陥没").ward == "28102"
