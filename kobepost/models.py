@@ -64,3 +64,6 @@ class User(AbstractUser):
     @property
     def is_system_admin(self) -> bool:
         return self.role == self.Role.ADMIN
+
+
+from kobepost.citizen_models import *  # noqa: E402, F403

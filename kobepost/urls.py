@@ -17,6 +17,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("callcenter/", include("callcenter.urls")),
     path("departments/", include("departments.urls")),
+    path("triage/", include("kobepost.triage_urls")),
     # One login page for everyone: the admin's own login form is not offered.
     path("admin/login/", views.admin_login_redirect),
     path("admin/", admin.site.urls),
