@@ -146,7 +146,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def register(request: HttpRequest) -> HttpResponse:
     if current_citizen(request) is not None:
         return redirect("public:my_posts")
-    form = CitizenRegistrationForm(request.POST or None)
+    form = CitizenRegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if not ratelimit.allowed(("register_address", client_ip(request))):
             return too_many_requests(request)
@@ -171,7 +171,7 @@ def register(request: HttpRequest) -> HttpResponse:
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "GET" and current_citizen(request) is not None:
         return redirect(_safe_next(request) or "public:my_posts")
-    form = CitizenLoginForm(request.POST or None)
+    form = CitizenLoginForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         login_id = request.POST.get("login_id", "").strip().lower()
         if not ratelimit.allowed(
@@ -216,7 +216,8 @@ def my_posts(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def post_new(request: HttpRequest) -> HttpResponse:
     citizen: Citizen = request.citizen
-    form = PostForm(request.POST or None, request.FILES or None)
+    bound = request.method == "POST"
+    form = PostForm(request.POST if bound else None, request.FILES if bound else None)
     if request.method == "POST":
         if not ratelimit.allowed(
             ("post_address", client_ip(request)), ("post_account", str(citizen.pk))
@@ -311,7 +312,7 @@ def account_token(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 def account_delete(request: HttpRequest) -> HttpResponse:
-    form = CitizenDeleteForm(request.citizen, request.POST or None)
+    form = CitizenDeleteForm(request.citizen, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         citizen_delete(citizen=request.citizen)
         citizen_logout(request)
