@@ -92,3 +92,6 @@ class StaffUserAdmin(UserAdmin):
                     messages.SUCCESS,
                 )
         return render(request, "admin/kobepost/user/import.html", context)
+
+
+import kobepost.citizen_admin  # noqa: E402, F401 - KOBE ぽすと models
