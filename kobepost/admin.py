@@ -95,3 +95,4 @@ class StaffUserAdmin(UserAdmin):
 
 
 from kobepost import audit_admin  # noqa: E402, F401  (audit trail and 2FA settings)
+import kobepost.citizen_admin  # noqa: E402, F401 - KOBE ぽすと models

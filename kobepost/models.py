@@ -180,3 +180,4 @@ class NoticeCursor(models.Model):
 
 
 from kobepost.audit_models import AuditEvent, TwoFactorRequirement  # noqa: E402, F401
+from kobepost.citizen_models import *  # noqa: E402, F403

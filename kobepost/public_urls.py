@@ -3,6 +3,51 @@
 Every view here must be marked ``login_not_required`` and must never read staff data.
 """
 
+from django.urls import path, register_converter
+
+from kobepost import open311, public_views
+
+
+class Open311Format:
+    regex = "json|xml"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(Open311Format, "fmt")
+
 app_name = "public"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", public_views.home, name="home"),
+    path("posts/<int:pk>/", public_views.post_detail, name="post_detail"),
+    path("register/", public_views.register, name="register"),
+    path("login/", public_views.login_view, name="login"),
+    path("logout/", public_views.logout_view, name="logout"),
+    path("my/", public_views.my_posts, name="my_posts"),
+    path("post/", public_views.post_new, name="post_new"),
+    path("account/", public_views.account, name="account"),
+    path("account/token/", public_views.account_token, name="account_token"),
+    path("account/delete/", public_views.account_delete, name="account_delete"),
+    path("photos/<uuid:public_id>.jpg", public_views.photo, name="photo"),
+    # Open311 GeoReport v2
+    path("open311/v2/openapi.json", open311.openapi, name="open311_openapi"),
+    path("open311/v2/discovery.<fmt:fmt>", open311.discovery, name="open311_discovery"),
+    path("open311/v2/services.<fmt:fmt>", open311.services, name="open311_services"),
+    path(
+        "open311/v2/services/<slug:code>.<fmt:fmt>",
+        open311.service_definition,
+        name="open311_service",
+    ),
+    path("open311/v2/requests.<fmt:fmt>", open311.requests, name="open311_requests"),
+    path(
+        "open311/v2/requests/<int:request_id>.<fmt:fmt>",
+        open311.request_detail,
+        name="open311_request",
+    ),
+    path("open311/v2/tokens/<str:token>.<fmt:fmt>", open311.token_lookup, name="open311_token"),
+]

@@ -357,3 +357,18 @@ LOGGING = {
 }
 
 CSRF_FAILURE_VIEW = "kobepost.views.csrf_failure"
+
+# --- KOBE ぽすと (citizen side) ----------------------------------------------------------
+# Largest photo accepted from a citizen, and most pixels decoded (decompression bombs).
+PUBLIC_PHOTO_MAX_MB = env_int("PUBLIC_PHOTO_MAX_MB", 10, minimum=1)
+PUBLIC_PHOTO_MAX_PIXELS = env_int("PUBLIC_PHOTO_MAX_PIXELS", 40_000_000, minimum=1_000_000)
+PUBLIC_PHOTOS_PER_POST = 4
+# Fixed-window limits (requests, seconds) per client address and per account, kept in the
+# cache (Redis in production, so every gunicorn worker shares one count).
+PUBLIC_RATE_LIMITS = {
+    "login_address": (env_int("PUBLIC_RATE_LOGIN_PER_HOUR", 30, minimum=1), 3600),
+    "login_account": (10, 900),
+    "register_address": (env_int("PUBLIC_RATE_REGISTER_PER_HOUR", 5, minimum=1), 3600),
+    "post_address": (env_int("PUBLIC_RATE_POSTS_PER_HOUR", 20, minimum=1), 3600),
+    "post_account": (10, 3600),
+}

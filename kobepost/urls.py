@@ -24,6 +24,7 @@ urlpatterns = [
     path("geo/", include("tickets.geo_urls")),
     path("faq/", include("faq.urls")),
     path("notifications/", include("kobepost.notifications.urls")),
+    path("triage/", include("kobepost.triage_urls")),
     # One login page for everyone: the admin's own login form is not offered.
     path("admin/login/", views.admin_login_redirect),
     # The admin's logout button lands on ours, so that it is audited like every logout.

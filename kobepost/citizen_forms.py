@@ -1,0 +1,387 @@
+"""Forms of the citizen side and of supervisor triage; they validate and normalise input."""
+
+import re
+import unicodedata
+
+import jaconv
+import phonenumbers
+from django import forms
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kobepost.citizen_models import Citizen, Post, PostCategory
+from kobepost.photos import CleanPhoto, clean_photo
+
+LOGIN_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{4,40}$")
+KANA_PATTERN = re.compile(r"^[\u30a0-\u30ff\s]+$")
+KOBE_WORD = "神戸市"
+
+
+def normalise_kana(value: str) -> str:
+    return jaconv.hira2kata(unicodedata.normalize("NFKC", value)).strip()
+
+
+def normalise_phone(value: str) -> str:
+    """Japanese national format (e.g. 078-331-8181); ValidationError when not a number."""
+    try:
+        number = phonenumbers.parse(unicodedata.normalize("NFKC", value), "JP")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise ValidationError(_("電話番号を正しく入力してください（例: 078-331-8181）。"))
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+class CitizenDetailsForm(forms.ModelForm):
+    """The personal data fields shared by registration and the account page."""
+
+    class Meta:
+        model = Citizen
+        fields = [
+            "nickname",
+            "name",
+            "name_kana",
+            "address",
+            "work_ward",
+            "phone",
+            "email",
+            "gender",
+            "birth_year",
+            "occupation",
+        ]
+        help_texts = {
+            "nickname": _("公開ページに表示されるのはニックネームだけです。"),
+            "name_kana": _("カタカナ（ひらがなで入力しても自動で変換します）"),
+            "address": _("神戸市にお住まいの方は「神戸市」から入力してください。"),
+            "work_ward": _("市外にお住まいで、神戸市内に通勤・通学している方は選んでください。"),
+        }
+        widgets = {
+            "birth_year": forms.NumberInput(attrs={"inputmode": "numeric"}),
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        ward_choices = list(self.fields["work_ward"].choices)[1:]
+        self.fields["work_ward"].choices = [("", _("選んでください（任意）")), *ward_choices]
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["address"].widget.attrs["autocomplete"] = "street-address"
+        self.fields["email"].widget.attrs["autocomplete"] = "email"
+        self.fields["nickname"].widget.attrs["autocomplete"] = "nickname"
+
+    def clean_name(self) -> str:
+        return unicodedata.normalize("NFKC", self.cleaned_data["name"]).strip()
+
+    def clean_nickname(self) -> str:
+        return unicodedata.normalize("NFKC", self.cleaned_data["nickname"]).strip()
+
+    def clean_name_kana(self) -> str:
+        kana = normalise_kana(self.cleaned_data["name_kana"])
+        if not KANA_PATTERN.match(kana):
+            raise ValidationError(_("氏名（カナ）はカタカナで入力してください。"))
+        return kana
+
+    def clean_address(self) -> str:
+        return unicodedata.normalize("NFKC", self.cleaned_data["address"]).strip()
+
+    def clean_phone(self) -> str:
+        return normalise_phone(self.cleaned_data["phone"])
+
+    def clean_birth_year(self) -> int:
+        year = self.cleaned_data["birth_year"]
+        if not 1900 <= year <= timezone.localdate().year:
+            raise ValidationError(_("誕生年を西暦4桁で入力してください（例: 1985）。"))
+        return year
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        address = cleaned.get("address", "")
+        if address and KOBE_WORD not in address and not cleaned.get("work_ward"):
+            self.add_error(
+                "address",
+                _(
+                    "登録できるのは神戸市内に住んでいる方、または市内に通勤・通学している方です。"
+                    "住所が市外の方は勤務先・通学先の区を選んでください。"
+                ),
+            )
+        return cleaned
+
+
+class CitizenRegistrationForm(CitizenDetailsForm):
+    login_id = forms.CharField(
+        label=_("ID"),
+        max_length=40,
+        help_text=_("半角英数字と _ . - で4〜40文字。ログインに使います。"),
+        widget=forms.TextInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
+    )
+    password1 = forms.CharField(
+        label=_("パスワード"),
+        strip=False,
+        help_text=_("10文字以上。ありふれたパスワードや数字だけのものは使えません。"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    password2 = forms.CharField(
+        label=_("パスワード（確認）"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    lives_or_works_in_kobe = forms.BooleanField(
+        label=_("神戸市内に住んでいる、または市内に通勤・通学しています"),
+        error_messages={
+            "required": _(
+                "神戸市内に在住・在勤・在学の方だけが登録できます。確認のうえチェックしてください。"
+            )
+        },
+    )
+
+    field_order = ["login_id", "password1", "password2", "lives_or_works_in_kobe"]
+
+    def clean_login_id(self) -> str:
+        login_id = unicodedata.normalize("NFKC", self.cleaned_data["login_id"]).strip()
+        if not LOGIN_ID_PATTERN.match(login_id):
+            raise ValidationError(_("ID は半角英数字と _ . - で4〜40文字にしてください。"))
+        if Citizen.objects.filter(login_id__iexact=login_id).exists():
+            raise ValidationError(_("この ID はすでに使われています。別の ID にしてください。"))
+        return login_id
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        password1, password2 = cleaned.get("password1"), cleaned.get("password2")
+        if password1 and password2 and password1 != password2:
+            self.add_error("password2", _("確認用のパスワードが一致しません。"))
+        elif password1:
+            candidate = Citizen(
+                login_id=cleaned.get("login_id", ""),
+                email=cleaned.get("email", ""),
+                name=cleaned.get("name", ""),
+                nickname=cleaned.get("nickname", ""),
+            )
+            try:
+                validate_password(password1, user=candidate)
+            except ValidationError as error:
+                self.add_error("password1", error)
+        return cleaned
+
+    def save(self, commit: bool = True) -> Citizen:
+        citizen = super().save(commit=False)
+        citizen.login_id = self.cleaned_data["login_id"]
+        citizen.set_password(self.cleaned_data["password1"])
+        if commit:
+            citizen.save()
+        return citizen
+
+
+class CitizenLoginForm(forms.Form):
+    login_id = forms.CharField(
+        label=_("ID"),
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "username", "spellcheck": "false"}),
+    )
+    password = forms.CharField(
+        label=_("パスワード"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        login_id, password = cleaned.get("login_id"), cleaned.get("password")
+        if login_id and password:
+            citizen = Citizen.objects.filter(login_id__iexact=login_id, is_active=True).first()
+            if citizen is None or not citizen.check_password(password):
+                raise ValidationError(_("ID またはパスワードが正しくありません。"))
+            self.citizen = citizen
+        return cleaned
+
+
+class CitizenPasswordForm(forms.Form):
+    current_password = forms.CharField(
+        label=_("今のパスワード"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password1 = forms.CharField(
+        label=_("新しいパスワード"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    new_password2 = forms.CharField(
+        label=_("新しいパスワード（確認）"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def __init__(self, citizen: Citizen, *args, **kwargs):
+        self.citizen = citizen
+        super().__init__(*args, **kwargs)
+
+    def clean_current_password(self) -> str:
+        password = self.cleaned_data["current_password"]
+        if not self.citizen.check_password(password):
+            raise ValidationError(_("今のパスワードが正しくありません。"))
+        return password
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        new1, new2 = cleaned.get("new_password1"), cleaned.get("new_password2")
+        if new1 and new2 and new1 != new2:
+            self.add_error("new_password2", _("確認用のパスワードが一致しません。"))
+        elif new1:
+            try:
+                validate_password(new1, user=self.citizen)
+            except ValidationError as error:
+                self.add_error("new_password1", error)
+        return cleaned
+
+
+class CitizenDeleteForm(forms.Form):
+    password = forms.CharField(
+        label=_("パスワード"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, citizen: Citizen, *args, **kwargs):
+        self.citizen = citizen
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.citizen.check_password(password):
+            raise ValidationError(_("パスワードが正しくありません。"))
+        return password
+
+
+class MultiplePhotoInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotoField(forms.FileField):
+    """Several photos from one input; each checked by content (kobepost.photos)."""
+
+    def __init__(self, *args, max_count: int, **kwargs):
+        self.max_count = max_count
+        kwargs.setdefault(
+            "widget",
+            MultiplePhotoInput(attrs={"accept": "image/*", "capture": "environment"}),
+        )
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None) -> list[CleanPhoto]:
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
+            return []
+        if len(files) > self.max_count:
+            raise ValidationError(
+                _("写真は%(count)s枚までです。") % {"count": self.max_count}, code="too_many"
+            )
+        return [clean_photo(f) for f in files]
+
+
+def validate_position(lat: float | None, lng: float | None) -> None:
+    if (lat is None) != (lng is None):
+        raise ValidationError(_("位置は緯度と経度の両方が必要です。"))
+    if lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ValidationError(_("位置（緯度・経度）が正しくありません。"))
+
+
+class PostForm(forms.Form):
+    category = forms.ModelChoiceField(
+        label=_("投稿区分"),
+        queryset=PostCategory.objects.filter(active=True),
+        empty_label=_("選んでください"),
+    )
+    text = forms.CharField(
+        label=_("投稿内容"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("どこで何が起きているかを書いてください。氏名や電話番号は書かないでください。"),
+    )
+    photos = PhotoField(
+        label=_("写真（4枚まで）"),
+        required=False,
+        max_count=settings.PUBLIC_PHOTOS_PER_POST,
+        help_text=_("JPEG または PNG。位置情報などの撮影データは削除して保存します。"),
+    )
+    address = forms.CharField(
+        label=_("場所（住所・目印）"),
+        max_length=200,
+        required=False,
+        help_text=_("例: 中央区加納町6丁目 市役所前の歩道"),
+    )
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lng = forms.FloatField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        try:
+            validate_position(cleaned.get("lat"), cleaned.get("lng"))
+        except ValidationError as error:
+            self.add_error(None, error)
+        if "lat" in cleaned and cleaned.get("lat") is None and not cleaned.get("address"):
+            self.add_error(
+                "address", _("地図で場所を選ぶか、場所（住所・目印）を入力してください。")
+            )
+        return cleaned
+
+
+# --- Supervisor triage -------------------------------------------------------------------
+
+
+class RejectForm(forms.Form):
+    rejection = forms.ChoiceField(
+        label=_("不採用の理由"),
+        choices=[
+            c
+            for c in Post.Rejection.choices
+            if c[0] not in (Post.Rejection.NONE, Post.Rejection.DUPLICATE)
+        ],
+    )
+    rejection_note = forms.CharField(
+        label=_("補足（公開されます）"),
+        max_length=300,
+        required=False,
+        help_text=_("市以外が管理する道路なら所管する機関を書いてください。"),
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if cleaned.get("rejection") == Post.Rejection.OTHER_BODY and not cleaned.get(
+            "rejection_note"
+        ):
+            self.add_error("rejection_note", _("所管する機関を入力してください。"))
+        return cleaned
+
+
+class DuplicateForm(forms.Form):
+    duplicate_of = forms.IntegerField(label=_("重複先の投稿番号"), min_value=1)
+
+    def __init__(self, post: Post, *args, **kwargs):
+        self.post = post
+        super().__init__(*args, **kwargs)
+
+    def clean_duplicate_of(self) -> Post:
+        number = self.cleaned_data["duplicate_of"]
+        if number == self.post.pk:
+            raise ValidationError(_("同じ投稿は指定できません。"))
+        original = Post.objects.filter(pk=number).first()
+        if original is None:
+            raise ValidationError(_("その番号の投稿はありません。"))
+        return original
+
+
+class PublicResponseForm(forms.ModelForm):
+    repair_photo = PhotoField(label=_("対応後の写真"), required=False, max_count=1)
+
+    class Meta:
+        model = Post
+        fields = ["public_text", "status", "public_reply"]
+        widgets = {
+            "public_text": forms.Textarea(attrs={"rows": 4}),
+            "public_reply": forms.Textarea(attrs={"rows": 4}),
+        }

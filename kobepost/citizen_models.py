@@ -1,0 +1,290 @@
+"""KOBE ぽすと: citizen accounts, their posts and photos, and registered API clients.
+
+Citizens are deliberately NOT staff ``User`` rows: they never pass django.contrib.auth,
+live in their own session key, and can never reach a staff screen.
+"""
+
+import hashlib
+import secrets
+import uuid
+
+from django.contrib.auth.hashers import check_password, make_password
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tickets.geo import Ward
+
+ANONYMOUS_NICKNAME = _("匿名")
+
+
+class Citizen(models.Model):
+    """A registered citizen (市民アカウント). Everything but ``nickname`` is personal."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", _("女性")
+        MALE = "male", _("男性")
+        OTHER = "other", _("その他")
+        UNANSWERED = "unanswered", _("回答しない")
+
+    class Occupation(models.TextChoices):
+        EMPLOYEE = "employee", _("会社員・団体職員")
+        CIVIL_SERVANT = "civil_servant", _("公務員")
+        SELF_EMPLOYED = "self_employed", _("自営業")
+        PART_TIME = "part_time", _("パート・アルバイト")
+        STUDENT = "student", _("学生")
+        HOMEMAKER = "homemaker", _("主婦・主夫")
+        UNEMPLOYED = "unemployed", _("無職")
+        OTHER = "other", _("その他")
+
+    login_id = models.CharField(_("ID"), max_length=40, unique=True)
+    password = models.CharField(_("パスワード"), max_length=128)
+    name = models.CharField(_("氏名"), max_length=100)
+    name_kana = models.CharField(_("氏名（カナ）"), max_length=100)
+    address = models.CharField(_("住所"), max_length=200)
+    phone = models.CharField(_("電話番号"), max_length=20)
+    gender = models.CharField(_("性別"), max_length=12, choices=Gender.choices)
+    birth_year = models.PositiveSmallIntegerField(_("誕生年"))
+    occupation = models.CharField(_("職業"), max_length=20, choices=Occupation.choices)
+    work_ward = models.CharField(
+        _("勤務先・通学先の区名"), max_length=5, choices=Ward.choices, blank=True
+    )
+    email = models.EmailField(_("メールアドレス"))
+    nickname = models.CharField(_("ニックネーム"), max_length=30)
+    # The API token for smartphone apps: only its digest is kept.
+    api_token_digest = models.CharField(max_length=64, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("登録日時"), default=timezone.now)
+    last_login = models.DateTimeField(_("最終ログイン"), null=True, blank=True)
+    is_active = models.BooleanField(_("有効"), default=True)
+
+    class Meta:
+        verbose_name = _("市民アカウント")
+        verbose_name_plural = _("市民アカウント")
+        ordering = ["login_id"]
+
+    def __str__(self) -> str:
+        return self.login_id
+
+    def set_password(self, raw_password: str) -> None:
+        self.password = make_password(raw_password)
+
+    def check_password(self, raw_password: str) -> bool:
+        def upgrade(raw: str) -> None:
+            self.set_password(raw)
+            self.save(update_fields=["password"])
+
+        return check_password(raw_password, self.password, upgrade)
+
+    def issue_api_token(self) -> str:
+        """A new token for apps (shown once); the previous one stops working."""
+        token = secrets.token_urlsafe(32)
+        self.api_token_digest = token_digest(token)
+        self.save(update_fields=["api_token_digest"])
+        return token
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class PostCategory(models.Model):
+    """投稿区分: what citizens choose; also the Open311 service list."""
+
+    code = models.SlugField(_("コード"), max_length=40, unique=True)
+    name = models.CharField(_("区分名"), max_length=100)
+    description = models.CharField(_("説明"), max_length=300, blank=True)
+    ticket_category = models.ForeignKey(
+        "tickets.Category",
+        verbose_name=_("案件の分類"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="post_categories",
+        help_text=_("振り分けのときに使う共有ツール側の分類（任意）。"),
+    )
+    sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    active = models.BooleanField(_("有効"), default=True)
+
+    class Meta:
+        verbose_name = _("投稿区分")
+        verbose_name_plural = _("投稿区分")
+        ordering = ["sort_order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PostQuerySet(models.QuerySet):
+    def published(self) -> "PostQuerySet":
+        return self.filter(published=True)
+
+
+class Post(models.Model):
+    """A citizen's report (投稿). Only the nickname of the poster is ever public."""
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("受付")
+        IN_PROGRESS = "in_progress", _("対応中")
+        DONE = "done", _("対応完了")
+
+    class Rejection(models.TextChoices):
+        NONE = "", _("なし")
+        OUT_OF_SCOPE = "out_of_scope", _("対象外")
+        SPAM = "spam", _("いたずら・迷惑投稿")
+        OTHER_BODY = "other_body", _("市以外の管理者")
+        DUPLICATE = "duplicate", _("重複")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("ウェブ")
+        API = "api", _("アプリ（Open311）")
+
+    citizen = models.ForeignKey(
+        Citizen,
+        verbose_name=_("投稿者"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="posts",
+    )
+    nickname = models.CharField(_("ニックネーム"), max_length=30, blank=True)
+    category = models.ForeignKey(
+        PostCategory, verbose_name=_("投稿区分"), on_delete=models.PROTECT, related_name="posts"
+    )
+    text = models.TextField(_("投稿内容"), max_length=2000)
+    public_text = models.TextField(
+        _("公開用の投稿内容"),
+        max_length=2000,
+        help_text=_("公開ページに表示する文。個人が特定される記述は削ってください。"),
+    )
+    lat = models.FloatField(_("緯度"), null=True, blank=True)
+    lng = models.FloatField(_("経度"), null=True, blank=True)
+    address = models.CharField(_("場所（住所・目印）"), max_length=200, blank=True)
+    status = models.CharField(
+        _("状況"), max_length=12, choices=Status.choices, default=Status.RECEIVED
+    )
+    public_reply = models.TextField(_("市からの回答（公開）"), max_length=2000, blank=True)
+    published = models.BooleanField(_("公開"), default=False)
+    published_at = models.DateTimeField(_("公開日時"), null=True, blank=True)
+    rejection = models.CharField(
+        _("不採用の理由"), max_length=20, choices=Rejection.choices, blank=True, default=""
+    )
+    rejection_note = models.CharField(
+        _("不採用の補足（所管する機関など）"), max_length=300, blank=True
+    )
+    duplicate_of = models.ForeignKey(
+        "self",
+        verbose_name=_("重複先の投稿"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="duplicates",
+    )
+    token = models.UUIDField(_("受付トークン"), default=uuid.uuid4, unique=True, editable=False)
+    channel = models.CharField(
+        _("受付経路"), max_length=5, choices=Channel.choices, default=Channel.WEB
+    )
+    api_client = models.ForeignKey(
+        "kobepost.ApiClient",
+        verbose_name=_("アプリ"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="posts",
+    )
+    created_at = models.DateTimeField(_("投稿日時"), default=timezone.now, db_index=True)
+    updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+
+    objects = PostQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("市民投稿")
+        verbose_name_plural = _("市民投稿")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.category}"
+
+    @property
+    def public_nickname(self) -> str:
+        return self.nickname or str(ANONYMOUS_NICKNAME)
+
+    @property
+    def is_rejected(self) -> bool:
+        return bool(self.rejection)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status != self.Status.DONE and not self.is_rejected
+
+    def visible_photos(self) -> list["PostPhoto"]:
+        return [p for p in self.photos.all() if not p.hidden]
+
+    def citizen_photos(self) -> list["PostPhoto"]:
+        return [p for p in self.photos.all() if p.kind == PostPhoto.Kind.CITIZEN]
+
+    def repair_photos(self) -> list["PostPhoto"]:
+        return [p for p in self.photos.all() if p.kind == PostPhoto.Kind.AFTER_REPAIR]
+
+
+class PostPhoto(models.Model):
+    """A re-encoded, metadata-free JPEG stored under MEDIA_ROOT/posts/."""
+
+    class Kind(models.TextChoices):
+        CITIZEN = "citizen", _("投稿写真")
+        AFTER_REPAIR = "after_repair", _("対応後の写真")
+
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="photos")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    file_name = models.CharField(max_length=200)
+    kind = models.CharField(_("種類"), max_length=12, choices=Kind.choices, default=Kind.CITIZEN)
+    hidden = models.BooleanField(_("非表示"), default=False)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("投稿写真")
+        verbose_name_plural = _("投稿写真")
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.file_name
+
+    @property
+    def publicly_visible(self) -> bool:
+        return self.post.published and not self.hidden
+
+
+class ApiClient(models.Model):
+    """A registered app allowed to POST through Open311 (one api_key each)."""
+
+    name = models.CharField(_("アプリ名"), max_length=100, unique=True)
+    contact = models.CharField(_("連絡先"), max_length=200, blank=True)
+    key_digest = models.CharField(max_length=64, unique=True, editable=False)
+    key_hint = models.CharField(_("キーの先頭"), max_length=8, editable=False)
+    active = models.BooleanField(_("有効"), default=True)
+    created_at = models.DateTimeField(_("登録日時"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("API 利用アプリ")
+        verbose_name_plural = _("API 利用アプリ")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def issue_key(self) -> str:
+        """Set a fresh api_key (returned once; only its digest is stored)."""
+        key = secrets.token_urlsafe(24)
+        self.key_digest = token_digest(key)
+        self.key_hint = key[:6]
+        return key
+
+    @classmethod
+    def for_key(cls, key: str) -> "ApiClient | None":
+        if not key:
+            return None
+        return cls.objects.filter(key_digest=token_digest(key), active=True).first()
+
+
+__all__ = ["ApiClient", "Citizen", "Post", "PostCategory", "PostPhoto"]

@@ -1,0 +1,368 @@
+"""Open311 GeoReport v2 for KOBE ぽすと, under /public/open311/v2/.
+
+Reading (discovery, services, requests, tokens) is open to anyone and shows published
+posts only. Creating a request needs two things:
+
+* ``api_key``: the registered app (``ApiClient``, issued in the admin), and
+* the citizen's app token (issued on the citizen's account page), sent as
+  ``Authorization: Bearer <token>`` or as the ``citizen_token`` field.
+
+Personal data (name, phone, e-mail, ...) sent by an app is ignored: it lives only in the
+citizen's account. Photos are sent as multipart/form-data file fields named ``media``
+(up to four); ``media_url`` is not fetched.
+
+Every response carries only the poster's nickname at most; never a personal field.
+"""
+
+import uuid
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from functools import wraps
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+
+from kobepost import ratelimit
+from kobepost.citizen_auth import public_view
+from kobepost.citizen_forms import PhotoField, validate_position
+from kobepost.citizen_models import ApiClient, Citizen, Post, PostCategory, token_digest
+from kobepost.citizen_services import post_create
+from kobepost.network import client_ip
+
+SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+CHANGESET = "2026-11-26T00:00:00+09:00"
+DEFAULT_WINDOW_DAYS = 90
+MAX_RESULTS = 1000
+AGENCY = "神戸市"
+
+View = Callable[..., HttpResponse]
+
+
+class Open311Error(Exception):
+    def __init__(self, status: int, description: str):
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def iso(value: datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+# --- Rendering ------------------------------------------------------------------------
+
+
+def _xml_append(parent: ET.Element, key: str, value) -> None:
+    child = ET.SubElement(parent, key)
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _xml_append(child, k, v)
+    elif isinstance(value, list):
+        item_name = {"endpoints": "endpoint", "formats": "format", "attributes": "attribute"}
+        for item in value:
+            _xml_append(child, item_name.get(key, "value"), item)
+    elif isinstance(value, bool):
+        child.text = "true" if value else "false"
+    elif value is not None:
+        child.text = str(value)
+
+
+def to_xml(root: str, item: str | None, data) -> bytes:
+    element = ET.Element(root)
+    if item is None:
+        for key, value in data.items():
+            _xml_append(element, key, value)
+    else:
+        for entry in data:
+            _xml_append(element, item, entry)
+    return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(element, encoding="utf-8")
+
+
+def respond(fmt: str, data, *, root: str, item: str | None, status: int = 200) -> HttpResponse:
+    if fmt == "xml":
+        return HttpResponse(
+            to_xml(root, item, data), content_type="text/xml; charset=utf-8", status=status
+        )
+    return JsonResponse(data, safe=False, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def error_response(fmt: str, status: int, description: str) -> HttpResponse:
+    return respond(
+        fmt,
+        [{"code": status, "description": description}],
+        root="errors",
+        item="error",
+        status=status,
+    )
+
+
+def open311_view(view: View) -> View:
+    """Public, and every refusal in the GeoReport error format."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, fmt: str, **kwargs) -> HttpResponse:
+        try:
+            return view(request, *args, fmt=fmt, **kwargs)
+        except Open311Error as error:
+            return error_response(fmt, error.status, error.description)
+        except Http404:
+            return error_response(fmt, 404, "not found")
+
+    return public_view(wrapper)
+
+
+# --- Serialisers (public fields only) -------------------------------------------------------
+
+
+def service_dict(category: PostCategory) -> dict:
+    return {
+        "service_code": category.code,
+        "service_name": category.name,
+        "description": category.description,
+        "metadata": False,
+        "type": "realtime",
+        "keywords": "",
+        "group": "KOBE ぽすと",
+    }
+
+
+def request_dict(request: HttpRequest, post: Post) -> dict:
+    photos = [p for p in post.visible_photos() if p.kind == p.Kind.CITIZEN]
+    media_url = (
+        request.build_absolute_uri(reverse("public:photo", args=[photos[0].public_id]))
+        if photos
+        else None
+    )
+    notes = post.public_reply
+    if post.is_rejected:
+        notes = post.rejection_note or post.get_rejection_display()
+    return {
+        "service_request_id": str(post.pk),
+        "status": "open" if post.is_open else "closed",
+        "status_notes": notes,
+        "service_name": post.category.name,
+        "service_code": post.category.code,
+        "description": post.public_text,
+        "agency_responsible": AGENCY,
+        "service_notice": post.get_status_display(),
+        "requested_datetime": iso(post.created_at),
+        "updated_datetime": iso(post.updated_at),
+        "expected_datetime": None,
+        "address": post.address,
+        "address_id": None,
+        "zipcode": None,
+        "lat": post.lat,
+        "long": post.lng,
+        "media_url": media_url,
+        "nickname": post.public_nickname,
+    }
+
+
+# --- Views ----------------------------------------------------------------------------------
+
+
+@open311_view
+@require_GET
+def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
+    base = request.build_absolute_uri(reverse("public:open311_discovery", args=["json"]))
+    base = base.rsplit("/", 1)[0]
+    data = {
+        "changeset": CHANGESET,
+        "contact": "KOBE ぽすと 事務局（神戸市）",
+        "key_service": "API キーは市の担当者が発行します（管理画面の「API 利用アプリ」）。",
+        "endpoints": [
+            {
+                "specification": SPECIFICATION,
+                "url": base,
+                "changeset": CHANGESET,
+                "type": "production",
+                "formats": ["text/xml", "application/json"],
+            }
+        ],
+    }
+    return respond(fmt, data, root="discovery", item=None)
+
+
+@open311_view
+@require_GET
+def services(request: HttpRequest, *, fmt: str) -> HttpResponse:
+    data = [service_dict(c) for c in PostCategory.objects.filter(active=True)]
+    return respond(fmt, data, root="services", item="service")
+
+
+@open311_view
+@require_GET
+def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResponse:
+    category = PostCategory.objects.filter(code=code, active=True).first()
+    if category is None:
+        raise Open311Error(404, f"service_code {code} not found")
+    data = {"service_code": category.code, "attributes": []}
+    return respond(fmt, data, root="service_definition", item=None)
+
+
+def _parse_date(value: str, name: str) -> datetime:
+    parsed = parse_datetime(value.replace(" ", "+")) if value else None
+    if parsed is None:
+        raise Open311Error(400, f"{name} must be an ISO 8601 date and time")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _request_list(request: HttpRequest) -> list[Post]:
+    posts = Post.objects.published().select_related("category").prefetch_related("photos")
+    params = request.GET
+    if ids := params.get("service_request_id"):
+        try:
+            numbers = [int(part) for part in ids.split(",") if part.strip()]
+        except ValueError:
+            raise Open311Error(400, "service_request_id must be numbers") from None
+        # With ids given, the spec says every other filter is ignored.
+        return list(posts.filter(pk__in=numbers).order_by("-created_at"))
+    if codes := params.get("service_code"):
+        posts = posts.filter(category__code__in=[c.strip() for c in codes.split(",")])
+    end = _parse_date(params["end_date"], "end_date") if params.get("end_date") else None
+    start = _parse_date(params["start_date"], "start_date") if params.get("start_date") else None
+    if start and end and start > end:
+        raise Open311Error(400, "start_date is after end_date")
+    if start is None and end is None:
+        start = timezone.now() - timedelta(days=DEFAULT_WINDOW_DAYS)
+    if start:
+        posts = posts.filter(created_at__gte=start)
+    if end:
+        posts = posts.filter(created_at__lte=end)
+    status = params.get("status")
+    if status:
+        wanted = {s.strip() for s in status.split(",")}
+        if not wanted <= {"open", "closed"}:
+            raise Open311Error(400, "status must be open or closed")
+        if wanted == {"open"}:
+            posts = posts.filter(rejection="").exclude(status=Post.Status.DONE)
+        elif wanted == {"closed"}:
+            posts = posts.filter(Q(status=Post.Status.DONE) | ~Q(rejection=""))
+    return list(posts.order_by("-created_at")[:MAX_RESULTS])
+
+
+def _citizen_from_token(request: HttpRequest) -> Citizen:
+    header = request.headers.get("Authorization", "")
+    token = header[7:].strip() if header.lower().startswith("bearer ") else ""
+    token = token or request.POST.get("citizen_token", "").strip()
+    if not token:
+        raise Open311Error(403, "citizen token required (Authorization: Bearer or citizen_token)")
+    citizen = Citizen.objects.filter(api_token_digest=token_digest(token), is_active=True).first()
+    if citizen is None:
+        raise Open311Error(403, "invalid citizen token")
+    return citizen
+
+
+def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
+    data = request.POST
+    client = ApiClient.for_key(data.get("api_key", ""))
+    if client is None:
+        raise Open311Error(403, "invalid api_key")
+    citizen = _citizen_from_token(request)
+    if not ratelimit.allowed(
+        ("post_address", client_ip(request)), ("post_account", str(citizen.pk))
+    ):
+        raise Open311Error(429, "too many requests; try again later")
+    code = data.get("service_code", "").strip()
+    if not code:
+        raise Open311Error(400, "service_code is required")
+    category = PostCategory.objects.filter(code=code, active=True).first()
+    if category is None:
+        raise Open311Error(400, f"service_code {code} not found")
+    description = data.get("description", "").strip()
+    if not description:
+        raise Open311Error(400, "description is required")
+    if len(description) > 2000:
+        raise Open311Error(400, "description is longer than 2000 characters")
+    address = data.get("address_string", "").strip()[:200]
+    lat = lng = None
+    if data.get("lat") or data.get("long"):
+        try:
+            lat, lng = float(data.get("lat", "")), float(data.get("long", ""))
+            validate_position(lat, lng)
+        except (ValueError, ValidationError):
+            raise Open311Error(400, "lat and long must be valid coordinates") from None
+    if lat is None and not address:
+        raise Open311Error(400, "lat/long or address_string is required")
+    photo_field = PhotoField(required=False, max_count=settings.PUBLIC_PHOTOS_PER_POST)
+    try:
+        photos = photo_field.clean(request.FILES.getlist("media"))
+    except ValidationError as error:
+        raise Open311Error(400, "media: " + " ".join(error.messages)) from None
+    post = post_create(
+        citizen=citizen,
+        category=category,
+        text=description,
+        lat=lat,
+        lng=lng,
+        address=address,
+        photos=photos,
+        channel=Post.Channel.API,
+        api_client=client,
+    )
+    result = [
+        {
+            "service_request_id": str(post.pk),
+            "token": str(post.token),
+            "service_notice": "受け付けました。市が確認したあと公開されます。",
+            "account_id": None,
+        }
+    ]
+    return respond(fmt, result, root="service_requests", item="request", status=201)
+
+
+@csrf_exempt  # API clients authenticate with api_key + token, never with a session cookie
+@open311_view
+@require_http_methods(["GET", "POST"])
+def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
+    if request.method == "POST":
+        return _create_request(request, fmt)
+    data = [request_dict(request, post) for post in _request_list(request)]
+    return respond(fmt, data, root="service_requests", item="request")
+
+
+@open311_view
+@require_GET
+def request_detail(request: HttpRequest, request_id: int, *, fmt: str) -> HttpResponse:
+    post = (
+        Post.objects.published()
+        .select_related("category")
+        .prefetch_related("photos")
+        .filter(pk=request_id)
+        .first()
+    )
+    if post is None:
+        raise Open311Error(404, f"service_request_id {request_id} not found")
+    return respond(fmt, [request_dict(request, post)], root="service_requests", item="request")
+
+
+@open311_view
+@require_GET
+def token_lookup(request: HttpRequest, token: str, *, fmt: str) -> HttpResponse:
+    try:
+        token_uuid = uuid.UUID(token)
+    except ValueError:
+        raise Open311Error(404, "token not found") from None
+    post = Post.objects.filter(token=token_uuid).first()
+    if post is None:
+        raise Open311Error(404, "token not found")
+    data = [{"service_request_id": str(post.pk), "token": str(post.token)}]
+    return respond(fmt, data, root="service_requests", item="request")
+
+
+@public_view
+@require_GET
+def openapi(request: HttpRequest) -> JsonResponse:
+    from kobepost.open311_schema import openapi_document
+
+    return JsonResponse(openapi_document(), json_dumps_params={"ensure_ascii": False})

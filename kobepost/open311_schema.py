@@ -1,0 +1,251 @@
+"""The OpenAPI 3 description of our Open311 GeoReport v2 endpoints (hand-written)."""
+
+FORMAT = {
+    "name": "format",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "enum": ["json", "xml"]},
+}
+
+
+def _ok(schema_ref: str, description: str = "OK") -> dict:
+    return {
+        "description": description,
+        "content": {
+            "application/json": {"schema": {"$ref": schema_ref}},
+            "text/xml": {"schema": {"type": "string"}},
+        },
+    }
+
+
+def _errors(*codes: int) -> dict:
+    return {
+        str(code): {
+            "description": "Open311 error list",
+            "content": {
+                "application/json": {"schema": {"$ref": "#/components/schemas/Errors"}},
+                "text/xml": {"schema": {"type": "string"}},
+            },
+        }
+        for code in codes
+    }
+
+
+def openapi_document() -> dict:
+    string = {"type": "string"}
+    nullable_string = {"type": "string", "nullable": True}
+    number = {"type": "number", "nullable": True}
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "KOBE ぽすと Open311 GeoReport v2",
+            "version": "2",
+            "description": (
+                "Reading is open and shows published posts only. POST requests needs an "
+                "api_key (registered app) and the citizen's app token "
+                "(Authorization: Bearer <token> or citizen_token). Photos: multipart "
+                "file fields named media (JPEG/PNG, up to 4). Personal data sent by an "
+                "app (first_name, last_name, email, phone) is ignored."
+            ),
+        },
+        "servers": [{"url": "/public/open311/v2"}],
+        "paths": {
+            "/discovery.{format}": {
+                "get": {
+                    "summary": "Service discovery",
+                    "parameters": [FORMAT],
+                    "responses": {"200": _ok("#/components/schemas/Discovery")},
+                }
+            },
+            "/services.{format}": {
+                "get": {
+                    "summary": "Service list (投稿区分)",
+                    "parameters": [FORMAT],
+                    "responses": {"200": _ok("#/components/schemas/Services")},
+                }
+            },
+            "/services/{service_code}.{format}": {
+                "get": {
+                    "summary": "Service definition",
+                    "parameters": [
+                        {"name": "service_code", "in": "path", "required": True, "schema": string},
+                        FORMAT,
+                    ],
+                    "responses": {
+                        "200": _ok("#/components/schemas/ServiceDefinition"),
+                        **_errors(404),
+                    },
+                }
+            },
+            "/requests.{format}": {
+                "get": {
+                    "summary": "Published service requests",
+                    "parameters": [
+                        FORMAT,
+                        *[
+                            {"name": name, "in": "query", "required": False, "schema": string}
+                            for name in (
+                                "service_request_id",
+                                "service_code",
+                                "start_date",
+                                "end_date",
+                                "status",
+                            )
+                        ],
+                    ],
+                    "responses": {
+                        "200": _ok("#/components/schemas/ServiceRequests"),
+                        **_errors(400),
+                    },
+                },
+                "post": {
+                    "summary": "Create a service request (a citizen's post)",
+                    "parameters": [FORMAT],
+                    "security": [{"citizenToken": []}],
+                    "requestBody": {
+                        "required": True,
+                        "content": {
+                            "multipart/form-data": {
+                                "schema": {"$ref": "#/components/schemas/NewRequest"}
+                            },
+                            "application/x-www-form-urlencoded": {
+                                "schema": {"$ref": "#/components/schemas/NewRequest"}
+                            },
+                        },
+                    },
+                    "responses": {
+                        "201": _ok("#/components/schemas/Created", "Created"),
+                        **_errors(400, 403, 429),
+                    },
+                },
+            },
+            "/requests/{service_request_id}.{format}": {
+                "get": {
+                    "summary": "One published service request",
+                    "parameters": [
+                        {
+                            "name": "service_request_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        },
+                        FORMAT,
+                    ],
+                    "responses": {
+                        "200": _ok("#/components/schemas/ServiceRequests"),
+                        **_errors(404),
+                    },
+                }
+            },
+            "/tokens/{token}.{format}": {
+                "get": {
+                    "summary": "Service request id for a token",
+                    "parameters": [
+                        {"name": "token", "in": "path", "required": True, "schema": string},
+                        FORMAT,
+                    ],
+                    "responses": {"200": _ok("#/components/schemas/Tokens"), **_errors(404)},
+                }
+            },
+        },
+        "components": {
+            "securitySchemes": {
+                "citizenToken": {"type": "http", "scheme": "bearer"},
+            },
+            "schemas": {
+                "Errors": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"code": {"type": "integer"}, "description": string},
+                    },
+                },
+                "Discovery": {"type": "object"},
+                "Services": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "service_code": string,
+                            "service_name": string,
+                            "description": string,
+                            "metadata": {"type": "boolean"},
+                            "type": string,
+                            "keywords": string,
+                            "group": string,
+                        },
+                    },
+                },
+                "ServiceDefinition": {
+                    "type": "object",
+                    "properties": {
+                        "service_code": string,
+                        "attributes": {"type": "array", "items": {"type": "object"}},
+                    },
+                },
+                "ServiceRequests": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "service_request_id": string,
+                            "status": {"type": "string", "enum": ["open", "closed"]},
+                            "status_notes": string,
+                            "service_name": string,
+                            "service_code": string,
+                            "description": string,
+                            "agency_responsible": string,
+                            "service_notice": string,
+                            "requested_datetime": {"type": "string", "format": "date-time"},
+                            "updated_datetime": {"type": "string", "format": "date-time"},
+                            "expected_datetime": nullable_string,
+                            "address": string,
+                            "address_id": nullable_string,
+                            "zipcode": nullable_string,
+                            "lat": number,
+                            "long": number,
+                            "media_url": nullable_string,
+                            "nickname": string,
+                        },
+                    },
+                },
+                "NewRequest": {
+                    "type": "object",
+                    "required": ["api_key", "service_code", "description"],
+                    "properties": {
+                        "api_key": string,
+                        "citizen_token": string,
+                        "service_code": string,
+                        "description": string,
+                        "lat": {"type": "number"},
+                        "long": {"type": "number"},
+                        "address_string": string,
+                        "media": {
+                            "type": "array",
+                            "items": {"type": "string", "format": "binary"},
+                            "maxItems": 4,
+                        },
+                    },
+                },
+                "Created": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "service_request_id": string,
+                            "token": string,
+                            "service_notice": string,
+                            "account_id": nullable_string,
+                        },
+                    },
+                },
+                "Tokens": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"service_request_id": string, "token": string},
+                    },
+                },
+            },
+        },
+    }

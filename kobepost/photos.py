@@ -1,0 +1,106 @@
+"""Photo intake for KOBE ぽすと: check by content, re-encode, strip metadata, store.
+
+A photo taken by a phone carries EXIF (GPS position of the citizen's home, camera serial
+numbers...). Nothing of the upload is kept: the pixels are decoded, turned upright and
+written as a fresh JPEG without any metadata under a generated name.
+"""
+
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ACCEPTED_FORMATS = {"JPEG", "PNG"}
+PHOTO_DIR = "posts"
+# Stored photos are shrunk to this longest side: enough to see a pothole, light to load.
+STORED_LONGEST_SIDE = 2048
+JPEG_QUALITY = 85
+
+
+@dataclass(frozen=True)
+class CleanPhoto:
+    """A decoded, upright, metadata-free photo ready to be stored."""
+
+    content: bytes
+    width: int
+    height: int
+
+
+def max_upload_bytes() -> int:
+    return settings.PUBLIC_PHOTO_MAX_MB * 1024 * 1024
+
+
+def clean_photo(upload: UploadedFile) -> CleanPhoto:
+    """Decode ``upload`` and return it re-encoded; ValidationError (Japanese) otherwise."""
+    if upload.size is not None and upload.size > max_upload_bytes():
+        raise ValidationError(
+            _("写真のファイルが大きすぎます（%(limit)s MB まで）。")
+            % {"limit": settings.PUBLIC_PHOTO_MAX_MB},
+            code="too_large",
+        )
+    data = upload.read(max_upload_bytes() + 1)
+    if len(data) > max_upload_bytes():
+        raise ValidationError(
+            _("写真のファイルが大きすぎます（%(limit)s MB まで）。")
+            % {"limit": settings.PUBLIC_PHOTO_MAX_MB},
+            code="too_large",
+        )
+    not_a_photo = ValidationError(
+        _("写真として読み込めないファイルです。JPEG または PNG の写真を選んでください。"),
+        code="not_a_photo",
+    )
+    too_many_pixels = ValidationError(
+        _("写真の画素数が多すぎます（%(limit)s 万画素まで）。")
+        % {"limit": settings.PUBLIC_PHOTO_MAX_PIXELS // 10_000},
+        code="too_many_pixels",
+    )
+    try:
+        with warnings.catch_warnings():
+            # Pillow only warns between MAX_IMAGE_PIXELS and twice that; refuse those too.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                if probe.format not in ACCEPTED_FORMATS:
+                    raise not_a_photo
+                if probe.width * probe.height > settings.PUBLIC_PHOTO_MAX_PIXELS:
+                    raise too_many_pixels
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                upright = ImageOps.exif_transpose(image)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_many_pixels from None
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise not_a_photo from None
+
+    if upright.mode not in ("RGB", "L"):
+        background = Image.new("RGB", upright.size, "white")
+        rgba = upright.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        upright = background
+    upright.thumbnail((STORED_LONGEST_SIDE, STORED_LONGEST_SIDE))
+    # A brand-new image: no EXIF, no ICC, no XMP, no comments survive.
+    fresh = Image.new(upright.mode, upright.size)
+    fresh.paste(upright)
+    out = io.BytesIO()
+    fresh.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
+    return CleanPhoto(content=out.getvalue(), width=fresh.width, height=fresh.height)
+
+
+def store_photo(photo: CleanPhoto) -> str:
+    """Write the photo under a generated name; returns the storage name."""
+    return default_storage.save(f"{PHOTO_DIR}/{uuid.uuid4().hex}.jpg", ContentFile(photo.content))
+
+
+def delete_stored(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)

@@ -1,0 +1,349 @@
+"""The citizen side of KOBE ぽすと (mobile-first pages under /public/).
+
+Every view is wrapped by ``public_view`` (no staff login, staff identity hidden) or
+``citizen_login_required``. Nothing here reads staff accounts or case data.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from kobepost import ratelimit
+from kobepost.citizen_auth import (
+    citizen_login,
+    citizen_login_required,
+    citizen_logout,
+    current_citizen,
+    public_view,
+)
+from kobepost.citizen_forms import (
+    CitizenDeleteForm,
+    CitizenDetailsForm,
+    CitizenLoginForm,
+    CitizenPasswordForm,
+    CitizenRegistrationForm,
+    PostForm,
+)
+from kobepost.citizen_models import Citizen, Post, PostPhoto
+from kobepost.citizen_services import citizen_delete, post_create
+from kobepost.network import client_ip
+
+PAGE_SIZE = 20
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse:
+    return render(request, "kobepost/public/too_many.html", status=429)
+
+
+def map_settings() -> dict:
+    return {
+        "tileUrl": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "center": list(settings.LEAFLET_CONFIG["DEFAULT_CENTER"]),
+        "zoom": settings.LEAFLET_CONFIG["DEFAULT_ZOOM"],
+        "minZoom": settings.LEAFLET_CONFIG["MIN_ZOOM"],
+        "maxZoom": settings.LEAFLET_CONFIG["MAX_ZOOM"],
+    }
+
+
+def _photos_prefetch() -> Prefetch:
+    return Prefetch("photos", queryset=PostPhoto.objects.order_by("created_at", "pk"))
+
+
+def public_posts():
+    return (
+        Post.objects.published()
+        .select_related("category")
+        .prefetch_related(_photos_prefetch())
+        .order_by("-published_at", "-pk")
+    )
+
+
+def get_visible_post(request: HttpRequest, pk: int) -> Post:
+    """A published post, or the signed-in citizen's own; 404 for anything else."""
+    post = get_object_or_404(
+        Post.objects.select_related("category").prefetch_related(_photos_prefetch()), pk=pk
+    )
+    citizen = current_citizen(request)
+    if post.published or (citizen is not None and post.citizen_id == citizen.pk):
+        return post
+    raise Http404
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if (
+        target
+        and target.startswith(settings.PUBLIC_URL_PREFIX)
+        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
+    ):
+        return target
+    return None
+
+
+@public_view
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    """The public map and list of published posts."""
+    page = Paginator(public_posts(), PAGE_SIZE).get_page(request.GET.get("page"))
+    points = [
+        {
+            "lat": post.lat,
+            "lng": post.lng,
+            "title": f"{post.category.name}（{post.get_status_display()}）",
+            "url": reverse("public:post_detail", args=[post.pk]),
+        }
+        for post in page
+        if post.lat is not None
+    ]
+    return render(
+        request,
+        "kobepost/public/home.html",
+        {"page": page, "map_points": points, "map_settings": map_settings()},
+    )
+
+
+@public_view
+@require_GET
+def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_visible_post(request, pk)
+    citizen = current_citizen(request)
+    is_owner = citizen is not None and post.citizen_id == citizen.pk
+    photos = post.photos.all() if is_owner else post.visible_photos()
+    points = (
+        [{"lat": post.lat, "lng": post.lng, "title": post.category.name}]
+        if post.lat is not None
+        else []
+    )
+    return render(
+        request,
+        "kobepost/public/post_detail.html",
+        {
+            "post": post,
+            "is_owner": is_owner,
+            "photos": photos,
+            "map_points": points,
+            "map_settings": map_settings(),
+        },
+    )
+
+
+@public_view
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    if current_citizen(request) is not None:
+        return redirect("public:my_posts")
+    form = CitizenRegistrationForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if not ratelimit.allowed(("register_address", client_ip(request))):
+            return too_many_requests(request)
+        if form.is_valid():
+            with transaction.atomic():
+                citizen = form.save()
+            citizen_login(request, citizen)
+            messages.success(request, _("登録しました。KOBE ぽすとへようこそ。"))
+            return redirect("public:post_new")
+    return render(
+        request,
+        "kobepost/public/register.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@public_view
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET" and current_citizen(request) is not None:
+        return redirect(_safe_next(request) or "public:my_posts")
+    form = CitizenLoginForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        login_id = request.POST.get("login_id", "").strip().lower()
+        if not ratelimit.allowed(
+            ("login_address", client_ip(request)), ("login_account", login_id)
+        ):
+            return too_many_requests(request)
+        if form.is_valid():
+            citizen_login(request, form.citizen)
+            messages.success(request, _("ログインしました。"))
+            return redirect(_safe_next(request) or "public:my_posts")
+    return render(
+        request,
+        "kobepost/public/login.html",
+        {"form": form, "next": _safe_next(request) or ""},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@public_view
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    citizen_logout(request)
+    messages.success(request, _("ログアウトしました。"))
+    return redirect("public:home")
+
+
+@citizen_login_required
+@never_cache
+@require_GET
+def my_posts(request: HttpRequest) -> HttpResponse:
+    posts = (
+        request.citizen.posts.select_related("category")
+        .prefetch_related(_photos_prefetch())
+        .order_by("-created_at", "-pk")
+    )
+    page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "kobepost/public/my_posts.html", {"page": page})
+
+
+@citizen_login_required
+@never_cache
+@require_http_methods(["GET", "POST"])
+def post_new(request: HttpRequest) -> HttpResponse:
+    citizen: Citizen = request.citizen
+    bound = request.method == "POST"
+    form = PostForm(request.POST if bound else None, request.FILES if bound else None)
+    if request.method == "POST":
+        if not ratelimit.allowed(
+            ("post_address", client_ip(request)), ("post_account", str(citizen.pk))
+        ):
+            return too_many_requests(request)
+        if form.is_valid():
+            data = form.cleaned_data
+            post = post_create(
+                citizen=citizen,
+                category=data["category"],
+                text=data["text"],
+                lat=data["lat"],
+                lng=data["lng"],
+                address=data["address"],
+                photos=data["photos"],
+            )
+            messages.success(
+                request,
+                _("投稿を受け付けました（受付番号 %(number)s）。市が確認したあと公開されます。")
+                % {"number": post.pk},
+            )
+            return redirect("public:my_posts")
+    return render(
+        request,
+        "kobepost/public/post_new.html",
+        {
+            "form": form,
+            "map_settings": map_settings(),
+            "map_points": [],
+            "position_messages": {
+                "chosen": _("地図で場所を選びました。"),
+                "locating": _("現在地を調べています…"),
+                "located": _("現在地を場所にしました。地図をタップすると変えられます。"),
+                "failed": _("現在地を取得できませんでした。地図をタップして選んでください。"),
+            },
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@citizen_login_required
+@sensitive_post_parameters("current_password", "new_password1", "new_password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def account(request: HttpRequest) -> HttpResponse:
+    """The citizen's own data: view and change it, change the password."""
+    citizen: Citizen = request.citizen
+    action = request.POST.get("action") if request.method == "POST" else None
+    details = CitizenDetailsForm(
+        request.POST if action == "details" else None, instance=citizen, prefix="details"
+    )
+    password = CitizenPasswordForm(
+        citizen, request.POST if action == "password" else None, prefix="password"
+    )
+    if action == "details" and details.is_valid():
+        details.save()
+        messages.success(request, _("登録内容を変更しました。"))
+        return redirect("public:account")
+    if action == "password" and password.is_valid():
+        citizen.set_password(password.cleaned_data["new_password1"])
+        citizen.save(update_fields=["password"])
+        citizen_login(request, citizen)
+        messages.success(request, _("パスワードを変更しました。"))
+        return redirect("public:account")
+    return render(
+        request,
+        "kobepost/public/account.html",
+        {"details": details, "password_form": password, "new_token": None},
+        status=400 if action else 200,
+    )
+
+
+@citizen_login_required
+@never_cache
+@require_POST
+def account_token(request: HttpRequest) -> HttpResponse:
+    """Issue a token for smartphone apps (Open311); shown once."""
+    token = request.citizen.issue_api_token()
+    return render(
+        request,
+        "kobepost/public/account.html",
+        {
+            "details": CitizenDetailsForm(instance=request.citizen, prefix="details"),
+            "password_form": CitizenPasswordForm(request.citizen, prefix="password"),
+            "new_token": token,
+        },
+    )
+
+
+@citizen_login_required
+@sensitive_post_parameters("password")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def account_delete(request: HttpRequest) -> HttpResponse:
+    form = CitizenDeleteForm(request.citizen, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        citizen_delete(citizen=request.citizen)
+        citizen_logout(request)
+        messages.success(
+            request, _("アカウントを削除しました。登録していただいた個人情報は消去しました。")
+        )
+        return redirect("public:home")
+    return render(
+        request,
+        "kobepost/public/account_delete.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@public_view
+@require_GET
+def photo(request: HttpRequest, public_id) -> HttpResponse:
+    """A stored photo: public if the post is published and the photo not hidden;
+    always for the citizen who posted it."""
+    item = get_object_or_404(PostPhoto.objects.select_related("post"), public_id=public_id)
+    citizen = current_citizen(request)
+    is_owner = citizen is not None and item.post.citizen_id == citizen.pk
+    if not (item.publicly_visible or is_owner):
+        raise Http404
+    if not default_storage.exists(item.file_name):
+        raise Http404
+    response = FileResponse(default_storage.open(item.file_name, "rb"), content_type="image/jpeg")
+    response["Content-Disposition"] = f'inline; filename="{item.public_id}.jpg"'
+    response["Cache-Control"] = (
+        "public, max-age=300" if item.publicly_visible else "private, no-store"
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

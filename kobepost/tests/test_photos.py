@@ -1,0 +1,141 @@
+"""Photo intake: content checks, limits, EXIF stripped, upright, nothing stored on refusal."""
+
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+
+from kobepost.citizen_models import Post, PostCategory
+from kobepost.photos import clean_photo
+from kobepost.tests.conftest import jpeg_bytes, jpeg_upload
+
+
+def gps_exif() -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010F] = "KobePhone"  # Make
+    exif[0x0110] = "Model X"  # Model
+    gps = {1: "N", 2: (34.0, 41.0, 24.0), 3: "E", 4: (135.0, 11.0, 44.0)}
+    exif[0x8825] = gps  # GPSInfo
+    return exif
+
+
+def test_gps_exif_is_removed():
+    original = jpeg_bytes(exif=gps_exif())
+    with Image.open(io.BytesIO(original)) as check:
+        assert check.getexif().get_ifd(0x8825), "the test photo must carry GPS data"
+    cleaned = clean_photo(SimpleUploadedFile("p.jpg", original))
+    with Image.open(io.BytesIO(cleaned.content)) as result:
+        assert result.format == "JPEG"
+        assert not result.getexif()
+        assert "exif" not in result.info
+        assert "icc_profile" not in result.info
+    assert b"KobePhone" not in cleaned.content
+    assert b"GPS" not in cleaned.content
+
+
+def test_rotated_by_exif_orientation():
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90° clockwise to display
+    upload = SimpleUploadedFile("p.jpg", jpeg_bytes(size=(80, 40), exif=exif))
+    cleaned = clean_photo(upload)
+    assert (cleaned.width, cleaned.height) == (40, 80)
+
+
+def test_png_with_transparency_becomes_jpeg():
+    out = io.BytesIO()
+    Image.new("RGBA", (30, 30), (0, 0, 0, 0)).save(out, format="PNG")
+    cleaned = clean_photo(SimpleUploadedFile("p.png", out.getvalue()))
+    assert cleaned.content[:3] == b"\xff\xd8\xff"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"hello, this is a text file", b"GIF89a" + b"\x00" * 40, b"\xff\xd8\xff\xe0 broken jpeg"],
+)
+def test_renamed_or_broken_files_are_refused(content):
+    with pytest.raises(ValidationError) as error:
+        clean_photo(SimpleUploadedFile("photo.jpg", content, content_type="image/jpeg"))
+    assert "写真として読み込めない" in error.value.messages[0]
+
+
+def test_gif_is_refused_even_if_valid():
+    out = io.BytesIO()
+    Image.new("RGB", (10, 10)).save(out, format="GIF")
+    with pytest.raises(ValidationError):
+        clean_photo(SimpleUploadedFile("a.gif", out.getvalue()))
+
+
+def test_oversized_file_is_refused(settings):
+    settings.PUBLIC_PHOTO_MAX_MB = 1
+    big = SimpleUploadedFile("big.jpg", b"\xff\xd8\xff" + b"0" * (1024 * 1024 + 10))
+    with pytest.raises(ValidationError) as error:
+        clean_photo(big)
+    assert "大きすぎます" in error.value.messages[0]
+
+
+def test_decompression_bomb_is_refused(settings):
+    # A tiny PNG whose header claims far more pixels than allowed.
+    settings.PUBLIC_PHOTO_MAX_PIXELS = 1_000_000
+    out = io.BytesIO()
+    Image.new("1", (2000, 2000)).save(out, format="PNG", optimize=True)
+    assert len(out.getvalue()) < 50_000
+    with pytest.raises(ValidationError) as error:
+        clean_photo(SimpleUploadedFile("bomb.png", out.getvalue()))
+    assert "画素数が多すぎます" in error.value.messages[0]
+
+
+def test_pillow_bomb_limit_is_also_refused(monkeypatch):
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1000)
+    with pytest.raises(ValidationError) as error:
+        clean_photo(SimpleUploadedFile("p.jpg", jpeg_bytes(size=(100, 100))))
+    assert "画素数が多すぎます" in error.value.messages[0]
+
+
+def test_large_photo_is_shrunk():
+    cleaned = clean_photo(SimpleUploadedFile("p.jpg", jpeg_bytes(size=(4000, 3000))))
+    assert max(cleaned.width, cleaned.height) == 2048
+
+
+def _post_form(category, photos):
+    return {
+        "category": category.pk,
+        "text": "穴",
+        "lat": "34.69",
+        "lng": "135.19",
+        "photos": photos,
+    }
+
+
+def test_form_with_bad_photo_stores_nothing_and_says_why(citizen, citizen_client, private_media):
+    category = PostCategory.objects.get(code="park-equipment")
+    bad = SimpleUploadedFile("IMG_0001.jpg", b"plain text", content_type="image/jpeg")
+    response = citizen_client(citizen).post(
+        "/public/post/", _post_form(category, [jpeg_upload(), bad])
+    )
+    assert response.status_code == 400
+    assert "写真として読み込めないファイルです" in response.content.decode()
+    assert "穴" in response.content.decode(), "the typed text is kept"
+    assert not Post.objects.exists()
+    assert not (private_media / "posts").exists() or not list((private_media / "posts").iterdir())
+
+
+def test_more_than_four_photos_are_refused(citizen, citizen_client):
+    category = PostCategory.objects.get(code="park-equipment")
+    photos = [jpeg_upload(f"{i}.jpg") for i in range(5)]
+    response = citizen_client(citizen).post("/public/post/", _post_form(category, photos))
+    assert response.status_code == 400
+    assert "写真は4枚までです" in response.content.decode()
+    assert not Post.objects.exists()
+
+
+def test_stored_under_generated_name_without_exif(citizen, citizen_client, private_media):
+    category = PostCategory.objects.get(code="park-equipment")
+    upload = SimpleUploadedFile("my-home-address.jpg", jpeg_bytes(exif=gps_exif()))
+    response = citizen_client(citizen).post("/public/post/", _post_form(category, [upload]))
+    assert response.status_code == 302
+    stored = list((private_media / "posts").iterdir())
+    assert len(stored) == 1
+    assert "my-home" not in stored[0].name
+    assert b"KobePhone" not in stored[0].read_bytes()

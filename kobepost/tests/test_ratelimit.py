@@ -1,0 +1,74 @@
+"""Rate limits on login, registration and posting, per address and per account (Redis)."""
+
+import pytest
+import redis
+from django.core.cache import caches
+
+from kobepost.citizen_models import Citizen, Post
+from kobepost.tests.conftest import CITIZEN_PASSWORD
+from tests.fixtures import service_missing
+
+REDIS_URL = "redis://127.0.0.1:6379/6"
+
+
+@pytest.fixture(autouse=True)
+def redis_cache(settings):
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        service_missing(f"Redis not reachable at {REDIS_URL}")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "kobepost-test-ratelimit",
+        }
+    }
+    caches["default"].clear()
+    yield
+    caches["default"].clear()
+
+
+def test_login_is_limited_per_account(client, citizen, settings):
+    settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "login_account": (3, 900)}
+    for _ in range(3):
+        response = client.post("/public/login/", {"login_id": citizen.login_id, "password": "x"})
+        assert response.status_code == 400
+    response = client.post(
+        "/public/login/", {"login_id": citizen.login_id, "password": CITIZEN_PASSWORD}
+    )
+    assert response.status_code == 429
+    assert "しばらくしてからお試しください" in response.content.decode()
+    other = client.post("/public/login/", {"login_id": "someone", "password": "x"})
+    assert other.status_code == 400, "another account is not blocked"
+
+
+def test_login_is_limited_per_address(client, citizen, settings):
+    settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "login_address": (2, 3600)}
+    for name in ("a1", "a2"):
+        assert client.post("/public/login/", {"login_id": name, "password": "x"}).status_code == 400
+    response = client.post("/public/login/", {"login_id": "a3", "password": "x"})
+    assert response.status_code == 429
+    from_elsewhere = client.post(
+        "/public/login/", {"login_id": "a4", "password": "x"}, REMOTE_ADDR="192.0.2.7"
+    )
+    assert from_elsewhere.status_code == 400
+
+
+def test_registration_is_limited_per_address(client, db, settings):
+    settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "register_address": (1, 3600)}
+    assert client.post("/public/register/", {}).status_code == 400
+    assert client.post("/public/register/", {}).status_code == 429
+    assert not Citizen.objects.exists()
+
+
+def test_posting_is_limited_per_account(citizen, citizen_client, road_category, settings):
+    settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "post_account": (2, 3600)}
+    client = citizen_client(citizen)
+    data = {"category": road_category.pk, "text": "穴", "address": "中央区"}
+    assert client.post("/public/post/", data).status_code == 302
+    assert client.post("/public/post/", data).status_code == 302
+    response = client.post("/public/post/", data)
+    assert response.status_code == 429
+    assert Post.objects.count() == 2
+    assert client.get("/public/post/").status_code == 200, "reading is never limited"

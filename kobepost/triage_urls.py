@@ -1,0 +1,21 @@
+from django.urls import path
+
+from kobepost import triage_views
+
+app_name = "triage"
+
+urlpatterns = [
+    path("", triage_views.queue, name="queue"),
+    path("posts/<int:pk>/", triage_views.detail, name="detail"),
+    path("posts/<int:pk>/publish/", triage_views.publish, name="publish"),
+    path("posts/<int:pk>/unpublish/", triage_views.unpublish, name="unpublish"),
+    path("posts/<int:pk>/reject/", triage_views.reject, name="reject"),
+    path("posts/<int:pk>/duplicate/", triage_views.duplicate, name="duplicate"),
+    path("posts/<int:pk>/respond/", triage_views.respond, name="respond"),
+    path(
+        "posts/<int:pk>/photos/<uuid:public_id>/visibility/",
+        triage_views.photo_visibility,
+        name="photo_visibility",
+    ),
+    path("photos/<uuid:public_id>.jpg", triage_views.photo, name="photo"),
+]

@@ -1,0 +1,238 @@
+"""Supervisor triage of KOBE ぽすと posts (staff side, under /triage/).
+
+Supervisors review new posts, reject them (out of scope, spam, another body's road),
+mark duplicates, edit what the public sees, hide photos, publish and answer.
+Forwarding a post to a department (creating a case) is added when cases exist.
+"""
+
+from django.contrib import messages
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_POST
+
+from kobepost.citizen_forms import DuplicateForm, PublicResponseForm, RejectForm
+from kobepost.citizen_models import Post, PostPhoto
+from kobepost.citizen_services import (
+    photo_set_hidden,
+    post_mark_duplicate,
+    post_publish,
+    post_reject,
+    post_respond,
+    post_unpublish,
+)
+from kobepost.decorators import role_required
+from kobepost.models import User
+from kobepost.public_views import map_settings
+
+PAGE_SIZE = 30
+SUPERVISOR = User.Role.SUPERVISOR
+
+STATES = {
+    "new": (gettext_lazy("新着（未公開）"), Q(published=False, rejection="")),
+    "published": (gettext_lazy("公開中"), Q(published=True)),
+    "rejected": (gettext_lazy("不採用・重複"), ~Q(rejection="")),
+}
+# Roads the city does not manage, and who does: offered as rejection notes.
+OTHER_BODIES = [
+    gettext_lazy("国道2号・43号・175号: 国土交通省 近畿地方整備局 兵庫国道事務所"),
+    gettext_lazy("阪神高速道路: 阪神高速道路株式会社"),
+    gettext_lazy("県道（一部）: 兵庫県 神戸土木事務所"),
+]
+
+
+def earlier_posts_count() -> Subquery:
+    earlier = (
+        Post.objects.filter(citizen=OuterRef("citizen"), created_at__lt=OuterRef("created_at"))
+        .order_by()
+        .values("citizen")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(earlier), Value(0))
+
+
+def triage_posts() -> QuerySet[Post]:
+    return (
+        Post.objects.select_related("category", "citizen", "duplicate_of")
+        .prefetch_related("photos")
+        .annotate(earlier_count=earlier_posts_count())
+    )
+
+
+def get_triage_post(request: HttpRequest, pk: int) -> Post:
+    """Any post, for a supervisor (the role check is on every view)."""
+    return get_object_or_404(triage_posts(), pk=pk)
+
+
+@role_required(SUPERVISOR)
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    state = request.GET.get("state", "new")
+    if state not in STATES:
+        state = "new"
+    posts = triage_posts().filter(STATES[state][1]).order_by("created_at", "pk")
+    if state != "new":
+        posts = posts.order_by("-created_at", "-pk")
+    page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "kobepost/triage/queue.html",
+        {
+            "page": page,
+            "state": state,
+            "states": [(key, label) for key, (label, _q) in STATES.items()],
+            "map_points": [
+                {"lat": p.lat, "lng": p.lng, "title": f"#{p.pk} {p.category.name}"}
+                for p in page
+                if p.lat is not None
+            ],
+            "map_settings": map_settings(),
+        },
+    )
+
+
+def _detail_context(post: Post, **forms) -> dict:
+    history = (
+        Post.objects.filter(citizen=post.citizen).exclude(pk=post.pk).select_related("category")
+        if post.citizen_id
+        else Post.objects.none()
+    )
+    return {
+        "post": post,
+        "history": history.order_by("-created_at")[:10],
+        "reject_form": forms.get("reject_form") or RejectForm(),
+        "duplicate_form": forms.get("duplicate_form") or DuplicateForm(post),
+        "response_form": forms.get("response_form") or PublicResponseForm(instance=post),
+        "other_bodies": OTHER_BODIES,
+        "map_points": (
+            [{"lat": post.lat, "lng": post.lng, "title": f"#{post.pk}"}] if post.lat else []
+        ),
+        "map_settings": map_settings(),
+    }
+
+
+@role_required(SUPERVISOR)
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_triage_post(request, pk)
+    return render(request, "kobepost/triage/detail.html", _detail_context(post))
+
+
+@role_required(SUPERVISOR)
+@require_POST
+def publish(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_triage_post(request, pk)
+    if post.is_rejected:
+        messages.error(request, _("不採用・重複の投稿は公開できません。"))
+    else:
+        post_publish(post=post, user=request.user)
+        messages.success(request, _("投稿 %(number)s を公開しました。") % {"number": post.pk})
+    return redirect("triage:detail", pk=post.pk)
+
+
+@role_required(SUPERVISOR)
+@require_POST
+def unpublish(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_triage_post(request, pk)
+    post_unpublish(post=post, user=request.user)
+    messages.success(request, _("投稿 %(number)s を非公開にしました。") % {"number": post.pk})
+    return redirect("triage:detail", pk=post.pk)
+
+
+@role_required(SUPERVISOR)
+@require_POST
+def reject(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_triage_post(request, pk)
+    form = RejectForm(request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "kobepost/triage/detail.html",
+            _detail_context(post, reject_form=form),
+            status=400,
+        )
+    post_reject(
+        post=post,
+        user=request.user,
+        rejection=form.cleaned_data["rejection"],
+        note=form.cleaned_data["rejection_note"],
+    )
+    messages.success(request, _("投稿 %(number)s を不採用にしました。") % {"number": post.pk})
+    return redirect("triage:queue")
+
+
+@role_required(SUPERVISOR)
+@require_POST
+def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_triage_post(request, pk)
+    form = DuplicateForm(post, request.POST)
+    if not form.is_valid():
+        return render(
+            request,
+            "kobepost/triage/detail.html",
+            _detail_context(post, duplicate_form=form),
+            status=400,
+        )
+    post_mark_duplicate(post=post, user=request.user, original=form.cleaned_data["duplicate_of"])
+    messages.success(
+        request,
+        _("投稿 %(number)s を投稿 %(original)s の重複にしました。")
+        % {"number": post.pk, "original": form.cleaned_data["duplicate_of"].pk},
+    )
+    return redirect("triage:queue")
+
+
+@role_required(SUPERVISOR)
+@require_POST
+def respond(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_triage_post(request, pk)
+    form = PublicResponseForm(request.POST, request.FILES, instance=post)
+    if not form.is_valid():
+        post.refresh_from_db()
+        return render(
+            request,
+            "kobepost/triage/detail.html",
+            _detail_context(post, response_form=form),
+            status=400,
+        )
+    post_respond(
+        post=post,
+        user=request.user,
+        public_text=form.cleaned_data["public_text"],
+        status=form.cleaned_data["status"],
+        public_reply=form.cleaned_data["public_reply"],
+        repair_photos=form.cleaned_data["repair_photo"],
+    )
+    messages.success(request, _("公開内容と回答を保存しました。"))
+    return redirect("triage:detail", pk=post.pk)
+
+
+@role_required(SUPERVISOR)
+@require_POST
+def photo_visibility(request: HttpRequest, pk: int, public_id) -> HttpResponse:
+    post = get_triage_post(request, pk)
+    photo = get_object_or_404(PostPhoto, post=post, public_id=public_id)
+    hidden = request.POST.get("hidden") == "1"
+    photo_set_hidden(photo=photo, user=request.user, hidden=hidden)
+    messages.success(
+        request, _("写真を非表示にしました。") if hidden else _("写真を表示に戻しました。")
+    )
+    return redirect("triage:detail", pk=post.pk)
+
+
+@role_required(SUPERVISOR)
+@require_GET
+def photo(request: HttpRequest, public_id) -> HttpResponse:
+    """Every photo, hidden ones included, for supervisors."""
+    item = get_object_or_404(PostPhoto, public_id=public_id)
+    if not default_storage.exists(item.file_name):
+        raise Http404
+    response = FileResponse(default_storage.open(item.file_name, "rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response

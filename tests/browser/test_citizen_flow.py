@@ -1,0 +1,108 @@
+"""On a phone-sized screen: a citizen registers and posts a photo with a map point; a
+supervisor publishes it with a public reply; the citizen sees the status and the reply."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from kobepost.citizen_models import Post
+from kobepost.tests.conftest import jpeg_bytes
+from tests.browser.conftest import assert_accessible
+
+PHONE = {"width": 375, "height": 740}
+
+
+def field(page, label: str):
+    """A form field by its label; required fields carry a 必須 mark in the label."""
+    return page.get_by_label(re.compile("^" + re.escape(label) + "(必須)?$"))
+
+
+@pytest.fixture
+def private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def test_citizen_posts_and_sees_the_city_reply(
+    page, live_server, login, supervisor, private_media, browser
+):
+    page.set_viewport_size(PHONE)
+    base = live_server.url
+    page.goto(f"{base}/public/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("みんなの投稿")
+    assert_accessible(page)
+
+    page.get_by_role("link", name="新規登録", exact=True).click()
+    assert_accessible(page)
+    field(page, "ID").fill("kitano_ijinkan")
+    field(page, "パスワード").fill("weathercock-house-1909")
+    field(page, "パスワード（確認）").fill("weathercock-house-1909")
+    field(page, "神戸市内に住んでいる、または市内に通勤・通学しています").check()
+    field(page, "住所").fill("神戸市中央区北野町3-10-11")
+    field(page, "ニックネーム").fill("かざみどり")
+    field(page, "氏名").fill("北野 異人")
+    field(page, "氏名（カナ）").fill("きたの いじん")
+    field(page, "電話番号").fill("078-222-0000")
+    field(page, "メールアドレス").fill("kitano@example.jp")
+    field(page, "性別").select_option("unanswered")
+    field(page, "誕生年").fill("1975")
+    field(page, "職業").select_option("self_employed")
+    page.get_by_role("button", name="登録する").click()
+    expect(page).to_have_url(f"{base}/public/post/")
+    expect(page.get_by_text("登録しました。")).to_be_visible()
+    assert_accessible(page)
+
+    field(page, "投稿区分").select_option(label="公園遊具")
+    field(page, "投稿内容").fill("ブランコの鎖が切れかけています。")
+    photo_input = field(page, "写真（4枚まで）")
+    assert photo_input.get_attribute("capture") == "environment"
+    photo_input.set_input_files(
+        files=[{"name": "swing.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}]
+    )
+    page.locator("#public-map").click(position={"x": 150, "y": 100})
+    expect(page.locator("#position-status")).to_have_text("地図で場所を選びました。")
+    assert page.locator("#id_lat").input_value()
+    page.get_by_role("button", name="投稿する").click()
+    expect(page).to_have_url(f"{base}/public/my/")
+    expect(page.get_by_text("投稿を受け付けました")).to_be_visible()
+    expect(page.get_by_text("市が確認中（未公開）")).to_be_visible()
+    assert_accessible(page)
+    post = Post.objects.get()
+    assert post.lat is not None and post.photos.count() == 1
+    # Nothing scrolls sideways on a 375px phone.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    staff = browser.new_page()
+    login(staff, supervisor)
+    staff.goto(f"{base}/triage/")
+    staff.get_by_role("link", name=f"#{post.pk}").click()
+    field(staff, "市からの回答（公開）").fill("遊具を使用禁止にし、修理を手配しました。")
+    field(staff, "状況").select_option("in_progress")
+    staff.get_by_role("button", name="保存").click()
+    expect(staff.get_by_text("公開内容と回答を保存しました。")).to_be_visible()
+    staff.get_by_role("button", name="公開する").click()
+    expect(staff.get_by_text(re.compile(r"を公開しました。"))).to_be_visible()
+    assert_accessible(staff)
+    staff.close()
+
+    page.get_by_role("link", name="自分の投稿").click()
+    expect(page.get_by_text("遊具を使用禁止にし、修理を手配しました。")).to_be_visible()
+    expect(page.locator(".status").first).to_have_text("対応中")
+    expect(page.get_by_text("公開中")).to_be_visible()
+
+    page.get_by_role("link", name="みんなの投稿").click()
+    expect(page.get_by_text("ブランコの鎖が切れかけています。")).to_be_visible()
+    expect(page.get_by_text("かざみどり")).to_be_visible()
+    expect(page.get_by_text("北野 異人")).to_have_count(0)
+    assert_accessible(page)
+
+
+def test_login_page_and_bad_photo_message(page, live_server, private_media, db):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/public/login/")
+    assert_accessible(page)
+    field(page, "ID").fill("nobody")
+    field(page, "パスワード").fill("wrong-password")
+    page.get_by_role("button", name="ログイン").click()
+    expect(page.get_by_role("alert")).to_contain_text("ID またはパスワードが正しくありません")
+    expect(field(page, "ID")).to_have_value("nobody")
