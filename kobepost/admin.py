@@ -94,5 +94,5 @@ class StaffUserAdmin(UserAdmin):
         return render(request, "admin/kobepost/user/import.html", context)
 
 
-from kobepost import audit_admin  # noqa: E402, F401  (audit trail and 2FA settings)
 import kobepost.citizen_admin  # noqa: E402, F401 - KOBE ぽすと models
+from kobepost import audit_admin  # noqa: E402, F401  (audit trail and 2FA settings)

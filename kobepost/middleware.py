@@ -102,7 +102,7 @@ class IdleSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.user.is_authenticated and not is_public_path(request.path):
+        if not is_public_path(request.path) and request.user.is_authenticated:
             now = now_timestamp()
             session = request.session
             started = session.setdefault(SESSION_STARTED, now)
