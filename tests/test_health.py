@@ -158,7 +158,7 @@ def test_a_running_worker_answers_the_ping(monitoring, settings, db, tmp_path):
         stderr=(tmp_path / "worker.log").open("w"),
     )
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         response = monitoring.get("/health/")
         while response.status_code != 200 and time.monotonic() < deadline:
             assert worker.poll() is None, (tmp_path / "worker.log").read_text()

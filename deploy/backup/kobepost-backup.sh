@@ -40,10 +40,10 @@ mkdir -p "$BACKUP_DIR"
 name="kobepost-$(date '+%Y%m%dT%H%M%S')"
 partial="$BACKUP_DIR/.partial-$name"
 mkdir "$partial"
-PSQL_PID=""
+psql_pid=""
 cleanup() {
   local status=$?
-  [[ -n $PSQL_PID ]] && kill "$PSQL_PID" 2>/dev/null
+  [[ -n $psql_pid ]] && kill "$psql_pid" 2>/dev/null
   ((status == 0)) || { rm -rf "$partial"; say "backup FAILED" >&2; }
   exit "$status"
 }
@@ -53,7 +53,8 @@ say "backup $name: database"
 # One repeatable-read transaction stays open while pg_dump runs with its exported
 # snapshot, so the recorded row counts describe exactly the dumped data.
 coproc PSQL { psql -X -q -A -t -v ON_ERROR_STOP=1 --dbname="$DATABASE_URL" 2>&1; }
-PSQL_PID=$PSQL_PID
+# Bash unsets PSQL_PID as soon as the coprocess exits, so keep our own copy.
+psql_pid=$PSQL_PID
 printf '%s\n' "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY;" \
   "SELECT pg_export_snapshot();" >&"${PSQL[1]}"
 IFS= read -r -t 60 snapshot <&"${PSQL[0]}" || die "psql did not answer"
@@ -68,8 +69,8 @@ while IFS= read -r -t 600 line <&"${PSQL[0]}"; do
   printf '%s\n' "$line" >>"$partial/rowcounts.unsorted"
 done
 printf '%s\n' "COMMIT;" '\q' >&"${PSQL[1]}"
-wait "$PSQL_PID" 2>/dev/null || true
-PSQL_PID=""
+wait "$psql_pid" 2>/dev/null || true
+psql_pid=""
 LC_ALL=C sort "$partial/rowcounts.unsorted" >"$partial/rowcounts.tsv"
 rm "$partial/rowcounts.unsorted"
 [[ -s $partial/rowcounts.tsv ]] || die "no tables found in the database"
