@@ -1,0 +1,717 @@
+"""Statistics for supervisors and the city: every figure is one SQL aggregate.
+
+Nothing here loads cases, calls or posts into Python one by one: each function runs a
+constant number of GROUP BY queries whatever the size of the archive, and Python only
+merges the (few) aggregated rows into tables.
+
+Response times come from the case timeline (CaseEvent), not from the columns a later
+change may overwrite: intake → the FIRST change to 回答済, 回答済 → the FIRST change to
+市民回答済, intake → the FIRST change to 完了. Medians and 90th percentiles are computed
+with PostgreSQL's ``percentile_cont``; SQLite (the dev default) has no such aggregate, so
+there only the average is shown, with a note on the page.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import jpholiday
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    Aggregate,
+    Avg,
+    Count,
+    DateTimeField,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models import Case as Conditional
+from django.db.models.functions import (
+    ExtractMonth,
+    ExtractYear,
+    TruncDay,
+    TruncMonth,
+    TruncWeek,
+)
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from faq.models import SimpleCall, UnansweredSearch
+from kobepost.citizen_models import Post
+from tickets.geo import Ward
+from tickets.models import Case, CaseEvent
+
+DEFAULT_REPLY_DAYS = 5
+OVERDUE_LIST_LIMIT = 50
+TOP_FAQ_LIMIT = 20
+UNANSWERED_LIMIT = 20
+
+# --- Japanese era and fiscal year --------------------------------------------------------
+
+# (first day, name): newest first.
+ERAS: list[tuple[datetime.date, str]] = [
+    (datetime.date(2019, 5, 1), "令和"),
+    (datetime.date(1989, 1, 8), "平成"),
+]
+
+
+def era_year(day: datetime.date) -> tuple[str, int]:
+    """("令和", 8) for 2026-06-01; the era that was in force on that day."""
+    for start, name in ERAS:
+        if day >= start:
+            return name, day.year - start.year + 1
+    raise ValueError(f"no era known before 1989-01-08: {day}")
+
+
+def era_label(day: datetime.date) -> str:
+    """令和8年 / 令和元年 for a day (the first year of an era is 元年)."""
+    name, year = era_year(day)
+    return f"{name}{'元' if year == 1 else year}年"
+
+
+def fiscal_year_label(fiscal_year: int) -> str:
+    """令和8年度 for FY2026: the era of the fiscal year's 1 April (FY2019 is 平成31年度)."""
+    return f"{era_label(datetime.date(fiscal_year, 4, 1))}度"
+
+
+def month_label(year: int, month: int) -> str:
+    """令和8年4月."""
+    return f"{era_label(datetime.date(year, month, 1))}{month}月"
+
+
+def fiscal_year_of_date(day: datetime.date) -> int:
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def fiscal_year_bounds(fiscal_year: int) -> tuple[datetime.date, datetime.date]:
+    """First and last day of a fiscal year: 1 April to 31 March."""
+    return datetime.date(fiscal_year, 4, 1), datetime.date(fiscal_year + 1, 3, 31)
+
+
+def fiscal_year_months(fiscal_year: int) -> list[tuple[int, int]]:
+    """(year, month) from April to March."""
+    return [(fiscal_year + (month < 4), month) for month in (*range(4, 13), 1, 2, 3)]
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+# --- Business days (reply due) -----------------------------------------------------------
+
+
+def reply_days() -> int:
+    """Business days a department has to reply (no due date is stored on cases yet)."""
+    return int(getattr(settings, "STATS_DEFAULT_REPLY_DAYS", DEFAULT_REPLY_DAYS))
+
+
+def is_business_day(day: datetime.date) -> bool:
+    # The city's offices also close 29 Dec – 3 Jan (年末年始), which are not public holidays.
+    year_end = (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
+    return day.weekday() < 5 and not jpholiday.is_holiday(day) and not year_end
+
+
+def reply_due_date(received: datetime.date, days: int) -> datetime.date:
+    """The ``days``-th business day after the day a case was received."""
+    due = received
+    counted = 0
+    while counted < days:
+        due += datetime.timedelta(days=1)
+        if is_business_day(due):
+            counted += 1
+    return due
+
+
+def overdue_cutoff(today: datetime.date, days: int) -> datetime.datetime:
+    """Cases received before this moment are past their reply due date today.
+
+    The due date grows with the day received, so the received days whose due date lies
+    before today are exactly those up to the last such day.
+    """
+    received = today - datetime.timedelta(days=1)
+    while reply_due_date(received, days) >= today:
+        received -= datetime.timedelta(days=1)
+    return start_of_day(received + datetime.timedelta(days=1))
+
+
+# --- Filters -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StatsFilter:
+    """What the figures are about: a period (inclusive days), a dial, a department."""
+
+    date_from: datetime.date
+    date_to: datetime.date
+    dial_id: int | None = None
+    department_id: int | None = None
+
+    @property
+    def start(self) -> datetime.datetime:
+        return start_of_day(self.date_from)
+
+    @property
+    def end(self) -> datetime.datetime:
+        return start_of_day(self.date_to + datetime.timedelta(days=1))
+
+    def cases(self, *, with_period: bool = True) -> QuerySet[Case]:
+        cases = Case.objects.all()
+        if with_period:
+            cases = cases.filter(received_at__gte=self.start, received_at__lt=self.end)
+        if self.dial_id:
+            cases = cases.filter(dial_id=self.dial_id)
+        if self.department_id:
+            cases = cases.filter(department_id=self.department_id)
+        return cases.order_by()
+
+    def simple_calls(self, *, with_period: bool = True) -> QuerySet[SimpleCall]:
+        calls = SimpleCall.objects.all()
+        if with_period:
+            calls = calls.filter(created_at__gte=self.start, created_at__lt=self.end)
+        if self.dial_id:
+            calls = calls.filter(dial_id=self.dial_id)
+        if self.department_id:
+            # A call answered without an FAQ entry belongs to no department.
+            calls = calls.filter(faq_entry__department_id=self.department_id)
+        return calls.order_by()
+
+    def posts(self, *, with_period: bool = True) -> QuerySet[Post]:
+        posts = Post.objects.all()
+        if with_period:
+            posts = posts.filter(created_at__gte=self.start, created_at__lt=self.end)
+        # A post reaches a dial and a department only through its category's mapping.
+        if self.dial_id:
+            posts = posts.filter(category__ticket_category__dial_id=self.dial_id)
+        if self.department_id:
+            posts = posts.filter(category__ticket_category__department_id=self.department_id)
+        return posts.order_by()
+
+    def unanswered_searches(self) -> QuerySet[UnansweredSearch]:
+        searches = UnansweredSearch.objects.filter(
+            searched_at__gte=self.start, searched_at__lt=self.end
+        )
+        if self.dial_id:
+            searches = searches.filter(dial_id=self.dial_id)
+        return searches.order_by()
+
+
+# --- Volumes -----------------------------------------------------------------------------
+
+GRANULARITIES = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+
+
+def auto_granularity(date_from: datetime.date, date_to: datetime.date) -> str:
+    days = (date_to - date_from).days + 1
+    if days <= 62:
+        return "day"
+    if days <= 183:
+        return "week"
+    return "month"
+
+
+@dataclass
+class Row:
+    """One line of a table: a label and its numbers by column key."""
+
+    label: str
+    values: dict[str, float | int | None] = field(default_factory=dict)
+    key: str = ""
+
+    def total(self, keys: Iterable[str]) -> int:
+        return sum(int(self.values.get(k) or 0) for k in keys)
+
+
+def _local_date(value: datetime.datetime | datetime.date) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def totals(stats: StatsFilter) -> dict[str, int]:
+    return {
+        "faq": stats.simple_calls().count(),
+        "cases": stats.cases().count(),
+        "posts": stats.posts().count(),
+    }
+
+
+def volume_series(stats: StatsFilter, granularity: str) -> list[Row]:
+    """FAQ calls, cases and posts per day/week/month of the period, empty buckets included."""
+    trunc = GRANULARITIES[granularity]
+    sources = {
+        "faq": (stats.simple_calls(), "created_at"),
+        "cases": (stats.cases(), "received_at"),
+        "posts": (stats.posts(), "created_at"),
+    }
+    counts: dict[datetime.date, dict[str, int]] = defaultdict(dict)
+    for key, (queryset, moment) in sources.items():
+        buckets = (
+            queryset.annotate(bucket=trunc(moment))
+            .values("bucket")
+            .annotate(n=Count("id"))
+            .values_list("bucket", "n")
+        )
+        for bucket, number in buckets:
+            counts[_local_date(bucket)][key] = number
+    rows = []
+    for bucket in _buckets(stats.date_from, stats.date_to, granularity):
+        values = {key: counts.get(bucket, {}).get(key, 0) for key in sources}
+        rows.append(Row(label=_bucket_label(bucket, granularity), values=values))
+    return rows
+
+
+def _buckets(start: datetime.date, end: datetime.date, granularity: str) -> list[datetime.date]:
+    if granularity == "day":
+        return [start + datetime.timedelta(days=n) for n in range((end - start).days + 1)]
+    if granularity == "week":
+        monday = start - datetime.timedelta(days=start.weekday())
+        return [monday + datetime.timedelta(weeks=n) for n in range((end - monday).days // 7 + 1)]
+    months = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(datetime.date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _bucket_label(bucket: datetime.date, granularity: str) -> str:
+    if granularity == "month":
+        return f"{bucket.year}年{bucket.month}月"
+    if granularity == "week":
+        return _("%(month)d月%(day)d日の週") % {"month": bucket.month, "day": bucket.day}
+    return f"{bucket.month}/{bucket.day}"
+
+
+def _fiscal_year_expression(moment: str) -> Conditional:
+    # Extract* use the current time zone (Asia/Tokyo): 31 March 23:59 JST stays in March.
+    return ExpressionWrapper(
+        ExtractYear(moment)
+        - Conditional(
+            When(**{f"{moment}__month__lt": 4}, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        output_field=IntegerField(),
+    )
+
+
+def volume_by_fiscal_year(stats: StatsFilter) -> list[Row]:
+    """Every fiscal year in the archive (dial and department filters apply, not the period)."""
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    case_years = (
+        stats.cases(with_period=False)
+        .values("fiscal_year")
+        .annotate(n=Count("id"))
+        .values_list("fiscal_year", "n")
+    )
+    for year, number in case_years:
+        counts[year]["cases"] = number
+    for key, queryset in (
+        ("faq", stats.simple_calls(with_period=False)),
+        ("posts", stats.posts(with_period=False)),
+    ):
+        years = (
+            queryset.annotate(fy=_fiscal_year_expression("created_at"))
+            .values("fy")
+            .annotate(n=Count("id"))
+            .values_list("fy", "n")
+        )
+        for year, number in years:
+            counts[year][key] = number
+    return [
+        Row(
+            label=f"{fiscal_year_label(year)}（{year}年度）",
+            key=str(year),
+            values={k: counts[year].get(k, 0) for k in ("faq", "cases", "posts")},
+        )
+        for year in sorted(counts, reverse=True)
+    ]
+
+
+def volume_by_dial(stats: StatsFilter) -> list[Row]:
+    from tickets.models import Dial
+
+    dials = Dial.objects.order_by("sort_order", "code")
+    if stats.dial_id:
+        dials = dials.filter(pk=stats.dial_id)
+    rows = {dial.pk: Row(label=dial.name, key=dial.code) for dial in dials}
+    for row in rows.values():
+        row.values = {"faq": 0, "cases": 0, "posts": 0}
+    for key, queryset, dial_field in (
+        ("faq", stats.simple_calls(), "dial_id"),
+        ("cases", stats.cases(), "dial_id"),
+        ("posts", stats.posts(), "category__ticket_category__dial_id"),
+    ):
+        for dial_id, number in (
+            queryset.values(dial_field).annotate(n=Count("id")).values_list(dial_field, "n")
+        ):
+            if dial_id is None:
+                unmapped = rows.setdefault(
+                    None, Row(label=_("ダイヤル未設定"), values={"faq": 0, "cases": 0, "posts": 0})
+                )
+                unmapped.values[key] = number
+            elif dial_id in rows:
+                rows[dial_id].values[key] = number
+    return list(rows.values())
+
+
+def _counted(queryset: QuerySet, group: str, label_field: str, *, limit: int | None = None):
+    rows = (
+        queryset.values(group, label_field)
+        .annotate(n=Count("id"))
+        .order_by("-n", label_field)
+        .values_list(group, label_field, "n")
+    )
+    if limit:
+        rows = rows[:limit]
+    return list(rows)
+
+
+def cases_by_channel(stats: StatsFilter) -> list[Row]:
+    labels = dict(Case.Channel.choices)
+    rows = (
+        stats.cases()
+        .values("channel")
+        .annotate(n=Count("id"))
+        .order_by("-n", "channel")
+        .values_list("channel", "n")
+    )
+    return [Row(label=str(labels.get(c, c)), key=c, values={"cases": n}) for c, n in rows]
+
+
+def posts_by_channel(stats: StatsFilter) -> list[Row]:
+    labels = dict(Post.Channel.choices)
+    rows = (
+        stats.posts()
+        .values("channel")
+        .annotate(n=Count("id"))
+        .order_by("-n", "channel")
+        .values_list("channel", "n")
+    )
+    return [Row(label=str(labels.get(c, c)), key=c, values={"posts": n}) for c, n in rows]
+
+
+def cases_by_category(stats: StatsFilter) -> list[Row]:
+    rows = (
+        stats.cases()
+        .values("category_id", "category__name", "dial__name")
+        .annotate(n=Count("id"))
+        .order_by("-n", "category__name")
+        .values_list("category_id", "category__name", "dial__name", "n")
+    )
+    return [
+        Row(label=name, key=str(pk), values={"cases": n, "dial": dial})
+        for pk, name, dial, n in rows
+    ]
+
+
+def cases_by_department(stats: StatsFilter) -> list[Row]:
+    return [
+        Row(label=name, key=str(pk), values={"cases": n})
+        for pk, name, n in _counted(stats.cases(), "department_id", "department__name")
+    ]
+
+
+def cases_by_ward(stats: StatsFilter) -> list[Row]:
+    """All nine wards in code order (zero included), then cases without a ward."""
+    counts = dict(stats.cases().values("ward").annotate(n=Count("id")).values_list("ward", "n"))
+    rows = [
+        Row(label=str(label), key=code, values={"cases": counts.get(code, 0)})
+        for code, label in Ward.choices
+    ]
+    rows.append(Row(label=_("区不明"), key="", values={"cases": counts.get("", 0)}))
+    return rows
+
+
+# --- Response times ------------------------------------------------------------------------
+
+
+class PercentileCont(Aggregate):
+    """PostgreSQL's ordered-set aggregate ``percentile_cont(f) WITHIN GROUP (ORDER BY x)``."""
+
+    function = "PERCENTILE_CONT"
+    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
+    allow_distinct = False
+
+    def __init__(self, expression, fraction: float, **extra):
+        if not 0 <= fraction <= 1:
+            raise ValueError("fraction must lie in [0, 1]")
+        super().__init__(expression, fraction=float(fraction), **extra)
+
+
+def percentiles_supported() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _first_event_at(status: str) -> Subquery:
+    return Subquery(
+        CaseEvent.objects.filter(case_id=OuterRef("pk"), to_status=status)
+        .order_by()
+        .values("case_id")
+        .annotate(first=Min("at"))
+        .values("first")[:1],
+        output_field=DateTimeField(),
+    )
+
+
+RESPONSE_MEASURES = {
+    # key: (label, start, end)
+    "reply": (gettext_lazy("受付→所管課回答"), "received_at", "first_answered_at"),
+    "told": (gettext_lazy("所管課回答→市民回答"), "first_answered_at", "first_told_at"),
+    "closed": (gettext_lazy("受付→完了"), "received_at", "first_closed_at"),
+}
+
+
+def _with_milestones(cases: QuerySet[Case]) -> QuerySet[Case]:
+    return cases.annotate(
+        first_answered_at=_first_event_at(Case.Status.ANSWERED),
+        first_told_at=_first_event_at(Case.Status.CITIZEN_ANSWERED),
+        first_closed_at=_first_event_at(Case.Status.CLOSED),
+    )
+
+
+def _hours(start: str, end: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+
+
+def _response_aggregates() -> dict:
+    aggregates: dict = {}
+    for key, (_label, start, end) in RESPONSE_MEASURES.items():
+        span = _hours(start, end)
+        done = Q(**{f"{end}__isnull": False})
+        aggregates[f"{key}_n"] = Count("id", filter=done)
+        aggregates[f"{key}_avg"] = Avg(span, filter=done)
+        if percentiles_supported():
+            aggregates[f"{key}_median"] = PercentileCont(
+                span, 0.5, filter=done, output_field=DurationField()
+            )
+            aggregates[f"{key}_p90"] = PercentileCont(
+                span, 0.9, filter=done, output_field=DurationField()
+            )
+    return aggregates
+
+
+def _as_hours(value: datetime.timedelta | float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime.timedelta):
+        return round(value.total_seconds() / 3600, 1)
+    return round(float(value) / 3_600_000_000, 1)  # SQLite may hand back microseconds
+
+
+def _response_row(label: str, key: str, data: dict) -> Row:
+    values: dict[str, float | int | None] = {}
+    for measure in RESPONSE_MEASURES:
+        values[f"{measure}_n"] = data.get(f"{measure}_n") or 0
+        for stat in ("avg", "median", "p90"):
+            values[f"{measure}_{stat}"] = _as_hours(data.get(f"{measure}_{stat}"))
+    return Row(label=label, key=key, values=values)
+
+
+def response_times(stats: StatsFilter, group: str | None) -> list[Row]:
+    """Median, 90th percentile and average in hours per department, category, or overall.
+
+    ``group`` is "department", "category" or None (one row for everything).
+    """
+    cases = _with_milestones(stats.cases())
+    aggregates = _response_aggregates()
+    if group is None:
+        return [_response_row(_("全体"), "", cases.aggregate(**aggregates))]
+    rows = (
+        cases.values(f"{group}_id", f"{group}__name")
+        .annotate(**aggregates)
+        .order_by(f"{group}__name")
+    )
+    return [_response_row(row[f"{group}__name"], str(row[f"{group}_id"]), row) for row in rows]
+
+
+# --- Overdue -------------------------------------------------------------------------------
+
+AWAITING_REPLY = (Case.Status.RECEIVED, Case.Status.IN_PROGRESS)
+
+
+def overdue_cases(stats: StatsFilter, today: datetime.date | None = None) -> QuerySet[Case]:
+    """Cases still waiting for the department's reply past their due date, as of today.
+
+    No due date is stored on a case yet: it is the received day plus
+    STATS_DEFAULT_REPLY_DAYS business days (weekends, holidays, 29 Dec – 3 Jan excluded).
+    The period filter does not apply: an old overdue case is the most overdue of all.
+    """
+    cutoff = overdue_cutoff(today or timezone.localdate(), reply_days())
+    return stats.cases(with_period=False).filter(status__in=AWAITING_REPLY, received_at__lt=cutoff)
+
+
+def overdue_by_department(stats: StatsFilter, today: datetime.date | None = None) -> list[Row]:
+    return [
+        Row(label=name, key=str(pk), values={"overdue": n})
+        for pk, name, n in _counted(
+            overdue_cases(stats, today), "department_id", "department__name"
+        )
+    ]
+
+
+def overdue_list(stats: StatsFilter, today: datetime.date | None = None) -> list[Case]:
+    return list(
+        overdue_cases(stats, today)
+        .select_related("department", "category")
+        .only(
+            "reference",
+            "title",
+            "received_at",
+            "status",
+            "department__name",
+            "category__name",
+        )
+        .order_by("received_at", "id")[:OVERDUE_LIST_LIMIT]
+    )
+
+
+# --- FAQ -----------------------------------------------------------------------------------
+
+
+def top_faq_entries(stats: StatsFilter) -> list[Row]:
+    rows = _counted(
+        stats.simple_calls().filter(faq_entry__isnull=False),
+        "faq_entry_id",
+        "faq_entry__question",
+        limit=TOP_FAQ_LIMIT,
+    )
+    return [Row(label=question, key=str(pk), values={"calls": n}) for pk, question, n in rows]
+
+
+def unanswered_searches(stats: StatsFilter) -> list[Row]:
+    rows = (
+        stats.unanswered_searches()
+        .values("normalized_query")
+        .annotate(n=Count("id"), last=Min("query"))
+        .order_by("-n", "normalized_query")
+        .values_list("normalized_query", "last", "n")[:UNANSWERED_LIMIT]
+    )
+    return [
+        Row(label=shown or query, key=query, values={"searches": n}) for query, shown, n in rows
+    ]
+
+
+# --- Monthly report (city) ---------------------------------------------------------------
+
+VOLUME_KEYS = ("faq", "cases", "posts")
+
+
+@dataclass
+class MonthlyReport:
+    fiscal_year: int
+    label: str
+    months: list[tuple[int, int]]
+    month_labels: list[str]
+    volumes: list[Row]  # one per month: faq, cases, posts
+    by_dial: list[Row]  # one per dial: month keys "YYYY-MM" → cases + FAQ calls
+    by_department: list[Row]  # one per department: month keys → cases
+    by_ward: list[Row]  # one per ward: month keys → cases
+    response: list[Row]  # per department
+
+    @property
+    def month_keys(self) -> list[str]:
+        return [f"{y:04d}-{m:02d}" for y, m in self.months]
+
+
+def _month_key(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+def _by_month(queryset: QuerySet, moment: str, group: str | None) -> list[tuple]:
+    fields = ["y", "m"] + ([group] if group else [])
+    return list(
+        queryset.annotate(y=ExtractYear(moment), m=ExtractMonth(moment))
+        .values(*fields)
+        .annotate(n=Count("id"))
+        .values_list(*fields, "n")
+    )
+
+
+def monthly_report(stats_for_scope: StatsFilter, fiscal_year: int) -> MonthlyReport:
+    """The city's monthly figures of one fiscal year (April – March).
+
+    ``stats_for_scope`` carries the dial/department scope; its period is replaced by the
+    fiscal year.
+    """
+    from tickets.models import Dial
+
+    first, last = fiscal_year_bounds(fiscal_year)
+    stats = StatsFilter(
+        date_from=first,
+        date_to=last,
+        dial_id=stats_for_scope.dial_id,
+        department_id=stats_for_scope.department_id,
+    )
+    months = fiscal_year_months(fiscal_year)
+    keys = [_month_key(y, m) for y, m in months]
+
+    volumes = {key: dict.fromkeys(VOLUME_KEYS, 0) for key in keys}
+    for key, queryset, moment in (
+        ("faq", stats.simple_calls(), "created_at"),
+        ("cases", stats.cases(), "received_at"),
+        ("posts", stats.posts(), "created_at"),
+    ):
+        for year, month, number in _by_month(queryset, moment, None):
+            volumes[_month_key(year, month)][key] = number
+    volume_rows = [
+        Row(label=month_label(y, m), key=k, values=volumes[k])
+        for (y, m), k in zip(months, keys, strict=True)
+    ]
+
+    def grouped(rows: dict, data: list[tuple]) -> None:
+        for year, month, group, number in data:
+            if group in rows:
+                key = _month_key(year, month)
+                rows[group].values[key] = int(rows[group].values.get(key) or 0) + number
+
+    dials = Dial.objects.order_by("sort_order", "code")
+    if stats.dial_id:
+        dials = dials.filter(pk=stats.dial_id)
+    dial_rows = {d.pk: Row(label=d.name, key=d.code, values=dict.fromkeys(keys, 0)) for d in dials}
+    grouped(dial_rows, _by_month(stats.cases(), "received_at", "dial_id"))
+    grouped(dial_rows, _by_month(stats.simple_calls(), "created_at", "dial_id"))
+
+    department_rows: dict = {}
+    for year, month, pk, name, number in (
+        stats.cases()
+        .annotate(y=ExtractYear("received_at"), m=ExtractMonth("received_at"))
+        .values("y", "m", "department_id", "department__name")
+        .annotate(n=Count("id"))
+        .values_list("y", "m", "department_id", "department__name", "n")
+    ):
+        row = department_rows.setdefault(
+            pk, Row(label=name, key=str(pk), values=dict.fromkeys(keys, 0))
+        )
+        row.values[_month_key(year, month)] = number
+
+    ward_rows = {
+        code: Row(label=str(label), key=code, values=dict.fromkeys(keys, 0))
+        for code, label in Ward.choices
+    }
+    ward_rows[""] = Row(label=_("区不明"), key="", values=dict.fromkeys(keys, 0))
+    grouped(ward_rows, _by_month(stats.cases(), "received_at", "ward"))
+
+    return MonthlyReport(
+        fiscal_year=fiscal_year,
+        label=fiscal_year_label(fiscal_year),
+        months=months,
+        month_labels=[month_label(y, m) for y, m in months],
+        volumes=volume_rows,
+        by_dial=list(dial_rows.values()),
+        by_department=sorted(department_rows.values(), key=lambda row: row.label),
+        by_ward=list(ward_rows.values()),
+        response=response_times(stats, "department"),
+    )

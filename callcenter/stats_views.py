@@ -1,0 +1,424 @@
+"""Statistics pages (統計) for supervisors, admins and department staff.
+
+Operators get 403: the figures are for managing the service and reporting to the city,
+not for taking calls. Department staff always see their own department's figures only;
+the department filter is forced on the server whatever the query string says.
+"""
+
+import csv
+import datetime
+import io
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from callcenter import stats
+from callcenter.stats_charts import bar_chart, line_chart, ward_map
+from departments.models import Department
+from kobepost.audit import audit_record
+from kobepost.audit_models import AuditAction
+from kobepost.decorators import role_required
+from kobepost.models import User
+from tickets.models import Dial
+
+STATS_READERS = (User.Role.SUPERVISOR, User.Role.ADMIN, User.Role.DEPARTMENT_STAFF)
+MAX_PERIOD_DAYS = 366 * 11
+MAX_DAILY_DAYS = 366
+EXPORT_RECORD_TYPE = "stats.monthly_report"
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+PRESETS = [
+    ("this_month", gettext_lazy("今月")),
+    ("last_month", gettext_lazy("先月")),
+    ("this_fy", gettext_lazy("今年度")),
+    ("last_fy", gettext_lazy("前年度")),
+    ("custom", gettext_lazy("期間を指定")),
+]
+
+
+def preset_period(preset: str, today: datetime.date) -> tuple[datetime.date, datetime.date]:
+    first_of_month = today.replace(day=1)
+    if preset == "last_month":
+        end = first_of_month - datetime.timedelta(days=1)
+        return end.replace(day=1), end
+    if preset == "this_fy":
+        return stats.fiscal_year_bounds(stats.fiscal_year_of_date(today))
+    if preset == "last_fy":
+        return stats.fiscal_year_bounds(stats.fiscal_year_of_date(today) - 1)
+    next_month = (first_of_month + datetime.timedelta(days=32)).replace(day=1)
+    return first_of_month, next_month - datetime.timedelta(days=1)
+
+
+class StatsFilterForm(forms.Form):
+    preset = forms.ChoiceField(label=gettext_lazy("期間"), choices=PRESETS, required=False)
+    date_from = forms.DateField(label=gettext_lazy("開始日"), required=False)
+    date_to = forms.DateField(label=gettext_lazy("終了日"), required=False)
+    dial = forms.ModelChoiceField(
+        label=gettext_lazy("ダイヤル"),
+        queryset=Dial.objects.order_by("sort_order", "code"),
+        required=False,
+        empty_label=gettext_lazy("すべて"),
+    )
+    department = forms.ModelChoiceField(
+        label=gettext_lazy("所管課"),
+        queryset=Department.objects.order_by("name"),
+        required=False,
+        empty_label=gettext_lazy("すべて"),
+    )
+    granularity = forms.ChoiceField(
+        label=gettext_lazy("集計単位"),
+        choices=[
+            ("", gettext_lazy("自動")),
+            ("day", gettext_lazy("日")),
+            ("week", gettext_lazy("週")),
+            ("month", gettext_lazy("月")),
+        ],
+        required=False,
+    )
+
+    def __init__(self, *args, user: User, today: datetime.date, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.today = today
+        if user.is_department_staff:
+            del self.fields["department"]  # forced to the user's own department
+
+    def clean(self) -> dict:
+        data = super().clean()
+        preset = data.get("preset") or ""
+        date_from, date_to = data.get("date_from"), data.get("date_to")
+        if preset == "custom" or (not preset and (date_from or date_to)):
+            data["preset"] = "custom"
+            if not date_from:
+                self.add_error("date_from", _("開始日を入力してください。"))
+            if not date_to:
+                self.add_error("date_to", _("終了日を入力してください。"))
+            if date_from and date_to:
+                if date_from > date_to:
+                    self.add_error("date_to", _("終了日は開始日以降の日付にしてください。"))
+                elif (date_to - date_from).days > MAX_PERIOD_DAYS:
+                    self.add_error("date_to", _("期間は11年以内にしてください。"))
+        else:
+            data["preset"] = preset or "this_month"
+            data["date_from"], data["date_to"] = preset_period(data["preset"], self.today)
+        if (
+            not self.errors
+            and data.get("granularity") == "day"
+            and (data["date_to"] - data["date_from"]).days >= MAX_DAILY_DAYS
+        ):
+            self.add_error("granularity", _("日単位の集計は1年以内の期間で選んでください。"))
+        return data
+
+
+def _scope(user: User, form: StatsFilterForm) -> tuple[stats.StatsFilter, str]:
+    """The filter the figures use, department forced for department staff."""
+    if form.is_valid():
+        data = form.cleaned_data
+    else:
+        first, last = preset_period("this_month", form.today)
+        data = {"date_from": first, "date_to": last, "dial": None, "department": None}
+    department_id = data["department"].pk if data.get("department") else None
+    if user.is_department_staff:
+        department_id = user.department_id
+    granularity = data.get("granularity") or stats.auto_granularity(
+        data["date_from"], data["date_to"]
+    )
+    scope = stats.StatsFilter(
+        date_from=data["date_from"],
+        date_to=data["date_to"],
+        dial_id=data["dial"].pk if data.get("dial") else None,
+        department_id=department_id,
+    )
+    return scope, granularity
+
+
+def _filter_form(request: HttpRequest) -> StatsFilterForm:
+    today = timezone.localdate()
+    if request.GET:
+        return StatsFilterForm(request.GET, user=request.user, today=today)
+    return StatsFilterForm({"preset": "this_month"}, user=request.user, today=today)
+
+
+def response_cells(rows: list[stats.Row]) -> list[tuple[str, list]]:
+    """Each row's numbers in the table's column order (count, median, p90 — or average)."""
+    wanted = ("median", "p90") if stats.percentiles_supported() else ("avg",)
+    return [
+        (
+            row.label,
+            [
+                value
+                for key in stats.RESPONSE_MEASURES
+                for value in (
+                    row.values[f"{key}_n"],
+                    *(row.values[f"{key}_{stat}"] for stat in wanted),
+                )
+            ],
+        )
+        for row in rows
+    ]
+
+
+VOLUME_SERIES = [
+    ("faq", gettext_lazy("FAQ で回答")),
+    ("cases", gettext_lazy("案件")),
+    ("posts", gettext_lazy("KOBE ぽすと投稿")),
+]
+
+
+@require_GET
+@role_required(*STATS_READERS)
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form = _filter_form(request)
+    scope, granularity = _scope(request.user, form)
+    series = [(key, str(label)) for key, label in VOLUME_SERIES]
+    volume_rows = stats.volume_series(scope, granularity)
+    dial_rows = stats.volume_by_dial(scope)
+    department_rows = stats.cases_by_department(scope)
+    ward_rows = stats.cases_by_ward(scope)
+    department_name = None
+    if scope.department_id:
+        department_name = (
+            Department.objects.filter(pk=scope.department_id).values_list("name", flat=True)
+        ).first()
+    context = {
+        "form": form,
+        "scope": scope,
+        "granularity": granularity,
+        "department_name": department_name,
+        "forced_department": request.user.is_department_staff,
+        "totals": stats.totals(scope),
+        "series": series,
+        "volume_rows": volume_rows,
+        "volume_chart": line_chart(volume_rows, series),
+        "fiscal_year_rows": stats.volume_by_fiscal_year(scope),
+        "dial_rows": dial_rows,
+        "dial_chart": bar_chart(dial_rows, series),
+        "case_channel_rows": stats.cases_by_channel(scope),
+        "post_channel_rows": stats.posts_by_channel(scope),
+        "category_rows": stats.cases_by_category(scope),
+        "department_rows": department_rows,
+        "department_chart": bar_chart(department_rows, [("cases", _("案件"))]),
+        "ward_rows": ward_rows,
+        "ward_map": ward_map(ward_rows),
+        "percentiles": stats.percentiles_supported(),
+        "measures": [(key, str(label)) for key, (label, *_r) in stats.RESPONSE_MEASURES.items()],
+        "response_overall": response_cells(stats.response_times(scope, None)),
+        "response_departments": response_cells(stats.response_times(scope, "department")),
+        "response_categories": response_cells(stats.response_times(scope, "category")),
+        "reply_days": stats.reply_days(),
+        "overdue_departments": stats.overdue_by_department(scope),
+        "overdue_list": stats.overdue_list(scope),
+        "overdue_limit": stats.OVERDUE_LIST_LIMIT,
+        "top_faq": stats.top_faq_entries(scope),
+        # Searches carry no department: they are shown to the call center's side only.
+        "unanswered": (
+            stats.unanswered_searches(scope) if not request.user.is_department_staff else None
+        ),
+        "fiscal_year": stats.fiscal_year_of_date(scope.date_to),
+        "fiscal_year_label": stats.fiscal_year_label(stats.fiscal_year_of_date(scope.date_to)),
+    }
+    return render(request, "callcenter/stats/dashboard.html", context)
+
+
+# --- Monthly report ---------------------------------------------------------------------
+
+
+class MonthlyReportForm(forms.Form):
+    fy = forms.IntegerField(label=gettext_lazy("年度"), min_value=2000, max_value=2100)
+    dial = forms.ModelChoiceField(
+        label=gettext_lazy("ダイヤル"),
+        queryset=Dial.objects.order_by("sort_order", "code"),
+        required=False,
+        empty_label=gettext_lazy("すべて"),
+    )
+
+
+def _monthly(request: HttpRequest) -> tuple[MonthlyReportForm, stats.MonthlyReport]:
+    current = stats.fiscal_year_of_date(timezone.localdate())
+    form = MonthlyReportForm(request.GET or {"fy": current})
+    data = form.cleaned_data if form.is_valid() else {"fy": current, "dial": None}
+    scope = stats.StatsFilter(
+        date_from=timezone.localdate(),
+        date_to=timezone.localdate(),
+        dial_id=data["dial"].pk if data.get("dial") else None,
+        department_id=request.user.department_id if request.user.is_department_staff else None,
+    )
+    return form, stats.monthly_report(scope, data["fy"])
+
+
+@require_GET
+@role_required(*STATS_READERS)
+def monthly(request: HttpRequest) -> HttpResponse:
+    form, report = _monthly(request)
+    return render(
+        request,
+        "callcenter/stats/monthly.html",
+        {
+            "form": form,
+            "report": report,
+            "sections": report_sections(report),
+            "query": request.GET.urlencode(),
+            "percentiles": stats.percentiles_supported(),
+        },
+    )
+
+
+def _number(value) -> int | float | str:
+    return "" if value is None else value
+
+
+def report_sections(report: stats.MonthlyReport) -> list[dict]:
+    """The report as plain tables (title, header, rows, totals): one sheet each."""
+    month_keys = report.month_keys
+    volume_keys = [key for key, _label in VOLUME_SERIES]
+    volume_header = [_("月"), *[str(label) for _k, label in VOLUME_SERIES], _("合計")]
+    volume_rows = [
+        [row.label, *[row.values[k] for k in volume_keys], row.total(volume_keys)]
+        for row in report.volumes
+    ]
+    sections = [
+        {
+            "sheet": _("月別件数"),
+            "header": volume_header,
+            "rows": volume_rows,
+            "totals": [_("合計"), *_column_totals(volume_rows, 1)],
+        }
+    ]
+    for sheet, rows, note in (
+        (_("ダイヤル別"), report.by_dial, _("案件と FAQ での回答の合計")),
+        (_("所管課別"), report.by_department, _("案件")),
+        (_("区別"), report.by_ward, _("案件")),
+    ):
+        table = [
+            [row.label, *[row.values.get(k, 0) for k in month_keys], row.total(month_keys)]
+            for row in rows
+        ]
+        sections.append(
+            {
+                "sheet": sheet,
+                "note": note,
+                "header": ["", *report.month_labels, _("合計")],
+                "rows": table,
+                "totals": [_("合計"), *_column_totals(table, 1)],
+            }
+        )
+    measures = stats.RESPONSE_MEASURES
+    header = [_("所管課")]
+    for _key, (label, *_rest) in measures.items():
+        header += [
+            _("%(m)s 件数") % {"m": label},
+            _("%(m)s 中央値（時間）") % {"m": label},
+            _("%(m)s 90%%値（時間）") % {"m": label},
+            _("%(m)s 平均（時間）") % {"m": label},
+        ]
+    response_rows = []
+    for row in report.response:
+        line: list = [row.label]
+        for key in measures:
+            line += [
+                row.values[f"{key}_n"],
+                _number(row.values[f"{key}_median"]),
+                _number(row.values[f"{key}_p90"]),
+                _number(row.values[f"{key}_avg"]),
+            ]
+        response_rows.append(line)
+    sections.append(
+        {
+            "sheet": _("対応時間"),
+            "note": _("受付からの経過時間（案件の経過記録から算出）"),
+            "header": header,
+            "rows": response_rows,
+            "totals": None,
+        }
+    )
+    return sections
+
+
+def _column_totals(rows: list[list], skip: int) -> list[int]:
+    if not rows:
+        return []
+    return [sum(int(line[i] or 0) for line in rows) for i in range(skip, len(rows[0]))]
+
+
+def defuse(value):
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def _report_filename(report: stats.MonthlyReport, extension: str) -> str:
+    return f"monthly-report-FY{report.fiscal_year}.{extension}"
+
+
+def _audit_export(request: HttpRequest, report: stats.MonthlyReport, kind: str) -> None:
+    audit_record(
+        request=request,
+        action=AuditAction.RECORD_EXPORT,
+        record_type=EXPORT_RECORD_TYPE,
+        record_id=report.fiscal_year,
+        detail=kind,
+    )
+
+
+@require_GET
+@role_required(*STATS_READERS)
+def monthly_xlsx(request: HttpRequest) -> HttpResponse:
+    _form, report = _monthly(request)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    bold = Font(bold=True)
+    for section in report_sections(report):
+        sheet = workbook.create_sheet(section["sheet"])
+        sheet.append([f"{report.label}（{report.fiscal_year}年度） {section['sheet']}"])
+        sheet["A1"].font = bold
+        sheet.append([section.get("note", "")])
+        sheet.append([defuse(cell) for cell in section["header"]])
+        for cell in sheet[3]:
+            cell.font = bold
+        for line in section["rows"]:
+            sheet.append([defuse(cell) for cell in line])
+        if section["totals"]:
+            sheet.append(section["totals"])
+            for cell in sheet[sheet.max_row]:
+                cell.font = bold
+        sheet.column_dimensions["A"].width = 28
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    _audit_export(request, report, "xlsx")
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_report_filename(report, "xlsx")}"'
+    return response
+
+
+@require_GET
+@role_required(*STATS_READERS)
+def monthly_csv(request: HttpRequest) -> HttpResponse:
+    _form, report = _monthly(request)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    for section in report_sections(report):
+        writer.writerow([defuse(f"{report.label} {section['sheet']}")])
+        writer.writerow([defuse(cell) for cell in section["header"]])
+        for line in section["rows"]:
+            writer.writerow([defuse(cell) for cell in line])
+        if section["totals"]:
+            writer.writerow(section["totals"])
+        writer.writerow([])
+    _audit_export(request, report, "csv")
+    # The BOM makes Excel read the file as UTF-8 instead of Shift_JIS.
+    response = HttpResponse(
+        buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_report_filename(report, "csv")}"'
+    return response

@@ -1,0 +1,173 @@
+"""Statistics pages: who may see what, filters, exports and constant query counts."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from callcenter.tests.stats_data import build_known_set, jst, make_case
+from kobepost.audit_models import AuditAction, AuditEvent
+
+DASHBOARD = "/stats/"
+FY2026 = {"preset": "custom", "date_from": "2026-04-01", "date_to": "2027-03-31"}
+
+
+@pytest.fixture
+def known(supervisor):
+    return build_known_set(supervisor)
+
+
+@pytest.mark.parametrize(
+    "path", [DASHBOARD, "/stats/monthly/", "/stats/monthly.xlsx", "/stats/monthly.csv"]
+)
+def test_operators_are_refused(login_client, operator, path):
+    assert login_client(operator).get(path).status_code == 403
+
+
+@pytest.mark.parametrize("path", [DASHBOARD, "/stats/monthly.csv"])
+def test_post_is_not_allowed(login_client, supervisor, path):
+    assert login_client(supervisor).post(path).status_code == 405
+
+
+def test_supervisor_sees_all_departments(login_client, supervisor, known):
+    response = login_client(supervisor).get(DASHBOARD, FY2026)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "建設局 西部建設事務所" in text and "健康局 衛生監視事務所" in text
+    assert response.context["totals"] == {"faq": 4, "cases": 7, "posts": 2}
+    assert '<svg class="stats-chart' in text and '<title id="chart-ward-title">' in text
+    assert "東灘区" in text  # the ward map labels every ward
+    assert "該当なしだった検索" in text
+
+
+def test_admin_may_open_the_dashboard(login_client, admin_user, known):
+    assert login_client(admin_user).get(DASHBOARD).status_code == 200
+
+
+def test_department_staff_are_forced_to_their_department(login_client, staff_seibu, known, kobe):
+    # Even asking for another department by URL shows the staff member's own figures only.
+    query = {**FY2026, "department": kobe["kensetsu-tobu"].pk}
+    response = login_client(staff_seibu).get(DASHBOARD, query)
+    assert response.status_code == 200
+    assert response.context["scope"].department_id == kobe["kensetsu-seibu"].pk
+    assert response.context["totals"] == {"faq": 0, "cases": 1, "posts": 0}
+    text = response.content.decode()
+    assert "建設局 東部建設事務所" not in text
+    assert 'name="department"' not in text
+    assert "該当なしだった検索" not in text
+
+
+def test_department_staff_monthly_export_is_their_department(login_client, staff_tobu, known):
+    response = login_client(staff_tobu).get("/stats/monthly.xlsx", {"fy": 2026})
+    workbook = load_workbook(io.BytesIO(response.content))
+    sheet = workbook["月別件数"]
+    totals = [cell.value for cell in sheet[sheet.max_row]]
+    assert totals == ["合計", 2, 5, 1, 8]
+
+
+def test_presets_and_bad_periods(login_client, supervisor, known):
+    client = login_client(supervisor)
+    response = client.get(DASHBOARD, {"preset": "last_fy"})
+    scope = response.context["scope"]
+    assert scope.date_to.month == 3 and scope.date_to.day == 31
+    assert (scope.date_to - scope.date_from).days in (364, 365)
+    response = client.get(
+        DASHBOARD, {"preset": "custom", "date_from": "2026-05-01", "date_to": "2026-04-01"}
+    )
+    assert response.status_code == 200
+    assert "終了日は開始日以降の日付にしてください。" in response.content.decode()
+    assert response.context["form"]["date_from"].value() == "2026-05-01"  # input kept
+    response = client.get(DASHBOARD, {**FY2026, "granularity": "day", "date_to": "2028-03-31"})
+    assert "日単位の集計は1年以内の期間で選んでください。" in response.content.decode()
+
+
+def test_monthly_xlsx_sheets_and_totals_are_audited(login_client, supervisor, known):
+    response = login_client(supervisor).get("/stats/monthly.xlsx", {"fy": 2026})
+    assert response.status_code == 200
+    assert "monthly-report-FY2026.xlsx" in response["Content-Disposition"]
+    workbook = load_workbook(io.BytesIO(response.content))
+    assert workbook.sheetnames == ["月別件数", "ダイヤル別", "所管課別", "区別", "対応時間"]
+    volumes = workbook["月別件数"]
+    assert volumes["A1"].value.startswith("令和8年度（2026年度）")
+    assert [c.value for c in volumes[3]] == ["月", "FAQ で回答", "案件", "KOBE ぽすと投稿", "合計"]
+    assert volumes["A4"].value == "令和8年4月"
+    assert volumes["A15"].value == "令和9年3月"
+    assert [c.value for c in volumes[volumes.max_row]] == ["合計", 4, 7, 2, 13]
+    wards = workbook["区別"]
+    assert wards[wards.max_row][-1].value == 7
+    event = AuditEvent.objects.get(action=AuditAction.RECORD_EXPORT)
+    assert (event.record_type, event.record_id, event.detail) == (
+        "stats.monthly_report",
+        "2026",
+        "xlsx",
+    )
+
+
+def test_monthly_csv_has_bom_and_defused_cells(login_client, supervisor, known, kobe):
+    known["a"].category.department.__class__.objects.filter(pk=kobe["kasen"].pk).update(
+        name="=HYPERLINK(1)"
+    )
+    make_case(supervisor, "river", jst(2026, 6, 1, 9))
+    response = login_client(supervisor).get("/stats/monthly.csv", {"fy": 2026})
+    assert response.status_code == 200
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    assert rows[0][0] == "令和8年度 月別件数"
+    assert ["'=HYPERLINK(1)", *["0"] * 2, "1"] == rows_with(rows, "'=HYPERLINK(1)")[:4]
+    assert ["合計", "4", "8", "2", "14"] in rows
+    assert AuditEvent.objects.filter(
+        action=AuditAction.RECORD_EXPORT, record_type="stats.monthly_report", detail="csv"
+    ).exists()
+
+
+def rows_with(rows: list[list[str]], first: str) -> list[str]:
+    return next(row for row in rows if row and row[0] == first)
+
+
+def test_monthly_page_shows_the_era_label(login_client, supervisor, known):
+    response = login_client(supervisor).get("/stats/monthly/", {"fy": 2026})
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "令和8年度（2026年度）月報" in text
+    assert "令和9年3月" in text
+
+
+def test_nav_link_for_stats_readers_only(login_client, supervisor, operator, staff_tobu):
+    assert 'href="/stats/"' in login_client(supervisor).get("/faq/").content.decode()
+    assert 'href="/stats/"' in login_client(staff_tobu).get("/faq/").content.decode()
+    assert 'href="/stats/"' not in login_client(operator).get("/faq/").content.decode()
+
+
+def _add_cases(user, count: int) -> None:
+    for n in range(count):
+        make_case(
+            user,
+            ("road-damage", "streetlight", "park-equipment", "food-poisoning")[n % 4],
+            jst(2026, 4, 1 + n % 28, 9) + datetime.timedelta(minutes=n),
+            ward=("28101", "28102", "")[n % 3],
+        )
+
+
+@pytest.mark.parametrize("extra", [0, 24])
+def test_dashboard_query_count_does_not_grow_with_rows(
+    login_client, supervisor, known, extra, django_assert_max_num_queries
+):
+    _add_cases(supervisor, extra)
+    client = login_client(supervisor)
+    # 30 today (one per table, whatever the rows); a little room for the session.
+    with django_assert_max_num_queries(32):
+        response = client.get(DASHBOARD, FY2026)
+    assert response.context["totals"]["cases"] == 7 + extra
+
+
+@pytest.mark.parametrize("extra", [0, 24])
+def test_monthly_export_query_count_does_not_grow_with_rows(
+    login_client, supervisor, known, extra, django_assert_max_num_queries
+):
+    _add_cases(supervisor, extra)
+    client = login_client(supervisor)
+    with django_assert_max_num_queries(14):
+        response = client.get("/stats/monthly.xlsx", {"fy": 2026})
+    assert response.status_code == 200
