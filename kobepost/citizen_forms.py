@@ -12,8 +12,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from departments.models import Department
 from kobepost.citizen_models import Citizen, Post, PostCategory
 from kobepost.photos import CleanPhoto, clean_photo
+from tickets.models import Case, Category
 
 LOGIN_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{4,40}$")
 KANA_PATTERN = re.compile(r"^[\u30a0-\u30ff\s]+$")
@@ -385,3 +387,66 @@ class PublicResponseForm(forms.ModelForm):
             "public_text": forms.Textarea(attrs={"rows": 4}),
             "public_reply": forms.Textarea(attrs={"rows": 4}),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.case_id is not None:
+            # The linked case decides the status; offering the field would fork the truth.
+            del self.fields["status"]
+
+
+CASE_TITLE_LENGTH = 200
+
+
+def forward_title(post: Post) -> str:
+    """A first title for the case: category, then where, then the start of the text."""
+    first_line = post.text.strip().splitlines()[0] if post.text.strip() else ""
+    parts = [post.category.name, post.address, first_line[:40]]
+    return " ".join(p for p in parts if p)[:CASE_TITLE_LENGTH]
+
+
+class ForwardForm(forms.Form):
+    """Forward a post to a department: category and department prefilled from the routing."""
+
+    category = forms.ModelChoiceField(
+        label=_("種別"),
+        queryset=Category.objects.filter(active=True).select_related("dial"),
+        empty_label=_("選んでください"),
+    )
+    department = forms.ModelChoiceField(
+        label=_("所管課"),
+        queryset=Department.objects.filter(active=True),
+        empty_label=_("選んでください"),
+        help_text=_("種別から決まる所管課を初期表示します。変更できます。"),
+    )
+    title = forms.CharField(label=_("タイトル"), max_length=CASE_TITLE_LENGTH)
+
+    @classmethod
+    def for_post(cls, post: Post) -> "ForwardForm":
+        category = post.category.ticket_category
+        return cls(
+            initial={
+                "category": category.pk if category else None,
+                "department": category.department_id if category else None,
+                "title": forward_title(post),
+            }
+        )
+
+    def clean_title(self) -> str:
+        return unicodedata.normalize("NFKC", self.cleaned_data["title"]).strip()
+
+
+class DuplicateCaseForm(forms.Form):
+    case_reference = forms.CharField(
+        label=_("重複先の案件の受付番号"),
+        max_length=20,
+        help_text=_("例: 2026-000123"),
+    )
+
+    def clean_case_reference(self) -> Case:
+        reference = unicodedata.normalize("NFKC", self.cleaned_data["case_reference"]).strip()
+        reference = reference.replace("ー", "-").replace("−", "-")
+        case = Case.objects.filter(reference=reference).first()
+        if case is None:
+            raise ValidationError(_("その受付番号の案件はありません。"))
+        return case

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tickets.geo import Ward
+from tickets.models import Case
 
 ANONYMOUS_NICKNAME = _("匿名")
 
@@ -114,9 +115,47 @@ class PostCategory(models.Model):
         return self.name
 
 
+# Case states in which the citizen's problem counts as dealt with (対応完了 on the post).
+CASE_DONE_STATUSES = (Case.Status.ANSWERED, Case.Status.CITIZEN_ANSWERED, Case.Status.CLOSED)
+
+
+def post_status_for_case(case_status: str, work_status: str) -> str:
+    """The post status a linked case implies; the SQL twin is ``current_status_expression``.
+
+    Once a post is forwarded (or linked to an existing case) the department owns the work,
+    so the citizen sees 対応中 until the case is answered or the work is done.
+    """
+    if case_status in CASE_DONE_STATUSES or work_status == Case.WorkStatus.DONE:
+        return Post.Status.DONE
+    return Post.Status.IN_PROGRESS
+
+
+def current_status_expression() -> models.Case:
+    return models.Case(
+        models.When(case__isnull=True, then=models.F("status")),
+        models.When(
+            models.Q(case__status__in=CASE_DONE_STATUSES)
+            | models.Q(case__work_status=Case.WorkStatus.DONE),
+            then=models.Value(Post.Status.DONE),
+        ),
+        default=models.Value(Post.Status.IN_PROGRESS),
+        output_field=models.CharField(),
+    )
+
+
 class PostQuerySet(models.QuerySet):
     def published(self) -> "PostQuerySet":
         return self.filter(published=True)
+
+    def with_current_status(self) -> "PostQuerySet":
+        """Annotate ``linked_status`` (status derived from the linked case) in the same query."""
+        return self.annotate(linked_status=current_status_expression())
+
+    def filter_open(self, is_open: bool) -> "PostQuerySet":
+        posts = self.with_current_status()
+        if is_open:
+            return posts.filter(rejection="").exclude(linked_status=Post.Status.DONE)
+        return posts.filter(models.Q(linked_status=Post.Status.DONE) | ~models.Q(rejection=""))
 
 
 class Post(models.Model):
@@ -137,6 +176,11 @@ class Post(models.Model):
     class Channel(models.TextChoices):
         WEB = "web", _("ウェブ")
         API = "api", _("アプリ（Open311）")
+
+    class CaseLink(models.TextChoices):
+        NONE = "", _("なし")
+        FORWARDED = "forwarded", _("所管課へ送付")
+        DUPLICATE = "duplicate", _("既存の案件と重複")
 
     citizen = models.ForeignKey(
         Citizen,
@@ -159,6 +203,8 @@ class Post(models.Model):
     lat = models.FloatField(_("緯度"), null=True, blank=True)
     lng = models.FloatField(_("経度"), null=True, blank=True)
     address = models.CharField(_("場所（住所・目印）"), max_length=200, blank=True)
+    # Used only while no case is linked; afterwards the case is the one source of truth
+    # (see ``current_status``).
     status = models.CharField(
         _("状況"), max_length=12, choices=Status.choices, default=Status.RECEIVED
     )
@@ -178,6 +224,17 @@ class Post(models.Model):
         null=True,
         blank=True,
         related_name="duplicates",
+    )
+    case = models.ForeignKey(
+        "tickets.Case",
+        verbose_name=_("連携する案件"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="posts",
+    )
+    case_link = models.CharField(
+        _("案件との関係"), max_length=12, choices=CaseLink.choices, blank=True, default=""
     )
     token = models.UUIDField(_("受付トークン"), default=uuid.uuid4, unique=True, editable=False)
     channel = models.CharField(
@@ -213,8 +270,25 @@ class Post(models.Model):
         return bool(self.rejection)
 
     @property
+    def current_status(self) -> str:
+        """What the public sees: the linked case's progress, else the supervisor's status.
+
+        Lists annotate ``linked_status`` (``PostQuerySet.with_current_status``) so that no
+        row costs a query; a lone post falls back to reading its case.
+        """
+        if "linked_status" in self.__dict__:
+            return self.__dict__["linked_status"]
+        if self.case_id is None:
+            return self.status
+        return post_status_for_case(self.case.status, self.case.work_status)
+
+    @property
+    def current_status_label(self) -> str:
+        return str(self.Status(self.current_status).label)
+
+    @property
     def is_open(self) -> bool:
-        return self.status != self.Status.DONE and not self.is_rejected
+        return self.current_status != self.Status.DONE and not self.is_rejected
 
     def visible_photos(self) -> list["PostPhoto"]:
         return [p for p in self.photos.all() if not p.hidden]

@@ -4,10 +4,18 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from departments.models import Department
 from kobepost.citizen_models import ApiClient, Citizen, Post, PostCategory, PostPhoto
 from kobepost.models import User
 from kobepost.photos import CleanPhoto, delete_stored, store_photo
+from tickets.geo import ward_for_point
+from tickets.models import Case, CaseEvent, Category
+from tickets.services import case_create, case_record_citizen_callback
+
+# How the citizen was told, in the case's call-back record: the public reply on KOBE ぽすと.
+KOBE_POST_CALLBACK_METHOD = "KOBE ぽすと"
 
 log = logging.getLogger("kobepost.citizen")
 
@@ -74,9 +82,11 @@ def _audit(post: Post, user: User, action: str) -> None:
 
 
 def post_publish(*, post: Post, user: User) -> Post:
-    post.published = True
-    post.published_at = post.published_at or timezone.now()
-    post.save(update_fields=["published", "published_at", "updated_at"])
+    with transaction.atomic():
+        post.published = True
+        post.published_at = post.published_at or timezone.now()
+        post.save(update_fields=["published", "published_at", "updated_at"])
+        _tell_citizen_through_case(post, user)
     _audit(post, user, "publish")
     return post
 
@@ -107,23 +117,117 @@ def post_mark_duplicate(*, post: Post, user: User, original: Post) -> Post:
     return post
 
 
+class PostAlreadyLinked(ValueError):
+    """The post already has a case (forwarded or linked as a duplicate)."""
+
+
+def _check_linkable(post: Post) -> None:
+    if post.case_id is not None:
+        raise PostAlreadyLinked(_("この投稿はすでに案件と連携しています。"))
+    if post.is_rejected:
+        raise ValueError(_("不採用・重複の投稿は案件にできません。"))
+
+
+def post_forward(
+    *,
+    post: Post,
+    user: User,
+    category: Category,
+    department: Department,
+    title: str,
+) -> Case:
+    """Create the department's case from a post (受付方法 KOBE ぽすと) and link both ways.
+
+    No personal data of the citizen is copied: the caller fields stay empty and the case
+    points back to the post, whose triage page is where supervisors reach the poster.
+    The call back (市民回答済) happens through the public reply (see ``post_respond``).
+    """
+    with transaction.atomic():
+        post = Post.objects.select_for_update().get(pk=post.pk)
+        _check_linkable(post)
+        ward = ward_for_point(post.lat, post.lng) if post.lat is not None else None
+        case = case_create(
+            created_by=user,
+            kind=Case.Kind.REPORT,
+            channel=Case.Channel.KOBE_POST,
+            received_at=post.created_at,
+            category=category,
+            department=department,
+            title=title,
+            details=post.text,
+            latitude=post.lat,
+            longitude=post.lng,
+            address=post.address,
+            ward=ward or "",
+            reply_needed=True,
+            direct_answer=False,
+        )
+        post.case = case
+        post.case_link = Post.CaseLink.FORWARDED
+        post.save(update_fields=["case", "case_link", "updated_at"])
+    _audit(post, user, f"forward:{case.reference}")
+    return case
+
+
+def post_link_case(*, post: Post, user: User, case: Case) -> Post:
+    """The post reports what an existing case already covers: it follows that case."""
+    with transaction.atomic():
+        post = Post.objects.select_for_update().get(pk=post.pk)
+        _check_linkable(post)
+        post.case = case
+        post.case_link = Post.CaseLink.DUPLICATE
+        post.save(update_fields=["case", "case_link", "updated_at"])
+        # The department sees on its timeline that a citizen reported it online too.
+        CaseEvent.objects.create(
+            case=case,
+            kind=CaseEvent.Kind.LINKED_CALL,
+            actor=user,
+            note=_("KOBE ぽすと 投稿 %(number)s を重複として連携") % {"number": post.pk},
+        )
+    _audit(post, user, f"link-case:{case.reference}")
+    return post
+
+
+def _tell_citizen_through_case(post: Post, user: User) -> None:
+    """A published public reply is the call back of a forwarded case: 回答済 → 市民回答済.
+
+    Only for cases made from the post: a duplicate's case has its own caller to call back.
+    """
+    if not (post.case_link == Post.CaseLink.FORWARDED and post.published and post.public_reply):
+        return
+    if Case.objects.awaiting_callback().filter(pk=post.case_id).exists():
+        case_record_citizen_callback(
+            case=post.case,
+            user=user,
+            told_at=timezone.now(),
+            method=KOBE_POST_CALLBACK_METHOD,
+            note=_("公開回答（投稿 %(number)s）") % {"number": post.pk},
+        )
+
+
 def post_respond(
     *,
     post: Post,
     user: User,
     public_text: str,
-    status: str,
     public_reply: str,
+    status: str | None = None,
     repair_photos: list[CleanPhoto] = (),
 ) -> Post:
-    """Edit what the public sees: text, status, the city's reply, an after-repair photo."""
+    """Edit what the public sees: text, status, the city's reply, an after-repair photo.
+
+    ``status`` is ignored once a case is linked: the case decides it then.
+    """
     stored: list[str] = []
     try:
         with transaction.atomic():
             post.public_text = public_text
-            post.status = status
             post.public_reply = public_reply
-            post.save(update_fields=["public_text", "status", "public_reply", "updated_at"])
+            fields = ["public_text", "public_reply", "updated_at"]
+            if status is not None and post.case_id is None:
+                post.status = status
+                fields.append("status")
+            post.save(update_fields=fields)
             for photo in repair_photos:
                 name = store_photo(photo)
                 stored.append(name)
@@ -134,6 +238,7 @@ def post_respond(
                     width=photo.width,
                     height=photo.height,
                 )
+            _tell_citizen_through_case(post, user)
     except Exception:
         delete_stored(stored)
         raise

@@ -22,7 +22,6 @@ from functools import wraps
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -152,7 +151,7 @@ def request_dict(request: HttpRequest, post: Post) -> dict:
         "service_code": post.category.code,
         "description": post.public_text,
         "agency_responsible": AGENCY,
-        "service_notice": post.get_status_display(),
+        "service_notice": post.current_status_label,
         "requested_datetime": iso(post.created_at),
         "updated_datetime": iso(post.updated_at),
         "expected_datetime": None,
@@ -218,7 +217,12 @@ def _parse_date(value: str, name: str) -> datetime:
 
 
 def _request_list(request: HttpRequest) -> list[Post]:
-    posts = Post.objects.published().select_related("category").prefetch_related("photos")
+    posts = (
+        Post.objects.published()
+        .select_related("category")
+        .prefetch_related("photos")
+        .with_current_status()
+    )
     params = request.GET
     if ids := params.get("service_request_id"):
         try:
@@ -245,9 +249,9 @@ def _request_list(request: HttpRequest) -> list[Post]:
         if not wanted <= {"open", "closed"}:
             raise Open311Error(400, "status must be open or closed")
         if wanted == {"open"}:
-            posts = posts.filter(rejection="").exclude(status=Post.Status.DONE)
+            posts = posts.filter_open(True)
         elif wanted == {"closed"}:
-            posts = posts.filter(Q(status=Post.Status.DONE) | ~Q(rejection=""))
+            posts = posts.filter_open(False)
     return list(posts.order_by("-created_at")[:MAX_RESULTS])
 
 
@@ -338,6 +342,7 @@ def request_detail(request: HttpRequest, request_id: int, *, fmt: str) -> HttpRe
         Post.objects.published()
         .select_related("category")
         .prefetch_related("photos")
+        .with_current_status()
         .filter(pk=request_id)
         .first()
     )

@@ -1,7 +1,8 @@
 """The citizen side of KOBE ぽすと (mobile-first pages under /public/).
 
 Every view is wrapped by ``public_view`` (no staff login, staff identity hidden) or
-``citizen_login_required``. Nothing here reads staff accounts or case data.
+``citizen_login_required``. Nothing here reads staff accounts or case data, except the
+status a linked case implies (``Post.current_status``), computed in SQL without loading it.
 """
 
 from django.conf import settings
@@ -66,6 +67,7 @@ def public_posts():
         Post.objects.published()
         .select_related("category")
         .prefetch_related(_photos_prefetch())
+        .with_current_status()
         .order_by("-published_at", "-pk")
     )
 
@@ -73,7 +75,10 @@ def public_posts():
 def get_visible_post(request: HttpRequest, pk: int) -> Post:
     """A published post, or the signed-in citizen's own; 404 for anything else."""
     post = get_object_or_404(
-        Post.objects.select_related("category").prefetch_related(_photos_prefetch()), pk=pk
+        Post.objects.select_related("category")
+        .prefetch_related(_photos_prefetch())
+        .with_current_status(),
+        pk=pk,
     )
     citizen = current_citizen(request)
     if post.published or (citizen is not None and post.citizen_id == citizen.pk):
@@ -101,7 +106,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "lat": post.lat,
             "lng": post.lng,
-            "title": f"{post.category.name}（{post.get_status_display()}）",
+            "title": f"{post.category.name}（{post.current_status_label}）",
             "url": reverse("public:post_detail", args=[post.pk]),
         }
         for post in page
@@ -205,6 +210,7 @@ def my_posts(request: HttpRequest) -> HttpResponse:
     posts = (
         request.citizen.posts.select_related("category")
         .prefetch_related(_photos_prefetch())
+        .with_current_status()
         .order_by("-created_at", "-pk")
     )
     page = Paginator(posts, PAGE_SIZE).get_page(request.GET.get("page"))

@@ -11,6 +11,8 @@ urlpatterns = [
     path("posts/<int:pk>/unpublish/", triage_views.unpublish, name="unpublish"),
     path("posts/<int:pk>/reject/", triage_views.reject, name="reject"),
     path("posts/<int:pk>/duplicate/", triage_views.duplicate, name="duplicate"),
+    path("posts/<int:pk>/forward/", triage_views.forward, name="forward"),
+    path("posts/<int:pk>/duplicate-case/", triage_views.duplicate_case, name="duplicate_case"),
     path("posts/<int:pk>/respond/", triage_views.respond, name="respond"),
     path(
         "posts/<int:pk>/photos/<uuid:public_id>/visibility/",

@@ -1,8 +1,9 @@
 """Supervisor triage of KOBE ぽすと posts (staff side, under /triage/).
 
 Supervisors review new posts, reject them (out of scope, spam, another body's road),
-mark duplicates, edit what the public sees, hide photos, publish and answer.
-Forwarding a post to a department (creating a case) is added when cases exist.
+mark duplicates (of another post or of an existing case), forward a post to a department
+(which creates a case linked to the post), edit what the public sees, hide photos, publish
+and answer. A linked post's status is derived from its case (``Post.current_status``).
 """
 
 from django.contrib import messages
@@ -16,10 +17,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from kobepost.citizen_forms import DuplicateForm, PublicResponseForm, RejectForm
+from kobepost.citizen_forms import (
+    DuplicateCaseForm,
+    DuplicateForm,
+    ForwardForm,
+    PublicResponseForm,
+    RejectForm,
+)
 from kobepost.citizen_models import Post, PostPhoto
 from kobepost.citizen_services import (
     photo_set_hidden,
+    post_forward,
+    post_link_case,
     post_mark_duplicate,
     post_publish,
     post_reject,
@@ -29,12 +38,14 @@ from kobepost.citizen_services import (
 from kobepost.decorators import role_required
 from kobepost.models import User
 from kobepost.public_views import map_settings
+from tickets.models import Case, Category
 
 PAGE_SIZE = 30
 SUPERVISOR = User.Role.SUPERVISOR
 
 STATES = {
-    "new": (gettext_lazy("新着（未公開）"), Q(published=False, rejection="")),
+    "new": (gettext_lazy("新着（未公開）"), Q(published=False, rejection="", case=None)),
+    "linked": (gettext_lazy("案件と連携済み"), Q(case__isnull=False)),
     "published": (gettext_lazy("公開中"), Q(published=True)),
     "rejected": (gettext_lazy("不採用・重複"), ~Q(rejection="")),
 }
@@ -62,6 +73,18 @@ def triage_posts() -> QuerySet[Post]:
         Post.objects.select_related("category", "citizen", "duplicate_of")
         .prefetch_related("photos")
         .annotate(earlier_count=earlier_posts_count())
+        .with_current_status()
+    )
+
+
+def _linked_case(post: Post) -> Case | None:
+    """The linked case, for the supervisor's view (health symptoms are not loaded)."""
+    if post.case_id is None:
+        return None
+    return (
+        Case.objects.select_related("department", "category")
+        .defer("health_symptoms", "search_tokens")
+        .get(pk=post.case_id)
     )
 
 
@@ -109,6 +132,12 @@ def _detail_context(post: Post, **forms) -> dict:
         "reject_form": forms.get("reject_form") or RejectForm(),
         "duplicate_form": forms.get("duplicate_form") or DuplicateForm(post),
         "response_form": forms.get("response_form") or PublicResponseForm(instance=post),
+        "forward_form": forms.get("forward_form") or ForwardForm.for_post(post),
+        "duplicate_case_form": forms.get("duplicate_case_form") or DuplicateCaseForm(),
+        "case": _linked_case(post),
+        "category_departments": dict(
+            Category.objects.filter(active=True).values_list("pk", "department_id")
+        ),
         "other_bodies": OTHER_BODIES,
         "map_points": (
             [{"lat": post.lat, "lng": post.lng, "title": f"#{post.pk}"}] if post.lat else []
@@ -149,6 +178,9 @@ def unpublish(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def reject(request: HttpRequest, pk: int) -> HttpResponse:
     post = get_triage_post(request, pk)
+    if post.case_id is not None:
+        messages.error(request, _("案件と連携している投稿は不採用にできません。"))
+        return redirect("triage:detail", pk=post.pk)
     form = RejectForm(request.POST)
     if not form.is_valid():
         return render(
@@ -171,6 +203,9 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
     post = get_triage_post(request, pk)
+    if post.case_id is not None:
+        messages.error(request, _("案件と連携している投稿は重複にできません。"))
+        return redirect("triage:detail", pk=post.pk)
     form = DuplicateForm(post, request.POST)
     if not form.is_valid():
         return render(
@@ -186,6 +221,53 @@ def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
         % {"number": post.pk, "original": form.cleaned_data["duplicate_of"].pk},
     )
     return redirect("triage:queue")
+
+
+def _render_detail_error(request: HttpRequest, post: Post, **forms) -> HttpResponse:
+    return render(
+        request, "kobepost/triage/detail.html", _detail_context(post, **forms), status=400
+    )
+
+
+@role_required(SUPERVISOR)
+@require_POST
+def forward(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_triage_post(request, pk)
+    form = ForwardForm(request.POST)
+    if not form.is_valid():
+        return _render_detail_error(request, post, forward_form=form)
+    try:
+        case = post_forward(post=post, user=request.user, **form.cleaned_data)
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect("triage:detail", pk=post.pk)
+    messages.success(
+        request,
+        _("投稿 %(number)s を %(department)s へ送付しました（受付番号 %(reference)s）。")
+        % {"number": post.pk, "department": case.department.name, "reference": case.reference},
+    )
+    return redirect("triage:detail", pk=post.pk)
+
+
+@role_required(SUPERVISOR)
+@require_POST
+def duplicate_case(request: HttpRequest, pk: int) -> HttpResponse:
+    post = get_triage_post(request, pk)
+    form = DuplicateCaseForm(request.POST)
+    if not form.is_valid():
+        return _render_detail_error(request, post, duplicate_case_form=form)
+    case = form.cleaned_data["case_reference"]
+    try:
+        post_link_case(post=post, user=request.user, case=case)
+    except ValueError as error:
+        messages.error(request, str(error))
+        return redirect("triage:detail", pk=post.pk)
+    messages.success(
+        request,
+        _("投稿 %(number)s を案件 %(reference)s の重複として連携しました。")
+        % {"number": post.pk, "reference": case.reference},
+    )
+    return redirect("triage:detail", pk=post.pk)
 
 
 @role_required(SUPERVISOR)
@@ -205,7 +287,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
         post=post,
         user=request.user,
         public_text=form.cleaned_data["public_text"],
-        status=form.cleaned_data["status"],
+        status=form.cleaned_data.get("status"),
         public_reply=form.cleaned_data["public_reply"],
         repair_photos=form.cleaned_data["repair_photo"],
     )

@@ -1,0 +1,121 @@
+"""A citizen's post travels to a department and back: the citizen posts on a phone, a
+supervisor forwards it, the department works on the case, the supervisor publishes the
+public reply, and the citizen sees 対応完了 with the reply."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from kobepost.citizen_models import Post, PostCategory
+from kobepost.tests.conftest import jpeg_bytes
+from tests.browser.conftest import assert_accessible
+from tests.browser.test_citizen_flow import PHONE, field
+from tickets.models import Case, Category
+from tickets.services import case_reply
+
+DESKTOP = {"width": 1280, "height": 900}
+
+
+@pytest.fixture
+def private_media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def road_routing(kobe):
+    category = Category.objects.get(code="road-damage")
+    PostCategory.objects.filter(code="road-damage").update(ticket_category=category)
+    return category
+
+
+def test_post_forwarded_answered_and_closed(
+    page, live_server, login, supervisor, staff_tobu, road_routing, private_media, browser
+):
+    base = live_server.url
+    page.set_viewport_size(PHONE)
+    page.goto(f"{base}/public/register/")
+    field(page, "ID").fill("sannomiya_hanako")
+    field(page, "パスワード").fill("flower-clock-1957-kobe")
+    field(page, "パスワード（確認）").fill("flower-clock-1957-kobe")
+    field(page, "神戸市内に住んでいる、または市内に通勤・通学しています").check()
+    field(page, "住所").fill("神戸市中央区加納町6-5-1")
+    field(page, "ニックネーム").fill("はなとけい")
+    field(page, "氏名").fill("三宮 花子")
+    field(page, "氏名（カナ）").fill("サンノミヤ ハナコ")
+    field(page, "電話番号").fill("078-331-0000")
+    field(page, "メールアドレス").fill("hanako@example.jp")
+    field(page, "性別").select_option("female")
+    field(page, "誕生年").fill("1988")
+    field(page, "職業").select_option("employee")
+    page.get_by_role("button", name="登録する").click()
+    expect(page).to_have_url(f"{base}/public/post/")
+
+    field(page, "投稿区分").select_option(label="道路の損傷")
+    field(page, "投稿内容").fill("市役所前の歩道に大きな穴があいています。")
+    field(page, "写真（4枚まで）").set_input_files(
+        files=[{"name": "hole.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}]
+    )
+    page.locator("#public-map").click(position={"x": 180, "y": 120})
+    expect(page.locator("#position-status")).to_have_text("地図で場所を選びました。")
+    page.get_by_role("button", name="投稿する").click()
+    expect(page).to_have_url(f"{base}/public/my/")
+    post = Post.objects.get()
+    assert post.lat is not None
+
+    # The supervisor forwards it; category and department come prefilled from the routing.
+    staff = browser.new_page(viewport=DESKTOP)
+    login(staff, supervisor)
+    staff.goto(f"{base}/triage/")
+    assert_accessible(staff)
+    staff.get_by_role("link", name=f"#{post.pk}").click()
+    assert_accessible(staff)
+    expect(field(staff, "所管課")).to_have_value(str(road_routing.department_id))
+    field(staff, "タイトル").fill("市役所前 歩道の穴")
+    staff.get_by_role("button", name="所管課へ送付する").click()
+    expect(staff.get_by_text(re.compile(r"建設局 東部建設事務所 へ送付しました"))).to_be_visible()
+    case = Case.objects.get()
+    assert case.channel == Case.Channel.KOBE_POST and case.caller_name == ""
+    expect(staff.get_by_role("link", name=case.reference)).to_be_visible()
+    assert_accessible(staff)
+
+    # The department opens the case and starts the work.
+    department = browser.new_page(viewport=DESKTOP)
+    login(department, staff_tobu)
+    department.goto(f"{base}/callcenter/cases/{case.pk}/")
+    expect(department.get_by_role("heading", level=1)).to_contain_text("市役所前 歩道の穴")
+    expect(department.get_by_role("heading", name="KOBE ぽすと投稿")).to_be_visible()
+    expect(department.get_by_text("三宮 花子")).to_have_count(0)
+    department.get_by_role("button", name="対応を開始する").click()
+    expect(department.locator(".status").first).to_have_text("所管課対応中")
+    department.close()
+
+    page.reload()
+    expect(page.locator(".status").first).to_have_text("対応中")
+
+    # The department's internal answer (no reply screen yet: through the service).
+    case_reply(case=case, user=staff_tobu, reply_text="補修済み。担当: 東部 山田（内部用）")
+
+    staff.reload()
+    expect(staff.get_by_text("補修済み。担当: 東部 山田（内部用）")).to_be_visible()
+    field(staff, "市からの回答（公開）").fill("穴を補修しました。ご報告ありがとうございました。")
+    field(staff, "対応後の写真").set_input_files(
+        files=[{"name": "fixed.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}]
+    )
+    staff.get_by_role("button", name="保存").click()
+    expect(staff.get_by_text("公開内容と回答を保存しました。")).to_be_visible()
+    staff.get_by_role("button", name="公開する").click()
+    expect(staff.get_by_text(re.compile(r"を公開しました。"))).to_be_visible()
+    assert_accessible(staff)
+    staff.close()
+    case.refresh_from_db()
+    assert case.status == Case.Status.CITIZEN_ANSWERED
+
+    page.reload()
+    expect(page.locator(".status").first).to_have_text("対応完了")
+    expect(page.get_by_text("穴を補修しました。ご報告ありがとうございました。")).to_be_visible()
+    expect(page.get_by_text("内部用")).to_have_count(0)
+    page.get_by_role("link", name=re.compile(f"受付番号 {post.pk}")).click()
+    expect(page.get_by_role("img", name=re.compile("対応後の写真"))).to_be_visible()
+    assert_accessible(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
