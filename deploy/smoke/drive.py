@@ -75,17 +75,29 @@ class Browser:
     def __post_init__(self) -> None:
         self.tls = ssl.create_default_context(cafile=str(WORK / "tls" / "ca.crt"))
 
-    def request(self, method: str, path: str, *, form: dict[str, str] | None = None) -> Response:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        form: dict[str, str] | None = None,
+        raw_body: bytes | None = None,
+        content_type: str = "",
+    ) -> Response:
         connection = LoopbackHTTPSConnection(
             self.host, HTTPS_PORT, source=self.source, context=self.tls
         )
         headers = {"User-Agent": "kobepost-smoke"}
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        body = None
-        if form is not None:
+        body: str | bytes | None = None
+        if raw_body is not None:
+            body = raw_body
+            headers["Content-Type"] = content_type
+        elif form is not None:
             body = urlencode(form)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if body is not None:
             origin = f"https://{self.host}:{HTTPS_PORT}"
             headers["Origin"] = origin
             headers["Referer"] = origin + path
@@ -100,6 +112,53 @@ class Browser:
 
     def get(self, path: str) -> Response:
         return self.request("GET", path)
+
+    def post_multipart(
+        self, path: str, fields: dict[str, str], files: dict[str, tuple[str, bytes]]
+    ) -> Response:
+        boundary = f"smoke{int(time.time() * 1000)}"
+        parts = []
+        for name, value in fields.items():
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+                f"{value}\r\n".encode()
+            )
+        for name, (filename, content) in files.items():
+            parts.append(
+                (
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                    f'filename="{filename}"\r\nContent-Type: image/jpeg\r\n\r\n'
+                ).encode()
+                + content
+                + b"\r\n"
+            )
+        parts.append(f"--{boundary}--\r\n".encode())
+        return self.request(
+            "POST",
+            path,
+            raw_body=b"".join(parts),
+            content_type=f"multipart/form-data; boundary={boundary}",
+        )
+
+    def form_token(self, path: str) -> tuple[Response, str]:
+        page = self.get(path)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+        expect(token is not None, f"no CSRF token on {path} ({page.status})")
+        return page, token.group(1)
+
+    def log_in_staff(self, username: str) -> None:
+        _page, token = self.form_token("/login/")
+        response = self.request(
+            "POST",
+            "/login/",
+            form={
+                "csrfmiddlewaretoken": token,
+                "username": username,
+                "password": DEMO_PASSWORD,
+                "next": "",
+            },
+        )
+        expect(response.status == 302, f"{username} login answered {response.status}")
 
 
 def check(name: str):
@@ -255,6 +314,70 @@ def mail_delivered() -> None:
     expect(any("Test email" in s for s in subjects), f"maildir holds {subjects}")
 
 
+def small_jpeg() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (64, 48), (200, 30, 30)).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+@check("flow: a citizen registers and posts a photo on the public face; triage sees it")
+def citizen_post_reaches_triage() -> None:
+    citizen = Browser(PUBLIC_HOST)
+    _page, token = citizen.form_token("/public/register/")
+    login_id = f"smoke{int(time.time())}"
+    response = citizen.request(
+        "POST",
+        "/public/register/",
+        form={
+            "csrfmiddlewaretoken": token,
+            "nickname": "スモーク",
+            "name": "港 太郎",
+            "name_kana": "ミナト タロウ",
+            "address": "神戸市中央区加納町6-5-1",
+            "work_ward": "",
+            "phone": "078-331-8181",
+            "email": f"{login_id}@example.jp",
+            "gender": "unanswered",
+            "birth_year": "1980",
+            "occupation": "employee",
+            "login_id": login_id,
+            "password1": "smoke-test-passphrase-2026",
+            "password2": "smoke-test-passphrase-2026",
+            "lives_or_works_in_kobe": "on",
+        },
+    )
+    expect(response.status == 302, f"registration answered {response.status}")
+    form, token = citizen.form_token("/public/post/")
+    category = re.search(r'<option value="(\d+)"', form.text)
+    expect(category is not None, "no post category offered")
+    text = f"スモークテストの投稿 {login_id}"
+    response = citizen.post_multipart(
+        "/public/post/",
+        {
+            "csrfmiddlewaretoken": token,
+            "category": category.group(1),
+            "text": text,
+            "address": "中央区加納町6丁目",
+            "lat": "34.6901",
+            "lng": "135.1955",
+        },
+        {"photos": ("photo.jpg", small_jpeg())},
+    )
+    expect(response.status == 302, f"post answered {response.status}: {response.text[:300]}")
+    mine = citizen.get("/public/my/")
+    expect(text in mine.text, "the post is not in the citizen's own list")
+    supervisor = Browser(STAFF_HOST)
+    supervisor.log_in_staff("supervisor1")
+    queue = supervisor.get("/triage/")
+    expect(queue.status == 200, f"/triage/ answered {queue.status}")
+    expect(text[:20] in queue.text, "the post is not in the supervisors' triage queue")
+    expect("港 太郎" not in queue.text, "triage shows the citizen's name")
+
+
 # ----------------------------------------------------------------------------------------
 # EXTENSION POINTS — add these checks when the features are merged (keep them fast):
 #
@@ -265,9 +388,6 @@ def mail_delivered() -> None:
 #   center mailbox (CALLCENTER_MAILBOX) got the reply mail, and operator1 records the
 #   call-back.
 #
-# @check("flow: citizen post through the public face")
-#   public.request("POST", "/public/...", form=...)  (multipart with a photo once the
-#   form takes one: client_max_body_size is 15m), then find it in the operators' queue.
 # ----------------------------------------------------------------------------------------
 
 
