@@ -1,11 +1,11 @@
 """The whole stack as deployed: nginx → gunicorn → Django/PostgreSQL, Redis, Celery, SMTP.
 
-import re
 Runs deploy/smoke/run-smoke.sh (which starts and stops everything itself). In CI a missing
 nginx, redis-server or PostgreSQL fails the test instead of skipping it.
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
