@@ -45,6 +45,7 @@ class Result:
     median_ms: float
     p95_ms: float
     queries: int
+    sql_ms: float
     size: int
 
 
@@ -75,6 +76,7 @@ def measure(client, label: str, path: str, count: int, warmup: int) -> Result:
         median_ms=statistics.median(timings),
         p95_ms=percentile(timings, 0.95),
         queries=len(captured.captured_queries),
+        sql_ms=sum(float(q["time"]) for q in captured.captured_queries) * 1000,
         size=len(response.content),
     )
 
@@ -220,7 +222,7 @@ def main() -> int:
 
 def print_table(results: list[Result], *, markdown: bool) -> None:
     baseline = results[0].median_ms
-    header = ["ページ", "中央値 ms", "p95 ms", "基準比", "クエリ数", "KB", "状態", "目標"]
+    header = ["ページ", "中央値 ms", "p95 ms", "基準比", "クエリ数", "SQL ms", "KB", "状態", "目標"]
     rows = []
     for r in results:
         ok = r.status == 200 and r.median_ms <= TARGET_MS and r.median_ms <= TARGET_RATIO * baseline
@@ -231,6 +233,7 @@ def print_table(results: list[Result], *, markdown: bool) -> None:
                 f"{r.p95_ms:.1f}",
                 f"{r.median_ms / baseline:.1f}x",
                 str(r.queries),
+                f"{r.sql_ms:.1f}",
                 f"{r.size / 1024:.1f}",
                 str(r.status),
                 "OK" if ok else "NG",
