@@ -23,7 +23,7 @@ import random
 import re
 import signal
 import statistics
-import subprocess
+import subprocess  # nosec B404 -- starts our own gunicorn on loopback
 import sys
 import tempfile
 import threading
@@ -131,7 +131,7 @@ class Person(threading.Thread):
         self.scale = scale
         self.username, self.role, self.samples = username, role, samples
         self.port, self.recorder, self.deadline = port, recorder, deadline
-        self.rng = random.Random(seed)  # noqa: S311 -- load pacing, not security
+        self.rng = random.Random(seed)  # noqa: S311 # nosec B311 -- load pacing
         self.cookies = {samples["session_cookie"]: cookie}
         self.connection = http.client.HTTPConnection(HOST, port, timeout=30)
 
@@ -253,7 +253,7 @@ def main() -> int:
     duration = min(args.duration, 120)
 
     cookies, roles, samples = prepare(args.port)
-    server = subprocess.Popen(  # noqa: S603 -- fixed arguments, loopback only
+    server = subprocess.Popen(  # noqa: S603 # nosec B603 -- fixed arguments
         [
             str(ROOT / ".venv/bin/gunicorn"),
             "kobepost.wsgi",

@@ -338,7 +338,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options) -> None:
         if connection.vendor != "postgresql":
             raise CommandError("PostgreSQL が必要です（COPY を使います）。")
-        self.rng = random.Random(options["seed"])  # noqa: S311 -- sample data, reproducible by seed
+        self.rng = random.Random(options["seed"])  # noqa: S311 # nosec B311 -- sample data
         self.now = timezone.now()
         self.start = self.now - datetime.timedelta(days=365 * options["years"])
         self.towns = all_towns()
@@ -438,7 +438,7 @@ class Command(BaseCommand):
 
     def _next_id(self, table: str) -> int:
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608
+            cursor.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}")  # noqa: S608 # nosec B608
             return cursor.fetchone()[0]
 
     def _copy(self, table: str, columns: tuple[str, ...], rows: Iterator[tuple]) -> int:
