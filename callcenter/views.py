@@ -36,6 +36,7 @@ from tickets.models import (
     InvalidTransition,
 )
 from tickets.normalize import normalize_phone, phone_digits
+from tickets.pagination import CappedCountPaginator
 from tickets.search import nearby_days, nearby_open_cases, nearby_radius_m, search_cases
 from tickets.services import (
     case_change_status,
@@ -273,9 +274,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
     form = CaseSearchForm(request.GET or None)
     if not request.GET:
         form = CaseSearchForm({})
-    page = Paginator(_filtered_cases(request.user, form), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    paginator = CappedCountPaginator(
+        _filtered_cases(request.user, form), PAGE_SIZE, page_hint=request.GET.get("page")
     )
+    page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(

@@ -1,0 +1,253 @@
+"""Server-side time and query count of the main pages on a big archive (not a test).
+
+Runs Django in-process with production settings (DEBUG=false, the manifest static storage)
+and the test Client, so the numbers are the server's own work: middleware, views, queries,
+templates; no network and no browser. Each page: warm-up requests, then N timed requests;
+median and 95th percentile, the number of SQL queries, and the ratio to a bench-only
+"empty page" (same middleware, login, session, base template, no data).
+
+    createdb -h 127.0.0.1 -U postgres kobepost_bench
+    export DATABASE_URL=postgres://postgres@127.0.0.1:5432/kobepost_bench
+    .venv/bin/python manage.py migrate && .venv/bin/python manage.py seed_demo
+    .venv/bin/python manage.py generate_archive
+    .venv/bin/python bench/run_benchmarks.py -n 30 [--markdown]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET_MS = 50.0
+TARGET_RATIO = 5.0
+
+
+def configure_environment() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kobepost.settings")
+    os.environ.setdefault("DEBUG", "false")
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-" + "x" * 40)
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+    os.environ.setdefault("STATIC_ROOT", str(Path(tempfile.gettempdir()) / "kobepost-bench-static"))
+    os.environ.setdefault("LOG_LEVEL", "WARNING")
+    sys.path.insert(0, str(ROOT))
+
+
+@dataclass
+class Result:
+    label: str
+    path: str
+    status: int
+    median_ms: float
+    p95_ms: float
+    queries: int
+    sql_ms: float
+    size: int
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def measure(client, label: str, path: str, count: int, warmup: int) -> Result:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(warmup):
+        client.get(path, secure=True)
+    timings: list[float] = []
+    response = None
+    for _ in range(count):
+        began = time.perf_counter()
+        response = client.get(path, secure=True)
+        timings.append((time.perf_counter() - began) * 1000)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path, secure=True)
+    return Result(
+        label=label,
+        path=path,
+        status=response.status_code,
+        median_ms=statistics.median(timings),
+        p95_ms=percentile(timings, 0.95),
+        queries=len(captured.captured_queries),
+        sql_ms=sum(float(q["time"]) for q in captured.captured_queries) * 1000,
+        size=len(response.content),
+    )
+
+
+def sample_values() -> dict[str, str]:
+    """Real values from the archive: a reference, a phone, a kana name, a closed case."""
+    from tickets.models import Case
+
+    case = (
+        Case.objects.exclude(caller_phone="")
+        .filter(status=Case.Status.CLOSED)
+        .order_by("-id")
+        .only("pk", "reference", "caller_phone", "caller_kana", "latitude", "longitude")[1000]
+    )
+    open_case = Case.objects.open().exclude(latitude=None).order_by("-id").first()
+    return {
+        "pk": str(case.pk),
+        "reference": case.reference,
+        "phone": case.caller_phone,
+        "kana": case.caller_kana.split()[0],
+        "lat": str(open_case.latitude),
+        "lng": str(open_case.longitude),
+        "category": str(open_case.category_id),
+    }
+
+
+def route_exists(path: str) -> bool:
+    from django.urls import Resolver404, resolve
+
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+def pages(values: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(user key, label, path) of every page measured."""
+    cases = "/callcenter/cases/"
+    found = [
+        ("operator", "空ページ（基準）", "/bench/empty/"),
+        ("operator", "session status JSON", "/session/status/"),
+        ("operator", "オペレーターのホーム", "/callcenter/"),
+        ("operator", "受付フォーム", "/callcenter/cases/new/"),
+        ("operator", "検索: 受付番号", f"{cases}?q={values['reference']}"),
+        ("operator", "検索: 電話番号", f"{cases}?q={values['phone']}"),
+        ("operator", "検索: カナ氏名", f"{cases}?q={values['kana']}"),
+        ("operator", "検索: 2文字（陥没）", f"{cases}?q=陥没"),
+        ("operator", "検索: 語句（街灯が消えている）", f"{cases}?q=街灯が消えている"),
+        ("operator", "案件一覧 1ページ目", cases),
+        ("operator", "案件一覧 絞り込み（未完了・区）", f"{cases}?status=open&ward=28110"),
+        ("operator", "案件一覧 200ページ目", f"{cases}?page=200"),
+        ("operator", "案件詳細", f"{cases}{values['pk']}/"),
+        ("operator", "電話番号の履歴 JSON", f"{cases}phone-history/?phone={values['phone']}"),
+        (
+            "operator",
+            "近くの未完了案件 JSON",
+            f"{cases}nearby/?latitude={values['lat']}&longitude={values['lng']}"
+            f"&category={values['category']}",
+        ),
+        ("operator", "折り返し待ち一覧", "/callcenter/callbacks/"),
+        ("operator", "FAQ 検索（粗大ごみ）", "/faq/?q=粗大ごみ"),
+        ("operator", "お知らせ", "/notifications/"),
+        ("department", "所管課ホーム", "/departments/"),
+        ("department", "所管課の案件一覧（未完了）", f"{cases}?status=open"),
+        ("supervisor", "投稿の振り分け（KOBE ぽすと）", "/triage/"),
+    ]
+    for user, label, path in (
+        ("department", "所管課の受信箱", "/departments/inbox/"),
+        ("department", "所管課の地図", "/departments/map/"),
+        ("supervisor", "ダッシュボード", "/stats/"),
+        ("supervisor", "月報", "/stats/monthly/"),
+    ):
+        if route_exists(path.split("?")[0]):
+            found.append((user, label, path))
+        else:
+            print(f"  (skip: {path} does not exist on this branch)")
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("-n", "--count", type=int, default=30, help="timed requests per page")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--only", default="", help="measure only labels containing this")
+    parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    args = parser.parse_args()
+
+    configure_environment()
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from kobepost.models import User
+    from tickets.models import Case
+
+    static_root = Path(settings.STATIC_ROOT)
+    if not (static_root / "staticfiles.json").exists():
+        call_command("collectstatic", "--noinput", verbosity=0)
+
+    print(f"cases in the database: {Case.objects.count():,}")
+    users = {
+        "operator": User.objects.filter(role=User.Role.OPERATOR).order_by("pk").first(),
+        "supervisor": User.objects.filter(role=User.Role.SUPERVISOR).order_by("pk").first(),
+        "department": User.objects.filter(role=User.Role.DEPARTMENT_STAFF)
+        .exclude(department=None)
+        .order_by("pk")
+        .first(),
+    }
+    with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False):
+        clients = {}
+        for key, user in users.items():
+            client = Client()
+            client.force_login(user)
+            client.get("/", secure=True)
+            clients[key] = client
+        values = sample_values()
+        results: list[Result] = []
+        for user_key, label, path in pages(values):
+            if args.only and args.only not in label and label != "空ページ（基準）":
+                continue
+            result = measure(clients[user_key], label, path, args.count, args.warmup)
+            results.append(result)
+            print(
+                f"  {label}: {result.median_ms:.1f} ms (p95 {result.p95_ms:.1f}), "
+                f"{result.queries} q, {result.status}",
+                flush=True,
+            )
+    print_table(results, markdown=args.markdown)
+    failures = [
+        r
+        for r in results
+        if r.status != 200
+        or r.median_ms > TARGET_MS
+        or r.median_ms > TARGET_RATIO * results[0].median_ms
+    ]
+    return 1 if failures else 0
+
+
+def print_table(results: list[Result], *, markdown: bool) -> None:
+    baseline = results[0].median_ms
+    header = ["ページ", "中央値 ms", "p95 ms", "基準比", "クエリ数", "SQL ms", "KB", "状態", "目標"]
+    rows = []
+    for r in results:
+        ok = r.status == 200 and r.median_ms <= TARGET_MS and r.median_ms <= TARGET_RATIO * baseline
+        rows.append(
+            [
+                r.label,
+                f"{r.median_ms:.1f}",
+                f"{r.p95_ms:.1f}",
+                f"{r.median_ms / baseline:.1f}x",
+                str(r.queries),
+                f"{r.sql_ms:.1f}",
+                f"{r.size / 1024:.1f}",
+                str(r.status),
+                "OK" if ok else "NG",
+            ]
+        )
+    if markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+        return
+    for row in [header, *rows]:
+        print("  ".join(f"{cell:>10}" if i else f"{cell:<32}" for i, cell in enumerate(row)))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
