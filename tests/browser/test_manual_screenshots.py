@@ -215,6 +215,11 @@ def test_department_manual(manual_page, live_server, demo):
     assert case.status == Case.Status.IN_PROGRESS
     shoot(page, "department/case-started")
 
+    page.get_by_role("link", name="統計").first.click()
+    heading(page, "統計")
+    expect(page.locator(".stats-scope")).to_contain_text("自課の数値のみ表示")
+    shoot(page, "department/stats")
+
     other = Case.objects.exclude(department=staff.department).first()
     response = page.goto(f"{url}/callcenter/cases/{other.pk}/")
     assert response is not None and response.status == 404
