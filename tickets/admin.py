@@ -1,5 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from kobepost.audit import audit_record
+from kobepost.audit_models import AuditAction
 from tickets.models import Case, CaseEvent, Category, Dial
 
 
@@ -40,11 +43,39 @@ class CaseAdmin(admin.ModelAdmin):
     list_select_related = ("dial", "department")
     search_fields = ("reference", "title")
     date_hierarchy = "received_at"
-    # 要配慮個人情報 stays out of the admin as well.
+    # 要配慮個人情報 stays out of the admin as well: never in the form, the list or the
+    # search; the change page only says whether something was entered.
     exclude = ("health_symptoms",)
-    readonly_fields = ("reference", "fiscal_year", "created_by", "caller_phone_digits")
+    readonly_fields = (
+        "reference",
+        "fiscal_year",
+        "created_by",
+        "caller_phone_digits",
+        "health_symptoms_masked",
+    )
     raw_id_fields = ("category", "department")
     inlines = [CaseEventInline]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("health_symptoms")
+
+    @admin.display(description=_("健康被害の症状"))
+    def health_symptoms_masked(self, obj: Case) -> str:
+        if obj is None or not obj.health_symptoms:
+            return "—"
+        return str(_("（入力あり。要配慮個人情報のため管理画面には表示しません。）"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and object_id:
+            audit_record(
+                request=request,
+                action=AuditAction.RECORD_VIEW,
+                record_type=Case._meta.label_lower,
+                record_id=object_id,
+                fields=("caller_name", "caller_kana", "caller_phone", "address", "details"),
+            )
+        return response
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
