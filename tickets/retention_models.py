@@ -184,7 +184,7 @@ class DataRequest(models.Model):
         SUSPENSION = "suspension", _("利用停止")
 
     kind = models.CharField(_("請求の種類"), max_length=12, choices=Kind.choices)
-    requester_name = models.CharField(_("請求者の氏名"), max_length=100)
+    requester_name = models.CharField(_("請求者の氏名"), max_length=100, blank=True)
     requester_kana = models.CharField(_("氏名カナ"), max_length=100, blank=True)
     requester_phone = models.CharField(_("電話番号"), max_length=30, blank=True)
     requester_email = models.EmailField(_("メールアドレス"), blank=True)
