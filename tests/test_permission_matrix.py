@@ -99,7 +99,7 @@ def world(make_user, operator, supervisor, staff_tobu, staff_seibu, admin_user, 
 
 def _admin_object_id(pattern_text: str) -> str:
     """The first row of the model an admin URL is about (``admin/<app>/<model>/<id>/...``)."""
-    match = re.match(r"admin/(\w+)/(\w+)/<path:object_id>/", pattern_text)
+    match = re.match(r"admin/(\w+)/(\w+)/<(?:\w+:)?\w+>/", pattern_text)
     if match:
         try:
             model = apps.get_model(match[1], match[2])
@@ -138,6 +138,12 @@ def concrete_path(pattern: Pattern, world: dict) -> str:
         else _admin_object_id(pattern.pattern),
         "url": "sample",
     }
+
+    if name.startswith("admin:"):
+        # Whatever the admin calls its id (object_id, id, pk), it is a row of the model in
+        # the path: never a guessed "1" that depends on the database's sequences.
+        admin_id = _admin_object_id(pattern.pattern)
+        values.update(pk=admin_id, id=admin_id)
 
     def replace(match: re.Match) -> str:
         return values.get(match[2], "1")
