@@ -1,12 +1,14 @@
 from django.urls import path
 
-from callcenter import views
+from callcenter import exports, views
 
 app_name = "callcenter"
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("cases/", views.case_list, name="case_list"),
+    path("cases/export/", exports.case_export, name="case_export"),
+    path("calls/export/", exports.call_export, name="call_export"),
     path("cases/new/", views.case_create, name="case_create"),
     path("cases/phone-history/", views.phone_history, name="phone_history"),
     path("cases/nearby/", views.nearby_cases, name="nearby_cases"),

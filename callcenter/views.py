@@ -24,6 +24,8 @@ from callcenter.forms import (
     TransferForm,
     start_of_day,
 )
+from kobepost.audit import audit_record, record_type_of
+from kobepost.audit_models import AuditAction
 from kobepost.decorators import role_required
 from kobepost.models import User
 from tickets.access import cases_visible_to, get_case_for_user
@@ -310,11 +312,33 @@ def _detail_queryset() -> QuerySet[Case]:
     return Case.objects.select_related("dial", "category", "department", "created_by")
 
 
+# Personal data every case page shows (the location is personal when it is a home).
+CASE_PERSONAL_FIELDS = ("caller_name", "caller_kana", "caller_phone", "address", "details")
+
+
+def shown_personal_fields(case: Case, *, show_health: bool) -> tuple[str, ...]:
+    """Fields of personal data a page showed, for the audit trail."""
+    health = ("health_symptoms",) if show_health and case.health_symptoms else ()
+    return (*CASE_PERSONAL_FIELDS, *health)
+
+
+def _audit_case(request: HttpRequest, case: Case, action: str, *, show_health: bool) -> None:
+    audit_record(
+        request=request,
+        action=action,
+        record_type=record_type_of(case),
+        record_id=case.pk,
+        fields=shown_personal_fields(case, show_health=show_health),
+    )
+
+
 @require_GET
 @role_required(*CASE_READERS)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk, _detail_queryset())
-    return render(request, "callcenter/case_detail.html", _detail_context(request.user, case))
+    context = _detail_context(request.user, case)
+    _audit_case(request, case, AuditAction.RECORD_VIEW, show_health=context["show_health"])
+    return render(request, "callcenter/case_detail.html", context)
 
 
 def _detail_context(user: User, case: Case) -> dict:
@@ -337,6 +361,7 @@ def case_print(request: HttpRequest, pk: int) -> HttpResponse:
     context = _detail_context(request.user, case)
     # Paper leaves the system's access control: the health symptoms are never printed.
     context.update(show_health=False, printing=True)
+    _audit_case(request, case, AuditAction.RECORD_PRINT, show_health=False)
     return render(request, "callcenter/case_print.html", context)
 
 
@@ -425,6 +450,13 @@ def case_callback(request: HttpRequest, pk: int) -> HttpResponse:
             )
         return redirect("callcenter:callbacks")
     status = 400 if request.method == "POST" else 200
+    audit_record(
+        request=request,
+        action=AuditAction.RECORD_VIEW,
+        record_type=record_type_of(case),
+        record_id=case.pk,
+        fields=("caller_name", "caller_phone"),
+    )
     return render(
         request, "callcenter/case_callback.html", {"case": case, "form": form}, status=status
     )

@@ -296,7 +296,9 @@ def entry_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
 def entry_history(request: HttpRequest, pk: int) -> HttpResponse:
     entry = entry_for(request.user, pk)
     revisions = list(entry.revisions.select_related("changed_by"))
-    for newer, older in zip(revisions, [*revisions[1:], None], strict=True):
+    # An entry made outside the service (admin, import) may have no revision at all.
+    olders = [*revisions[1:], None] if revisions else []
+    for newer, older in zip(revisions, olders, strict=True):
         before = older.snapshot if older else {"question": "", "answer": ""}
         newer.question_diff = services.inline_diff(before["question"], newer.snapshot["question"])
         newer.answer_diff = services.inline_diff(before["answer"], newer.snapshot["answer"])

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -162,6 +163,15 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": float(NOTIFICATION_RELAY_INTERVAL_SECONDS),
         # A relay run that waited longer than one interval is superseded by the next one.
         "options": {"expires": float(NOTIFICATION_RELAY_INTERVAL_SECONDS)},
+    },
+    # Retention (tickets/retention.py): list expired records for an administrator to approve.
+    "list-expired-records": {
+        "task": "tickets.tasks.list_expired_records",
+        "schedule": crontab(hour=2, minute=30),
+    },
+    "purge-temporary-data": {
+        "task": "tickets.tasks.purge_temporary_data",
+        "schedule": crontab(hour=3, minute=0),
     },
 }
 

@@ -1,24 +1,53 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext_lazy as _
 
-from tickets.models import Case, CaseEvent, Category, Dial
+from kobepost.audit import audit_record
+from kobepost.audit_models import AuditAction
+from tickets.models import (
+    Case,
+    CaseEvent,
+    Category,
+    Dial,
+    DisposalBatch,
+    DisposalItem,
+    LegalHold,
+    RetentionClass,
+)
+from tickets.retention import disposal_batch_approve
 
 
 class CategoryInline(admin.TabularInline):
     model = Category
     extra = 0
-    fields = ("code", "name", "department", "direct_answer_default", "sort_order", "active")
+    fields = (
+        "code",
+        "name",
+        "department",
+        "direct_answer_default",
+        "retention_class",
+        "sort_order",
+        "active",
+    )
 
 
 @admin.register(Dial)
 class DialAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "phone", "sort_order")
+    list_display = ("name", "code", "phone", "retention_class", "sort_order")
     inlines = [CategoryInline]
 
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "dial", "department", "direct_answer_default", "active")
-    list_filter = ("dial", "department", "direct_answer_default", "active")
+    list_display = (
+        "name",
+        "dial",
+        "department",
+        "direct_answer_default",
+        "retention_class",
+        "active",
+    )
+    list_filter = ("dial", "department", "direct_answer_default", "retention_class", "active")
     list_select_related = ("dial", "department")
     search_fields = ("name", "code")
 
@@ -40,11 +69,135 @@ class CaseAdmin(admin.ModelAdmin):
     list_select_related = ("dial", "department")
     search_fields = ("reference", "title")
     date_hierarchy = "received_at"
-    # 要配慮個人情報 stays out of the admin as well.
+    # 要配慮個人情報 stays out of the admin as well: never in the form, the list or the
+    # search; the change page only says whether something was entered.
     exclude = ("health_symptoms",)
-    readonly_fields = ("reference", "fiscal_year", "created_by", "caller_phone_digits")
+    readonly_fields = (
+        "reference",
+        "fiscal_year",
+        "created_by",
+        "caller_phone_digits",
+        "health_symptoms_masked",
+    )
     raw_id_fields = ("category", "department")
     inlines = [CaseEventInline]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("health_symptoms")
+
+    @admin.display(description=_("健康被害の症状"))
+    def health_symptoms_masked(self, obj: Case) -> str:
+        if obj is None or not obj.health_symptoms:
+            return "—"
+        return str(_("（入力あり。要配慮個人情報のため管理画面には表示しません。）"))
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200 and object_id:
+            audit_record(
+                request=request,
+                action=AuditAction.RECORD_VIEW,
+                record_type=Case._meta.label_lower,
+                record_id=object_id,
+                fields=("caller_name", "caller_kana", "caller_phone", "address", "details"),
+            )
+        return response
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(RetentionClass)
+class RetentionClassAdmin(admin.ModelAdmin):
+    list_display = ("name", "years")
+
+
+class DisposalItemInline(admin.TabularInline):
+    model = DisposalItem
+    extra = 0
+    fields = ("kind", "label", "expired_on", "outcome")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(DisposalBatch)
+class DisposalBatchAdmin(admin.ModelAdmin):
+    """Listed by the daily job; an administrator reviews the list and approves it here."""
+
+    list_display = (
+        "created_at",
+        "status",
+        "item_count",
+        "case_count",
+        "post_count",
+        "citizen_count",
+        "file_count",
+        "skipped_count",
+        "approved_by",
+        "approved_at",
+    )
+    list_filter = ("status",)
+    readonly_fields = (
+        "status",
+        "created_at",
+        "approved_by",
+        "approved_at",
+        "case_count",
+        "post_count",
+        "citizen_count",
+        "file_count",
+        "skipped_count",
+    )
+    inlines = [DisposalItemInline]
+    actions = ["approve_disposal"]
+
+    @admin.display(description=_("対象数"))
+    def item_count(self, obj: DisposalBatch) -> int:
+        return obj.items.count()
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.action(description=_("選択した廃棄リストを承認し、個人情報を廃棄する"))
+    def approve_disposal(self, request, queryset) -> None:
+        if not request.user.is_system_admin:
+            raise PermissionDenied
+        for batch in queryset.filter(status=DisposalBatch.Status.PENDING):
+            batch = disposal_batch_approve(batch=batch, user=request.user)
+            self.message_user(
+                request,
+                _(
+                    "廃棄しました：案件 %(cases)s 件、投稿 %(posts)s 件、市民アカウント "
+                    "%(citizens)s 件（保留等で除外 %(skipped)s 件）。"
+                )
+                % {
+                    "cases": batch.case_count,
+                    "posts": batch.post_count,
+                    "citizens": batch.citizen_count,
+                    "skipped": batch.skipped_count,
+                },
+                messages.SUCCESS,
+            )
+
+
+@admin.register(LegalHold)
+class LegalHoldAdmin(admin.ModelAdmin):
+    list_display = ("reason", "case", "post", "citizen", "created_by", "created_at", "released_at")
+    list_filter = (("released_at", admin.EmptyFieldListFilter),)
+    raw_id_fields = ("case", "post", "citizen")
+    fields = ("case", "post", "citizen", "reason", "released_at")
+    list_select_related = ("case", "created_by")
+
+    def save_model(self, request, obj: LegalHold, form, change: bool) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # released, never deleted: the hold itself is a record

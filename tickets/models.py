@@ -21,6 +21,15 @@ class Dial(models.Model):
     name = models.CharField(_("ダイヤル名"), max_length=100)
     phone = models.CharField(_("電話番号"), max_length=30, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    retention_class = models.ForeignKey(
+        "tickets.RetentionClass",
+        verbose_name=_("保存年限"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="dials",
+        help_text=_("分類に保存年限がないときに使います。未設定の案件は廃棄されません。"),
+    )
 
     class Meta:
         verbose_name = _("ダイヤル")
@@ -55,6 +64,15 @@ class Category(models.Model):
             "この分類の案件は所管課が市民へ直接回答する（コールセンターの折り返し不要）。"
             "案件ごとに変更できます。"
         ),
+    )
+    retention_class = models.ForeignKey(
+        "tickets.RetentionClass",
+        verbose_name=_("保存年限"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="categories",
+        help_text=_("未設定ならダイヤルの保存年限に従います。"),
     )
 
     class Meta:
@@ -221,6 +239,8 @@ class Case(models.Model):
     )
     created_at = models.DateTimeField(_("登録日時"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
+    # Set when the retention period ended and the personal data was erased (廃棄).
+    disposed_at = models.DateTimeField(_("個人情報の廃棄日時"), null=True, blank=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -366,6 +386,7 @@ class CaseEvent(models.Model):
         LINKED_CALL = "linked_call", _("追加の通報")
         URGENT_CONTACT = "urgent_contact", _("緊急連絡")
         WORK_STATUS = "work_status", _("対応状況の変更")
+        CORRECTION = "correction", _("個人情報の訂正")
 
     case = models.ForeignKey(
         Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="events"
@@ -414,3 +435,32 @@ class IntakeToken(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+from tickets.retention_models import (  # noqa: E402 - models split over two modules
+    DataCorrection,
+    DataRequest,
+    DisposalBatch,
+    DisposalItem,
+    LegalHold,
+    RetentionClass,
+)
+
+__all__ = [
+    "HEALTH_DIAL_CODE",
+    "Case",
+    "CaseEvent",
+    "Category",
+    "DataCorrection",
+    "DataRequest",
+    "Dial",
+    "DisposalBatch",
+    "DisposalItem",
+    "FiscalYearCounter",
+    "IntakeToken",
+    "InvalidTransition",
+    "LegalHold",
+    "RetentionClass",
+    "fiscal_year_of",
+    "haversine_m",
+]

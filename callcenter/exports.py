@@ -1,0 +1,355 @@
+"""Case and call lists as files for Excel: CSV (UTF-8 with BOM or Shift_JIS) and xlsx.
+
+Rows are streamed from a database iterator, so a list of 50,000 cases never sits in memory
+whole. Every exported case is written to the audit trail (RECORD_EXPORT) in the same chunks
+as it is sent. Personal columns are opt-in, and the health symptoms (要配慮個人情報) are
+only ever a column for users who may see them on every exported row.
+"""
+
+import codecs
+import csv
+import datetime
+import tempfile
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.core.exceptions import PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+
+from callcenter.forms import CaseSearchForm
+from faq.models import SimpleCall
+from kobepost.audit_models import AuditAction, AuditEvent
+from kobepost.decorators import role_required
+from kobepost.models import User
+from kobepost.network import client_ip
+from tickets.models import Case
+
+CHUNK_SIZE = 2000
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def defuse(value: str) -> str:
+    """Make a cell that would start a formula plain text (a leading apostrophe)."""
+    if value and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+# --- Shift_JIS ---------------------------------------------------------------------------
+# Characters Excel users type that Windows' Shift_JIS (cp932) spells with another code
+# point, and common variant kanji outside cp932 with their everyday form.
+CP932_SUBSTITUTES = {
+    "\u301c": "\uff5e",  # 〜 WAVE DASH → ～
+    "\u2212": "\uff0d",  # − MINUS SIGN → －
+    "\u2016": "\u2225",  # ‖ → ∥
+    "\u2014": "\u2015",  # — EM DASH → ―
+    "\u00a2": "\uffe0",  # ¢ → ￠
+    "\u00a3": "\uffe1",  # £ → ￡
+    "\u00ac": "\uffe2",  # ¬ → ￢
+    "\U00020bb7": "吉",  # 𠮷 (つちよし)
+    "\u9dd7": "鴎",  # 鷗
+    "\u5265": "剥",  # 剝
+    "\u53f1": "叱",  # 叱 (variant)
+    "\u586b": "填",  # 塡
+    "\u9830": "頬",  # 頰
+}
+# 〓 (geta) is the customary Japanese mark for a character that could not be printed.
+CP932_UNKNOWN = "〓"
+
+
+def _cp932_fallback(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    replaced = []
+    for char in error.object[error.start : error.end]:
+        candidate = CP932_SUBSTITUTES.get(char) or unicodedata.normalize("NFKC", char)
+        try:
+            candidate.encode("cp932")
+        except UnicodeEncodeError:
+            candidate = CP932_UNKNOWN
+        replaced.append(candidate)
+    return "".join(replaced), error.end
+
+
+codecs.register_error("kobepost_cp932", _cp932_fallback)
+
+
+def to_cp932(text: str) -> bytes:
+    return text.encode("cp932", errors="kobepost_cp932")
+
+
+# --- columns -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Column:
+    field: str  # model field name, also what the audit trail records
+    label: Any
+    value: Callable[[Any], Any]
+
+
+def _local(moment: datetime.datetime | None) -> str:
+    return f"{timezone.localtime(moment):%Y/%m/%d %H:%M}" if moment else ""
+
+
+CASE_COLUMNS = [
+    Column("reference", gettext_lazy("受付番号"), lambda c: c.reference),
+    Column("received_at", gettext_lazy("受付日時"), lambda c: _local(c.received_at)),
+    Column("kind", gettext_lazy("分類"), lambda c: c.get_kind_display()),
+    Column("channel", gettext_lazy("受付方法"), lambda c: c.get_channel_display()),
+    Column("dial", gettext_lazy("ダイヤル"), lambda c: c.dial.name),
+    Column("category", gettext_lazy("種別"), lambda c: c.category.name),
+    Column("department", gettext_lazy("所管課"), lambda c: c.department.name),
+    Column("status", gettext_lazy("状態"), lambda c: c.get_status_display()),
+    Column("work_status", gettext_lazy("対応状況"), lambda c: c.get_work_status_display()),
+    Column("urgent", gettext_lazy("緊急"), lambda c: _("はい") if c.urgent else ""),
+    Column("ward", gettext_lazy("区"), lambda c: c.get_ward_display()),
+    Column("title", gettext_lazy("タイトル"), lambda c: c.title),
+    Column("replied_at", gettext_lazy("回答日時"), lambda c: _local(c.replied_at)),
+]
+CASE_PERSONAL_COLUMNS = [
+    Column("caller_name", gettext_lazy("氏名"), lambda c: c.caller_name),
+    Column("caller_kana", gettext_lazy("氏名カナ"), lambda c: c.caller_kana),
+    Column("caller_phone", gettext_lazy("電話番号"), lambda c: c.caller_phone),
+    Column("address", gettext_lazy("住所・目印"), lambda c: c.address),
+    Column("details", gettext_lazy("内容詳細"), lambda c: c.details),
+]
+CASE_HEALTH_COLUMN = Column(
+    "health_symptoms", gettext_lazy("健康被害の症状"), lambda c: c.health_symptoms
+)
+
+CALL_COLUMNS = [
+    Column("created_at", gettext_lazy("受付日時"), lambda s: _local(s.created_at)),
+    Column("dial", gettext_lazy("ダイヤル"), lambda s: s.dial.name),
+    Column("faq_entry", gettext_lazy("回答に使った FAQ"), lambda s: s.faq_entry or ""),
+    Column("topic", gettext_lazy("用件"), lambda s: s.topic),
+    Column("note", gettext_lazy("メモ"), lambda s: s.note),
+    Column("operator", gettext_lazy("対応者"), lambda s: s.operator.label),
+]
+
+
+def may_see_health_of_every_row(user: User) -> bool:
+    """Supervisors see every case's symptoms; department staff export only their own cases."""
+    return user.is_supervisor or (user.is_department_staff and bool(user.department_id))
+
+
+def case_columns(user: User, *, personal: bool) -> list[Column]:
+    if not personal:
+        return list(CASE_COLUMNS)
+    health = [CASE_HEALTH_COLUMN] if may_see_health_of_every_row(user) else []
+    return [*CASE_COLUMNS, *CASE_PERSONAL_COLUMNS, *health]
+
+
+# --- writing -----------------------------------------------------------------------------
+def cell_text(value: Any) -> str:
+    return defuse("" if value is None else str(value))
+
+
+def rows_of(objects: Iterable[Model], columns: list[Column]) -> Iterator[list[str]]:
+    yield [str(column.label) for column in columns]
+    for obj in objects:
+        yield [cell_text(column.value(obj)) for column in columns]
+
+
+class _Line:
+    """File-like object for csv.writer that hands back each written line."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_chunks(rows: Iterable[list[str]], encoding: str) -> Iterator[bytes]:
+    writer = csv.writer(_Line(), lineterminator="\r\n")
+    if encoding == "utf-8":
+        yield codecs.BOM_UTF8  # Excel reads the file as UTF-8 only with the BOM
+    for row in rows:
+        line = writer.writerow(row)
+        yield to_cp932(line) if encoding == "cp932" else line.encode("utf-8")
+
+
+def xlsx_file(rows: Iterable[list[str]], title: str):
+    """A temporary file holding the workbook (write-only mode keeps memory flat)."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title)
+    for row in rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"  # text, never a formula or a guessed number/date
+            cells.append(cell)
+        sheet.append(cells)
+    output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    workbook.save(output)
+    output.seek(0)
+    return output
+
+
+def audited(
+    request: HttpRequest,
+    objects: Iterator[Model],
+    *,
+    record_type: str,
+    fields: list[str],
+    detail: str,
+) -> Iterator[Model]:
+    """Pass ``objects`` through, writing one RECORD_EXPORT row per record in chunks."""
+    user = request.user
+    common = {
+        "action": AuditAction.RECORD_EXPORT,
+        "user": user,
+        "username": user.get_username(),
+        "address": client_ip(request),
+        "path": request.path[:500],
+        "record_type": record_type,
+        "fields": fields,
+        "detail": detail,
+    }
+    pending: list[AuditEvent] = []
+    for obj in objects:
+        pending.append(AuditEvent(record_id=str(obj.pk), **common))
+        if len(pending) >= CHUNK_SIZE:
+            AuditEvent.objects.bulk_create(pending)
+            pending = []
+        yield obj
+    if pending:
+        AuditEvent.objects.bulk_create(pending)
+
+
+# --- views -------------------------------------------------------------------------------
+class ExportForm(forms.Form):
+    FORMATS = {"csv": "CSV", "xlsx": "Excel"}
+
+    format = forms.ChoiceField(choices=list(FORMATS.items()), required=False)
+    encoding = forms.ChoiceField(
+        choices=[("utf-8", "UTF-8"), ("cp932", "Shift_JIS")], required=False
+    )
+    personal = forms.BooleanField(required=False)
+
+    def options(self) -> tuple[str, str, bool]:
+        if not self.is_valid():
+            return "csv", "utf-8", False
+        data = self.cleaned_data
+        return data["format"] or "csv", data["encoding"] or "utf-8", data["personal"]
+
+
+def export_response(
+    request: HttpRequest,
+    *,
+    objects: Iterator[Model],
+    columns: list[Column],
+    name: str,
+    record_type: str,
+    file_format: str,
+    encoding: str,
+    detail: str,
+) -> HttpResponse:
+    fields = [column.field for column in columns]
+    label = "Excel" if file_format == "xlsx" else f"CSV ({encoding})"
+    stream = audited(
+        request,
+        objects,
+        record_type=record_type,
+        fields=fields,
+        detail=f"{label} {detail}".strip(),
+    )
+    file_name = f"{name}-{timezone.localdate():%Y%m%d}.{file_format}"
+    if file_format == "xlsx":
+        return FileResponse(
+            xlsx_file(rows_of(stream, columns), name),
+            as_attachment=True,
+            filename=file_name,
+            content_type=XLSX_TYPE,
+        )
+    charset = "shift_jis" if encoding == "cp932" else "utf-8"
+    response = StreamingHttpResponse(
+        csv_chunks(rows_of(stream, columns), encoding),
+        content_type=f"text/csv; charset={charset}",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
+    return response
+
+
+def export_cases_queryset(user: User, form: CaseSearchForm, *, personal: bool) -> QuerySet[Case]:
+    from callcenter.views import _filtered_cases  # the list page's own filters
+
+    cases = _filtered_cases(user, form)
+    if personal:
+        cases = cases.defer(None).select_related("dial", "category", "department")
+        hidden = ["search_tokens", "reply_text"]
+        if not may_see_health_of_every_row(user):
+            hidden.append("health_symptoms")
+        cases = cases.defer(*hidden)
+    return cases
+
+
+@require_GET
+@role_required(User.Role.SUPERVISOR, User.Role.DEPARTMENT_STAFF)
+def case_export(request: HttpRequest) -> HttpResponse:
+    """The case list with its current filters. Department staff get their own cases only."""
+    if request.user.is_department_staff and not request.user.department_id:
+        raise PermissionDenied
+    file_format, encoding, personal = ExportForm(request.GET).options()
+    form = CaseSearchForm(request.GET)
+    cases = export_cases_queryset(request.user, form, personal=personal)
+    query = request.GET.copy()
+    for key in ("format", "encoding", "personal"):
+        query.pop(key, None)
+    return export_response(
+        request,
+        objects=cases.iterator(chunk_size=CHUNK_SIZE),
+        columns=case_columns(request.user, personal=personal),
+        name="cases",
+        record_type=Case._meta.label_lower,
+        file_format=file_format,
+        encoding=encoding,
+        detail=query.urlencode(),
+    )
+
+
+@require_GET
+@role_required(User.Role.SUPERVISOR)
+def call_export(request: HttpRequest) -> HttpResponse:
+    """The log of calls answered on the spot (no caller data), optionally a date range."""
+    file_format, encoding, _personal = ExportForm(request.GET).options()
+    calls = SimpleCall.objects.select_related("dial", "faq_entry", "operator").order_by(
+        "-created_at", "-pk"
+    )
+    period = CallPeriodForm(request.GET)
+    if period.is_valid():
+        calls = period.apply(calls)
+    return export_response(
+        request,
+        objects=calls.iterator(chunk_size=CHUNK_SIZE),
+        columns=CALL_COLUMNS,
+        name="calls",
+        record_type=SimpleCall._meta.label_lower,
+        file_format=file_format,
+        encoding=encoding,
+        detail="",
+    )
+
+
+class CallPeriodForm(forms.Form):
+    received_from = forms.DateField(required=False)
+    received_to = forms.DateField(required=False)
+
+    def apply(self, calls: QuerySet[SimpleCall]) -> QuerySet[SimpleCall]:
+        from callcenter.forms import start_of_day
+
+        data = self.cleaned_data
+        if data.get("received_from"):
+            calls = calls.filter(created_at__gte=start_of_day(data["received_from"]))
+        if data.get("received_to"):
+            end = start_of_day(data["received_to"]) + datetime.timedelta(days=1)
+            calls = calls.filter(created_at__lt=end)
+        return calls
