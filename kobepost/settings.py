@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -162,6 +163,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": float(NOTIFICATION_RELAY_INTERVAL_SECONDS),
         # A relay run that waited longer than one interval is superseded by the next one.
         "options": {"expires": float(NOTIFICATION_RELAY_INTERVAL_SECONDS)},
+    },
+    # Each department gets one mail a morning listing its overdue cases (idempotent per day).
+    "send-overdue-reminders": {
+        "task": "departments.tasks.send_overdue_reminders",
+        "schedule": crontab(hour=8, minute=30, day_of_week="mon-fri"),
     },
 }
 

@@ -17,7 +17,7 @@ class DialAdmin(admin.ModelAdmin):
 
 @admin.register(Category)
 class CategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "dial", "department", "direct_answer_default", "active")
+    list_display = ("name", "dial", "department", "reply_days", "direct_answer_default", "active")
     list_filter = ("dial", "department", "direct_answer_default", "active")
     list_select_related = ("dial", "department")
     search_fields = ("name", "code")
