@@ -24,6 +24,8 @@ from callcenter.forms import (
     TransferForm,
     start_of_day,
 )
+from departments.forms import ContractorRequestForm
+from departments.services import contractors_for
 from kobepost.audit import audit_record, record_type_of
 from kobepost.audit_models import AuditAction
 from kobepost.decorators import role_required
@@ -32,6 +34,7 @@ from tickets.access import cases_visible_to, get_case_for_user
 from tickets.models import (
     HEALTH_DIAL_CODE,
     Case,
+    CaseEvent,
     Category,
     Dial,
     IntakeToken,
@@ -343,9 +346,17 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _detail_context(user: User, case: Case) -> dict:
     can_transfer = user.is_callcenter or user.department_id == case.department_id
+    events = case.events.select_related("actor")
+    if not user.is_department_staff:
+        # Department staff's internal notes are for the city's staff only.
+        events = events.exclude(kind=CaseEvent.Kind.INTERNAL_NOTE)
+    contractors = contractors_for(case) if user.is_callcenter and case.is_open else None
     return {
         "case": case,
-        "events": case.events.select_related("actor"),
+        "events": events,
+        "contractor_form": ContractorRequestForm(contractors=contractors)
+        if contractors is not None and contractors.exists()
+        else None,
         "show_health": case.health_symptoms_visible_to(user),
         "status_actions": status_actions_for(user, case),
         "transfer_form": TransferForm() if can_transfer and case.is_open else None,

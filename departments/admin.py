@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from departments.models import Contractor, Department
+from departments.models import (
+    CannedReply,
+    CaseAttachment,
+    Contractor,
+    Department,
+    OverdueReminder,
+    RelatedAgency,
+)
 
 
 @admin.register(Department)
@@ -16,3 +23,35 @@ class ContractorAdmin(admin.ModelAdmin):
     list_filter = ("active", "departments")
     search_fields = ("name", "email")
     filter_horizontal = ("departments", "categories")
+
+
+@admin.register(CannedReply)
+class CannedReplyAdmin(admin.ModelAdmin):
+    list_display = ("title", "category", "department", "sort_order", "active")
+    list_filter = ("active", "category__dial", "department")
+    search_fields = ("title", "text")
+    list_select_related = ("category", "department")
+
+
+@admin.register(RelatedAgency)
+class RelatedAgencyAdmin(admin.ModelAdmin):
+    list_display = ("name", "email", "phone", "sort_order", "active")
+    list_filter = ("active",)
+    search_fields = ("name",)
+
+
+@admin.register(CaseAttachment)
+class CaseAttachmentAdmin(admin.ModelAdmin):
+    # Files are reached through the permission-checked view, never edited here.
+    list_display = ("original_name", "case", "content_type", "size", "uploaded_by", "uploaded_at")
+    readonly_fields = [field.name for field in CaseAttachment._meta.fields]
+    list_select_related = ("case", "uploaded_by")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(OverdueReminder)
+class OverdueReminderAdmin(admin.ModelAdmin):
+    list_display = ("department", "day", "case_count", "created_at")
+    list_filter = ("department",)

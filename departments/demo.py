@@ -1,6 +1,6 @@
 """Believable Kobe departments, dials, categories and contractors for demos and tests."""
 
-from departments.models import Contractor, Department
+from departments.models import CannedReply, Contractor, Department, RelatedAgency
 from tickets.models import Category, Dial
 
 DEPARTMENTS = [
@@ -73,6 +73,31 @@ CONTRACTORS = [
     ("須磨環境クリーン", "info@suma-clean.example", ["kankyo-higashi"], ["dead-animal"]),
 ]
 
+RELATED_AGENCIES = [
+    # name, email, phone
+    ("兵庫県 神戸土木事務所", "kobe-doboku@pref.hyogo.example", "078-737-2111"),
+    ("国土交通省 兵庫国道事務所", "hyogo-kokudo@mlit.example", "078-334-1600"),
+    ("兵庫県警察（最寄りの警察署）", "", "110"),
+    ("関西電力送配電", "", "0800-777-3081"),
+    ("大阪ガス", "", "0120-0-19424"),
+    ("NTT西日本", "", "113"),
+]
+
+CANNED_REPLIES = [
+    # category code, title, text
+    (
+        "road-damage",
+        "現地確認のうえ補修",
+        "現地を確認し、補修を手配しました。工事の日程が決まり次第、対応いたします。",
+    ),
+    (
+        "road-damage",
+        "国道のため移管",
+        "ご連絡の場所は国道のため、国土交通省 兵庫国道事務所へ引継ぎました。",
+    ),
+    ("streetlight", "街灯の修理手配", "街灯の修理を業者に依頼しました。"),
+]
+
 
 def seed_departments() -> None:
     departments = {}
@@ -108,3 +133,14 @@ def seed_departments() -> None:
         )
         contractor.departments.set([departments[c] for c in department_codes])
         contractor.categories.set([categories[c] for c in category_codes])
+    for order, (name, email, phone) in enumerate(RELATED_AGENCIES):
+        RelatedAgency.objects.update_or_create(
+            name=name, defaults={"email": email, "phone": phone, "sort_order": order}
+        )
+    for order, (category_code, title, text) in enumerate(CANNED_REPLIES):
+        CannedReply.objects.update_or_create(
+            category=categories[category_code],
+            department=None,
+            title=title,
+            defaults={"text": text, "sort_order": order},
+        )

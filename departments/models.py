@@ -70,3 +70,114 @@ class Contractor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class CannedReply(models.Model):
+    """A reply text a department uses again and again for one category (定型文)."""
+
+    category = models.ForeignKey(
+        "tickets.Category",
+        verbose_name=_("分類"),
+        on_delete=models.CASCADE,
+        related_name="canned_replies",
+    )
+    department = models.ForeignKey(
+        Department,
+        verbose_name=_("所管課"),
+        on_delete=models.CASCADE,
+        related_name="canned_replies",
+        null=True,
+        blank=True,
+        help_text=_("空欄の場合は、その分類を担当するすべての課で使えます。"),
+    )
+    title = models.CharField(_("見出し"), max_length=100)
+    text = models.TextField(_("本文"))
+    sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    active = models.BooleanField(_("有効"), default=True)
+
+    class Meta:
+        verbose_name = _("回答の定型文")
+        verbose_name_plural = _("回答の定型文")
+        ordering = ["category", "sort_order", "title", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.category.name} / {self.title}"
+
+
+class RelatedAgency(models.Model):
+    """An organisation outside the city that cases are handed to (関係機関)."""
+
+    name = models.CharField(_("機関名"), max_length=100, unique=True)
+    email = models.EmailField(_("メールアドレス"), blank=True)
+    phone = models.CharField(_("電話番号"), max_length=30, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+    active = models.BooleanField(_("有効"), default=True)
+
+    class Meta:
+        verbose_name = _("関係機関")
+        verbose_name_plural = _("関係機関")
+        ordering = ["sort_order", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def attachment_path(instance: "CaseAttachment", filename: str) -> str:
+    # Never the uploaded name: it may carry a person's name and must not reach the disk.
+    import uuid
+
+    suffix = ".jpg" if instance.is_image else ""
+    return f"case-attachments/{instance.case_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class CaseAttachment(models.Model):
+    """A file a department attached to a case (e.g. a photo after the repair)."""
+
+    case = models.ForeignKey(
+        "tickets.Case",
+        verbose_name=_("案件"),
+        on_delete=models.CASCADE,
+        related_name="attachments",
+    )
+    file = models.FileField(_("ファイル"), upload_to=attachment_path, max_length=200)
+    original_name = models.CharField(_("元のファイル名"), max_length=200)
+    content_type = models.CharField(_("種類"), max_length=100)
+    size = models.PositiveIntegerField(_("サイズ（バイト）"))
+    is_image = models.BooleanField(_("写真"), default=False)
+    description = models.CharField(_("説明"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        "kobepost.User",
+        verbose_name=_("添付した職員"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("添付日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("案件の添付ファイル")
+        verbose_name_plural = _("案件の添付ファイル")
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class OverdueReminder(models.Model):
+    """One reminder mail per department and day: the daily job may run again safely."""
+
+    department = models.ForeignKey(
+        Department, verbose_name=_("所管課"), on_delete=models.CASCADE, related_name="+"
+    )
+    day = models.DateField(_("日付"))
+    case_count = models.PositiveIntegerField(_("期限超過の件数"))
+    created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("期限超過の督促")
+        verbose_name_plural = _("期限超過の督促")
+        constraints = [
+            models.UniqueConstraint(fields=["department", "day"], name="overdue_once_per_day")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} {self.day}"

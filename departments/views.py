@@ -1,17 +1,609 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+"""Department screens: inbox with map, case view and its actions, canned replies, intake.
 
+Every case is fetched through ``_department_case`` (tickets.access): another department's
+case is a 404, a wrong role a 403 (role_required).
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Case as CaseExpression
+from django.db.models import F, IntegerField, Q, QuerySet, Value, When
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from departments.forms import (
+    AgencyHandoverForm,
+    AttachmentForm,
+    CannedReplyForm,
+    ContractorRequestForm,
+    DepartmentIntakeForm,
+    DepartmentTransferForm,
+    DirectAnswerForm,
+    InternalNoteForm,
+    ReplyForm,
+    WorkStatusForm,
+)
+from departments.models import CannedReply, CaseAttachment, RelatedAgency
+from departments.services import (
+    case_add_internal_note,
+    case_attach_file,
+    case_hand_over_to_agency,
+    case_record_direct_answer,
+    case_request_contractor,
+    contractors_for,
+    overdue_cases,
+)
+from kobepost.audit import audit_record, record_type_of
+from kobepost.audit_models import AuditAction
 from kobepost.decorators import role_required
 from kobepost.models import User
+from tickets.access import cases_visible_to, get_case_for_user
+from tickets.models import Case, IntakeToken, InvalidTransition
+from tickets.services import (
+    StaleCase,
+    case_create_once,
+    case_reply,
+    case_set_work_status,
+    case_transfer,
+    intake_token_issue,
+)
+from tickets.templatetags.location_picker import location_picker_config
+
+DEPARTMENT = User.Role.DEPARTMENT_STAFF
+CALLCENTER = (User.Role.OPERATOR, User.Role.SUPERVISOR)
+INBOX_PAGE_SIZE = 30
+OVERDUE_PAGE_SIZE = 50
+MAP_MAX_POINTS = 200
+MAP_GRID = 8
+MAP_SCAN_LIMIT = 5000
+INBOX_REFRESH_SECONDS = 90
+
+INBOX_FILTERS = {
+    "open": gettext_lazy("未完了"),
+    "unanswered": gettext_lazy("未回答"),
+    "overdue": gettext_lazy("期限超過"),
+    "all": gettext_lazy("すべて"),
+}
+
+# New and unanswered first: 受付, then 所管課対応中, then everything already answered.
+STATUS_RANK = CaseExpression(
+    When(status=Case.Status.RECEIVED, then=Value(0)),
+    When(status=Case.Status.IN_PROGRESS, then=Value(1)),
+    default=Value(2),
+    output_field=IntegerField(),
+)
+
+
+def _department_case(request: HttpRequest, pk: int) -> Case:
+    """The case for this department's staff; 404 for any other department's case."""
+    return get_case_for_user(
+        request.user,
+        pk,
+        Case.objects.select_related("dial", "category", "department", "created_by"),
+    )
+
+
+# --- inbox -------------------------------------------------------------------------------------
+def _inbox_cases(user: User, choice: str) -> QuerySet[Case]:
+    cases = cases_visible_to(user, Case.objects.for_list())
+    if choice == "open":
+        cases = cases.open()
+    elif choice == "unanswered":
+        cases = cases.unanswered()
+    elif choice == "overdue":
+        cases = cases.overdue()
+    return cases.order_by(
+        "-urgent",
+        STATUS_RANK,
+        F("reply_due_date").asc(nulls_last=True),
+        "received_at",
+        "id",
+    )
 
 
 @require_GET
-@role_required(User.Role.DEPARTMENT_STAFF)
+@role_required(DEPARTMENT)
 def home(request: HttpRequest) -> HttpResponse:
-    department = request.user.department
+    """The department's inbox: urgent first, then new and unanswered, due dates shown."""
+    choice = request.GET.get("filter", "open")
+    if choice not in INBOX_FILTERS:
+        choice = "open"
+    page = Paginator(_inbox_cases(request.user, choice), INBOX_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    map_config = location_picker_config()
+    config = {
+        "dataUrl": reverse("departments:map_data"),
+        "refreshSeconds": INBOX_REFRESH_SECONDS,
+        "tileUrl": map_config["tileUrl"],
+        "attribution": map_config["attribution"],
+        "center": map_config["center"],
+        "zoom": 12,
+        "minZoom": map_config["minZoom"],
+        "maxZoom": map_config["maxZoom"],
+        "statusLabels": dict(Case.Status.choices),
+        "text": {
+            "cluster": _("%(count)s件（拡大すると個別に表示）"),
+            "failed": _("地図の案件を読み込めませんでした。"),
+            "count": _("地図の範囲に %(count)s 件"),
+        },
+    }
     return render(
         request,
         "departments/home.html",
-        {"department": department, "categories": department.categories.select_related("dial")},
+        {
+            "department": request.user.department,
+            "page": page,
+            "filter": choice,
+            "filters": INBOX_FILTERS,
+            "today": timezone.localdate(),
+            "inbox_config": config,
+        },
+    )
+
+
+def _bbox(value: str) -> tuple[float, float, float, float] | None:
+    try:
+        west, south, east, north = (float(part) for part in value.split(","))
+    except ValueError:
+        return None
+    if not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        return None
+    return west, south, east, north
+
+
+@require_GET
+@role_required(DEPARTMENT)
+def map_data(request: HttpRequest) -> JsonResponse:
+    """Open cases of the department inside the visible box; grid clusters when many."""
+    bbox = _bbox(request.GET.get("bbox", ""))
+    if bbox is None:
+        return JsonResponse({"error": _("表示範囲が正しくありません。")}, status=400)
+    west, south, east, north = bbox
+    cases = cases_visible_to(request.user, Case.objects.open()).filter(
+        latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east
+    )
+    total = cases.count()
+    if total <= MAP_MAX_POINTS:
+        today = timezone.localdate()
+        points = [
+            {
+                "id": row["pk"],
+                "lat": row["latitude"],
+                "lng": row["longitude"],
+                "status": row["status"],
+                "reference": row["reference"],
+                "title": row["title"],
+                "urgent": row["urgent"],
+                "overdue": row["status"] in Case.UNANSWERED_STATUSES
+                and row["reply_due_date"] is not None
+                and row["reply_due_date"] < today,
+                "url": reverse("departments:case_detail", args=[row["pk"]]),
+            }
+            for row in cases.values(
+                "pk",
+                "latitude",
+                "longitude",
+                "status",
+                "reference",
+                "title",
+                "urgent",
+                "reply_due_date",
+            )
+        ]
+        return JsonResponse({"total": total, "points": points, "clusters": []})
+    # Server-side grid clustering: old PCs draw a few dozen circles, not thousands of pins.
+    cell_lat = (north - south) / MAP_GRID
+    cell_lng = (east - west) / MAP_GRID
+    cells: dict[tuple[int, int], list[float]] = {}
+    for latitude, longitude in cases.values_list("latitude", "longitude")[:MAP_SCAN_LIMIT]:
+        key = (
+            min(int((latitude - south) / cell_lat), MAP_GRID - 1),
+            min(int((longitude - west) / cell_lng), MAP_GRID - 1),
+        )
+        cell = cells.setdefault(key, [0, 0.0, 0.0])
+        cell[0] += 1
+        cell[1] += latitude
+        cell[2] += longitude
+    clusters = [
+        {"lat": lat_sum / count, "lng": lng_sum / count, "count": count}
+        for count, lat_sum, lng_sum in cells.values()
+    ]
+    return JsonResponse({"total": total, "points": [], "clusters": clusters})
+
+
+# --- case view ------------------------------------------------------------------------------
+FORM_NAMES = (
+    "reply_form",
+    "work_form",
+    "note_form",
+    "transfer_form",
+    "direct_form",
+    "attach_form",
+    "contractor_form",
+    "agency_form",
+)
+
+
+def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any]) -> dict:
+    user = request.user
+    initial = {"version": case.version}
+    contractors = contractors_for(case)
+    can_reply = Case.Status.ANSWERED in case.allowed_transitions()
+    context: dict[str, Any] = {
+        "case": case,
+        "events": case.events.select_related("actor"),
+        "attachments": case.attachments.select_related("uploaded_by"),
+        "show_health": case.health_symptoms_visible_to(user),
+        "today": timezone.localdate(),
+        "reply_form": ReplyForm(initial=initial) if can_reply else None,
+        "work_form": WorkStatusForm(initial={**initial, "work_status": case.work_status})
+        if case.is_open
+        else None,
+        "note_form": InternalNoteForm(initial=initial),
+        "transfer_form": DepartmentTransferForm(initial=initial, current_department=case.department)
+        if case.is_open
+        else None,
+        "direct_form": DirectAnswerForm(initial=initial) if case.direct_answer else None,
+        "attach_form": AttachmentForm(),
+        "contractor_form": ContractorRequestForm(contractors=contractors)
+        if case.is_open and contractors.exists()
+        else None,
+        "agency_form": AgencyHandoverForm() if RelatedAgency.objects.exists() else None,
+        "canned_replies": list(
+            CannedReply.objects.filter(category=case.category_id, active=True)
+            .filter(Q(department__isnull=True) | Q(department=case.department_id))
+            .values("pk", "title", "text")
+        )
+        if can_reply
+        else [],
+    }
+    context.update(bound)
+    return context
+
+
+def _render_detail(
+    request: HttpRequest, case: Case, *, status: int = 200, **bound: Any
+) -> HttpResponse:
+    context = _detail_context(request, case, bound)
+    if context["show_health"] and case.health_symptoms:
+        audit_record(
+            request=request,
+            action=AuditAction.RECORD_VIEW,
+            record_type=record_type_of(case),
+            record_id=case.pk,
+            fields=("caller_name", "caller_phone", "health_symptoms"),
+        )
+    return render(request, "departments/case_detail.html", context, status=status)
+
+
+@require_GET
+@role_required(DEPARTMENT)
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _render_detail(request, _department_case(request, pk))
+
+
+def _case_action(
+    request: HttpRequest,
+    pk: int,
+    *,
+    form_name: str,
+    form: Any,
+    perform: Callable[[Case, dict], Any],
+    success: str,
+) -> HttpResponse:
+    """Validate, run the service, and redirect; or show the page again with what was typed.
+
+    A conflict (someone saved first) answers 409 with their changes listed and the form
+    still filled in, now based on the new version so that a deliberate resubmit works.
+    """
+    case = _department_case(request, pk)
+    if not form.is_valid():
+        return _render_detail(request, case, status=400, **{form_name: form})
+    try:
+        perform(case, form.cleaned_data)
+    except StaleCase as conflict:
+        if hasattr(form, "refresh_version"):
+            form.refresh_version(conflict.case.version)
+        fresh = _department_case(request, pk)
+        return _render_detail(
+            request,
+            fresh,
+            status=409,
+            conflict=list(conflict.changes),
+            **{form_name: form},
+        )
+    except InvalidTransition as error:
+        form.add_error(None, error.messages[0])
+        return _render_detail(request, case, status=400, **{form_name: form})
+    except (ValueError, ValidationError) as error:
+        text = error.messages[0] if isinstance(error, ValidationError) else str(error)
+        form.add_error(None, text)
+        return _render_detail(request, case, status=400, **{form_name: form})
+    messages.success(request, success)
+    return redirect("departments:case_detail", pk=pk)
+
+
+@require_POST
+@role_required(DEPARTMENT)
+def case_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_action(
+        request,
+        pk,
+        form_name="reply_form",
+        form=ReplyForm(request.POST),
+        perform=lambda case, data: case_reply(
+            case=case,
+            user=request.user,
+            reply_text=data["reply_text"],
+            expected_version=data["version"],
+        ),
+        success=_("回答を登録しました。コールセンターに通知しました。"),
+    )
+
+
+@require_POST
+@role_required(DEPARTMENT)
+def case_work_status(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_action(
+        request,
+        pk,
+        form_name="work_form",
+        form=WorkStatusForm(request.POST),
+        perform=lambda case, data: case_set_work_status(
+            case=case,
+            user=request.user,
+            work_status=data["work_status"],
+            note=data["note"],
+            expected_version=data["version"],
+        ),
+        success=_("対応状況を更新しました。コールセンターに通知しました。"),
+    )
+
+
+@require_POST
+@role_required(DEPARTMENT)
+def case_note(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_action(
+        request,
+        pk,
+        form_name="note_form",
+        form=InternalNoteForm(request.POST),
+        perform=lambda case, data: case_add_internal_note(
+            case=case, user=request.user, note=data["note"], expected_version=data["version"]
+        ),
+        success=_("内部メモを記録しました。"),
+    )
+
+
+@require_POST
+@role_required(DEPARTMENT)
+def case_direct_answer(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_action(
+        request,
+        pk,
+        form_name="direct_form",
+        form=DirectAnswerForm(request.POST),
+        perform=lambda case, data: case_record_direct_answer(
+            case=case,
+            user=request.user,
+            told_at=data["told_at"],
+            method=data["method"],
+            note=data["note"],
+            expected_version=data["version"],
+        ),
+        success=_("市民への直接回答を記録しました。"),
+    )
+
+
+@require_POST
+@role_required(DEPARTMENT)
+def case_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_action(
+        request,
+        pk,
+        form_name="attach_form",
+        form=AttachmentForm(request.POST, request.FILES),
+        perform=lambda case, data: case_attach_file(
+            case=case, user=request.user, upload=data["file"], description=data["description"]
+        ),
+        success=_("ファイルを添付しました。"),
+    )
+
+
+@require_POST
+@role_required(DEPARTMENT)
+def case_agency(request: HttpRequest, pk: int) -> HttpResponse:
+    return _case_action(
+        request,
+        pk,
+        form_name="agency_form",
+        form=AgencyHandoverForm(request.POST),
+        perform=lambda case, data: case_hand_over_to_agency(case=case, user=request.user, **data),
+        success=_("関係機関への引継ぎを記録しました。"),
+    )
+
+
+@require_POST
+@role_required(DEPARTMENT)
+def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _department_case(request, pk)
+    form = DepartmentTransferForm(request.POST, current_department=case.department)
+    response = _case_action(
+        request,
+        pk,
+        form_name="transfer_form",
+        form=form,
+        perform=lambda case, data: case_transfer(
+            case=case,
+            user=request.user,
+            department=data["department"],
+            note=data["note"],
+            expected_version=data["version"],
+        ),
+        success=_("移管しました。移管先の所管課に通知しました。"),
+    )
+    if response.status_code == 302:
+        # The case now belongs to another department: this user may no longer open it.
+        return redirect("departments:home")
+    return response
+
+
+@require_POST
+@role_required(DEPARTMENT, *CALLCENTER)
+def case_contractor(request: HttpRequest, pk: int) -> HttpResponse:
+    """Operators (from the call-center case page) and the department ask a contractor."""
+    case = get_case_for_user(request.user, pk, Case.objects.select_related("department"))
+    form = ContractorRequestForm(request.POST, contractors=contractors_for(case))
+    if request.user.is_department_staff:
+        return _case_action(
+            request,
+            pk,
+            form_name="contractor_form",
+            form=form,
+            perform=lambda case, data: case_request_contractor(
+                case=case, user=request.user, contractor=data["contractor"], note=data["note"]
+            ),
+            success=_("業者に依頼のメールを送りました。"),
+        )
+    if not form.is_valid():
+        messages.error(request, _("依頼する業者を選んでください。"))
+    else:
+        try:
+            case_request_contractor(
+                case=case,
+                user=request.user,
+                contractor=form.cleaned_data["contractor"],
+                note=form.cleaned_data["note"],
+            )
+        except ValueError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("業者に依頼のメールを送りました。"))
+    return redirect("callcenter:case_detail", pk=case.pk)
+
+
+@require_GET
+@role_required(DEPARTMENT, *CALLCENTER)
+def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A stored file, only for people who may see its case (404 otherwise)."""
+    attachment = get_object_or_404(CaseAttachment, pk=pk)
+    get_case_for_user(request.user, attachment.case_id)
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(
+        handle,
+        content_type=attachment.content_type,
+        as_attachment=not attachment.is_image,
+        filename=attachment.original_name,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- canned replies ---------------------------------------------------------------------------
+def _canned_reply_for(request: HttpRequest, pk: int) -> CannedReply:
+    """A canned reply this department may edit: its own only (admins manage shared ones)."""
+    return get_object_or_404(CannedReply, pk=pk, department=request.user.department_id)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(DEPARTMENT)
+def canned_list(request: HttpRequest) -> HttpResponse:
+    department = request.user.department
+    form = CannedReplyForm(request.POST or None, department=department)
+    if request.method == "POST" and form.is_valid():
+        canned = form.save(commit=False)
+        canned.department = department
+        canned.save()
+        messages.success(
+            request, _("定型文「%(title)s」を追加しました。") % {"title": canned.title}
+        )
+        return redirect("departments:canned_list")
+    replies = CannedReply.objects.filter(category__department=department).select_related(
+        "category", "department"
+    )
+    return render(
+        request,
+        "departments/canned_list.html",
+        {"form": form, "replies": replies},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(DEPARTMENT)
+def canned_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    canned = _canned_reply_for(request, pk)
+    form = CannedReplyForm(request.POST or None, instance=canned, department=canned.department)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(
+            request, _("定型文「%(title)s」を保存しました。") % {"title": canned.title}
+        )
+        return redirect("departments:canned_list")
+    return render(
+        request,
+        "departments/canned_edit.html",
+        {"form": form, "canned": canned},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+# --- intake by the department ------------------------------------------------------------------
+@require_http_methods(["GET", "POST"])
+@role_required(DEPARTMENT)
+def case_create(request: HttpRequest) -> HttpResponse:
+    """A citizen came or wrote to the department directly: same form and service as operators."""
+    department = request.user.department
+    if request.method == "GET":
+        form = DepartmentIntakeForm(department=department)
+        token = intake_token_issue(user=request.user)
+        return render(request, "departments/case_form.html", {"form": form, "form_token": token})
+    form = DepartmentIntakeForm(request.POST, department=department)
+    token = request.POST.get("form_token", "")
+    intake = IntakeToken.objects.filter(token=token, user=request.user).first()
+    if intake is None:
+        messages.error(
+            request, _("フォームの有効期限が切れました。内容を確認して、もう一度保存してください。")
+        )
+        form.is_valid()
+        token = intake_token_issue(user=request.user)
+        return render(
+            request, "departments/case_form.html", {"form": form, "form_token": token}, status=400
+        )
+    if intake.case_id is not None:
+        return redirect("departments:case_detail", pk=intake.case_id)
+    if not form.is_valid():
+        return render(
+            request, "departments/case_form.html", {"form": form, "form_token": token}, status=400
+        )
+    fields = form.case_fields()
+    fields["department"] = department
+    case, created = case_create_once(token=token, created_by=request.user, **fields)
+    if created:
+        messages.success(
+            request, _("案件 %(reference)s を受け付けました。") % {"reference": case.reference}
+        )
+    return redirect("departments:case_detail", pk=case.pk)
+
+
+# --- overdue (supervisors) ---------------------------------------------------------------------
+@require_GET
+@role_required(User.Role.SUPERVISOR)
+def overdue_list(request: HttpRequest) -> HttpResponse:
+    page = Paginator(overdue_cases(), OVERDUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request, "departments/overdue_list.html", {"page": page, "today": timezone.localdate()}
     )

@@ -173,6 +173,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "tickets.tasks.purge_temporary_data",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Each department gets one mail a morning listing its overdue cases (idempotent per day).
+    "send-overdue-reminders": {
+        "task": "departments.tasks.send_overdue_reminders",
+        "schedule": crontab(hour=8, minute=30, day_of_week="mon-fri"),
+    },
 }
 
 # --- Mail ------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ class CategoryAdmin(admin.ModelAdmin):
         "name",
         "dial",
         "department",
+        "reply_days",
         "direct_answer_default",
         "retention_class",
         "active",

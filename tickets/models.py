@@ -57,6 +57,14 @@ class Category(models.Model):
     )
     sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
     active = models.BooleanField(_("有効"), default=True)
+    reply_days = models.PositiveSmallIntegerField(
+        _("回答期限（営業日）"),
+        default=5,
+        help_text=_(
+            "受付の翌営業日から数えて何営業日以内に所管課が回答するか。"
+            "土日・祝日・年末年始は数えません。"
+        ),
+    )
     direct_answer_default = models.BooleanField(
         _("所管課直接回答（既定）"),
         default=False,
@@ -131,6 +139,14 @@ class CaseQuerySet(models.QuerySet):
     def open(self) -> "CaseQuerySet":
         return self.exclude(status=Case.Status.CLOSED)
 
+    def unanswered(self) -> "CaseQuerySet":
+        return self.filter(status__in=Case.UNANSWERED_STATUSES)
+
+    def overdue(self, today: datetime.date | None = None) -> "CaseQuerySet":
+        """Not yet answered by the department although the reply due date has passed."""
+        today = today or timezone.localdate()
+        return self.unanswered().filter(reply_due_date__lt=today)
+
     def awaiting_callback(self) -> "CaseQuerySet":
         return self.filter(status=Case.Status.ANSWERED, reply_needed=True, direct_answer=False)
 
@@ -147,6 +163,7 @@ class Case(models.Model):
         FAX = "fax", _("FAX")
         EMAIL = "email", _("電子メール")
         KOBE_POST = "kobe_post", _("KOBE ぽすと")
+        COUNTER = "counter", _("所管課の窓口")
 
     class Status(models.TextChoices):
         RECEIVED = "received", _("受付")
@@ -170,6 +187,8 @@ class Case(models.Model):
     }
     # Going back to 所管課対応中 from these is a reopen (再開).
     REOPEN_FROM = {Status.ANSWERED, Status.CITIZEN_ANSWERED, Status.CLOSED}
+    # Waiting for the department: what the inbox shows first and reminders chase.
+    UNANSWERED_STATUSES = (Status.RECEIVED, Status.IN_PROGRESS)
     STATUS_ORDER = list(Status.values)
 
     reference = models.CharField(_("受付番号"), max_length=20, unique=True, editable=False)
@@ -227,6 +246,9 @@ class Case(models.Model):
     reply_text = models.TextField(_("所管課の回答"), blank=True)
     replied_at = models.DateTimeField(_("回答日時"), null=True, blank=True)
     citizen_told_at = models.DateTimeField(_("市民回答日時"), null=True, blank=True)
+    reply_due_date = models.DateField(_("回答期限"), null=True, blank=True, editable=False)
+    # Optimistic locking: every change bumps it; a save based on an older number is refused.
+    version = models.PositiveIntegerField(_("版"), default=1, editable=False)
 
     # Characters and character pairs of the searchable text (see normalize.search_tokens).
     search_tokens = models.JSONField(default=list, blank=True, editable=False)
@@ -253,6 +275,7 @@ class Case(models.Model):
             models.Index(fields=["status", "-received_at"], name="case_status_idx"),
             models.Index(fields=["department", "status"], name="case_department_status_idx"),
             models.Index(fields=["category", "-received_at"], name="case_category_idx"),
+            models.Index(fields=["department", "reply_due_date"], name="case_department_due_idx"),
             models.Index(fields=["dial", "-received_at"], name="case_dial_idx"),
             models.Index(fields=["ward", "-received_at"], name="case_ward_idx"),
             models.Index(fields=["caller_phone_digits"], name="case_phone_digits_idx"),
@@ -349,6 +372,21 @@ class Case(models.Model):
             return True
         return user.is_department_staff and user.department_id == self.department_id
 
+    # --- due date ---------------------------------------------------------------------
+    def compute_reply_due_date(self, start: datetime.datetime | None = None) -> datetime.date:
+        from tickets.business_days import add_business_days
+
+        moment = start or self.received_at or timezone.now()
+        return add_business_days(timezone.localdate(moment), self.category.reply_days)
+
+    @property
+    def is_overdue(self) -> bool:
+        return (
+            self.status in self.UNANSWERED_STATUSES
+            and self.reply_due_date is not None
+            and self.reply_due_date < timezone.localdate()
+        )
+
     # --- location ---------------------------------------------------------------------
     @property
     def location_label(self) -> str:
@@ -387,6 +425,11 @@ class CaseEvent(models.Model):
         URGENT_CONTACT = "urgent_contact", _("緊急連絡")
         WORK_STATUS = "work_status", _("対応状況の変更")
         CORRECTION = "correction", _("個人情報の訂正")
+        INTERNAL_NOTE = "internal_note", _("内部メモ")
+        ATTACHMENT = "attachment", _("ファイル添付")
+        DIRECT_ANSWER = "direct_answer", _("所管課から市民へ直接回答")
+        CONTRACTOR = "contractor", _("業者への依頼")
+        AGENCY_HANDOVER = "agency_handover", _("関係機関への引継ぎ")
 
     case = models.ForeignKey(
         Case, verbose_name=_("案件"), on_delete=models.CASCADE, related_name="events"
@@ -406,6 +449,8 @@ class CaseEvent(models.Model):
         _("変更後の状態"), max_length=20, choices=Case.Status.choices, blank=True
     )
     note = models.TextField(_("メモ"), blank=True)
+    # The case's version right after this event: "what changed since version N".
+    case_version = models.PositiveIntegerField(_("版"), default=0)
 
     class Meta:
         verbose_name = _("案件の経過")

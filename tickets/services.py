@@ -1,28 +1,69 @@
 """Case workflows that touch more than one row: creation, status changes, transfers, replies.
 
-Every change writes a CaseEvent (who, when, from/to) in the same transaction.
+Every change writes a CaseEvent (who, when, from/to) and bumps the case's version in the
+same transaction. Notifications are written into the outbox in that transaction too
+(kobepost.notifications): a mail exists exactly when the change was committed, and a
+rolled-back change mails nobody.
 
-Notifications (mail to the department, to the call center) are a later issue. They will hook
-in at ``_after_commit_notify``, which every workflow already calls once its transaction has
-committed; today it does nothing and sends no mail.
+Optimistic locking: workflows that a person starts from a form take ``expected_version``
+(the version the form was shown with). The UPDATE only matches that version; if another
+person saved first, ``StaleCase`` tells what they changed and nothing is written.
 """
 
 import datetime
 import secrets
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.db.models import F, QuerySet
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from departments.models import Department
-from kobepost.models import User
+from kobepost.models import Notification, User
+from kobepost.notifications import CaseFacts, event_key, notice_post, notification_queue_case
 from tickets.models import Case, CaseEvent, FiscalYearCounter, IntakeToken, fiscal_year_of
 
 
-def _after_commit_notify(case: Case, event: CaseEvent) -> None:
-    """Hook point for the notification issue: runs after commit, sends nothing yet."""
+class StaleCase(Exception):
+    """Someone saved the case after the form was shown: nothing was written."""
+
+    def __init__(self, case: Case, since_version: int) -> None:
+        super().__init__(f"case {case.pk} is at version {case.version}, not {since_version}")
+        self.case = case
+        self.since_version = since_version
+
+    @property
+    def changes(self) -> QuerySet[CaseEvent]:
+        """What the others did since the form's version, for the message to the user."""
+        return self.case.events.filter(case_version__gt=self.since_version).select_related("actor")
+
+
+def _lock(case: Case, expected_version: int | None = None) -> Case:
+    locked = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("category", "department")
+        .get(pk=case.pk)
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleCase(locked, expected_version)
+    return locked
+
+
+def _save(case: Case, fields: list[str]) -> None:
+    """Write ``fields`` and bump the version; the version is compared in the UPDATE itself."""
+    now = timezone.now()
+    values = {name: getattr(case, name) for name in fields if name not in {"updated_at"}}
+    updated = Case.objects.filter(pk=case.pk, version=case.version).update(
+        **values, version=F("version") + 1, updated_at=now
+    )
+    if not updated:
+        raise StaleCase(Case.objects.get(pk=case.pk), case.version)
+    case.version += 1
+    case.updated_at = now
 
 
 def _record(
@@ -35,7 +76,7 @@ def _record(
     note: str = "",
     at: datetime.datetime | None = None,
 ) -> CaseEvent:
-    event = CaseEvent.objects.create(
+    return CaseEvent.objects.create(
         case=case,
         kind=kind,
         actor=actor,
@@ -43,9 +84,71 @@ def _record(
         from_status=from_status,
         to_status=to_status,
         note=note,
+        case_version=case.version,
     )
-    transaction.on_commit(lambda: _after_commit_notify(case, event))
-    return event
+
+
+# --- notifications ------------------------------------------------------------------------
+def department_case_path(case: Case) -> str:
+    return reverse("departments:case_detail", args=[case.pk])
+
+
+def callcenter_case_path(case: Case) -> str:
+    return reverse("callcenter:case_detail", args=[case.pk])
+
+
+def case_facts(case: Case, **extra: Any) -> CaseFacts:
+    """What a mail may say about the case: never the caller, the address or health data."""
+    with translation.override("ja"):
+        facts: dict[str, Any] = {
+            "reference": case.reference,
+            "category": case.category.name,
+            "ward": case.get_ward_display() if case.ward else _("区の指定なし"),
+            "title": case.title,
+            "status": str(case.get_status_display()),
+            "department": case.department.name,
+            "due_date": case.reply_due_date,
+        }
+    return CaseFacts(**(facts | extra))
+
+
+def _notify_department(
+    case: Case,
+    event: CaseEvent,
+    *,
+    kind: str,
+    notice: str,
+    department: Department | None = None,
+    **facts: Any,
+) -> None:
+    department = department or case.department
+    link = department_case_path(case)
+    notification_queue_case(
+        kind=kind,
+        event_key=event_key("case", case.pk, event.kind, event.pk, "department"),
+        recipients=department.email_list,
+        facts=case_facts(case, **facts),
+        link=link,
+    )
+    notice_post(department=department, title=notice, link=link)
+
+
+def _notify_callcenter(
+    case: Case, event: CaseEvent, *, kind: str, notice: str, **facts: Any
+) -> None:
+    link = callcenter_case_path(case)
+    notification_queue_case(
+        kind=kind,
+        event_key=event_key("case", case.pk, event.kind, event.pk, "callcenter"),
+        recipients=[settings.CALLCENTER_MAILBOX],
+        facts=case_facts(case, **facts),
+        link=link,
+    )
+    notice_post(to_callcenter=True, title=notice, link=link)
+
+
+def _label(case: Case) -> str:
+    return f"{case.reference} {case.category.name}"
 
 
 def case_create(*, created_by: User, **fields: Any) -> Case:
@@ -61,9 +164,13 @@ def case_create(*, created_by: User, **fields: Any) -> Case:
         received_at = case.received_at or timezone.now()
         case.fiscal_year = fiscal_year_of(received_at)
         case.reference = FiscalYearCounter.allocate(case.fiscal_year)
+        if case.category_id is not None:
+            case.reply_due_date = case.compute_reply_due_date(received_at)
         case.full_clean(exclude=["reference", "fiscal_year", "created_by"])
         case.save()
-        _record(case, kind=CaseEvent.Kind.CREATED, actor=created_by, to_status=case.status)
+        created = _record(
+            case, kind=CaseEvent.Kind.CREATED, actor=created_by, to_status=case.status
+        )
         if case.urgent and case.urgent_contact:
             _record(
                 case,
@@ -71,6 +178,20 @@ def case_create(*, created_by: User, **fields: Any) -> Case:
                 actor=created_by,
                 at=case.urgent_contacted_at,
                 note=_("%(contact)s に電話連絡") % {"contact": case.urgent_contact},
+            )
+        if case.urgent:
+            _notify_department(
+                case,
+                created,
+                kind=Notification.Kind.URGENT_CASE,
+                notice=_("緊急案件 %(case)s") % {"case": _label(case)},
+            )
+        else:
+            _notify_department(
+                case,
+                created,
+                kind=Notification.Kind.NEW_CASE,
+                notice=_("新しい案件 %(case)s") % {"case": _label(case)},
             )
     return case
 
@@ -97,6 +218,8 @@ def case_link_call(*, token: str, case: Case, user: User, note: str) -> tuple[Ca
         intake = IntakeToken.objects.select_for_update().get(token=token, user=user)
         if intake.case_id is not None:
             return intake.case, False
+        case = _lock(case)
+        _save(case, [])
         _record(case, kind=CaseEvent.Kind.LINKED_CALL, actor=user, note=note)
         intake.case = case
         intake.save(update_fields=["case"])
@@ -111,10 +234,21 @@ def intake_token_issue(*, user: User) -> str:
     return token
 
 
-def case_change_status(*, case: Case, user: User, status: str, note: str = "") -> Case:
-    """Move a case along its lifecycle; refused changes raise InvalidTransition."""
+def case_change_status(
+    *,
+    case: Case,
+    user: User,
+    status: str,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """Move a case along its lifecycle; refused changes raise InvalidTransition.
+
+    A department's change is mailed to the call center; a reopen by the call center to the
+    department.
+    """
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
+        case = _lock(case, expected_version)
         case.check_transition(status)
         kind = CaseEvent.Kind.REOPEN if case.is_reopen(status) else CaseEvent.Kind.STATUS
         previous = case.status
@@ -123,26 +257,61 @@ def case_change_status(*, case: Case, user: User, status: str, note: str = "") -
         if status == Case.Status.IN_PROGRESS and case.work_status == Case.WorkStatus.DONE:
             case.work_status = Case.WorkStatus.WORKING
             fields.append("work_status")
-        case.save(update_fields=fields)
-        _record(case, kind=kind, actor=user, from_status=previous, to_status=status, note=note)
+        _save(case, fields)
+        event = _record(
+            case, kind=kind, actor=user, from_status=previous, to_status=status, note=note
+        )
+        previous_label = str(Case.Status(previous).label)
+        notice = _("状況変更 %(case)s: %(status)s") % {
+            "case": _label(case),
+            "status": case.get_status_display(),
+        }
+        if user.is_department_staff:
+            _notify_callcenter(
+                case,
+                event,
+                kind=Notification.Kind.STATUS_CHANGE,
+                notice=notice,
+                previous_status=previous_label,
+            )
+        elif kind == CaseEvent.Kind.REOPEN:
+            _notify_department(
+                case,
+                event,
+                kind=Notification.Kind.STATUS_CHANGE,
+                notice=notice,
+                previous_status=previous_label,
+            )
     return case
 
 
-def case_transfer(*, case: Case, user: User, department: Department, note: str = "") -> Case:
-    """Hand a case to another department; it starts again at 受付 there."""
+def case_transfer(
+    *,
+    case: Case,
+    user: User,
+    department: Department,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """Hand a case to another department; it starts again at 受付 there, with a new due date.
+
+    The new department is mailed; the previous one no longer sees the case.
+    """
     with transaction.atomic():
-        case = Case.objects.select_for_update().select_related("department").get(pk=case.pk)
+        case = _lock(case, expected_version)
         if department.pk == case.department_id:
             raise ValueError(_("同じ所管課には移管できません。"))
         if case.status == Case.Status.CLOSED:
             raise ValueError(_("完了した案件は移管できません。再開してから移管してください。"))
         previous_status = case.status
-        text = _("%(old)s → %(new)s") % {"old": case.department.name, "new": department.name}
+        previous_department = case.department.name
+        text = _("%(old)s → %(new)s") % {"old": previous_department, "new": department.name}
         case.department = department
         case.status = Case.Status.RECEIVED
         case.work_status = Case.WorkStatus.NOT_STARTED
-        case.save(update_fields=["department", "status", "work_status", "updated_at"])
-        _record(
+        case.reply_due_date = case.compute_reply_due_date(timezone.now())
+        _save(case, ["department", "status", "work_status", "reply_due_date"])
+        event = _record(
             case,
             kind=CaseEvent.Kind.TRANSFER,
             actor=user,
@@ -150,20 +319,29 @@ def case_transfer(*, case: Case, user: User, department: Department, note: str =
             to_status=case.status,
             note=f"{text}\n{note}".strip(),
         )
+        _notify_department(
+            case,
+            event,
+            kind=Notification.Kind.TRANSFER,
+            notice=_("移管された案件 %(case)s") % {"case": _label(case)},
+            previous_department=previous_department,
+        )
     return case
 
 
-def case_reply(*, case: Case, user: User, reply_text: str) -> Case:
-    """The department's answer: sets the reply and moves the case to 回答済."""
+def case_reply(
+    *, case: Case, user: User, reply_text: str, expected_version: int | None = None
+) -> Case:
+    """The department's answer: sets the reply, moves the case to 回答済, mails the center."""
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
+        case = _lock(case, expected_version)
         case.check_transition(Case.Status.ANSWERED)
         previous = case.status
         case.reply_text = reply_text
         case.replied_at = timezone.now()
         case.status = Case.Status.ANSWERED
-        case.save(update_fields=["reply_text", "replied_at", "status", "updated_at"])
-        _record(
+        _save(case, ["reply_text", "replied_at", "status"])
+        event = _record(
             case,
             kind=CaseEvent.Kind.REPLY,
             actor=user,
@@ -171,24 +349,57 @@ def case_reply(*, case: Case, user: User, reply_text: str) -> Case:
             to_status=case.status,
             note=reply_text,
         )
+        _notify_callcenter(
+            case,
+            event,
+            kind=Notification.Kind.DEPARTMENT_REPLY,
+            notice=_("所管課から回答 %(case)s") % {"case": _label(case)},
+        )
     return case
 
 
-def case_set_work_status(*, case: Case, user: User, work_status: str, note: str = "") -> Case:
-    """The department's progress on the ground (未着手/対応中/対応済), kept for reports."""
+def case_set_work_status(
+    *,
+    case: Case,
+    user: User,
+    work_status: str,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """The department's progress on the ground (未着手/対応中/対応済); mailed to the center.
+
+    A department starting work on a new case also moves it from 受付 to 所管課対応中.
+    """
     if work_status not in Case.WorkStatus.values:
         raise ValueError(_("対応状況が正しくありません。"))
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
+        case = _lock(case, expected_version)
         previous = Case.WorkStatus(case.work_status).label
+        previous_status = case.status
         case.work_status = work_status
-        case.save(update_fields=["work_status", "updated_at"])
+        fields = ["work_status"]
+        if work_status != Case.WorkStatus.NOT_STARTED and case.status == Case.Status.RECEIVED:
+            case.status = Case.Status.IN_PROGRESS
+            fields.append("status")
+        _save(case, fields)
         label = Case.WorkStatus(work_status).label
-        _record(
+        event = _record(
             case,
             kind=CaseEvent.Kind.WORK_STATUS,
             actor=user,
+            from_status=previous_status if previous_status != case.status else "",
+            to_status=case.status if previous_status != case.status else "",
             note=f"{previous} → {label}\n{note}".strip(),
+        )
+        with translation.override("ja"):
+            status_text = f"{case.get_status_display()}（{_('対応状況')}: {label}）"
+        _notify_callcenter(
+            case,
+            event,
+            kind=Notification.Kind.STATUS_CHANGE,
+            notice=_("対応状況 %(case)s: %(label)s") % {"case": _label(case), "label": label},
+            status=status_text,
+            previous_status=str(previous),
         )
     return case
 
@@ -205,12 +416,12 @@ def case_record_citizen_callback(
 ) -> Case:
     """The operator told the citizen the department's answer: 回答済 → 市民回答済."""
     with transaction.atomic():
-        case = Case.objects.select_for_update().get(pk=case.pk)
+        case = _lock(case)
         case.check_transition(Case.Status.CITIZEN_ANSWERED)
         previous = case.status
         case.status = Case.Status.CITIZEN_ANSWERED
         case.citizen_told_at = told_at
-        case.save(update_fields=["status", "citizen_told_at", "updated_at"])
+        _save(case, ["status", "citizen_told_at"])
         method_label = str(CALLBACK_METHODS.get(method, method))
         _record(
             case,

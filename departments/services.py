@@ -1,0 +1,393 @@
+"""Department workflows beyond the case lifecycle: notes, files, hand-overs, reminders.
+
+Same rules as tickets.services: keyword-only, one transaction, a timeline event for
+everything, outbox rows written inside the transaction.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
+from django.template import Context, engines
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from departments.models import (
+    CaseAttachment,
+    Contractor,
+    Department,
+    OverdueReminder,
+    RelatedAgency,
+)
+from kobepost.models import Notification, User
+from kobepost.notifications import event_key, notice_post, notification_queue
+from kobepost.notifications.mail import absolute_link, japanese_date
+from kobepost.photos import clean_photo
+from tickets.models import Case, CaseEvent
+from tickets.services import (
+    StaleCase,
+    _lock,
+    _record,
+    _save,
+    department_case_path,
+)
+
+__all__ = ["StaleCase"]
+
+MAIL_TEMPLATE = "departments/mail/department_mail.txt"
+ATTACHMENT_MAX_MB = 10
+PDF_MAGIC = b"%PDF-"
+IMAGE_CONTENT_TYPES = {"image/jpeg", "image/png"}
+DIRECT_ANSWER_METHODS = {
+    "phone": gettext_lazy("電話"),
+    "visit": gettext_lazy("訪問"),
+    "email": gettext_lazy("電子メール"),
+    "letter": gettext_lazy("文書"),
+}
+HANDOVER_METHODS = {
+    "phone": gettext_lazy("電話"),
+    "email": gettext_lazy("電子メール"),
+    "fax": gettext_lazy("FAX"),
+    "visit": gettext_lazy("持参・訪問"),
+}
+
+
+def _render_mail(part: str, context: dict) -> tuple[str, str]:
+    template = engines["django"].engine
+    with translation.override("ja"):
+        subject = template.get_template(f"{MAIL_TEMPLATE}#{part}_subject").render(
+            Context(context, autoescape=False)
+        )
+        body = template.get_template(f"{MAIL_TEMPLATE}#{part}_body").render(
+            Context(context, autoescape=False)
+        )
+    lines = [line.rstrip() for line in body.strip().splitlines()]
+    return " ".join(subject.split())[:200], "\n".join(lines) + "\n"
+
+
+# --- case actions ---------------------------------------------------------------------------
+def case_add_internal_note(
+    *, case: Case, user: User, note: str, expected_version: int | None = None
+) -> Case:
+    """A note for the city's staff only: never mailed, never read to the citizen."""
+    with transaction.atomic():
+        case = _lock(case, expected_version)
+        _save(case, [])
+        _record(case, kind=CaseEvent.Kind.INTERNAL_NOTE, actor=user, note=note)
+    return case
+
+
+def case_record_direct_answer(
+    *,
+    case: Case,
+    user: User,
+    told_at: datetime.datetime,
+    method: str,
+    note: str = "",
+    expected_version: int | None = None,
+) -> Case:
+    """The department answered the citizen itself (所管課直接回答): when and how."""
+    with transaction.atomic():
+        case = _lock(case, expected_version)
+        if not case.direct_answer:
+            raise ValueError(_("この案件は所管課直接回答の案件ではありません。"))
+        case.citizen_told_at = told_at
+        _save(case, ["citizen_told_at"])
+        label = str(DIRECT_ANSWER_METHODS.get(method, method))
+        _record(
+            case,
+            kind=CaseEvent.Kind.DIRECT_ANSWER,
+            actor=user,
+            at=told_at,
+            note=f"{label}\n{note}".strip(),
+        )
+    return case
+
+
+@dataclass(frozen=True)
+class CleanFile:
+    content: bytes
+    content_type: str
+    is_image: bool
+
+
+def clean_attachment(upload: UploadedFile) -> CleanFile:
+    """A photo (re-encoded without metadata) or a PDF; anything else is refused."""
+    head = upload.read(len(PDF_MAGIC))
+    upload.seek(0)
+    if head == PDF_MAGIC:
+        limit = ATTACHMENT_MAX_MB * 1024 * 1024
+        data = upload.read(limit + 1)
+        if len(data) > limit:
+            raise ValidationError(
+                _("ファイルが大きすぎます（%(limit)s MB まで）。") % {"limit": ATTACHMENT_MAX_MB}
+            )
+        return CleanFile(content=data, content_type="application/pdf", is_image=False)
+    try:
+        photo = clean_photo(upload)
+    except ValidationError as error:
+        if error.code == "not_a_photo":
+            raise ValidationError(
+                _("添付できるのは写真（JPEG・PNG）と PDF だけです。"), code="bad_type"
+            ) from None
+        raise
+    return CleanFile(content=photo.content, content_type="image/jpeg", is_image=True)
+
+
+def case_attach_file(
+    *, case: Case, user: User, upload: UploadedFile, description: str = ""
+) -> CaseAttachment:
+    """Store a checked file under MEDIA_ROOT and note it on the timeline."""
+    cleaned = clean_attachment(upload)
+    name = (upload.name or "file").rsplit("/", 1)[-1][:150]
+    if cleaned.is_image and not name.lower().endswith((".jpg", ".jpeg")):
+        name = name.rsplit(".", 1)[0] + ".jpg"
+    with transaction.atomic():
+        case = _lock(case)
+        attachment = CaseAttachment(
+            case=case,
+            original_name=name,
+            content_type=cleaned.content_type,
+            size=len(cleaned.content),
+            is_image=cleaned.is_image,
+            description=description,
+            uploaded_by=user,
+        )
+        attachment.file.save("upload", ContentFile(cleaned.content), save=False)
+        try:
+            attachment.save()
+            _save(case, [])
+            _record(
+                case,
+                kind=CaseEvent.Kind.ATTACHMENT,
+                actor=user,
+                note=f"{name}\n{description}".strip(),
+            )
+        except Exception:
+            attachment.file.delete(save=False)
+            raise
+    return attachment
+
+
+def contractors_for(case: Case) -> QuerySet[Contractor]:
+    """Active contractors serving the case's department and its category (or every one)."""
+    return (
+        Contractor.objects.filter(active=True, departments=case.department_id)
+        .filter(Q(categories=case.category_id) | Q(categories__isnull=True))
+        .distinct()
+    )
+
+
+def without_caller(case: Case, text: str) -> str:
+    """``text`` with the caller's name and phone number taken out, for mail outside the city.
+
+    Operators are told not to put them in the details, but a mail to a contractor is the
+    one place where a slip would leave the city, so it is checked here as well.
+    """
+    hidden = _("（個人情報のため省略）")
+    for value in (case.caller_name, case.caller_kana, case.caller_phone):
+        value = (value or "").strip()
+        if len(value) >= 2:
+            text = text.replace(value, hidden)
+            if " " in value or "　" in value:
+                text = text.replace(value.replace(" ", "").replace("　", ""), hidden)
+    if case.caller_phone_digits and len(case.caller_phone_digits) >= 6:
+        text = text.replace(case.caller_phone_digits, hidden)
+    return text
+
+
+def gsi_map_link(latitude: float, longitude: float) -> str:
+    return f"https://maps.gsi.go.jp/#17/{latitude:.6f}/{longitude:.6f}/"
+
+
+def contractor_mail(case: Case, contractor: Contractor, note: str) -> tuple[str, str]:
+    """The place and the problem, for people outside the city: never the caller."""
+    with translation.override("ja"):
+        context = {
+            "reference": case.reference,
+            "category": case.category.name,
+            "ward": case.get_ward_display() if case.ward else "",
+            "address": case.address,
+            "latitude": case.latitude,
+            "longitude": case.longitude,
+            "map_link": gsi_map_link(case.latitude, case.longitude)
+            if case.latitude is not None and case.longitude is not None
+            else "",
+            "title": without_caller(case, case.title),
+            "details": without_caller(case, case.details),
+            "note": note,
+            "contractor": contractor.name,
+            "department": case.department.name,
+            "department_phone": case.department.phone,
+        }
+    return _render_mail("contractor", context)
+
+
+def case_request_contractor(
+    *, case: Case, user: User, contractor: Contractor, note: str = ""
+) -> CaseEvent:
+    """Mail a repair request to a contractor and note it on the timeline."""
+    with transaction.atomic():
+        case = _lock(case)
+        if not contractors_for(case).filter(pk=contractor.pk).exists():
+            raise ValueError(_("この業者はこの案件の所管課・分類を担当していません。"))
+        _save(case, [])
+        text = _("%(name)s へ依頼（メール）") % {"name": contractor.name}
+        event = _record(
+            case, kind=CaseEvent.Kind.CONTRACTOR, actor=user, note=f"{text}\n{note}".strip()
+        )
+        subject, body = contractor_mail(case, contractor, note)
+        notification_queue(
+            event_key=event_key("case", case.pk, "contractor", event.pk),
+            kind=Notification.Kind.CONTRACTOR_REQUEST,
+            recipients=[contractor.email],
+            subject=subject,
+            body=body,
+        )
+    return event
+
+
+def case_hand_over_to_agency(
+    *,
+    case: Case,
+    user: User,
+    agency: RelatedAgency,
+    handed_at: datetime.datetime,
+    method: str,
+    note: str = "",
+    send_mail: bool = False,
+) -> CaseEvent:
+    """Record that the case went to an outside body (兵庫県, 警察 ...); optionally mail it."""
+    if send_mail and not agency.email:
+        raise ValueError(_("この関係機関にはメールアドレスが登録されていません。"))
+    with transaction.atomic():
+        case = _lock(case)
+        _save(case, [])
+        method_label = str(HANDOVER_METHODS.get(method, method))
+        text = _("%(agency)s へ引継ぎ（%(method)s）") % {
+            "agency": agency.name,
+            "method": method_label,
+        }
+        event = _record(
+            case,
+            kind=CaseEvent.Kind.AGENCY_HANDOVER,
+            actor=user,
+            at=handed_at,
+            note=f"{text}\n{note}".strip(),
+        )
+        if send_mail:
+            with translation.override("ja"):
+                context = {
+                    "reference": case.reference,
+                    "category": case.category.name,
+                    "ward": case.get_ward_display() if case.ward else "",
+                    "address": case.address,
+                    "title": without_caller(case, case.title),
+                    "details": without_caller(case, case.details),
+                    "note": note,
+                    "agency": agency.name,
+                    "department": case.department.name,
+                    "department_phone": case.department.phone,
+                }
+            subject, body = _render_mail("agency", context)
+            notification_queue(
+                event_key=event_key("case", case.pk, "agency", event.pk),
+                kind=Notification.Kind.CONTRACTOR_REQUEST,
+                recipients=[agency.email],
+                subject=subject,
+                body=body,
+            )
+    return event
+
+
+# --- overdue reminders -----------------------------------------------------------------------
+def overdue_remind(*, today: datetime.date | None = None) -> int:
+    """Mail each department its overdue cases, once per department and day.
+
+    Safe to run any number of times a day (beat after a restart, a manual run): the
+    (department, day) row and the outbox event key both carry the date. Returns how many
+    departments were reminded by this run.
+    """
+    today = today or timezone.localdate()
+    overdue = (
+        Case.objects.overdue(today)
+        .select_related("category", "department")
+        .only(
+            "pk",
+            "reference",
+            "title",
+            "ward",
+            "reply_due_date",
+            "status",
+            "department",
+            "category__name",
+            "department__name",
+            "department__notification_emails",
+        )
+        .order_by("department_id", "reply_due_date", "received_at")
+    )
+    by_department: dict[int, list[Case]] = defaultdict(list)
+    departments: dict[int, Department] = {}
+    for case in overdue:
+        by_department[case.department_id].append(case)
+        departments[case.department_id] = case.department
+    reminded = 0
+    for department_id, cases in by_department.items():
+        department = departments[department_id]
+        try:
+            with transaction.atomic():
+                OverdueReminder.objects.create(
+                    department=department, day=today, case_count=len(cases)
+                )
+                _queue_overdue(department, cases, today)
+        except IntegrityError:
+            continue  # already reminded today
+        reminded += 1
+    return reminded
+
+
+def _queue_overdue(department: Department, cases: list[Case], today: datetime.date) -> None:
+    link = "/departments/?filter=overdue"
+    with translation.override("ja"):
+        context = {
+            "department": department.name,
+            "count": len(cases),
+            "today": japanese_date(today),
+            "cases": [
+                {
+                    "reference": case.reference,
+                    "category": case.category.name,
+                    "ward": case.get_ward_display() if case.ward else _("区の指定なし"),
+                    "title": case.title,
+                    "due": japanese_date(case.reply_due_date),
+                    "url": absolute_link(department_case_path(case)),
+                }
+                for case in cases
+            ],
+            "url": absolute_link(link),
+        }
+    subject, body = _render_mail("overdue", context)
+    notification_queue(
+        event_key=event_key("overdue", department.pk, today.isoformat()),
+        kind=Notification.Kind.OVERDUE_REMINDER,
+        recipients=department.email_list,
+        subject=subject,
+        body=body,
+        link=link,
+    )
+    notice_post(
+        department=department,
+        title=_("対応期限を過ぎた案件が %(count)d 件あります") % {"count": len(cases)},
+        link=link,
+    )
+
+
+def overdue_cases() -> QuerySet[Case]:
+    """Every overdue case, for supervisors: most overdue first."""
+    return Case.objects.overdue().for_list().order_by("reply_due_date", "received_at", "id")

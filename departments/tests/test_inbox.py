@@ -1,0 +1,90 @@
+"""The department inbox and its map data."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from tickets.models import Case
+from tickets.tests.factories import make_case
+
+INBOX = reverse("departments:home")
+MAP = reverse("departments:map_data")
+
+
+def test_inbox_orders_urgent_then_unanswered(login_client, operator, staff_tobu):
+    answered = make_case(operator, title="回答済みの件")
+    Case.objects.filter(pk=answered.pk).update(status=Case.Status.ANSWERED)
+    make_case(operator, title="新しい件")
+    make_case(operator, title="緊急の件", urgent=True, urgent_contact="高橋")
+    page = login_client(staff_tobu).get(INBOX).content.decode()
+    assert page.index("緊急の件") < page.index("新しい件") < page.index("回答済みの件")
+
+
+def test_inbox_shows_only_own_department(login_client, operator, staff_seibu):
+    make_case(operator, title="東部の件")
+    page = login_client(staff_seibu).get(INBOX).content.decode()
+    assert "東部の件" not in page
+
+
+def test_overdue_cases_are_highlighted(login_client, operator, staff_tobu):
+    case = make_case(operator, title="古い件")
+    Case.objects.filter(pk=case.pk).update(reply_due_date=datetime.date(2020, 1, 6))
+    page = login_client(staff_tobu).get(INBOX + "?filter=overdue").content.decode()
+    assert "古い件" in page and "is-overdue" in page and "期限超過" in page
+
+
+def test_inbox_query_count_does_not_grow(
+    login_client, operator, staff_tobu, django_assert_max_num_queries
+):
+    client = login_client(staff_tobu)
+    make_case(operator)
+    with django_assert_max_num_queries(12) as few:
+        client.get(INBOX)
+    for number in range(15):
+        make_case(operator, title=f"件 {number}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(INBOX).status_code == 200
+
+
+@pytest.mark.parametrize("who", ["operator", "supervisor", "admin_user"])
+def test_inbox_is_for_department_staff(request, login_client, who):
+    client = login_client(request.getfixturevalue(who))
+    assert client.get(INBOX).status_code == 403
+    assert client.get(MAP + "?bbox=135,34,136,35").status_code == 403
+
+
+def test_inbox_refuses_post(login_client, staff_tobu):
+    assert login_client(staff_tobu).post(INBOX).status_code == 405
+
+
+def test_map_data_limited_to_box_and_department(login_client, operator, staff_tobu):
+    inside = make_case(operator, title="中", latitude=34.72, longitude=135.26, ward="28101")
+    make_case(operator, title="外", latitude=34.60, longitude=134.90)
+    data = login_client(staff_tobu).get(MAP + "?bbox=135.2,34.7,135.3,34.75").json()
+    assert [point["id"] for point in data["points"]] == [inside.pk]
+    assert data["points"][0]["url"] == reverse("departments:case_detail", args=[inside.pk])
+
+
+def test_map_data_clusters_many_cases(login_client, operator, staff_tobu, monkeypatch):
+    monkeypatch.setattr("departments.views.MAP_MAX_POINTS", 3)
+    for number in range(5):
+        make_case(operator, title=f"件{number}", latitude=34.72 + number * 0.001, longitude=135.26)
+    data = login_client(staff_tobu).get(MAP + "?bbox=135.2,34.7,135.3,34.75").json()
+    assert data["points"] == [] and sum(c["count"] for c in data["clusters"]) == 5
+
+
+def test_map_data_rejects_a_bad_box(login_client, staff_tobu):
+    assert login_client(staff_tobu).get(MAP + "?bbox=x").status_code == 400
+
+
+def test_background_refresh_does_not_count_as_activity(login_client, staff_tobu):
+    from kobepost.middleware import SESSION_LAST_ACTIVITY
+
+    client = login_client(staff_tobu)
+    session = client.session
+    session[SESSION_LAST_ACTIVITY] = session[SESSION_LAST_ACTIVITY] - 60
+    session.save()
+    before = client.session[SESSION_LAST_ACTIVITY]
+    assert client.get(INBOX, headers={"X-Kobepost-Background": "1"}).status_code == 200
+    assert client.session[SESSION_LAST_ACTIVITY] == before
