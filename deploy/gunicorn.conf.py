@@ -44,4 +44,4 @@ proxy_allow_ips = forwarded_allow_ips
 preload_app = False
 # The workers' heartbeat files: on RAM-backed /dev/shm a slow disk cannot make gunicorn
 # believe a worker hung.
-worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm")  # noqa: S108
+worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm")  # noqa: S108  # nosec B108 - heartbeat files only

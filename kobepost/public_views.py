@@ -291,7 +291,7 @@ def account(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "kobepost/public/account.html",
-        {"details": details, "password_form": password, "new_token": None},
+        {"details": details, "password_form": password, "new_token": None},  # nosec B105 - not a password
         status=400 if action else 200,
     )
 

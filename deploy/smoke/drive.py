@@ -24,7 +24,7 @@ HTTPS_PORT = int(os.environ["SMOKE_HTTPS_PORT"])
 HTTP_PORT = int(os.environ["SMOKE_HTTP_PORT"])
 STAFF_HOST = os.environ.get("SMOKE_STAFF_HOST", "kobepost.example.lg.jp")
 PUBLIC_HOST = os.environ.get("SMOKE_PUBLIC_HOST", "post.kobepost.example.jp")
-DEMO_PASSWORD = "kobe-demo-2026"  # noqa: S105  the published demo login (seed_demo)
+DEMO_PASSWORD = "kobe-demo-2026"  # noqa: S105  # nosec B105 - the published demo login
 
 
 class SmokeFailure(Exception):

@@ -46,7 +46,7 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026)
 
     def handle(self, *args, entries: int, calls: int, repeat: int, seed: int, **options) -> None:
-        rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+        rng = random.Random(seed)  # noqa: S311  # nosec B311 - synthetic data, not security
         seed_departments()
         operator, _ = User.objects.get_or_create(
             username="bench_operator", defaults={"role": User.Role.OPERATOR}
