@@ -1,8 +1,8 @@
 """Drives the running stack over HTTPS through nginx (started by run-smoke.sh).
 
 Standard library only. Each check prints one line; any failure makes the exit code 1.
-The later flows (operator intake → mail → department reply → call-back, and the citizen
-post) have marked extension points at the bottom: add them when those features merge.
+The flows at the end drive real work through both faces: a citizen's post reaching triage,
+and a case from operator intake through department mail, reply and call-back.
 """
 
 import http.client
@@ -378,17 +378,107 @@ def citizen_post_reaches_triage() -> None:
     expect("港 太郎" not in queue.text, "triage shows the citizen's name")
 
 
-# ----------------------------------------------------------------------------------------
-# EXTENSION POINTS — add these checks when the features are merged (keep them fast):
-#
-# @check("flow: operator intake → mail to department → department reply → call-back")
-#   staff.request("POST", "/callcenter/cases/new/", form=...)  as operator1, then wait for
-#   the Celery worker to deliver the notification into WORK / "maildir" (department
-#   address), log in as tobu1 with a fresh Browser(STAFF_HOST), reply, check the call
-#   center mailbox (CALLCENTER_MAILBOX) got the reply mail, and operator1 records the
-#   call-back.
-#
-# ----------------------------------------------------------------------------------------
+def wait_for_mail(recipient: str, needle: str, timeout: float = 60) -> list:
+    """Messages in the SMTP sink addressed to ``recipient`` whose text contains ``needle``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = []
+        for message in mailbox.Maildir(WORK / "maildir", create=False):
+            if recipient not in str(message.get("To", "")):
+                continue
+            body = message.get_payload(decode=True) or b""
+            text = str(message["Subject"]) + body.decode("utf-8", "replace")
+            if needle in text:
+                found.append(message)
+        if found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.5)
+
+
+@check("flow: operator intake → department mail → department reply → call-center mail → call-back")
+def case_flow() -> None:
+    operator = Browser(STAFF_HOST)
+    operator.log_in_staff("operator1")
+    form, token = operator.form_token("/callcenter/cases/new/")
+    intake_token = re.search(r'name="form_token" value="([^"]+)"', form.text)
+    category = re.search(r'<option value="(\d+)"[^>]*>道路の陥没・損傷', form.text)
+    expect(intake_token is not None and category is not None, "intake form incomplete")
+    title = f"スモーク 歩道の陥没 {int(time.time())}"
+    response = operator.request(
+        "POST",
+        "/callcenter/cases/new/",
+        form={
+            "csrfmiddlewaretoken": token,
+            "form_token": intake_token.group(1),
+            "caller_phone": "078-331-8181",
+            "caller_name": "日向 太郎",
+            "caller_kana": "ひなた たろう",
+            "kind": "report",
+            "channel": "phone",
+            "received_at": time.strftime("%Y-%m-%dT%H:%M"),
+            "category": category.group(1),
+            "department": "",
+            "title": title,
+            "details": "三宮駅の南、歩道が陥没している。",
+            "latitude": "34.695075",
+            "longitude": "135.193287",
+            "address": "中央区加納町四丁目",
+            "ward": "",
+            "reply_needed": "on",
+        },
+    )
+    expect(response.status == 302, f"intake answered {response.status}: {response.text[:300]}")
+    case_path = response.headers["Location"]
+    match = re.search(r"/callcenter/cases/(\d+)/", case_path)
+    expect(match is not None, f"intake redirected to {case_path}")
+    pk = match.group(1)
+    detail = operator.get(f"/callcenter/cases/{pk}/")
+    reference = re.search(r"\b(20\d\d-\d{6})\b", detail.text)
+    expect(reference is not None, "no reference number on the case page")
+    reference = reference.group(1)
+
+    department_mail = wait_for_mail("kensetsu-tobu@city.kobe.example", reference)
+    expect(
+        len(department_mail) == 1, f"department got {len(department_mail)} mails for {reference}"
+    )
+    text = department_mail[0].get_payload(decode=True).decode("utf-8")
+    expect("日向" not in text and "331-8181" not in text, "the department mail has caller data")
+
+    department = Browser(STAFF_HOST)
+    department.log_in_staff("tobu1")
+    page, token = department.form_token(f"/departments/cases/{pk}/")
+    version = re.search(r'name="reply-version" value="(\d+)"', page.text)
+    expect(version is not None, "no version field on the department case page")
+    response = department.request(
+        "POST",
+        f"/departments/cases/{pk}/reply/",
+        form={
+            "csrfmiddlewaretoken": token,
+            "reply-version": version.group(1),
+            "reply-reply_text": "本日、現地を確認し補修しました。",
+        },
+    )
+    expect(response.status == 302, f"reply answered {response.status}: {response.text[:300]}")
+    callcenter_mail = wait_for_mail("callcenter@kobepost.example", reference)
+    expect(len(callcenter_mail) == 1, f"call center got {len(callcenter_mail)} mails")
+
+    queue = operator.get("/callcenter/callbacks/")
+    expect(reference in queue.text, "the replied case is not in the call-back queue")
+    page, token = operator.form_token(f"/callcenter/cases/{pk}/callback/")
+    response = operator.request(
+        "POST",
+        f"/callcenter/cases/{pk}/callback/",
+        form={
+            "csrfmiddlewaretoken": token,
+            "told_at": time.strftime("%Y-%m-%dT%H:%M"),
+            "method": "phone",
+            "note": "市民に補修済みと伝えた",
+        },
+    )
+    expect(response.status == 302, f"call-back answered {response.status}")
+    expect("市民回答済" in operator.get(f"/callcenter/cases/{pk}/").text, "status not 市民回答済")
+    # (The detail page above took the confirmation message; the queue is now the bare list.)
+    expect(reference not in operator.get("/callcenter/callbacks/").text, "still in the queue")
 
 
 def main() -> int:

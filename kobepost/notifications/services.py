@@ -317,7 +317,9 @@ def _bump_version(audience: str) -> None:
         try:
             cache.incr(_version_key(audience))
         except ValueError:  # not in the cache (yet, or evicted)
-            cache.set(_version_key(audience), timezone.now().timestamp(), None)
+            # An integer (never a float): Redis can only INCR what it stores as an integer,
+            # and a fresh start value keeps old per-user counts from matching by accident.
+            cache.set(_version_key(audience), int(timezone.now().timestamp() * 1000), None)
     except Exception:
         log.warning("notice cache unavailable; unread counts may lag", exc_info=True)
 
@@ -367,7 +369,7 @@ def notice_unread_count(user: User) -> int:
         cached = cache.get_many([_version_key(name), _unread_key(user)])
         version, entry = cached.get(_version_key(name)), cached.get(_unread_key(user))
         if version is None:
-            version = timezone.now().timestamp()
+            version = int(timezone.now().timestamp() * 1000)  # an integer, so INCR works
             cache.add(_version_key(name), version, None)
     except Exception:
         log.warning("notice cache unavailable", exc_info=True)
