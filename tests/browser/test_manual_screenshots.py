@@ -194,26 +194,22 @@ def test_department_manual(manual_page, live_server, demo):
 
     sign_in(page, url, "tobu1")
     expect(page).to_have_url(f"{url}/departments/")
-    heading(page, "建設局 東部建設事務所 ホーム")
-    expect(page.get_by_role("heading", name="この課が受け付ける分類")).to_be_visible()
+    heading(page, "建設局 東部建設事務所 受信箱")
+    expect(page.get_by_role("heading", name="未完了の案件の地図")).to_be_visible()
+    expect(page.get_by_role("link", name=case.reference)).to_be_visible()
     shoot(page, "department/home")
 
-    # Until a departments/ case page lands, staff use the shared list and detail pages,
-    # which show only their own department's cases.
-    page.goto(f"{url}/callcenter/cases/")
-    heading(page, "案件一覧")
-    expect(page.get_by_role("link", name=case.reference)).to_be_visible()
-    shoot(page, "department/case-list")
     page.get_by_role("link", name=case.reference).click()
+    expect(page).to_have_url(f"{url}/departments/cases/{case.pk}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text(case.reference)
-    expect(page.get_by_role("button", name="対応を開始する")).to_be_visible()
-    expect(page.get_by_role("button", name="移管する")).to_be_visible()
+    expect(page.get_by_role("button", name="回答を登録する（回答済にする）")).to_be_visible()
     shoot(page, "department/case-detail")
-    page.get_by_role("button", name="対応を開始する").click()
+    page.get_by_label("市民への回答").fill("本日、現地を確認し補修しました。")
+    page.get_by_role("button", name="回答を登録する（回答済にする）").click()
     expect(page.get_by_role("status")).to_be_visible()
     case.refresh_from_db()
-    assert case.status == Case.Status.IN_PROGRESS
-    shoot(page, "department/case-started")
+    assert case.status == Case.Status.ANSWERED
+    shoot(page, "department/case-replied")
 
     page.get_by_role("link", name="統計").first.click()
     heading(page, "統計")

@@ -602,6 +602,7 @@ class Command(BaseCommand):
                             from_status,
                             to_status,
                             note,
+                            0,  # case_version: history written before optimistic locking
                         )
                     )
                     event_id += 1
@@ -613,7 +614,7 @@ class Command(BaseCommand):
                     name, kana, phone, digits, lat, lng, address, ward, details, "",
                     department, reply_needed, direct, urgent, "", None,
                     status, work_status, reply_text, replied_at, citizen_told_at,
-                    dumps(tokens, ensure_ascii=False), operator, received, at,
+                    dumps(tokens, ensure_ascii=False), operator, received, at, 1,
                 )  # fmt: skip
                 case_id += 1
 
@@ -624,7 +625,7 @@ class Command(BaseCommand):
             "health_symptoms", "department_id", "reply_needed", "direct_answer", "urgent",
             "urgent_contact", "urgent_contacted_at", "status", "work_status", "reply_text",
             "replied_at", "citizen_told_at", "search_tokens", "created_by_id", "created_at",
-            "updated_at",
+            "updated_at", "version",
         )  # fmt: skip
         event_columns = (
             "id",
@@ -635,6 +636,7 @@ class Command(BaseCommand):
             "from_status",
             "to_status",
             "note",
+            "case_version",
         )
         # One COPY per batch of cases, then that batch's events: memory stays bounded.
         generator = case_rows()
@@ -678,13 +680,13 @@ class Command(BaseCommand):
                     post_id + offset, rng.choice(nicknames), text, text, lat, lng, address,
                     status, reply, published, created if published else None, "", "",
                     uuid.UUID(int=rng.getrandbits(128), version=4), Post.Channel.WEB,
-                    created, created, rng.choice(refs.post_categories),
+                    created, created, rng.choice(refs.post_categories), "",
                 )  # fmt: skip
 
         columns = (
             "id", "nickname", "text", "public_text", "lat", "lng", "address", "status",
             "public_reply", "published", "published_at", "rejection", "rejection_note", "token",
-            "channel", "created_at", "updated_at", "category_id",
+            "channel", "created_at", "updated_at", "category_id", "case_link",
         )  # fmt: skip
         self._copy("kobepost_post", columns, rows())
 
