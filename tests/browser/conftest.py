@@ -75,3 +75,19 @@ def assert_accessible(page) -> None:
         f"{v['id']} ({v['impact']}): {[n['target'] for n in v['nodes']][:5]}" for v in violations
     ]
     assert not violations, "accessibility violations:\n" + "\n".join(details)
+
+
+@pytest.fixture
+def post_categories(db):
+    """The KOBE ぽすと categories that a data migration creates.
+
+    live_server tests empty every table afterwards, data migrations' rows included, so a
+    browser test that needs them puts them back (idempotently) instead of relying on order.
+    """
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    importlib.import_module("kobepost.migrations.0002_citizen").seed_post_categories(
+        django_apps, None
+    )

@@ -24,7 +24,7 @@ def private_media(settings, tmp_path):
 
 
 def test_citizen_posts_and_sees_the_city_reply(
-    page, live_server, login, supervisor, private_media, browser
+    page, live_server, login, supervisor, private_media, browser, post_categories
 ):
     page.set_viewport_size(PHONE)
     base = live_server.url
@@ -97,7 +97,7 @@ def test_citizen_posts_and_sees_the_city_reply(
     assert_accessible(page)
 
 
-def test_login_page_and_bad_photo_message(page, live_server, private_media, db):
+def test_login_page_and_bad_photo_message(page, live_server, private_media, db, post_categories):
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/public/login/")
     assert_accessible(page)

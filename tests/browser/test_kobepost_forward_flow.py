@@ -23,7 +23,7 @@ def private_media(settings, tmp_path):
 
 
 @pytest.fixture
-def road_routing(kobe):
+def road_routing(kobe, post_categories):
     category = Category.objects.get(code="road-damage")
     PostCategory.objects.filter(code="road-damage").update(ticket_category=category)
     return category
