@@ -75,9 +75,12 @@ def check_celery_worker() -> str:
     broker_url = settings.CELERY_BROKER_URL
     if settings.CELERY_TASK_ALWAYS_EAGER or broker_url.startswith("memory://"):
         return "skipped: tasks run in-process (no broker)"
-    from kobepost.celery import app
+    from celery import Celery
 
-    # One connection with short timeouts: a dead broker must not hang the monitoring probe.
+    # A throwaway app bound to today's broker URL: the shared app keeps connection and
+    # mailbox state from earlier calls, which must not decide what the probe sees. One
+    # connection with short timeouts: a dead broker must not hang the monitoring probe.
+    app = Celery("kobepost-health", broker=broker_url, set_as_current=False)
     with app.connection_for_write(
         url=broker_url,
         connect_timeout=REDIS_TIMEOUT_SECONDS,
