@@ -355,7 +355,10 @@ HEALTH_CHECKS = [
     "kobepost.health.check_database",
     "kobepost.health.check_redis",
     "kobepost.health.check_celery_worker",
+    "kobepost.health.check_notification_outbox",
 ]
+# /health/ turns 503 when a notification mail has waited longer than this.
+HEALTH_MAX_UNSENT_SECONDS = env_int("HEALTH_MAX_UNSENT_SECONDS", 900, minimum=60)
 
 # --- Logging ---------------------------------------------------------------------------
 LOGGING = {

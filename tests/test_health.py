@@ -169,3 +169,39 @@ def test_a_running_worker_answers_the_ping(monitoring, settings, db, tmp_path):
     finally:
         worker.terminate()
         worker.wait(timeout=20)
+
+
+def _notification(age_seconds: int, status: str):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kobepost.models import Notification
+
+    row = Notification.objects.create(
+        event_key=f"case:1:created:{age_seconds}:{status}",
+        kind=Notification.Kind.NEW_CASE,
+        recipient="kensetsu-tobu@city.kobe.example",
+        subject="新しい案件",
+        body="本文",
+        status=status,
+        next_attempt_at=timezone.now(),
+    )
+    Notification.objects.filter(pk=row.pk).update(
+        created_at=timezone.now() - timedelta(seconds=age_seconds)
+    )
+
+
+def test_an_old_unsent_notification_turns_the_answer_503(monitoring, settings, db):
+    settings.HEALTH_CHECKS = ["kobepost.health.check_notification_outbox"]
+    settings.HEALTH_MAX_UNSENT_SECONDS = 900
+    assert monitoring.get("/health/").json()["notification_outbox"] == "ok (nothing waiting)"
+    _notification(3600, "sent")  # long sent: not waiting
+    _notification(120, "pending")
+    response = monitoring.get("/health/")
+    assert response.status_code == 200
+    assert response.json()["notification_outbox"].startswith("ok (oldest unsent 12")
+    _notification(1000, "sending")
+    response = monitoring.get("/health/")
+    assert response.status_code == 503
+    assert "oldest unsent notification is 10" in response.json()["notification_outbox"]
