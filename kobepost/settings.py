@@ -91,6 +91,9 @@ TEMPLATES = [
     },
 ]
 
+# Same markup as Django's form templates, written in Python (see the module's docstring).
+FORM_RENDERER = "kobepost.form_renderer.QuickFormRenderer"
+
 # --- Database ------------------------------------------------------------------------
 DATABASES = {
     "default": dj_database_url.parse(
