@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from faq.fields import ShortTokensField
 from faq.normalize import normalize_text, short_tokens
+from kobepost.choices import QuickChoiceDisplay
 
 DEFAULT_REVIEW_AFTER_DAYS = 180
 
@@ -15,7 +16,7 @@ def review_after_days() -> int:
     return int(getattr(settings, "FAQ_REVIEW_AFTER_DAYS", DEFAULT_REVIEW_AFTER_DAYS))
 
 
-class FaqEntry(models.Model):
+class FaqEntry(QuickChoiceDisplay, models.Model):
     """A question callers ask and the answer an operator gives on the spot."""
 
     class Status(models.TextChoices):
@@ -151,7 +152,7 @@ class FaqRevision(models.Model):
         return f"{self.entry_id} {self.changed_at:%Y-%m-%d %H:%M} {self.note}"
 
 
-class FaqProposal(models.Model):
+class FaqProposal(QuickChoiceDisplay, models.Model):
     """A department's suggested wording for one of its entries, awaiting a supervisor."""
 
     class Status(models.TextChoices):

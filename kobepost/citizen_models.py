@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kobepost.choices import QuickChoiceDisplay
 from tickets.geo import Ward
 from tickets.models import Case
 
@@ -158,7 +159,7 @@ class PostQuerySet(models.QuerySet):
         return posts.filter(models.Q(linked_status=Post.Status.DONE) | ~models.Q(rejection=""))
 
 
-class Post(models.Model):
+class Post(QuickChoiceDisplay, models.Model):
     """A citizen's report (投稿). Only the nickname of the poster is ever public."""
 
     class Status(models.TextChoices):

@@ -3,8 +3,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kobepost.choices import QuickChoiceDisplay
 
-class User(AbstractUser):
+
+class User(QuickChoiceDisplay, AbstractUser):
     """A staff account: call-center operators and supervisors, city staff, admins.
 
     Citizens of KOBE Post have accounts of their own, never this model.

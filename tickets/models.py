@@ -7,6 +7,7 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from kobepost.choices import QuickChoiceDisplay
 from tickets.geo import Ward
 from tickets.normalize import search_tokens
 
@@ -151,7 +152,7 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(status=Case.Status.ANSWERED, reply_needed=True, direct_answer=False)
 
 
-class Case(models.Model):
+class Case(QuickChoiceDisplay, models.Model):
     """A call (通報 or 問い合わせ) taken by the call center and shared with a department."""
 
     class Kind(models.TextChoices):
@@ -411,7 +412,7 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * radius * math.asin(math.sqrt(a))
 
 
-class CaseEvent(models.Model):
+class CaseEvent(QuickChoiceDisplay, models.Model):
     """One line of a case's timeline: who did what, when."""
 
     class Kind(models.TextChoices):
