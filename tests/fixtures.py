@@ -1,10 +1,12 @@
 """Shared fixtures: named users per role, logged-in clients, and the CI service guard."""
 
 import os
+from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.test import Client
+from django.test.utils import override_settings
 
 from departments.demo import seed_departments
 from departments.models import Department
@@ -33,6 +35,25 @@ def fast_password_hashing(settings):
     # The production hasher takes most of a second per password by design; tests create
     # and check many passwords, and what they test is not the hash's strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# Redis databases 8–15 hold the cache of parallel (pytest-xdist) test workers.
+WORKER_CACHE_FIRST_DB = 8
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cache_per_worker(worker_id):
+    """Each xdist worker caches in its own Redis database: ``cache.clear()`` flushes a whole
+    database, and cached rows (the routing table) hold primary keys of the worker's own test
+    database."""
+    if not settings.REDIS_URL or worker_id == "master":
+        yield
+        return
+    index = WORKER_CACHE_FIRST_DB + int(worker_id.removeprefix("gw")) % 8
+    location = urlsplit(settings.REDIS_URL)._replace(path=f"/{index}").geturl()
+    cache_settings = {**settings.CACHES["default"], "LOCATION": location}
+    with override_settings(CACHES={"default": cache_settings}):
+        yield
 
 
 @pytest.fixture(autouse=True)
