@@ -11,6 +11,7 @@ from departments.models import Department
 from tickets.geo import Ward, ward_for_point
 from tickets.models import Case, Category, Dial
 from tickets.normalize import is_katakana, normalize_kana, normalize_phone
+from tickets.routing import routing_table
 from tickets.services import CALLBACK_METHODS
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
@@ -39,14 +40,6 @@ OPEN_STATUSES = "open"
 class CategoryChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Category) -> str:
         return obj.name
-
-
-def grouped_category_choices(categories, empty_label=EMPTY_LABEL) -> list:
-    """Categories as <optgroup>s per dial, so the select reads like the routing table."""
-    groups: dict[str, list] = {}
-    for category in categories:
-        groups.setdefault(category.dial.name, []).append((category.pk, category.name))
-    return [("", empty_label), *groups.items()]
 
 
 class CaseIntakeForm(NoColonLabels, forms.ModelForm):
@@ -120,7 +113,12 @@ class CaseIntakeForm(NoColonLabels, forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = grouped_category_choices(self.fields["category"].queryset)
+        routing = routing_table()
+        self.fields["dial"].choices = routing.dial_choices(EMPTY_LABEL)
+        self.fields["category"].choices = routing.category_choices(EMPTY_LABEL, active_only=True)
+        self.fields["department"].choices = routing.department_choices(
+            EMPTY_LABEL, active_only=True
+        )
         self.fields["received_at"].input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
         self.fields["urgent_contacted_at"].input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
         if not self.is_bound and "received_at" not in self.initial:
@@ -240,9 +238,10 @@ class CaseSearchForm(NoColonLabels, forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = grouped_category_choices(
-            self.fields["category"].queryset, ALL_LABEL
-        )
+        routing = routing_table()
+        self.fields["dial"].choices = routing.dial_choices(ALL_LABEL)
+        self.fields["category"].choices = routing.category_choices(ALL_LABEL, active_only=False)
+        self.fields["department"].choices = routing.department_choices(ALL_LABEL, active_only=False)
 
     def clean(self) -> dict:
         data = super().clean()

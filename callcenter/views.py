@@ -42,6 +42,7 @@ from tickets.models import (
 )
 from tickets.normalize import normalize_phone, phone_digits
 from tickets.pagination import CappedCountPaginator
+from tickets.routing import routing_table
 from tickets.search import nearby_days, nearby_open_cases, nearby_radius_m, search_cases
 from tickets.services import (
     case_change_status,
@@ -98,13 +99,13 @@ def _intake_initial(params) -> dict:
 def _category_map() -> dict:
     """For the page's script: category → department, dial and direct-answer default."""
     return {
-        str(category.pk): {
-            "department": category.department_id,
-            "dial": category.dial_id,
-            "directAnswer": category.direct_answer_default,
-            "health": category.dial.code == HEALTH_DIAL_CODE,
+        str(row.pk): {
+            "department": row.department_id,
+            "dial": row.dial_id,
+            "directAnswer": row.direct_answer_default,
+            "health": row.dial_code == HEALTH_DIAL_CODE,
         }
-        for category in Category.objects.filter(active=True).select_related("dial")
+        for row in routing_table().category_rows(active_only=True)
     }
 
 

@@ -14,11 +14,11 @@ from callcenter.forms import (
     CategoryChoiceField,
     DateTimeLocalInput,
     NoColonLabels,
-    grouped_category_choices,
 )
 from departments.models import CannedReply, Contractor, Department, RelatedAgency
 from departments.services import DIRECT_ANSWER_METHODS, HANDOVER_METHODS
 from tickets.models import Case, Category
+from tickets.routing import routing_table
 
 
 class VersionedForm(NoColonLabels, forms.Form):
@@ -218,9 +218,10 @@ class CannedReplyForm(NoColonLabels, forms.ModelForm):
 
     def __init__(self, *args, department: Department, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        categories = Category.objects.filter(department=department).select_related("dial")
-        self.fields["category"].queryset = categories
-        self.fields["category"].choices = grouped_category_choices(categories)
+        self.fields["category"].queryset = Category.objects.filter(department=department)
+        self.fields["category"].choices = routing_table().category_choices(
+            EMPTY_LABEL, active_only=False, department_id=department.pk
+        )
 
 
 class DepartmentIntakeForm(CaseIntakeForm):
@@ -229,12 +230,14 @@ class DepartmentIntakeForm(CaseIntakeForm):
     def __init__(self, *args, department: Department, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.department = department
-        categories = Category.objects.filter(active=True, department=department).select_related(
-            "dial", "department"
+        self.fields["category"].queryset = Category.objects.filter(
+            active=True, department=department
+        ).select_related("dial", "department")
+        self.fields["category"].choices = routing_table().category_choices(
+            EMPTY_LABEL, active_only=True, department_id=department.pk
         )
-        self.fields["category"].queryset = categories
-        self.fields["category"].choices = grouped_category_choices(categories)
         self.fields["department"].queryset = Department.objects.filter(pk=department.pk)
+        self.fields["department"].choices = [("", EMPTY_LABEL), (department.pk, department.name)]
         self.fields["department"].required = False
         self.fields["department"].disabled = True
         # KOBE ぽすと posts come through the triage queue, never typed in here.

@@ -3,6 +3,8 @@ from django.core.validators import validate_email
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from tickets.routing import RoutingModel
+
 
 def split_addresses(text: str) -> list[str]:
     return [part for part in text.replace(",", "\n").replace(";", "\n").split() if part]
@@ -19,7 +21,7 @@ def validate_address_list(text: str) -> None:
             ) from None
 
 
-class Department(models.Model):
+class Department(RoutingModel, models.Model):
     """A city department (所管課) that receives and answers cases."""
 
     code = models.CharField(_("課コード"), max_length=20, unique=True)

@@ -10,12 +10,13 @@ from django.utils.translation import gettext_lazy as _
 from kobepost.choices import QuickChoiceDisplay
 from tickets.geo import Ward
 from tickets.normalize import search_tokens
+from tickets.routing import RoutingModel
 
 # The dial whose calls may carry health symptoms (食中毒 etc.): the form asks only there.
 HEALTH_DIAL_CODE = "hygiene"
 
 
-class Dial(models.Model):
+class Dial(RoutingModel, models.Model):
     """One of the call center's three phone lines (ダイヤル)."""
 
     code = models.SlugField(_("コード"), max_length=30, unique=True)
@@ -41,7 +42,7 @@ class Dial(models.Model):
         return self.name
 
 
-class Category(models.Model):
+class Category(RoutingModel, models.Model):
     """A kind of case within a dial, and the department it is routed to."""
 
     dial = models.ForeignKey(
