@@ -41,7 +41,7 @@ from tickets.models import (
     InvalidTransition,
 )
 from tickets.normalize import normalize_phone, phone_digits
-from tickets.pagination import CappedCountPaginator
+from tickets.pagination import COUNT_CAP, CappedCountPaginator
 from tickets.routing import routing_table
 from tickets.search import nearby_days, nearby_open_cases, nearby_radius_m, search_cases
 from tickets.services import (
@@ -56,6 +56,10 @@ from tickets.services import (
 CALLCENTER = (User.Role.OPERATOR, User.Role.SUPERVISOR)
 CASE_READERS = (*CALLCENTER, User.Role.DEPARTMENT_STAFF)
 PAGE_SIZE = 50
+# A common word matches tens of thousands of cases, and counting them is most of a search's
+# SQL time (the rows are visited one by one). Beyond four pages the operator refines the
+# words rather than reads on, so a word search counts at most this many ("200 件以上").
+SEARCH_COUNT_CAP = 200
 
 
 @require_GET
@@ -280,8 +284,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
     form = CaseSearchForm(request.GET or None)
     if not request.GET:
         form = CaseSearchForm({})
+    searching = form.is_valid() and bool(form.cleaned_data.get("q"))
     paginator = CappedCountPaginator(
-        _filtered_cases(request.user, form), PAGE_SIZE, page_hint=request.GET.get("page")
+        _filtered_cases(request.user, form),
+        PAGE_SIZE,
+        page_hint=request.GET.get("page"),
+        cap=SEARCH_COUNT_CAP if searching else COUNT_CAP,
     )
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -142,3 +142,18 @@ def test_query_count_does_not_grow_with_rows(
     assert response.status_code == 200
     with django_assert_max_num_queries(12):
         client.get(URL)
+
+
+def test_a_word_search_counts_up_to_a_smaller_cap(login_client, operator, kobe, monkeypatch):
+    from callcenter import views
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 3)
+    for number in range(6):
+        make_case(operator, title=f"道路の陥没 {number}")
+    client = login_client(operator)
+    searched = client.get(URL, {"q": "陥没"}).content.decode()
+    # The page and the next one are known to exist: 4 rows counted, no more.
+    assert "4 件以上" in searched and "語を足すか条件を選ぶと絞り込めます。" in searched
+    listed = client.get(URL).content.decode()
+    assert "6 件" in listed and "件以上" not in listed
