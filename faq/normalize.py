@@ -5,6 +5,7 @@ so ｺﾞﾐ, ごみ and ゴミ (and ＡＢＣ / abc) compare equal. The per-cha
 to the original text lets the snippet highlight the very characters that matched.
 """
 
+import functools
 import unicodedata
 
 import jaconv
@@ -14,6 +15,8 @@ import jaconv
 SHORT_TOKEN_MAX = 2
 
 
+# Highlighting a page of answers normalises thousands of characters from a small alphabet.
+@functools.lru_cache(maxsize=8192)
 def _normalize_char(char: str) -> str:
     return jaconv.kata2hira(unicodedata.normalize("NFKC", char)).lower()
 
