@@ -1,0 +1,129 @@
+"""Every main page runs a fixed number of queries, however many rows it shows.
+
+Each page is loaded with a few rows and with many (cases, timeline events, matching FAQ
+entries, unread notices); the number of queries must be the same and equal to its budget.
+A page that starts querying per row (a missing select_related, a count per line) fails
+here long before it is slow on the ten-year archive.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from faq.models import FaqEntry
+from kobepost.notifications.services import notice_post
+from tickets.models import Case, Category
+from tickets.services import case_change_status, case_reply
+from tickets.tests.factories import make_case
+
+PHONE = "078-331-8181"
+
+
+@dataclass
+class World:
+    operator: object
+    staff: object
+    cases: list[Case]
+
+
+def add_cases(world: World, count: int) -> None:
+    for number in range(count):
+        case = make_case(
+            world.operator,
+            title=f"歩道の陥没 {number}",
+            caller_name="日向 太郎",
+            caller_kana="ヒナタ タロウ",
+            caller_phone=PHONE,
+            caller_phone_digits="0783318181",
+            latitude=34.6901,
+            longitude=135.1955,
+            ward="28110",
+        )
+        world.cases.append(case)
+
+
+def answer_cases(world: World, count: int) -> None:
+    """Cases answered by the department: the call-back queue and longer timelines."""
+    add_cases(world, count)
+    for case in world.cases[-count:]:
+        case = case_change_status(case=case, user=world.staff, status=Case.Status.IN_PROGRESS)
+        case_reply(case=case, user=world.staff, reply_text="補修しました。")
+
+
+def add_faq(world: World, count: int) -> None:
+    category = Category.objects.get(code="road-damage")
+    for number in range(count):
+        FaqEntry.objects.create(
+            question=f"道路の陥没はどこに連絡しますか（{number}）",
+            answer="建設事務所が補修します。",
+            dial=category.dial,
+            category=category,
+            department=category.department,
+            status=FaqEntry.Status.PUBLISHED,
+        )
+
+
+def add_notices(world: World, count: int) -> None:
+    for number in range(count):
+        notice_post(department=world.staff.department, title=f"お知らせ {number}")
+
+
+@dataclass
+class Page:
+    who: str  # "operator" or "staff"
+    path: Callable[[World], str]
+    grow: Callable[[World, int], None]
+    budget: int
+
+
+PAGES = {
+    "operator home": Page("operator", lambda w: "/callcenter/", add_cases, 7),
+    "intake form": Page("operator", lambda w: "/callcenter/cases/new/", add_cases, 4),
+    "case list": Page("operator", lambda w: "/callcenter/cases/", add_cases, 4),
+    "case search (word)": Page("operator", lambda w: "/callcenter/cases/?q=陥没", add_cases, 4),
+    "case search (kana)": Page("operator", lambda w: "/callcenter/cases/?q=ヒナタ", add_cases, 4),
+    "case search (phone)": Page(
+        "operator", lambda w: f"/callcenter/cases/?q={PHONE}", add_cases, 4
+    ),
+    "case detail": Page(
+        "operator", lambda w: f"/callcenter/cases/{w.cases[0].pk}/", answer_cases, 10
+    ),
+    "phone history": Page(
+        "operator", lambda w: f"/callcenter/cases/phone-history/?phone={PHONE}", add_cases, 3
+    ),
+    "nearby cases": Page(
+        "operator",
+        lambda w: "/callcenter/cases/nearby/?latitude=34.6901&longitude=135.1955",
+        add_cases,
+        3,
+    ),
+    "call-back queue": Page("operator", lambda w: "/callcenter/callbacks/", answer_cases, 4),
+    "FAQ search": Page("operator", lambda w: "/faq/?q=陥没", add_faq, 5),
+    "notices": Page("staff", lambda w: "/notifications/", add_notices, 5),
+    "department case": Page(
+        "staff", lambda w: f"/departments/cases/{w.cases[0].pk}/", answer_cases, 11
+    ),
+}
+
+
+def queries_of(client, path: str) -> int:
+    client.get(path)  # caches (routing table, unread counts) as a user's second visit finds them
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(path)
+    assert response.status_code == 200, path
+    return len(captured.captured_queries)
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_queries_do_not_grow_with_rows(name, login_client, operator, staff_tobu):
+    page = PAGES[name]
+    world = World(operator=operator, staff=staff_tobu, cases=[])
+    client = login_client(operator if page.who == "operator" else staff_tobu)
+    page.grow(world, 2)
+    few = queries_of(client, page.path(world))
+    page.grow(world, 25)
+    many = queries_of(client, page.path(world))
+    assert (few, many) == (page.budget, page.budget)
