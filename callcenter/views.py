@@ -31,6 +31,7 @@ from kobepost.audit_models import AuditAction
 from kobepost.decorators import role_required
 from kobepost.models import User
 from tickets.access import cases_visible_to, get_case_for_user
+from tickets.geo import Ward
 from tickets.models import (
     HEALTH_DIAL_CODE,
     Case,
@@ -278,6 +279,30 @@ def _filtered_cases(user: User, form: CaseSearchForm) -> QuerySet[Case]:
     return cases.order_by(sort, f"{direction}id")
 
 
+# The list's table reads plain rows: 50 cases with their dial, category and department as
+# model instances took longer to build than the rest of the page (about 5 ms of 20).
+LIST_COLUMNS = (
+    "pk",
+    "reference",
+    "received_at",
+    "status",
+    "title",
+    "urgent",
+    "ward",
+    "dial__name",
+    "category__name",
+    "department__name",
+)
+STATUS_LABELS = dict(Case.Status.choices)
+WARD_LABELS = dict(Ward.choices)
+
+
+def _label_rows(rows: list[dict]) -> None:
+    for row in rows:
+        row["status_label"] = STATUS_LABELS.get(row["status"], row["status"])
+        row["ward_label"] = WARD_LABELS.get(row["ward"], row["ward"])
+
+
 @require_GET
 @role_required(*CASE_READERS)
 def case_list(request: HttpRequest) -> HttpResponse:
@@ -290,8 +315,10 @@ def case_list(request: HttpRequest) -> HttpResponse:
         PAGE_SIZE,
         page_hint=request.GET.get("page"),
         cap=SEARCH_COUNT_CAP if searching else COUNT_CAP,
+        columns=LIST_COLUMNS,
     )
     page = paginator.get_page(request.GET.get("page"))
+    _label_rows(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     return render(

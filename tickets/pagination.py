@@ -16,8 +16,20 @@ DEEP_OFFSET = 1000
 
 
 class CappedCountPaginator(Paginator):
-    def __init__(self, object_list, per_page, *, page_hint: str | int | None = None, cap=COUNT_CAP):
+    """``columns``: the page's rows as ``values(*columns)`` dicts. Counting and picking
+    ids still use the plain queryset, so the joins that the columns need stay out of them."""
+
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        *,
+        page_hint: str | int | None = None,
+        cap=COUNT_CAP,
+        columns: tuple[str, ...] | None = None,
+    ):
         super().__init__(object_list, per_page)
+        self.columns = columns
         try:
             wanted_page = max(1, int(page_hint or 1))
         except (TypeError, ValueError):
@@ -42,8 +54,12 @@ class CappedCountPaginator(Paginator):
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = min(bottom + self.per_page, self.count)
+        rows = self.object_list if self.columns is None else self.object_list.values(*self.columns)
         if bottom < DEEP_OFFSET:
-            return super().page(number)
+            return self._get_page(rows[bottom:top], number, self)
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
-        return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+        if self.columns is None:
+            by_id = {row.pk: row for row in rows.filter(pk__in=ids)}
+        else:
+            by_id = {row["pk"]: row for row in rows.filter(pk__in=ids)}
+        return self._get_page([by_id[pk] for pk in ids if pk in by_id], number, self)

@@ -12,7 +12,7 @@ JST = ZoneInfo("Asia/Tokyo")
 
 
 def titles(response) -> list[str]:
-    return [case.title for case in response.context["page"].object_list]
+    return [row["title"] for row in response.context["page"].object_list]
 
 
 @pytest.fixture

@@ -35,12 +35,15 @@ def test_count_stops_at_the_cap_but_the_next_page_exists(twelve_cases):
 
 
 @pytest.mark.django_db
-def test_deep_pages_hold_the_same_rows_as_plain_slicing(twelve_cases, monkeypatch):
+@pytest.mark.parametrize("rows", ["models", "values"])
+def test_deep_pages_hold_the_same_rows_as_plain_slicing(twelve_cases, monkeypatch, rows):
     monkeypatch.setattr(pagination, "DEEP_OFFSET", 2)
     cases = Case.objects.order_by("-received_at", "-id")
-    paginator = CappedCountPaginator(cases, 3, cap=100)
+    columns = ("pk", "title", "category__name") if rows == "values" else None
+    paginator = CappedCountPaginator(cases, 3, cap=100, columns=columns)
+    shown = cases.values(*columns) if columns else cases
     for number in (1, 2, 3, 4):
-        expected = list(cases[(number - 1) * 3 : number * 3])
+        expected = list(shown[(number - 1) * 3 : number * 3])
         assert list(paginator.get_page(number).object_list) == expected
 
 
