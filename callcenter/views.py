@@ -4,7 +4,6 @@ import datetime
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Case as CaseExpression
 from django.db.models import IntegerField, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -293,6 +292,16 @@ LIST_COLUMNS = (
     "category__name",
     "department__name",
 )
+CALLBACK_COLUMNS = (
+    "pk",
+    "reference",
+    "urgent",
+    "replied_at",
+    "title",
+    "caller_name",
+    "caller_phone",
+    "department__name",
+)
 STATUS_LABELS = dict(Case.Status.choices)
 WARD_LABELS = dict(Ward.choices)
 
@@ -470,8 +479,11 @@ def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @role_required(*CALLCENTER)
 def callbacks(request: HttpRequest) -> HttpResponse:
-    cases = Case.objects.awaiting_callback().for_list().order_by("replied_at", "received_at", "id")
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    cases = Case.objects.awaiting_callback().order_by("replied_at", "received_at", "id")
+    paginator = CappedCountPaginator(
+        cases, PAGE_SIZE, page_hint=request.GET.get("page"), columns=CALLBACK_COLUMNS
+    )
+    page = paginator.get_page(request.GET.get("page"))
     return render(request, "callcenter/callbacks.html", {"page": page})
 
 
