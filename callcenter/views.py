@@ -2,6 +2,7 @@
 
 import datetime
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case as CaseExpression
@@ -383,10 +384,18 @@ def _audit_case(request: HttpRequest, case: Case, action: str, *, show_health: b
 @require_GET
 @role_required(*CASE_READERS)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render_case_page(request, pk)
+
+
+def render_case_page(
+    request: HttpRequest, pk: int, *, status: int = 200, **forms: forms.Form
+) -> HttpResponse:
+    """The call-center case page. ``forms`` replace the page's empty ones: a refused POST
+    shows its errors next to what the user typed, instead of redirecting it away."""
     case = get_case_for_user(request.user, pk, _detail_queryset())
-    context = _detail_context(request.user, case)
+    context = {**_detail_context(request.user, case), **forms}
     _audit_case(request, case, AuditAction.RECORD_VIEW, show_health=context["show_health"])
-    return render(request, "callcenter/case_detail.html", context)
+    return render(request, "callcenter/case_detail.html", context, status=status)
 
 
 def _detail_context(user: User, case: Case) -> dict:
@@ -455,7 +464,7 @@ def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
     form = TransferForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("移管先の所管課を選んでください。"))
-        return redirect("callcenter:case_detail", pk=case.pk)
+        return render_case_page(request, case.pk, transfer_form=form, status=400)
     try:
         case = case_transfer(
             case=case,
@@ -465,7 +474,7 @@ def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except ValueError as error:
         messages.error(request, str(error))
-        return redirect("callcenter:case_detail", pk=case.pk)
+        return render_case_page(request, case.pk, transfer_form=form, status=400)
     messages.success(
         request, _("%(department)s へ移管しました。") % {"department": case.department.name}
     )

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from callcenter.views import render_case_page
 from departments.forms import (
     AgencyHandoverForm,
     AttachmentForm,
@@ -477,18 +478,18 @@ def case_contractor(request: HttpRequest, pk: int) -> HttpResponse:
         )
     if not form.is_valid():
         messages.error(request, _("依頼する業者を選んでください。"))
-    else:
-        try:
-            case_request_contractor(
-                case=case,
-                user=request.user,
-                contractor=form.cleaned_data["contractor"],
-                note=form.cleaned_data["note"],
-            )
-        except ValueError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, _("業者に依頼のメールを送りました。"))
+        return render_case_page(request, case.pk, contractor_form=form, status=400)
+    try:
+        case_request_contractor(
+            case=case,
+            user=request.user,
+            contractor=form.cleaned_data["contractor"],
+            note=form.cleaned_data["note"],
+        )
+    except ValueError as error:
+        messages.error(request, str(error))
+        return render_case_page(request, case.pk, contractor_form=form, status=400)
+    messages.success(request, _("業者に依頼のメールを送りました。"))
     return redirect("callcenter:case_detail", pk=case.pk)
 
 

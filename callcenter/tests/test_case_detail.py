@@ -147,3 +147,19 @@ def test_department_transfers_its_own_case_and_loses_sight_of_it(
     case.refresh_from_db()
     assert case.department == kobe["kensetsu-kita"]
     assert client.get(detail(case)).status_code == 404
+
+
+def test_refused_transfer_keeps_the_typed_reason(login_client, operator, food_case, kobe):
+    client = login_client(operator)
+    response = client.post(detail(food_case, "case_transfer"), {"note": "動物の件でした"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "移管先の所管課を選んでください。" in page and "動物の件でした" in page
+    response = client.post(
+        detail(food_case, "case_transfer"),
+        {"department": kobe["eisei-kanshi"].pk, "note": "もう一度"},
+    )
+    assert response.status_code == 400 and "もう一度" in response.content.decode()
+    food_case.refresh_from_db()
+    assert food_case.department == kobe["eisei-kanshi"]
+    assert not food_case.events.filter(kind=CaseEvent.Kind.TRANSFER).exists()

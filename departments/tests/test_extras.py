@@ -162,6 +162,21 @@ def test_operator_requests_a_contractor_from_the_callcenter_page(
     assert road_case.events.filter(kind=CaseEvent.Kind.CONTRACTOR).exists()
 
 
+def test_operator_contractor_request_without_contractor_keeps_the_note(
+    login_client, operator, road_case
+):
+    mail.outbox.clear()
+    response = login_client(operator).post(
+        reverse("departments:case_contractor", args=[road_case.pk]),
+        {"contractor-note": "夜間の作業をお願いします"},
+    )
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "依頼する業者を選んでください。" in page and "夜間の作業をお願いします" in page
+    assert mail.outbox == []
+    assert not road_case.events.filter(kind=CaseEvent.Kind.CONTRACTOR).exists()
+
+
 def test_contractor_of_other_departments_is_refused(login_client, staff_tobu, road_case):
     other = Contractor.objects.get(name="須磨環境クリーン")
     response = login_client(staff_tobu).post(
