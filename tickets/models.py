@@ -189,6 +189,12 @@ class Case(models.Model):
     REOPEN_FROM = {Status.ANSWERED, Status.CITIZEN_ANSWERED, Status.CLOSED}
     # Waiting for the department: what the inbox shows first and reminders chase.
     UNANSWERED_STATUSES = (Status.RECEIVED, Status.IN_PROGRESS)
+    # The timeline milestones kept on the case: status reached → column of its first time.
+    MILESTONES: dict[str, str] = {
+        Status.ANSWERED: "first_answered_at",
+        Status.CITIZEN_ANSWERED: "first_told_at",
+        Status.CLOSED: "first_closed_at",
+    }
     STATUS_ORDER = list(Status.values)
 
     reference = models.CharField(_("受付番号"), max_length=20, unique=True, editable=False)
@@ -247,6 +253,19 @@ class Case(models.Model):
     replied_at = models.DateTimeField(_("回答日時"), null=True, blank=True)
     citizen_told_at = models.DateTimeField(_("市民回答日時"), null=True, blank=True)
     reply_due_date = models.DateField(_("回答期限"), null=True, blank=True, editable=False)
+    # When the case FIRST reached 回答済 / 市民回答済 / 完了: the earliest such line of the
+    # timeline, kept here so that statistics aggregate plain columns instead of searching
+    # the timeline of every case. Unlike replied_at and citizen_told_at, a reopen and a
+    # second answer never move them. Written only by tickets.services._record.
+    first_answered_at = models.DateTimeField(
+        _("最初の回答日時"), null=True, blank=True, editable=False
+    )
+    first_told_at = models.DateTimeField(
+        _("最初の市民回答日時"), null=True, blank=True, editable=False
+    )
+    first_closed_at = models.DateTimeField(
+        _("最初の完了日時"), null=True, blank=True, editable=False
+    )
     # Optimistic locking: every change bumps it; a save based on an older number is refused.
     version = models.PositiveIntegerField(_("版"), default=1, editable=False)
 
