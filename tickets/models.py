@@ -129,6 +129,20 @@ class InvalidTransition(ValidationError):
     """A status change the case's lifecycle does not allow."""
 
 
+# What the statistics group cases by or measure, carried by their period indexes.
+STATS_COLUMNS = [
+    "fiscal_year",
+    "dial",
+    "department",
+    "category",
+    "ward",
+    "channel",
+    "first_answered_at",
+    "first_told_at",
+    "first_closed_at",
+]
+
+
 class CaseQuerySet(models.QuerySet):
     def for_list(self) -> "CaseQuerySet":
         # The sensitive health field is never loaded for lists and searches.
@@ -325,6 +339,25 @@ class Case(models.Model):
                 fields=["received_at"],
                 name="case_open_urgent_idx",
                 condition=~models.Q(status="closed") & models.Q(urgent=True),
+            ),
+            # Statistics of a period (callcenter.stats): every column they group or measure
+            # is in the index, so a whole fiscal year is read from the index alone.
+            models.Index(
+                fields=["received_at"],
+                include=STATS_COLUMNS,
+                name="case_stats_period_idx",
+            ),
+            models.Index(
+                fields=["department", "received_at"],
+                include=[column for column in STATS_COLUMNS if column != "department"],
+                name="case_stats_department_idx",
+            ),
+            # Waiting for the department's reply: the overdue figures, by received day.
+            models.Index(
+                fields=["department", "received_at"],
+                include=["dial"],
+                name="case_awaiting_reply_idx",
+                condition=models.Q(status__in=["received", "in_progress"]),
             ),
             # The call-back queue (awaiting_callback), in its own order.
             models.Index(
