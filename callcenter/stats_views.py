@@ -194,7 +194,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "granularity": granularity,
         "department_name": department_name,
         "forced_department": request.user.is_department_staff,
-        "totals": stats.totals(scope),
+        # Summed from the series rather than counted again (three queries fewer).
+        "totals": stats.totals_of(volume_rows),
         "series": series,
         "volume_rows": volume_rows,
         "volume_chart": line_chart(volume_rows, series),

@@ -394,6 +394,7 @@ def _spread_timeline(case: Case, received_at: datetime.datetime, now: datetime.d
     """Space the demo events out between the call and now, as if they happened over days."""
     events = list(case.events.order_by("id"))
     span = max((now - received_at) / max(len(events), 1), datetime.timedelta(minutes=10))
+    firsts: dict[str, datetime.datetime] = {}
     for position, event in enumerate(events):
         at = min(received_at + span * position, now)
         CaseEvent.objects.filter(pk=event.pk).update(at=at)
@@ -401,3 +402,9 @@ def _spread_timeline(case: Case, received_at: datetime.datetime, now: datetime.d
             Case.objects.filter(pk=case.pk).update(replied_at=at)
         if event.kind == CaseEvent.Kind.CALLBACK:
             Case.objects.filter(pk=case.pk).update(citizen_told_at=at)
+        # The milestones follow the moved timeline (times only grow along it).
+        milestone = Case.MILESTONES.get(event.to_status)
+        if milestone and milestone not in firsts:
+            firsts[milestone] = at
+    if firsts:
+        Case.objects.filter(pk=case.pk).update(**firsts)

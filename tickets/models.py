@@ -131,6 +131,20 @@ class InvalidTransition(ValidationError):
     """A status change the case's lifecycle does not allow."""
 
 
+# What the statistics group cases by or measure, carried by their period indexes.
+STATS_COLUMNS = [
+    "fiscal_year",
+    "dial",
+    "department",
+    "category",
+    "ward",
+    "channel",
+    "first_answered_at",
+    "first_told_at",
+    "first_closed_at",
+]
+
+
 class CaseQuerySet(models.QuerySet):
     def for_list(self) -> "CaseQuerySet":
         # The sensitive health field is never loaded for lists and searches.
@@ -191,6 +205,12 @@ class Case(QuickChoiceDisplay, models.Model):
     REOPEN_FROM = {Status.ANSWERED, Status.CITIZEN_ANSWERED, Status.CLOSED}
     # Waiting for the department: what the inbox shows first and reminders chase.
     UNANSWERED_STATUSES = (Status.RECEIVED, Status.IN_PROGRESS)
+    # The timeline milestones kept on the case: status reached → column of its first time.
+    MILESTONES: dict[str, str] = {
+        Status.ANSWERED: "first_answered_at",
+        Status.CITIZEN_ANSWERED: "first_told_at",
+        Status.CLOSED: "first_closed_at",
+    }
     STATUS_ORDER = list(Status.values)
 
     reference = models.CharField(_("受付番号"), max_length=20, unique=True, editable=False)
@@ -249,6 +269,19 @@ class Case(QuickChoiceDisplay, models.Model):
     replied_at = models.DateTimeField(_("回答日時"), null=True, blank=True)
     citizen_told_at = models.DateTimeField(_("市民回答日時"), null=True, blank=True)
     reply_due_date = models.DateField(_("回答期限"), null=True, blank=True, editable=False)
+    # When the case FIRST reached 回答済 / 市民回答済 / 完了: the earliest such line of the
+    # timeline, kept here so that statistics aggregate plain columns instead of searching
+    # the timeline of every case. Unlike replied_at and citizen_told_at, a reopen and a
+    # second answer never move them. Written only by tickets.services._record.
+    first_answered_at = models.DateTimeField(
+        _("最初の回答日時"), null=True, blank=True, editable=False
+    )
+    first_told_at = models.DateTimeField(
+        _("最初の市民回答日時"), null=True, blank=True, editable=False
+    )
+    first_closed_at = models.DateTimeField(
+        _("最初の完了日時"), null=True, blank=True, editable=False
+    )
     # Optimistic locking: every change bumps it; a save based on an older number is refused.
     version = models.PositiveIntegerField(_("版"), default=1, editable=False)
 
@@ -308,6 +341,25 @@ class Case(QuickChoiceDisplay, models.Model):
                 fields=["received_at"],
                 name="case_open_urgent_idx",
                 condition=~models.Q(status="closed") & models.Q(urgent=True),
+            ),
+            # Statistics of a period (callcenter.stats): every column they group or measure
+            # is in the index, so a whole fiscal year is read from the index alone.
+            models.Index(
+                fields=["received_at"],
+                include=STATS_COLUMNS,
+                name="case_stats_period_idx",
+            ),
+            models.Index(
+                fields=["department", "received_at"],
+                include=[column for column in STATS_COLUMNS if column != "department"],
+                name="case_stats_department_idx",
+            ),
+            # Waiting for the department's reply: the overdue figures, by received day.
+            models.Index(
+                fields=["department", "received_at"],
+                include=["dial"],
+                name="case_awaiting_reply_idx",
+                condition=models.Q(status__in=["received", "in_progress"]),
             ),
             # The call-back queue (awaiting_callback), in its own order.
             models.Index(

@@ -16,7 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -76,7 +76,14 @@ def _record(
     note: str = "",
     at: datetime.datetime | None = None,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    """Write a timeline line; a status reached also sets the case's milestone column.
+
+    Every status change of a case passes through here, so this is the one place that keeps
+    Case.first_answered_at / first_told_at / first_closed_at equal to the earliest timeline
+    line of that status. "Earliest" is by the line's time, not by the order of writing: a
+    call back may be recorded later with the earlier moment the citizen was told.
+    """
+    event = CaseEvent.objects.create(
         case=case,
         kind=kind,
         actor=actor,
@@ -86,6 +93,18 @@ def _record(
         note=note,
         case_version=case.version,
     )
+    milestone = Case.MILESTONES.get(to_status)
+    if milestone is not None:
+        # Compared in the UPDATE itself; the version is not bumped: nothing a person typed
+        # changed, and the event above already carries this change's version.
+        Case.objects.filter(
+            Q(**{f"{milestone}__isnull": True}) | Q(**{f"{milestone}__gt": event.at}),
+            pk=case.pk,
+        ).update(**{milestone: event.at})
+        reached = getattr(case, milestone)
+        if reached is None or event.at < reached:
+            setattr(case, milestone, event.at)
+    return event
 
 
 # --- notifications ------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.core.management import call_command
 
-from tickets.models import Case
+from tickets.models import Case, CaseEvent
 
 
 def test_demo_cases_are_believable_and_idempotent(db):
@@ -17,3 +17,9 @@ def test_demo_cases_are_believable_and_idempotent(db):
         events = list(case.events.all())
         assert events[0].kind == "created"
         assert events[-1].to_status in ("", case.status)
+        # The milestones moved with the spread-out timeline.
+        for status, column in Case.MILESTONES.items():
+            firsts = [e.at for e in events if e.to_status == status]
+            assert getattr(case, column) == (min(firsts) if firsts else None), column
+    assert Case.objects.exclude(first_closed_at=None).exists()
+    assert CaseEvent.objects.filter(to_status=Case.Status.CITIZEN_ANSWERED).exists()

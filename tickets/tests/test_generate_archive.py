@@ -6,6 +6,7 @@ from collections import Counter
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
+from django.db.models import Min
 
 from faq.models import FaqEntry, SimpleCall
 from faq.search import search_entries
@@ -41,6 +42,25 @@ def test_counts_match_the_options(kobe):
     assert Case.objects.exclude(status=Case.Status.CLOSED).count() == 20  # 5 % open
     closed = Case.objects.filter(status=Case.Status.CLOSED).first()
     assert list(closed.events.values_list("to_status", flat=True))[-1] == Case.Status.CLOSED
+
+
+@pytest.mark.django_db
+def test_milestones_are_the_first_time_of_each_status_on_the_timeline(kobe):
+    generate()
+
+    firsts = {
+        column: dict(
+            CaseEvent.objects.filter(to_status=status)
+            .values("case_id")
+            .annotate(first=Min("at"))
+            .values_list("case_id", "first")
+        )
+        for status, column in Case.MILESTONES.items()
+    }
+    assert firsts["first_closed_at"] and firsts["first_told_at"]
+    for case in Case.objects.only("pk", *Case.MILESTONES.values()):
+        for column, first in firsts.items():
+            assert getattr(case, column) == first.get(case.pk), (case.pk, column)
 
 
 @pytest.mark.django_db

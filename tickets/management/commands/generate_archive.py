@@ -591,14 +591,21 @@ class Command(BaseCommand):
                     previous = S.ANSWERED if citizen_told_at is None else S.CITIZEN_ANSWERED
                     timeline.append((CaseEvent.Kind.STATUS, operator, at, previous, S.CLOSED, ""))
                 at = min(at, self.now)
+                # The milestone columns, as tickets.services._record keeps them: the
+                # earliest line of each status (each appears at most once here).
+                firsts: dict[str, datetime.datetime] = {}
                 for kind, actor, when, from_status, to_status, note in timeline:
+                    when = min(when, self.now)
+                    milestone = Case.MILESTONES.get(to_status)
+                    if milestone and (milestone not in firsts or when < firsts[milestone]):
+                        firsts[milestone] = when
                     events.append(
                         (
                             event_id,
                             case_id,
                             kind,
                             actor,
-                            min(when, self.now),
+                            when,
                             from_status,
                             to_status,
                             note,
@@ -615,6 +622,8 @@ class Command(BaseCommand):
                     department, reply_needed, direct, urgent, "", None,
                     status, work_status, reply_text, replied_at, citizen_told_at,
                     dumps(tokens, ensure_ascii=False), operator, received, at, 1,
+                    firsts.get("first_answered_at"), firsts.get("first_told_at"),
+                    firsts.get("first_closed_at"),
                 )  # fmt: skip
                 case_id += 1
 
@@ -625,7 +634,7 @@ class Command(BaseCommand):
             "health_symptoms", "department_id", "reply_needed", "direct_answer", "urgent",
             "urgent_contact", "urgent_contacted_at", "status", "work_status", "reply_text",
             "replied_at", "citizen_told_at", "search_tokens", "created_by_id", "created_at",
-            "updated_at", "version",
+            "updated_at", "version", "first_answered_at", "first_told_at", "first_closed_at",
         )  # fmt: skip
         event_columns = (
             "id",
