@@ -151,6 +151,32 @@ class CaseQuerySet(models.QuerySet):
         return self.filter(status=Case.Status.ANSWERED, reply_needed=True, direct_answer=False)
 
 
+def inbox_status_rank() -> models.Case:
+    """The department inbox's order of statuses: 受付, then 所管課対応中, then the rest.
+
+    One definition for the inbox query and the index that serves it: PostgreSQL uses an
+    expression index only when the query repeats the expression exactly. Literal values
+    because ``Case.Status`` does not exist yet where ``Case.Meta`` is evaluated.
+    """
+    return models.Case(
+        models.When(status="received", then=models.Value(0)),
+        models.When(status="in_progress", then=models.Value(1)),
+        default=models.Value(2),
+        output_field=models.IntegerField(),
+    )
+
+
+def inbox_order() -> list:
+    """Urgent first, then new and unanswered, the nearest due date, the oldest first."""
+    return [
+        models.F("urgent").desc(),
+        inbox_status_rank(),
+        models.F("reply_due_date").asc(nulls_last=True),
+        models.F("received_at").asc(),
+        models.F("id").asc(),
+    ]
+
+
 class Case(models.Model):
     """A call (通報 or 問い合わせ) taken by the call center and shared with a department."""
 
@@ -307,6 +333,16 @@ class Case(models.Model):
                 name="case_open_urgent_idx",
                 condition=~models.Q(status="closed") & models.Q(urgent=True),
             ),
+            # The department inbox in its own order (departments.views._inbox_cases), so a
+            # page reads 30 index entries instead of sorting the department's cases: one
+            # index for the open tabs (the default), one for the "all" tab.
+            models.Index(
+                models.F("department"),
+                *inbox_order(),
+                name="case_inbox_open_idx",
+                condition=~models.Q(status="closed"),
+            ),
+            models.Index(models.F("department"), *inbox_order(), name="case_inbox_all_idx"),
             # The call-back queue (awaiting_callback), in its own order.
             models.Index(
                 fields=["replied_at", "received_at", "id"],
