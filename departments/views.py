@@ -39,6 +39,7 @@ from departments.services import (
     case_record_direct_answer,
     case_request_contractor,
     contractors_for,
+    open_cases_map,
     overdue_cases,
 )
 from kobepost.audit import audit_record, record_type_of
@@ -64,7 +65,6 @@ INBOX_PAGE_SIZE = 30
 OVERDUE_PAGE_SIZE = 50
 MAP_MAX_POINTS = 200
 MAP_GRID = 8
-MAP_SCAN_LIMIT = 5000
 INBOX_REFRESH_SECONDS = 90
 
 INBOX_FILTERS = {
@@ -188,57 +188,40 @@ def map_data(request: HttpRequest) -> JsonResponse:
     bbox = _bbox(request.GET.get("bbox", ""))
     if bbox is None:
         return JsonResponse({"error": _("表示範囲が正しくありません。")}, status=400)
+    return map_response(cases_visible_to(request.user), bbox)
+
+
+def map_response(cases: QuerySet[Case], bbox: tuple[float, float, float, float]) -> JsonResponse:
+    """The map's JSON for the open cases among ``cases`` (also used by bench/urls.py)."""
     west, south, east, north = bbox
-    cases = cases_visible_to(request.user, Case.objects.open()).filter(
-        latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east
-    )
-    total = cases.count()
-    if total <= MAP_MAX_POINTS:
-        today = timezone.localdate()
-        points = [
-            {
-                "id": row["pk"],
-                "lat": row["latitude"],
-                "lng": row["longitude"],
-                "status": row["status"],
-                "reference": row["reference"],
-                "title": row["title"],
-                "urgent": row["urgent"],
-                "overdue": row["status"] in Case.UNANSWERED_STATUSES
-                and row["reply_due_date"] is not None
-                and row["reply_due_date"] < today,
-                "url": reverse("departments:case_detail", args=[row["pk"]]),
-            }
-            for row in cases.values(
-                "pk",
-                "latitude",
-                "longitude",
-                "status",
-                "reference",
-                "title",
-                "urgent",
-                "reply_due_date",
-            )
-        ]
-        return JsonResponse({"total": total, "points": points, "clusters": []})
     # Server-side grid clustering: old PCs draw a few dozen circles, not thousands of pins.
-    cell_lat = (north - south) / MAP_GRID
-    cell_lng = (east - west) / MAP_GRID
-    cells: dict[tuple[int, int], list[float]] = {}
-    for latitude, longitude in cases.values_list("latitude", "longitude")[:MAP_SCAN_LIMIT]:
-        key = (
-            min(int((latitude - south) / cell_lat), MAP_GRID - 1),
-            min(int((longitude - west) / cell_lng), MAP_GRID - 1),
-        )
-        cell = cells.setdefault(key, [0, 0.0, 0.0])
-        cell[0] += 1
-        cell[1] += latitude
-        cell[2] += longitude
-    clusters = [
-        {"lat": lat_sum / count, "lng": lng_sum / count, "count": count}
-        for count, lat_sum, lng_sum in cells.values()
+    found = open_cases_map(
+        cases=cases,
+        west=west,
+        south=south,
+        east=east,
+        north=north,
+        max_points=MAP_MAX_POINTS,
+        grid=MAP_GRID,
+    )
+    today = timezone.localdate()
+    points = [
+        {
+            "id": row["pk"],
+            "lat": row["latitude"],
+            "lng": row["longitude"],
+            "status": row["status"],
+            "reference": row["reference"],
+            "title": row["title"],
+            "urgent": row["urgent"],
+            "overdue": row["status"] in Case.UNANSWERED_STATUSES
+            and row["reply_due_date"] is not None
+            and row["reply_due_date"] < today,
+            "url": reverse("departments:case_detail", args=[row["pk"]]),
+        }
+        for row in found.points
     ]
-    return JsonResponse({"total": total, "points": [], "clusters": clusters})
+    return JsonResponse({"total": found.total, "points": points, "clusters": found.clusters})
 
 
 # --- case view ------------------------------------------------------------------------------

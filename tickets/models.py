@@ -343,6 +343,13 @@ class Case(models.Model):
                 condition=~models.Q(status="closed"),
             ),
             models.Index(models.F("department"), *inbox_order(), name="case_inbox_all_idx"),
+            # The department map: the bounding box of a department's open cases, read from
+            # the index alone (no table access) when the map groups them into grid cells.
+            models.Index(
+                fields=["department", "latitude", "longitude"],
+                name="case_open_map_idx",
+                condition=~models.Q(status="closed"),
+            ),
             # The call-back queue (awaiting_callback), in its own order.
             models.Index(
                 fields=["replied_at", "received_at", "id"],
