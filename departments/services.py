@@ -445,7 +445,8 @@ def open_cases_map(
             row=Least(Floor((F("latitude") - Value(south)) / Value(cell_lat)), last),
             column=Least(Floor((F("longitude") - Value(west)) / Value(cell_lng)), last),
         )
-        .annotate(count=Count("pk"), lat=Avg("latitude"), lng=Avg("longitude"))
+        # COUNT(*), not COUNT(id): everything the aggregate reads is in the index.
+        .annotate(count=Count("*"), lat=Avg("latitude"), lng=Avg("longitude"))
         .order_by("row", "column")
     )
     total = sum(cell["count"] for cell in clusters)

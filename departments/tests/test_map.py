@@ -128,3 +128,29 @@ def test_points_cost_a_fixed_number_of_queries(
     spread(operator, 8)
     with django_assert_max_num_queries(len(one.captured_queries)):
         assert len(client.get(MAP + "?bbox=" + BOX).json()["points"]) == 9
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
+def test_the_cells_are_counted_from_the_index_alone(staff_tobu, operator):
+    """The aggregate must stay answerable by case_open_map_idx without reading the table."""
+    from departments.services import open_cases_map
+    from tickets.access import cases_visible_to
+
+    spread(operator, 2)
+    with CaptureQueriesContext(connection) as captured:
+        open_cases_map(
+            cases=cases_visible_to(staff_tobu),
+            west=135.2,
+            south=34.7,
+            east=135.3,
+            north=34.75,
+            max_points=200,
+            grid=8,
+        )
+    aggregate = next(q["sql"] for q in captured.captured_queries if "GROUP BY" in q["sql"])
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("EXPLAIN " + aggregate)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "Index Only Scan using case_open_map_idx" in plan, plan
