@@ -166,12 +166,17 @@ def inbox_status_rank() -> models.Case:
     )
 
 
-def inbox_order() -> list:
-    """Urgent first, then new and unanswered, the nearest due date, the oldest first."""
+def inbox_order(*, in_index: bool = False) -> list:
+    """Urgent first, then new and unanswered, the nearest due date, the oldest first.
+
+    Cases without a due date come last. PostgreSQL sorts NULL last in ascending order
+    anyway, so the index leaves ``NULLS LAST`` out: SQLite (``make run``) refuses it there.
+    """
+    due = models.F("reply_due_date").asc()
     return [
         models.F("urgent").desc(),
         inbox_status_rank(),
-        models.F("reply_due_date").asc(nulls_last=True),
+        due if in_index else models.F("reply_due_date").asc(nulls_last=True),
         models.F("received_at").asc(),
         models.F("id").asc(),
     ]
@@ -338,11 +343,13 @@ class Case(models.Model):
             # index for the open tabs (the default), one for the "all" tab.
             models.Index(
                 models.F("department"),
-                *inbox_order(),
+                *inbox_order(in_index=True),
                 name="case_inbox_open_idx",
                 condition=~models.Q(status="closed"),
             ),
-            models.Index(models.F("department"), *inbox_order(), name="case_inbox_all_idx"),
+            models.Index(
+                models.F("department"), *inbox_order(in_index=True), name="case_inbox_all_idx"
+            ),
             # The department map: the bounding box of a department's open cases, read from
             # the index alone (no table access) when the map groups them into grid cells.
             models.Index(

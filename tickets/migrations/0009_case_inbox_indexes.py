@@ -15,10 +15,10 @@ class Migration(migrations.Migration):
     operations = [
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(models.F('department'), models.OrderBy(models.F('urgent'), descending=True), models.Case(models.When(status='received', then=models.Value(0)), models.When(status='in_progress', then=models.Value(1)), default=models.Value(2), output_field=models.IntegerField()), models.OrderBy(models.F('reply_due_date'), nulls_last=True), models.OrderBy(models.F('received_at')), models.OrderBy(models.F('id')), condition=models.Q(('status', 'closed'), _negated=True), name='case_inbox_open_idx'),
+            index=models.Index(models.F('department'), models.OrderBy(models.F('urgent'), descending=True), models.Case(models.When(status='received', then=models.Value(0)), models.When(status='in_progress', then=models.Value(1)), default=models.Value(2), output_field=models.IntegerField()), models.OrderBy(models.F('reply_due_date')), models.OrderBy(models.F('received_at')), models.OrderBy(models.F('id')), condition=models.Q(('status', 'closed'), _negated=True), name='case_inbox_open_idx'),
         ),
         migrations.AddIndex(
             model_name='case',
-            index=models.Index(models.F('department'), models.OrderBy(models.F('urgent'), descending=True), models.Case(models.When(status='received', then=models.Value(0)), models.When(status='in_progress', then=models.Value(1)), default=models.Value(2), output_field=models.IntegerField()), models.OrderBy(models.F('reply_due_date'), nulls_last=True), models.OrderBy(models.F('received_at')), models.OrderBy(models.F('id')), name='case_inbox_all_idx'),
+            index=models.Index(models.F('department'), models.OrderBy(models.F('urgent'), descending=True), models.Case(models.When(status='received', then=models.Value(0)), models.When(status='in_progress', then=models.Value(1)), default=models.Value(2), output_field=models.IntegerField()), models.OrderBy(models.F('reply_due_date')), models.OrderBy(models.F('received_at')), models.OrderBy(models.F('id')), name='case_inbox_all_idx'),
         ),
     ]
