@@ -97,14 +97,16 @@ QUEUE_FIELDS = (
 
 
 def queue_posts() -> QuerySet[Post]:
-    """The queue's rows: the post's own columns, its category and its citizen photos."""
+    """The queue's rows: the post's own columns, its category and ``queue_photos`` (the
+    citizen's photos, hidden ones included)."""
     photos = PostPhoto.objects.filter(kind=PostPhoto.Kind.CITIZEN).only(
         "post_id", "public_id", "kind"
     )
     return (
         Post.objects.select_related("category")
         .only(*QUEUE_FIELDS)
-        .prefetch_related(Prefetch("photos", queryset=photos))
+        # A plain list per post (to_attr): no related manager and no filter() per row.
+        .prefetch_related(Prefetch("photos", queryset=photos, to_attr="queue_photos"))
         .annotate(earlier_count=earlier_posts_count())
         .with_current_status()
     )
