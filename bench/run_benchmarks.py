@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 50.0
 TARGET_RATIO = 5.0
+# Pages with a target of their own (issue #10): the map over all 25,000 open cases.
+OWN_TARGETS_MS = {"/bench/map-all/": 100.0}
 
 
 def configure_environment() -> None:
@@ -274,14 +276,17 @@ def main() -> int:
                 flush=True,
             )
     print_table(results, markdown=args.markdown)
-    failures = [
-        r
-        for r in results
-        if r.status != 200
-        or r.median_ms > TARGET_MS
-        or r.median_ms > TARGET_RATIO * results[0].median_ms
-    ]
+    failures = [r for r in results if not meets_target(r, results[0].median_ms)]
     return 1 if failures else 0
+
+
+def meets_target(result: Result, baseline: float) -> bool:
+    if result.status != 200:
+        return False
+    own = next((ms for path, ms in OWN_TARGETS_MS.items() if result.path.startswith(path)), None)
+    if own is not None:
+        return result.median_ms <= own
+    return result.median_ms <= TARGET_MS and result.median_ms <= TARGET_RATIO * baseline
 
 
 def print_table(results: list[Result], *, markdown: bool) -> None:
@@ -289,7 +294,7 @@ def print_table(results: list[Result], *, markdown: bool) -> None:
     header = ["ページ", "中央値 ms", "p95 ms", "基準比", "クエリ数", "SQL ms", "KB", "状態", "目標"]
     rows = []
     for r in results:
-        ok = r.status == 200 and r.median_ms <= TARGET_MS and r.median_ms <= TARGET_RATIO * baseline
+        ok = meets_target(r, baseline)
         rows.append(
             [
                 r.label,
