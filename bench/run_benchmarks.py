@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 50.0
 TARGET_RATIO = 5.0
+# Pages with a target of their own (issue #10): the map over all 25,000 open cases.
+OWN_TARGETS_MS = {"/bench/map-all/": 100.0}
 
 
 def configure_environment() -> None:
@@ -47,6 +49,7 @@ class Result:
     queries: int
     sql_ms: float
     size: int
+    note: str = ""
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -69,6 +72,12 @@ def measure(client, label: str, path: str, count: int, warmup: int) -> Result:
         timings.append((time.perf_counter() - began) * 1000)
     with CaptureQueriesContext(connection) as captured:
         response = client.get(path, secure=True)
+    note = ""
+    if response.get("Content-Type", "").startswith("application/json"):
+        data = response.json()
+        if isinstance(data, dict) and "total" in data:  # the map: how many cases it covered
+            note = f"total {data['total']:,}, {len(data.get('points', []))} points, "
+            note += f"{len(data.get('clusters', []))} clusters"
     return Result(
         label=label,
         path=path,
@@ -78,6 +87,27 @@ def measure(client, label: str, path: str, count: int, warmup: int) -> Result:
         queries=len(captured.captured_queries),
         sql_ms=sum(float(q["time"]) for q in captured.captured_queries) * 1000,
         size=len(response.content),
+        note=note,
+    )
+
+
+# Around Kobe: every open case of the archive lies inside.
+CITY_BBOX = "134.9,34.55,135.35,34.9"
+ZOOM_DEGREES = 0.01
+
+
+def busiest_department_id() -> int:
+    """The department with the most open cases: the largest map a user can ask for."""
+    from django.db.models import Count
+
+    from tickets.models import Case
+
+    return (
+        Case.objects.open()
+        .order_by()
+        .values("department")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "department")[0]["department"]
     )
 
 
@@ -92,6 +122,20 @@ def sample_values() -> dict[str, str]:
         .only("pk", "reference", "caller_phone", "caller_kana", "latitude", "longitude")[1000]
     )
     open_case = Case.objects.open().exclude(latitude=None).order_by("-id").first()
+    busiest_case = (
+        Case.objects.open()
+        .filter(department=busiest_department_id())
+        .exclude(latitude=None)
+        .order_by("-id")
+        .first()
+    )
+    half = ZOOM_DEGREES / 2
+    zoomed = (
+        busiest_case.longitude - half,
+        busiest_case.latitude - half,
+        busiest_case.longitude + half,
+        busiest_case.latitude + half,
+    )
     return {
         "pk": str(case.pk),
         "reference": case.reference,
@@ -100,6 +144,7 @@ def sample_values() -> dict[str, str]:
         "lat": str(open_case.latitude),
         "lng": str(open_case.longitude),
         "category": str(open_case.category_id),
+        "zoomed_bbox": ",".join(f"{value:.5f}" for value in zoomed),
     }
 
 
@@ -140,13 +185,28 @@ def pages(values: dict[str, str]) -> list[tuple[str, str, str]]:
         ("operator", "折り返し待ち一覧", "/callcenter/callbacks/"),
         ("operator", "FAQ 検索（粗大ごみ）", "/faq/?q=粗大ごみ"),
         ("operator", "お知らせ", "/notifications/"),
+        # The department home is the inbox (list and map); the map asks for its data.
         ("department", "所管課ホーム", "/departments/"),
         ("department", "所管課の案件一覧（未完了）", f"{cases}?status=open"),
+        ("department", "所管課の地図データ 市全域", f"/departments/cases/map/?bbox={CITY_BBOX}"),
+        (
+            "busiest_department",
+            "所管課の地図データ 市全域（未完了最多の課）",
+            f"/departments/cases/map/?bbox={CITY_BBOX}",
+        ),
+        (
+            "busiest_department",
+            "所管課の地図データ 拡大 0.01°（未完了最多の課）",
+            f"/departments/cases/map/?bbox={values['zoomed_bbox']}",
+        ),
+        (
+            "supervisor",
+            "所管課の地図データ 全未完了案件（ベンチ専用）",
+            f"/bench/map-all/?bbox={CITY_BBOX}",
+        ),
         ("supervisor", "投稿の振り分け（KOBE ぽすと）", "/triage/"),
     ]
     for user, label, path in (
-        ("department", "所管課の受信箱", "/departments/inbox/"),
-        ("department", "所管課の地図", "/departments/map/"),
         ("supervisor", "ダッシュボード", "/stats/"),
         ("supervisor", "月報", "/stats/monthly/"),
     ):
@@ -189,6 +249,11 @@ def main() -> int:
         .exclude(department=None)
         .order_by("pk")
         .first(),
+        "busiest_department": User.objects.filter(
+            role=User.Role.DEPARTMENT_STAFF, department=busiest_department_id()
+        )
+        .order_by("pk")
+        .first(),
     }
     with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False):
         clients = {}
@@ -206,18 +271,22 @@ def main() -> int:
             results.append(result)
             print(
                 f"  {label}: {result.median_ms:.1f} ms (p95 {result.p95_ms:.1f}), "
-                f"{result.queries} q, {result.status}",
+                f"{result.queries} q, {result.status}"
+                + (f" [{result.note}]" if result.note else ""),
                 flush=True,
             )
     print_table(results, markdown=args.markdown)
-    failures = [
-        r
-        for r in results
-        if r.status != 200
-        or r.median_ms > TARGET_MS
-        or r.median_ms > TARGET_RATIO * results[0].median_ms
-    ]
+    failures = [r for r in results if not meets_target(r, results[0].median_ms)]
     return 1 if failures else 0
+
+
+def meets_target(result: Result, baseline: float) -> bool:
+    if result.status != 200:
+        return False
+    own = next((ms for path, ms in OWN_TARGETS_MS.items() if result.path.startswith(path)), None)
+    if own is not None:
+        return result.median_ms <= own
+    return result.median_ms <= TARGET_MS and result.median_ms <= TARGET_RATIO * baseline
 
 
 def print_table(results: list[Result], *, markdown: bool) -> None:
@@ -225,7 +294,7 @@ def print_table(results: list[Result], *, markdown: bool) -> None:
     header = ["ページ", "中央値 ms", "p95 ms", "基準比", "クエリ数", "SQL ms", "KB", "状態", "目標"]
     rows = []
     for r in results:
-        ok = r.status == 200 and r.median_ms <= TARGET_MS and r.median_ms <= TARGET_RATIO * baseline
+        ok = meets_target(r, baseline)
         rows.append(
             [
                 r.label,

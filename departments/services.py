@@ -12,7 +12,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet, Value
+from django.db.models.functions import Floor, Least
 from django.template import Context, engines
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -391,3 +392,70 @@ def _queue_overdue(department: Department, cases: list[Case], today: datetime.da
 def overdue_cases() -> QuerySet[Case]:
     """Every overdue case, for supervisors: most overdue first."""
     return Case.objects.overdue().for_list().order_by("reply_due_date", "received_at", "id")
+
+
+# --- map of open cases --------------------------------------------------------------------------
+MAP_POINT_FIELDS = (
+    "pk",
+    "latitude",
+    "longitude",
+    "status",
+    "reference",
+    "title",
+    "urgent",
+    "reply_due_date",
+)
+
+
+@dataclass(frozen=True)
+class CaseMap:
+    """What the department map shows: every case when few, else grid cells with counts."""
+
+    total: int
+    points: list[dict]
+    clusters: list[dict]
+
+
+def open_cases_map(
+    *,
+    cases: QuerySet[Case],
+    west: float,
+    south: float,
+    east: float,
+    north: float,
+    max_points: int,
+    grid: int,
+) -> CaseMap:
+    """The open cases among ``cases`` inside the box, as points or as ``grid`` × ``grid`` cells.
+
+    The cells are counted by the database (GROUP BY the cell, COUNT, AVG of the position):
+    a whole-city view of thousands of open cases costs one aggregate over the index
+    ``case_open_map_idx`` instead of shipping every row to Python. The same aggregate gives
+    the total, so the rows themselves are read only when few enough to draw one by one.
+    """
+    in_box = cases.open().filter(
+        latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east
+    )
+    cell_lat = (north - south) / grid
+    cell_lng = (east - west) / grid
+    last = Value(float(grid - 1))  # a case on the north or east edge belongs to the last cell
+    clusters = list(
+        in_box.order_by()
+        .values(
+            row=Least(Floor((F("latitude") - Value(south)) / Value(cell_lat)), last),
+            column=Least(Floor((F("longitude") - Value(west)) / Value(cell_lng)), last),
+        )
+        # COUNT(*), not COUNT(id): everything the aggregate reads is in the index.
+        .annotate(count=Count("*"), lat=Avg("latitude"), lng=Avg("longitude"))
+        .order_by("row", "column")
+    )
+    total = sum(cell["count"] for cell in clusters)
+    if total <= max_points:
+        return CaseMap(total=total, points=list(in_box.values(*MAP_POINT_FIELDS)), clusters=[])
+    return CaseMap(
+        total=total,
+        points=[],
+        clusters=[
+            {"lat": cell["lat"], "lng": cell["lng"], "count": cell["count"]} for cell in clusters
+        ],
+    )

@@ -10,8 +10,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case as CaseExpression
-from django.db.models import F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -41,6 +40,7 @@ from departments.services import (
     case_record_direct_answer,
     case_request_contractor,
     contractors_for,
+    open_cases_map,
     overdue_cases,
 )
 from kobepost.audit import audit_record, record_type_of
@@ -48,7 +48,8 @@ from kobepost.audit_models import AuditAction
 from kobepost.decorators import role_required
 from kobepost.models import User
 from tickets.access import cases_visible_to, get_case_for_user
-from tickets.models import Case, IntakeToken, InvalidTransition
+from tickets.geo import Ward
+from tickets.models import Case, IntakeToken, InvalidTransition, inbox_order
 from tickets.services import (
     StaleCase,
     case_create_once,
@@ -65,7 +66,6 @@ INBOX_PAGE_SIZE = 30
 OVERDUE_PAGE_SIZE = 50
 MAP_MAX_POINTS = 200
 MAP_GRID = 8
-MAP_SCAN_LIMIT = 5000
 INBOX_REFRESH_SECONDS = 90
 
 INBOX_FILTERS = {
@@ -74,14 +74,6 @@ INBOX_FILTERS = {
     "overdue": gettext_lazy("期限超過"),
     "all": gettext_lazy("すべて"),
 }
-
-# New and unanswered first: 受付, then 所管課対応中, then everything already answered.
-STATUS_RANK = CaseExpression(
-    When(status=Case.Status.RECEIVED, then=Value(0)),
-    When(status=Case.Status.IN_PROGRESS, then=Value(1)),
-    default=Value(2),
-    output_field=IntegerField(),
-)
 
 
 def _department_case(request: HttpRequest, pk: int) -> Case:
@@ -94,21 +86,31 @@ def _department_case(request: HttpRequest, pk: int) -> Case:
 
 
 # --- inbox -------------------------------------------------------------------------------------
+# What a row of the inbox shows, and nothing else (no caller data, no health data).
+INBOX_FIELDS = (
+    "reference",
+    "title",
+    "urgent",
+    "category__name",
+    "ward",
+    "received_at",
+    "status",
+    "work_status",
+    "reply_due_date",
+)
+
+
 def _inbox_cases(user: User, choice: str) -> QuerySet[Case]:
-    cases = cases_visible_to(user, Case.objects.for_list())
+    cases = cases_visible_to(user, Case.objects.select_related("category").only(*INBOX_FIELDS))
     if choice == "open":
         cases = cases.open()
     elif choice == "unanswered":
         cases = cases.unanswered()
     elif choice == "overdue":
         cases = cases.overdue()
-    return cases.order_by(
-        "-urgent",
-        STATUS_RANK,
-        F("reply_due_date").asc(nulls_last=True),
-        "received_at",
-        "id",
-    )
+    # Urgent, then 受付, 所管課対応中 and the rest, due date, oldest: exactly the order of the
+    # indexes case_inbox_open_idx and case_inbox_all_idx, so a page is read, not sorted.
+    return cases.order_by(*inbox_order())
 
 
 @require_GET
@@ -121,6 +123,7 @@ def home(request: HttpRequest) -> HttpResponse:
     page = Paginator(_inbox_cases(request.user, choice), INBOX_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    page.object_list = _with_labels(list(page.object_list))
     map_config = location_picker_config()
     config = {
         "dataUrl": reverse("departments:map_data"),
@@ -152,6 +155,23 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _with_labels(cases: list[Case]) -> list[Case]:
+    """Attach the translated labels of ward, status and work status to each row.
+
+    ``get_FOO_display`` rebuilds the field's choices on every call, translating every label
+    on the way: three columns of thirty rows cost more than the page's queries. Here each
+    label is translated once per page.
+    """
+    wards = {value: str(label) for value, label in Ward.choices}
+    statuses = {value: str(label) for value, label in Case.Status.choices}
+    work_statuses = {value: str(label) for value, label in Case.WorkStatus.choices}
+    for case in cases:
+        case.ward_label = wards.get(case.ward, case.ward)
+        case.status_label = statuses.get(case.status, case.status)
+        case.work_status_label = work_statuses.get(case.work_status, case.work_status)
+    return cases
+
+
 def _bbox(value: str) -> tuple[float, float, float, float] | None:
     try:
         west, south, east, north = (float(part) for part in value.split(","))
@@ -169,57 +189,40 @@ def map_data(request: HttpRequest) -> JsonResponse:
     bbox = _bbox(request.GET.get("bbox", ""))
     if bbox is None:
         return JsonResponse({"error": _("表示範囲が正しくありません。")}, status=400)
+    return map_response(cases_visible_to(request.user), bbox)
+
+
+def map_response(cases: QuerySet[Case], bbox: tuple[float, float, float, float]) -> JsonResponse:
+    """The map's JSON for the open cases among ``cases`` (also used by bench/urls.py)."""
     west, south, east, north = bbox
-    cases = cases_visible_to(request.user, Case.objects.open()).filter(
-        latitude__gte=south, latitude__lte=north, longitude__gte=west, longitude__lte=east
-    )
-    total = cases.count()
-    if total <= MAP_MAX_POINTS:
-        today = timezone.localdate()
-        points = [
-            {
-                "id": row["pk"],
-                "lat": row["latitude"],
-                "lng": row["longitude"],
-                "status": row["status"],
-                "reference": row["reference"],
-                "title": row["title"],
-                "urgent": row["urgent"],
-                "overdue": row["status"] in Case.UNANSWERED_STATUSES
-                and row["reply_due_date"] is not None
-                and row["reply_due_date"] < today,
-                "url": reverse("departments:case_detail", args=[row["pk"]]),
-            }
-            for row in cases.values(
-                "pk",
-                "latitude",
-                "longitude",
-                "status",
-                "reference",
-                "title",
-                "urgent",
-                "reply_due_date",
-            )
-        ]
-        return JsonResponse({"total": total, "points": points, "clusters": []})
     # Server-side grid clustering: old PCs draw a few dozen circles, not thousands of pins.
-    cell_lat = (north - south) / MAP_GRID
-    cell_lng = (east - west) / MAP_GRID
-    cells: dict[tuple[int, int], list[float]] = {}
-    for latitude, longitude in cases.values_list("latitude", "longitude")[:MAP_SCAN_LIMIT]:
-        key = (
-            min(int((latitude - south) / cell_lat), MAP_GRID - 1),
-            min(int((longitude - west) / cell_lng), MAP_GRID - 1),
-        )
-        cell = cells.setdefault(key, [0, 0.0, 0.0])
-        cell[0] += 1
-        cell[1] += latitude
-        cell[2] += longitude
-    clusters = [
-        {"lat": lat_sum / count, "lng": lng_sum / count, "count": count}
-        for count, lat_sum, lng_sum in cells.values()
+    found = open_cases_map(
+        cases=cases,
+        west=west,
+        south=south,
+        east=east,
+        north=north,
+        max_points=MAP_MAX_POINTS,
+        grid=MAP_GRID,
+    )
+    today = timezone.localdate()
+    points = [
+        {
+            "id": row["pk"],
+            "lat": row["latitude"],
+            "lng": row["longitude"],
+            "status": row["status"],
+            "reference": row["reference"],
+            "title": row["title"],
+            "urgent": row["urgent"],
+            "overdue": row["status"] in Case.UNANSWERED_STATUSES
+            and row["reply_due_date"] is not None
+            and row["reply_due_date"] < today,
+            "url": reverse("departments:case_detail", args=[row["pk"]]),
+        }
+        for row in found.points
     ]
-    return JsonResponse({"total": total, "points": [], "clusters": clusters})
+    return JsonResponse({"total": found.total, "points": points, "clusters": found.clusters})
 
 
 # --- case view ------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from tickets.models import Case
@@ -88,3 +89,49 @@ def test_background_refresh_does_not_count_as_activity(login_client, staff_tobu)
     before = client.session[SESSION_LAST_ACTIVITY]
     assert client.get(INBOX, headers={"X-Kobepost-Background": "1"}).status_code == 200
     assert client.session[SESSION_LAST_ACTIVITY] == before
+
+
+def test_inbox_orders_by_due_date_then_age_with_no_due_date_last(
+    login_client, operator, staff_tobu
+):
+    later = make_case(operator, title="期限が遅い件")
+    sooner = make_case(operator, title="期限が近い件")
+    none = make_case(operator, title="期限なしの件")
+    Case.objects.filter(pk=later.pk).update(reply_due_date=datetime.date(2030, 1, 10))
+    Case.objects.filter(pk=sooner.pk).update(reply_due_date=datetime.date(2030, 1, 9))
+    Case.objects.filter(pk=none.pk).update(reply_due_date=None)
+    page = login_client(staff_tobu).get(INBOX).content.decode()
+    assert page.index("期限が近い件") < page.index("期限が遅い件") < page.index("期限なしの件")
+
+
+def test_inbox_rows_show_translated_labels(login_client, operator, staff_tobu):
+    make_case(operator, title="東灘の件", ward="28101")
+    page = login_client(staff_tobu).get(INBOX).content.decode()
+    assert "東灘区" in page and ">受付<" in page and "未着手" in page
+    english = login_client(staff_tobu)
+    english.cookies["django_language"] = "en"
+    page = english.get(INBOX).content.decode()
+    assert "Received" in page and "Not started" in page
+
+
+def test_all_tab_includes_closed_cases(login_client, operator, staff_tobu):
+    closed = make_case(operator, title="完了した件")
+    Case.objects.filter(pk=closed.pk).update(status=Case.Status.CLOSED)
+    client = login_client(staff_tobu)
+    assert "完了した件" not in client.get(INBOX).content.decode()
+    assert "完了した件" in client.get(INBOX + "?filter=all").content.decode()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
+@pytest.mark.parametrize("choice", ["open", "unanswered", "overdue", "all"])
+def test_inbox_page_is_read_in_index_order_not_sorted(staff_tobu, operator, choice):
+    """The inbox's ORDER BY must stay the expression of case_inbox_*_idx (no Sort node)."""
+    from departments.views import _inbox_cases
+
+    make_case(operator)
+    query = _inbox_cases(staff_tobu, choice)[:30]
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        plan = query.explain()
+    assert "case_inbox_" in plan and "Sort" not in plan, plan

@@ -186,3 +186,35 @@ def test_citizen_deletion_keeps_post_for_triage(login_client, supervisor, citize
     page = login_client(supervisor).get(f"/triage/posts/{post.pk}/").content.decode()
     assert "匿名" in page
     assert Post.objects.filter(pk=post.pk).exists()
+
+
+def test_queue_counts_without_joins_and_loads_no_personal_data(
+    login_client, supervisor, citizen, post
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login_client(supervisor)
+    with CaptureQueriesContext(connection) as captured:
+        page = client.get("/triage/").content.decode()
+    assert f"#{post.pk}" in page
+    posts_sql = [q["sql"] for q in captured.captured_queries if 'FROM "kobepost_post"' in q["sql"]]
+    count_sql = [sql for sql in posts_sql if sql.startswith('SELECT COUNT(*) AS "__count"')]
+    assert len(count_sql) == 1 and "JOIN" not in count_sql[0]
+    # The rows: no citizen's name, address or phone, and not the duplicate post's text.
+    assert not any("kobepost_citizen" in sql for sql in posts_sql)
+    assert not any('"T5"' in sql for sql in posts_sql)
+
+
+@pytest.mark.parametrize("state", ["new", "linked", "published", "rejected"])
+def test_every_tab_costs_the_same_few_queries(
+    login_client, supervisor, citizen, state, django_assert_max_num_queries
+):
+    client = login_client(supervisor)
+    make_post(citizen, photos=1, published=state == "published")
+    with django_assert_max_num_queries(8) as one:
+        assert client.get(f"/triage/?state={state}").status_code == 200
+    for number in range(4):
+        make_post(make_citizen(f"tab_{number}"), photos=1, published=state == "published")
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        assert client.get(f"/triage/?state={state}").status_code == 200
