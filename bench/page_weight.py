@@ -32,7 +32,26 @@ PAGES = [
     ("department", "所管課ホーム", "/departments/"),
     ("department", "所管課の案件一覧", "/callcenter/cases/?status=open"),
     ("department", "所管課の案件詳細", "{department_case}"),
+    ("supervisor", "統計ダッシュボード", "/stats/"),
+    ("supervisor", "月報", "/stats/monthly/"),
+    ("supervisor", "KOBE ぽすと 精査", "/triage/"),
 ]
+
+
+def supervisor_session(cookies: dict[str, str]) -> str:
+    """A bench supervisor (the statistics and triage pages), logged in like the others."""
+    from django.conf import settings
+    from django.test import Client
+
+    from kobepost.models import User
+
+    user, _created = User.objects.update_or_create(
+        username="bench_sv01", defaults={"role": User.Role.SUPERVISOR, "is_active": True}
+    )
+    client = Client()
+    client.force_login(user)
+    cookies[user.username] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    return user.username
 
 
 def main() -> int:
@@ -46,6 +65,7 @@ def main() -> int:
     from kobepost.models import User
 
     department_id = User.objects.get(username=staff).department_id
+    supervisor = supervisor_session(cookies)
     values = {
         "case": "/callcenter/cases/{}/".format(Case.objects.order_by("-id")[5].pk),
         "department_case": "/callcenter/cases/"
@@ -74,7 +94,9 @@ def main() -> int:
             )
             print(f"{'ページ':<20}{'KB':>8}{'件':>5}  static files")
             for user_key, label, path in PAGES:
-                username = operator if user_key == "operator" else staff
+                username = {"operator": operator, "department": staff, "supervisor": supervisor}[
+                    user_key
+                ]
                 path = path.format(**values)
                 # HTTPS is what the app requires; gunicorn is told so by the proxy header.
                 # HTTPS is what the app requires: gunicorn is told so by the proxy header, and
