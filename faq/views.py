@@ -23,6 +23,7 @@ from faq.forms import (
     StatusForm,
 )
 from faq.models import FaqEntry, FaqProposal, review_after_days, review_due_before
+from faq.normalize import normalize_text
 from faq.search import SNIPPET_LENGTH, highlight, search_entries
 from kobepost.decorators import role_required
 from kobepost.models import User
@@ -90,6 +91,19 @@ def intake_url(*, query: str, dial: Dial | None) -> str:
     return f"{CASE_INTAKE_PATH}?{urlencode(params)}"
 
 
+# The last no-hit search this operator logged: a reload, or coming back to the same result
+# page, is not a second gap in the FAQ.
+LAST_GAP_SESSION_KEY = "faq_last_gap"
+
+
+def _log_gap_once(request: HttpRequest, *, query: str, dial: Dial | None) -> None:
+    searched = [normalize_text(query), dial.pk if dial else None]
+    if request.session.get(LAST_GAP_SESSION_KEY) == searched:
+        return
+    services.unanswered_search_log(query=query, dial=dial)
+    request.session[LAST_GAP_SESSION_KEY] = searched
+
+
 @require_GET
 @role_required(OPERATOR, SUPERVISOR, DEPARTMENT)
 def search(request: HttpRequest) -> HttpResponse:
@@ -123,7 +137,7 @@ def search(request: HttpRequest) -> HttpResponse:
         context.update(results=results, result_limit=SEARCH_RESULT_LIMIT)
         if not results:
             if request.user.is_callcenter:
-                services.unanswered_search_log(query=query, dial=dial)
+                _log_gap_once(request, query=query, dial=dial)
             context["intake_url"] = intake_url(query=query, dial=dial)
             context["call_without_faq_url"] = (
                 reverse("faq:call_create")

@@ -102,6 +102,19 @@ def test_no_hit_is_logged_and_offers_intake_with_the_text(login_client, operator
     assert "案件として受付" in page
 
 
+def test_a_reload_does_not_log_the_same_gap_twice(login_client, operator, operator2, pothole):
+    client = login_client(operator)
+    for query in ("マンホール 音", "マンホール　音", "ﾏﾝﾎｰﾙ 音"):  # a reload, widths folded
+        assert client.get("/faq/", {"q": query}).status_code == 200
+    assert UnansweredSearch.objects.count() == 1
+    client.get("/faq/", {"q": "マンホール 音", "dial": "roads"})  # a narrower search
+    client.get("/faq/", {"q": "街路樹"})
+    client.get("/faq/", {"q": "マンホール 音"})  # searched again after something else
+    assert UnansweredSearch.objects.count() == 4
+    login_client(operator2).get("/faq/", {"q": "マンホール 音"})  # another operator's call
+    assert UnansweredSearch.objects.count() == 5
+
+
 def test_hits_are_not_logged_as_gaps(login_client, operator, pothole):
     login_client(operator).get("/faq/", {"q": "陥没"})
     assert not UnansweredSearch.objects.exists()
