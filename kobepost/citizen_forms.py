@@ -266,9 +266,11 @@ class PhotoField(forms.FileField):
 
     def __init__(self, *args, max_count: int, **kwargs):
         self.max_count = max_count
+        # Naming the two accepted formats (not image/*) makes Safari on a Mac convert HEIC
+        # photos to JPEG on upload; iPhones send JPEG either way.
         kwargs.setdefault(
             "widget",
-            MultiplePhotoInput(attrs={"accept": "image/*", "capture": "environment"}),
+            MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png", "capture": "environment"}),
         )
         super().__init__(*args, **kwargs)
 

@@ -139,3 +139,9 @@ def test_stored_under_generated_name_without_exif(citizen, citizen_client, priva
     assert len(stored) == 1
     assert "my-home" not in stored[0].name
     assert b"KobePhone" not in stored[0].read_bytes()
+
+
+def test_the_photo_input_names_the_accepted_formats(citizen, citizen_client):
+    # Browsers convert other formats (Safari: HEIC) into the first one they can make.
+    page = citizen_client(citizen).get("/public/post/").content.decode()
+    assert 'accept="image/jpeg,image/png"' in page and 'capture="environment"' in page
