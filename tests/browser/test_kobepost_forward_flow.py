@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 from kobepost.citizen_models import Post, PostCategory
 from kobepost.tests.conftest import jpeg_bytes
 from tests.browser.conftest import assert_accessible
-from tests.browser.test_citizen_flow import PHONE, field
+from tests.browser.test_citizen_flow import PHONE, field, register_citizen
 from tickets.models import Case, Category
 from tickets.services import case_reply
 
@@ -35,20 +35,20 @@ def test_post_forwarded_answered_and_closed(
     base = live_server.url
     page.set_viewport_size(PHONE)
     page.goto(f"{base}/public/register/")
-    field(page, "ID").fill("sannomiya_hanako")
-    field(page, "パスワード").fill("flower-clock-1957-kobe")
-    field(page, "パスワード（確認）").fill("flower-clock-1957-kobe")
-    field(page, "神戸市内に住んでいる、または市内に通勤・通学しています").check()
-    field(page, "住所").fill("神戸市中央区加納町6-5-1")
-    field(page, "ニックネーム").fill("はなとけい")
-    field(page, "氏名").fill("三宮 花子")
-    field(page, "氏名（カナ）").fill("サンノミヤ ハナコ")
-    field(page, "電話番号").fill("078-331-0000")
-    field(page, "メールアドレス").fill("hanako@example.jp")
-    field(page, "性別").select_option("female")
-    field(page, "誕生年").fill("1988")
-    field(page, "職業").select_option("employee")
-    page.get_by_role("button", name="登録する").click()
+    register_citizen(
+        page,
+        username="sannomiya_hanako",
+        password="flower-clock-1957-kobe",
+        address="神戸市中央区加納町6-5-1",
+        nickname="はなとけい",
+        name="三宮 花子",
+        kana="サンノミヤ ハナコ",
+        phone="078-331-0000",
+        email="hanako@example.jp",
+        gender="female",
+        birth_year="1988",
+        occupation="employee",
+    )
     expect(page).to_have_url(f"{base}/public/post/")
 
     field(page, "投稿区分").select_option(label="道路の損傷")
