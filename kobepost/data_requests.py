@@ -356,20 +356,28 @@ def _request_for(pk: int) -> DataRequest:
     return get_object_or_404(DataRequest, pk=pk)
 
 
-@require_GET
-@role_required(ADMIN)
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    data_request = _request_for(pk)
+def _audited_findings(
+    request: HttpRequest, data_request: DataRequest, action: str
+) -> list[Finding]:
+    """The records about the requester; each one shown or exported goes to the audit trail."""
     findings = records_about(data_request)
     for finding in findings:
         audit_record(
             request=request,
-            action=AuditAction.RECORD_VIEW,
+            action=action,
             record_type=finding.record_type,
             record_id=finding.pk,
             fields=finding.fields,
             detail=f"data_request={data_request.pk}",
         )
+    return findings
+
+
+@require_GET
+@role_required(ADMIN)
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    data_request = _request_for(pk)
+    findings = _audited_findings(request, data_request, AuditAction.RECORD_VIEW)
     return render(
         request,
         "kobepost/privacy/detail.html",
@@ -402,16 +410,7 @@ DISCLOSURE_HEADER = [
 @role_required(ADMIN)
 def request_export(request: HttpRequest, pk: int) -> HttpResponse:
     data_request = _request_for(pk)
-    findings = records_about(data_request)
-    for finding in findings:
-        audit_record(
-            request=request,
-            action=AuditAction.RECORD_EXPORT,
-            record_type=finding.record_type,
-            record_id=finding.pk,
-            fields=finding.fields,
-            detail=f"data_request={data_request.pk}",
-        )
+    findings = _audited_findings(request, data_request, AuditAction.RECORD_EXPORT)
     rows = [[str(label) for label in DISCLOSURE_HEADER]] + [
         [
             cell_text(value)
