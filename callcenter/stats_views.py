@@ -268,6 +268,8 @@ def monthly(request: HttpRequest) -> HttpResponse:
             "sections": report_sections(report),
             "query": request.GET.urlencode(),
             "percentiles": stats.percentiles_supported(),
+            # The staleness bound of the cached months, said on the page.
+            "cache_minutes": max(1, stats.archive_cache_seconds() // 60),
         },
     )
 
