@@ -147,14 +147,56 @@ def _filter_form(request: HttpRequest) -> StatsFilterForm:
     return StatsFilterForm({"preset": "this_month"}, user=request.user, today=today)
 
 
-def response_cells(rows: list[stats.Row]) -> list[tuple[str, list]]:
+# --- Display strings -----------------------------------------------------------------
+# The dashboard prints ~1,800 figures. Letting the template localize each number (and
+# pick its column with an if/elif chain per row) cost more than all its queries, so the
+# tables reach the template as the strings it printed: without USE_THOUSAND_SEPARATOR,
+# Django localizes an int or a one-decimal float exactly as str() does (test_stats_views
+# compares the two).
+
+
+def number_text(value: int | float | None, empty: str = "—") -> str:
+    return empty if value is None else str(value)
+
+
+def volume_cells(rows: list[stats.Row]) -> list[tuple[str, str, str, str]]:
+    """Label, FAQ calls, cases, posts."""
+    return [
+        (row.label, str(row.values["faq"]), str(row.values["cases"]), str(row.values["posts"]))
+        for row in rows
+    ]
+
+
+def count_cells(rows: list[stats.Row], key: str) -> list[tuple[str, str]]:
+    return [(row.label, str(row.values[key])) for row in rows]
+
+
+def overdue_cells(cases: list) -> list[tuple[str, ...]]:
+    """Reference, received (Y年n月j日 H:i in Japan time), department, category, title, status."""
+    cells = []
+    for case in cases:
+        received = timezone.localtime(case.received_at)
+        cells.append(
+            (
+                case.reference,
+                f"{received.year}年{received.month}月{received.day}日 {received:%H:%M}",
+                case.department.name,
+                case.category.name,
+                case.title,
+                case.get_status_display(),
+            )
+        )
+    return cells
+
+
+def response_cells(rows: list[stats.Row]) -> list[tuple[str, list[str]]]:
     """Each row's numbers in the table's column order (count, median, p90 — or average)."""
     wanted = ("median", "p90") if stats.percentiles_supported() else ("avg",)
     return [
         (
             row.label,
             [
-                value
+                number_text(value)
                 for key in stats.RESPONSE_MEASURES
                 for value in (
                     row.values[f"{key}_n"],
@@ -183,6 +225,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     dial_rows = stats.volume_by_dial(scope)
     department_rows = stats.cases_by_department(scope)
     ward_rows = stats.cases_by_ward(scope)
+    fiscal_year_rows = stats.volume_by_fiscal_year(scope)
     department_name = None
     if scope.department_id:
         department_name = (
@@ -198,16 +241,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "totals": stats.totals_of(volume_rows),
         "series": series,
         "volume_rows": volume_rows,
+        "volume_cells": volume_cells(volume_rows),
         "volume_chart": line_chart(volume_rows, series),
-        "fiscal_year_rows": stats.volume_by_fiscal_year(scope),
-        "dial_rows": dial_rows,
+        "fiscal_year_rows": fiscal_year_rows,
+        "fiscal_year_cells": volume_cells(fiscal_year_rows),
+        "dial_cells": volume_cells(dial_rows),
         "dial_chart": bar_chart(dial_rows, series),
-        "case_channel_rows": stats.cases_by_channel(scope),
-        "post_channel_rows": stats.posts_by_channel(scope),
-        "category_rows": stats.cases_by_category(scope),
-        "department_rows": department_rows,
+        "case_channel_cells": count_cells(stats.cases_by_channel(scope), "cases"),
+        "post_channel_cells": count_cells(stats.posts_by_channel(scope), "posts"),
+        "category_cells": count_cells(stats.cases_by_category(scope), "cases"),
+        "department_cells": count_cells(department_rows, "cases"),
         "department_chart": bar_chart(department_rows, [("cases", _("案件"))]),
-        "ward_rows": ward_rows,
+        "ward_cells": count_cells(ward_rows, "cases"),
         "ward_map": ward_map(ward_rows),
         "percentiles": stats.percentiles_supported(),
         "measures": [(key, str(label)) for key, (label, *_r) in stats.RESPONSE_MEASURES.items()],
@@ -215,13 +260,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "response_departments": response_cells(stats.response_times(scope, "department")),
         "response_categories": response_cells(stats.response_times(scope, "category")),
         "reply_days": stats.reply_days(),
-        "overdue_departments": stats.overdue_by_department(scope),
-        "overdue_list": stats.overdue_list(scope),
+        "overdue_departments": count_cells(stats.overdue_by_department(scope), "overdue"),
+        "overdue_list": overdue_cells(stats.overdue_list(scope)),
         "overdue_limit": stats.OVERDUE_LIST_LIMIT,
-        "top_faq": stats.top_faq_entries(scope),
+        "top_faq": count_cells(stats.top_faq_entries(scope), "calls"),
         # Searches carry no department: they are shown to the call center's side only.
         "unanswered": (
-            stats.unanswered_searches(scope) if not request.user.is_department_staff else None
+            count_cells(stats.unanswered_searches(scope), "searches")
+            if not request.user.is_department_staff
+            else None
         ),
         "fiscal_year": stats.fiscal_year_of_date(scope.date_to),
         "fiscal_year_label": stats.fiscal_year_label(stats.fiscal_year_of_date(scope.date_to)),

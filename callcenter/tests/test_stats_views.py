@@ -300,3 +300,17 @@ def test_monthly_response_times_are_live_for_the_current_year(login_client, supe
         before = answered()
         move(known["e"], supervisor, Case.Status.ANSWERED, jst(2026, 11, 26, 10))
         assert answered() == before + 1  # an April case answered today counts at once
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_figures_print_as_the_template_localized_them(language):
+    # The tables get str() of their numbers instead of {{ number }}: the same text as long
+    # as no thousands separator is configured.
+    from django.utils import formats, translation
+
+    from callcenter.stats_views import number_text
+
+    with translation.override(language):
+        for value in (0, 7, 12345, 1234567, 0.5, 12.3, 1234.0, 98765.4):
+            assert number_text(value) == formats.localize(value)
+    assert number_text(None) == "—"
