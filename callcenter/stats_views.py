@@ -312,13 +312,26 @@ def monthly(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "report": report,
-            "sections": report_sections(report),
+            "sections": [_section_text(section) for section in report_sections(report)],
             "query": request.GET.urlencode(),
             "percentiles": stats.percentiles_supported(),
             # The staleness bound of the cached months, said on the page.
             "cache_minutes": max(1, stats.archive_cache_seconds() // 60),
         },
     )
+
+
+def _section_text(section: dict) -> dict:
+    """A report table for the page: the row head apart and the figures as printed."""
+
+    def split(line: list) -> tuple[str, list[str]]:
+        return line[0], [cell if isinstance(cell, str) else str(cell) for cell in line[1:]]
+
+    return {
+        **section,
+        "rows": [split(line) for line in section["rows"]],
+        "totals": split(section["totals"]) if section["totals"] else None,
+    }
 
 
 def _number(value) -> int | float | str:
