@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import jpholiday
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -501,16 +502,27 @@ def cases_by_ward(stats: StatsFilter) -> list[Row]:
 
 
 class PercentileCont(Aggregate):
-    """PostgreSQL's ordered-set aggregate ``percentile_cont(f) WITHIN GROUP (ORDER BY x)``."""
+    """PostgreSQL's ordered-set aggregate ``percentile_cont(f) WITHIN GROUP (ORDER BY x)``.
+
+    Several fractions give an array of values from one sort of the group: asking for the
+    median and the 90th percentile apart sorted every group twice (twice the time on a
+    whole fiscal year).
+    """
 
     function = "PERCENTILE_CONT"
     template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
     allow_distinct = False
 
-    def __init__(self, expression, fraction: float, **extra):
-        if not 0 <= fraction <= 1:
+    def __init__(self, expression, fraction: float | tuple[float, ...], **extra):
+        fractions = fraction if isinstance(fraction, tuple) else (fraction,)
+        if not all(0 <= f <= 1 for f in fractions):
             raise ValueError("fraction must lie in [0, 1]")
-        super().__init__(expression, fraction=float(fraction), **extra)
+        if isinstance(fraction, tuple):
+            # Plain floats checked above: nothing from outside reaches the SQL text.
+            sql = f"ARRAY[{', '.join(str(float(f)) for f in fractions)}]::float8[]"
+        else:
+            sql = float(fraction)
+        super().__init__(expression, fraction=sql, **extra)
 
 
 def percentiles_supported() -> bool:
@@ -537,11 +549,8 @@ def _response_aggregates() -> dict:
         aggregates[f"{key}_n"] = Count(end)  # the cases that reached the end, as ``done``
         aggregates[f"{key}_avg"] = Avg(span, filter=done)
         if percentiles_supported():
-            aggregates[f"{key}_median"] = PercentileCont(
-                span, 0.5, filter=done, output_field=DurationField()
-            )
-            aggregates[f"{key}_p90"] = PercentileCont(
-                span, 0.9, filter=done, output_field=DurationField()
+            aggregates[f"{key}_pct"] = PercentileCont(
+                span, (0.5, 0.9), filter=done, output_field=ArrayField(DurationField())
             )
     return aggregates
 
@@ -558,8 +567,11 @@ def _response_row(label: str, key: str, data: dict) -> Row:
     values: dict[str, float | int | None] = {}
     for measure in RESPONSE_MEASURES:
         values[f"{measure}_n"] = data.get(f"{measure}_n") or 0
-        for stat in ("avg", "median", "p90"):
-            values[f"{measure}_{stat}"] = _as_hours(data.get(f"{measure}_{stat}"))
+        # NULL, not an array, when no case of the group reached the end.
+        median, p90 = data.get(f"{measure}_pct") or (None, None)
+        values[f"{measure}_avg"] = _as_hours(data.get(f"{measure}_avg"))
+        values[f"{measure}_median"] = _as_hours(median)
+        values[f"{measure}_p90"] = _as_hours(p90)
     return Row(label=label, key=key, values=values)
 
 
