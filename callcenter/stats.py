@@ -48,7 +48,7 @@ from django.db.models.functions import (
     TruncMonth,
     TruncWeek,
 )
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -657,6 +657,51 @@ def unanswered_searches(stats: StatsFilter) -> list[Row]:
     return [
         Row(label=shown or query, key=query, values={"searches": n}) for query, shown, n in rows
     ]
+
+
+# --- The period's figures ------------------------------------------------------------------
+
+
+def period_figures(
+    stats: StatsFilter,
+    granularity: str,
+    *,
+    with_searches: bool,
+    today: datetime.date | None = None,
+) -> dict[str, list[Row]]:
+    """Every figure of the dashboard that depends on the period, by table.
+
+    A period that ended before today (last month, last fiscal year) is computed once per
+    STATS_ARCHIVE_CACHE_SECONDS: like the closed months of the monthly report, its rows
+    change only by rare edits, and a whole fiscal year costs a third of a second of
+    percentiles. A period that reaches today is always computed live. Labels are
+    translated, so the cache is per language.
+    """
+
+    def compute() -> dict[str, list[Row]]:
+        return {
+            "volume": volume_series(stats, granularity),
+            "dial": volume_by_dial(stats),
+            "department": cases_by_department(stats),
+            "ward": cases_by_ward(stats),
+            "case_channel": cases_by_channel(stats),
+            "post_channel": posts_by_channel(stats),
+            "category": cases_by_category(stats),
+            "response_overall": response_times(stats, None),
+            "response_department": response_times(stats, "department"),
+            "response_category": response_times(stats, "category"),
+            "top_faq": top_faq_entries(stats),
+            "unanswered": unanswered_searches(stats) if with_searches else [],
+        }
+
+    if stats.date_to >= (today or timezone.localdate()):
+        return compute()
+    return _cached(
+        f"stats:period:v1:{stats.date_from.isoformat()}:{stats.date_to.isoformat()}:"
+        f"{granularity}:searches={int(with_searches)}:{_scope_key(stats)}:"
+        f"lang={translation.get_language()}",
+        compute,
+    )
 
 
 # --- Monthly report (city) ---------------------------------------------------------------

@@ -221,10 +221,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     scope, granularity = _scope(request.user, form)
     series = [(key, str(label)) for key, label in VOLUME_SERIES]
-    volume_rows = stats.volume_series(scope, granularity)
-    dial_rows = stats.volume_by_dial(scope)
-    department_rows = stats.cases_by_department(scope)
-    ward_rows = stats.cases_by_ward(scope)
+    # Searches carry no department: they are shown to the call center's side only.
+    with_searches = not request.user.is_department_staff
+    figures = stats.period_figures(scope, granularity, with_searches=with_searches)
+    volume_rows = figures["volume"]
+    department_rows = figures["department"]
     fiscal_year_rows = stats.volume_by_fiscal_year(scope)
     department_name = None
     if scope.department_id:
@@ -245,33 +246,30 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "volume_chart": line_chart(volume_rows, series),
         "fiscal_year_rows": fiscal_year_rows,
         "fiscal_year_cells": volume_cells(fiscal_year_rows),
-        "dial_cells": volume_cells(dial_rows),
-        "dial_chart": bar_chart(dial_rows, series),
-        "case_channel_cells": count_cells(stats.cases_by_channel(scope), "cases"),
-        "post_channel_cells": count_cells(stats.posts_by_channel(scope), "posts"),
-        "category_cells": count_cells(stats.cases_by_category(scope), "cases"),
+        "dial_cells": volume_cells(figures["dial"]),
+        "dial_chart": bar_chart(figures["dial"], series),
+        "case_channel_cells": count_cells(figures["case_channel"], "cases"),
+        "post_channel_cells": count_cells(figures["post_channel"], "posts"),
+        "category_cells": count_cells(figures["category"], "cases"),
         "department_cells": count_cells(department_rows, "cases"),
         "department_chart": bar_chart(department_rows, [("cases", _("案件"))]),
-        "ward_cells": count_cells(ward_rows, "cases"),
-        "ward_map": ward_map(ward_rows),
+        "ward_cells": count_cells(figures["ward"], "cases"),
+        "ward_map": ward_map(figures["ward"]),
         "percentiles": stats.percentiles_supported(),
         "measures": [(key, str(label)) for key, (label, *_r) in stats.RESPONSE_MEASURES.items()],
-        "response_overall": response_cells(stats.response_times(scope, None)),
-        "response_departments": response_cells(stats.response_times(scope, "department")),
-        "response_categories": response_cells(stats.response_times(scope, "category")),
+        "response_overall": response_cells(figures["response_overall"]),
+        "response_departments": response_cells(figures["response_department"]),
+        "response_categories": response_cells(figures["response_category"]),
         "reply_days": stats.reply_days(),
         "overdue_departments": count_cells(stats.overdue_by_department(scope), "overdue"),
         "overdue_list": overdue_cells(stats.overdue_list(scope)),
         "overdue_limit": stats.OVERDUE_LIST_LIMIT,
-        "top_faq": count_cells(stats.top_faq_entries(scope), "calls"),
-        # Searches carry no department: they are shown to the call center's side only.
-        "unanswered": (
-            count_cells(stats.unanswered_searches(scope), "searches")
-            if not request.user.is_department_staff
-            else None
-        ),
+        "top_faq": count_cells(figures["top_faq"], "calls"),
+        "unanswered": count_cells(figures["unanswered"], "searches") if with_searches else None,
         "fiscal_year": stats.fiscal_year_of_date(scope.date_to),
         "fiscal_year_label": stats.fiscal_year_label(stats.fiscal_year_of_date(scope.date_to)),
+        "cache_minutes": max(1, stats.archive_cache_seconds() // 60),
+        "period_cached": scope.date_to < timezone.localdate(),
     }
     return render(request, "callcenter/stats/dashboard.html", context)
 
