@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import jpholiday
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
@@ -42,13 +43,12 @@ from django.db.models import (
 )
 from django.db.models import Case as Conditional
 from django.db.models.functions import (
-    ExtractMonth,
     ExtractYear,
     TruncDay,
     TruncMonth,
     TruncWeek,
 )
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -502,16 +502,27 @@ def cases_by_ward(stats: StatsFilter) -> list[Row]:
 
 
 class PercentileCont(Aggregate):
-    """PostgreSQL's ordered-set aggregate ``percentile_cont(f) WITHIN GROUP (ORDER BY x)``."""
+    """PostgreSQL's ordered-set aggregate ``percentile_cont(f) WITHIN GROUP (ORDER BY x)``.
+
+    Several fractions give an array of values from one sort of the group: asking for the
+    median and the 90th percentile apart sorted every group twice (twice the time on a
+    whole fiscal year).
+    """
 
     function = "PERCENTILE_CONT"
     template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)%(filter)s"
     allow_distinct = False
 
-    def __init__(self, expression, fraction: float, **extra):
-        if not 0 <= fraction <= 1:
+    def __init__(self, expression, fraction: float | tuple[float, ...], **extra):
+        fractions = fraction if isinstance(fraction, tuple) else (fraction,)
+        if not all(0 <= f <= 1 for f in fractions):
             raise ValueError("fraction must lie in [0, 1]")
-        super().__init__(expression, fraction=float(fraction), **extra)
+        if isinstance(fraction, tuple):
+            # Plain floats checked above: nothing from outside reaches the SQL text.
+            sql = f"ARRAY[{', '.join(str(float(f)) for f in fractions)}]::float8[]"
+        else:
+            sql = float(fraction)
+        super().__init__(expression, fraction=sql, **extra)
 
 
 def percentiles_supported() -> bool:
@@ -538,11 +549,8 @@ def _response_aggregates() -> dict:
         aggregates[f"{key}_n"] = Count(end)  # the cases that reached the end, as ``done``
         aggregates[f"{key}_avg"] = Avg(span, filter=done)
         if percentiles_supported():
-            aggregates[f"{key}_median"] = PercentileCont(
-                span, 0.5, filter=done, output_field=DurationField()
-            )
-            aggregates[f"{key}_p90"] = PercentileCont(
-                span, 0.9, filter=done, output_field=DurationField()
+            aggregates[f"{key}_pct"] = PercentileCont(
+                span, (0.5, 0.9), filter=done, output_field=ArrayField(DurationField())
             )
     return aggregates
 
@@ -559,8 +567,11 @@ def _response_row(label: str, key: str, data: dict) -> Row:
     values: dict[str, float | int | None] = {}
     for measure in RESPONSE_MEASURES:
         values[f"{measure}_n"] = data.get(f"{measure}_n") or 0
-        for stat in ("avg", "median", "p90"):
-            values[f"{measure}_{stat}"] = _as_hours(data.get(f"{measure}_{stat}"))
+        # NULL, not an array, when no case of the group reached the end.
+        median, p90 = data.get(f"{measure}_pct") or (None, None)
+        values[f"{measure}_avg"] = _as_hours(data.get(f"{measure}_avg"))
+        values[f"{measure}_median"] = _as_hours(median)
+        values[f"{measure}_p90"] = _as_hours(p90)
     return Row(label=label, key=key, values=values)
 
 
@@ -648,6 +659,51 @@ def unanswered_searches(stats: StatsFilter) -> list[Row]:
     ]
 
 
+# --- The period's figures ------------------------------------------------------------------
+
+
+def period_figures(
+    stats: StatsFilter,
+    granularity: str,
+    *,
+    with_searches: bool,
+    today: datetime.date | None = None,
+) -> dict[str, list[Row]]:
+    """Every figure of the dashboard that depends on the period, by table.
+
+    A period that ended before today (last month, last fiscal year) is computed once per
+    STATS_ARCHIVE_CACHE_SECONDS: like the closed months of the monthly report, its rows
+    change only by rare edits, and a whole fiscal year costs a third of a second of
+    percentiles. A period that reaches today is always computed live. Labels are
+    translated, so the cache is per language.
+    """
+
+    def compute() -> dict[str, list[Row]]:
+        return {
+            "volume": volume_series(stats, granularity),
+            "dial": volume_by_dial(stats),
+            "department": cases_by_department(stats),
+            "ward": cases_by_ward(stats),
+            "case_channel": cases_by_channel(stats),
+            "post_channel": posts_by_channel(stats),
+            "category": cases_by_category(stats),
+            "response_overall": response_times(stats, None),
+            "response_department": response_times(stats, "department"),
+            "response_category": response_times(stats, "category"),
+            "top_faq": top_faq_entries(stats),
+            "unanswered": unanswered_searches(stats) if with_searches else [],
+        }
+
+    if stats.date_to >= (today or timezone.localdate()):
+        return compute()
+    return _cached(
+        f"stats:period:v1:{stats.date_from.isoformat()}:{stats.date_to.isoformat()}:"
+        f"{granularity}:searches={int(with_searches)}:{_scope_key(stats)}:"
+        f"lang={translation.get_language()}",
+        compute,
+    )
+
+
 # --- Monthly report (city) ---------------------------------------------------------------
 
 
@@ -672,21 +728,100 @@ def _month_key(year: int, month: int) -> str:
     return f"{year:04d}-{month:02d}"
 
 
-def _by_month(queryset: QuerySet, moment: str, group: str | None) -> list[tuple]:
-    fields = ["y", "m"] + ([group] if group else [])
-    return list(
-        queryset.annotate(y=ExtractYear(moment), m=ExtractMonth(moment))
-        .values(*fields)
-        .annotate(n=Count("*"))
-        .values_list(*fields, "n")
-    )
+# The counts of a month, kept as plain dicts so that they can be cached and merged:
+# "cases" by (dial id, department id, department name, ward), "faq" by dial id, "posts".
+MonthCounts = dict[str, dict]
 
 
-def monthly_report(stats_for_scope: StatsFilter, fiscal_year: int) -> MonthlyReport:
+def _month_bounds(months: list[tuple[int, int]]) -> list[datetime.datetime]:
+    """The first moment of each month and of the month after the last one (Japan time)."""
+    year, month = months[-1]
+    following = (year + 1, 1) if month == 12 else (year, month + 1)
+    return [start_of_day(datetime.date(y, m, 1)) for y, m in (*months, following)]
+
+
+def _per_month(queryset: QuerySet, moment: str, months: list[tuple[int, int]], group: list[str]):
+    """One COUNT per month, side by side, per group: the rows are compared with the month
+    boundaries as stored (UTC) instead of converting every row's time to Japan time and
+    extracting its year and month, which cost more than reading the rows. (Django allows
+    no filter on COUNT(*); the moment is never NULL, so counting it counts the rows.)"""
+    bounds = _month_bounds(months)
+    counts = {
+        _month_key(y, m): Count(moment, filter=Q(**{f"{moment}__gte": lo, f"{moment}__lt": hi}))
+        for (y, m), lo, hi in zip(months, bounds, bounds[1:], strict=False)
+    }
+    period = queryset.filter(**{f"{moment}__gte": bounds[0], f"{moment}__lt": bounds[-1]})
+    if not group:
+        return period.aggregate(**counts)
+    return period.values(*group).annotate(**counts).values_list(*group, *counts)
+
+
+def _month_counts(stats: StatsFilter, months: list[tuple[int, int]]) -> MonthCounts:
+    """Cases, FAQ calls and posts of the given months in three queries."""
+    keys = [_month_key(y, m) for y, m in months]
+    cases = {
+        tuple(row[:4]): dict(zip(keys, row[4:], strict=True))
+        for row in _per_month(
+            stats.cases(),
+            "received_at",
+            months,
+            ["dial_id", "department_id", "department__name", "ward"],
+        )
+    }
+    faq = {
+        row[0]: dict(zip(keys, row[1:], strict=True))
+        for row in _per_month(stats.simple_calls(), "created_at", months, ["dial_id"])
+    }
+    posts = _per_month(stats.posts(), "created_at", months, [])
+    return {"cases": cases, "faq": faq, "posts": posts}
+
+
+def _merge_month_counts(parts: list[MonthCounts]) -> MonthCounts:
+    """The counts of disjoint sets of months as one (each part has its own months)."""
+    merged: MonthCounts = {"cases": defaultdict(dict), "faq": defaultdict(dict), "posts": {}}
+    for part in parts:
+        for source in ("cases", "faq"):
+            for group, by_month in part[source].items():
+                merged[source][group].update(by_month)
+        merged["posts"].update(part["posts"])
+    return merged
+
+
+def _cached(key: str, compute):
+    """``compute()`` through the cache for STATS_ARCHIVE_CACHE_SECONDS; a cache that is
+    down only costs the time of computing."""
+    try:
+        value = cache.get(key)
+    except Exception:
+        log.warning("stats cache unavailable", exc_info=True)
+        value = None
+    if value is None:
+        value = compute()
+        try:
+            cache.set(key, value, archive_cache_seconds())
+        except Exception:
+            log.warning("stats cache unavailable", exc_info=True)
+    return value
+
+
+def _scope_key(stats: StatsFilter) -> str:
+    return f"dial={stats.dial_id or ''}:department={stats.department_id or ''}"
+
+
+def monthly_report(
+    stats_for_scope: StatsFilter, fiscal_year: int, today: datetime.date | None = None
+) -> MonthlyReport:
     """The city's monthly figures of one fiscal year (April – March).
 
     ``stats_for_scope`` carries the dial/department scope; its period is replaced by the
     fiscal year.
+
+    A whole fiscal year is ~100,000 rows. The months that ended before this month are
+    counted once per STATS_ARCHIVE_CACHE_SECONDS (like the fiscal-year table of the
+    dashboard, they change only by rare edits: a transfer, a call entered afterwards);
+    this month and the later ones are counted live. Medians and 90th percentiles cannot
+    be added up from parts, so the response times are computed live for the whole year,
+    except for a fiscal year that is over, whose report is cached whole.
     """
     from tickets.models import Dial
 
@@ -699,61 +834,73 @@ def monthly_report(stats_for_scope: StatsFilter, fiscal_year: int) -> MonthlyRep
     )
     months = fiscal_year_months(fiscal_year)
     keys = [_month_key(y, m) for y, m in months]
+    today = today or timezone.localdate()
+    this_month = (today.year, today.month)
+    closed = [month for month in months if month < this_month]
+    current = [month for month in months if month >= this_month]
+    scope_key = _scope_key(stats)
+
+    if not current:
+        counts, response = _cached(
+            f"stats:monthly:v1:fy={fiscal_year}:{scope_key}",
+            lambda: (_month_counts(stats, months), response_times(stats, "department")),
+        )
+    else:
+        parts = [_month_counts(stats, current)]
+        if closed:
+            parts.append(
+                _cached(
+                    f"stats:monthly-closed:v1:fy={fiscal_year}:to={_month_key(*closed[-1])}:"
+                    f"{scope_key}",
+                    lambda: _month_counts(stats, closed),
+                )
+            )
+        counts = _merge_month_counts(parts)
+        response = response_times(stats, "department")
 
     volumes = {key: dict.fromkeys(VOLUME_KEYS, 0) for key in keys}
-    for key, queryset, moment in (
-        ("faq", stats.simple_calls(), "created_at"),
-        ("cases", stats.cases(), "received_at"),
-        ("posts", stats.posts(), "created_at"),
-    ):
-        for year, month, number in _by_month(queryset, moment, None):
-            volumes[_month_key(year, month)][key] = number
-    volume_rows = [
-        Row(label=month_label(y, m), key=k, values=volumes[k])
-        for (y, m), k in zip(months, keys, strict=True)
-    ]
-
-    def grouped(rows: dict, data: list[tuple]) -> None:
-        for year, month, group, number in data:
-            if group in rows:
-                key = _month_key(year, month)
-                rows[group].values[key] = int(rows[group].values.get(key) or 0) + number
-
     dials = Dial.objects.order_by("sort_order", "code")
     if stats.dial_id:
         dials = dials.filter(pk=stats.dial_id)
     dial_rows = {d.pk: Row(label=d.name, key=d.code, values=dict.fromkeys(keys, 0)) for d in dials}
-    grouped(dial_rows, _by_month(stats.cases(), "received_at", "dial_id"))
-    grouped(dial_rows, _by_month(stats.simple_calls(), "created_at", "dial_id"))
-
     department_rows: dict = {}
-    for year, month, pk, name, number in (
-        stats.cases()
-        .annotate(y=ExtractYear("received_at"), m=ExtractMonth("received_at"))
-        .values("y", "m", "department_id", "department__name")
-        .annotate(n=Count("*"))
-        .values_list("y", "m", "department_id", "department__name", "n")
-    ):
-        row = department_rows.setdefault(
-            pk, Row(label=name, key=str(pk), values=dict.fromkeys(keys, 0))
-        )
-        row.values[_month_key(year, month)] = number
-
     ward_rows = {
         code: Row(label=str(label), key=code, values=dict.fromkeys(keys, 0))
         for code, label in Ward.choices
     }
     ward_rows[""] = Row(label=_("区不明"), key="", values=dict.fromkeys(keys, 0))
-    grouped(ward_rows, _by_month(stats.cases(), "received_at", "ward"))
+
+    for (dial_id, department_id, department_name, ward), by_month in counts["cases"].items():
+        department = department_rows.setdefault(
+            department_id,
+            Row(label=department_name, key=str(department_id), values=dict.fromkeys(keys, 0)),
+        )
+        for key, number in by_month.items():
+            volumes[key]["cases"] += number
+            department.values[key] += number
+            if dial_id in dial_rows:
+                dial_rows[dial_id].values[key] += number
+            if ward in ward_rows:
+                ward_rows[ward].values[key] += number
+    for dial_id, by_month in counts["faq"].items():
+        for key, number in by_month.items():
+            volumes[key]["faq"] += number
+            if dial_id in dial_rows:
+                dial_rows[dial_id].values[key] += number
+    for key, number in counts["posts"].items():
+        volumes[key]["posts"] = number
 
     return MonthlyReport(
         fiscal_year=fiscal_year,
         label=fiscal_year_label(fiscal_year),
         months=months,
         month_labels=[month_label(y, m) for y, m in months],
-        volumes=volume_rows,
+        volumes=[
+            Row(label=month_label(y, m), key=k, values=volumes[k])
+            for (y, m), k in zip(months, keys, strict=True)
+        ],
         by_dial=list(dial_rows.values()),
         by_department=sorted(department_rows.values(), key=lambda row: row.label),
         by_ward=list(ward_rows.values()),
-        response=response_times(stats, "department"),
+        response=response,
     )

@@ -13,25 +13,30 @@ SERIES_CLASSES = ("series-1", "series-2", "series-3")
 WARD_SHADES = 5
 
 
+# Coordinates reach the template as text: a day-by-day chart has ~100 markers, and
+# localizing each number in the template costs more than str(), which prints the same
+# (see callcenter.stats_views.number_text).
+
+
 @dataclass
 class Series:
     key: str
     label: str
     css: str
     points: str = ""
-    markers: list[tuple[float, float, int]] = field(default_factory=list)
+    markers: list[tuple[str, str]] = field(default_factory=list)  # x, y
 
 
 @dataclass
 class Tick:
-    value: int
-    y: float
+    value: str
+    y: str
 
 
 @dataclass
 class XLabel:
     text: str
-    x: float
+    x: str
 
 
 def nice_max(value: float) -> int:
@@ -65,17 +70,16 @@ def line_chart(rows: list[Row], series: list[tuple[str, str]]) -> dict:
         coordinates = [xy(i, int(r.values.get(key) or 0)) for i, r in enumerate(rows)]
         line.points = " ".join(f"{x},{y}" for x, y in coordinates)
         if count <= 62:
-            line.markers = [
-                (x, y, int(r.values.get(key) or 0))
-                for (x, y), r in zip(coordinates, rows, strict=True)
-            ]
+            line.markers = [(str(x), str(y)) for x, y in coordinates]
         drawn.append(line)
     ticks = [
-        Tick(value=round(top_value * n / 4), y=round(top + plot_h - plot_h * n / 4, 1))
+        Tick(value=str(round(top_value * n / 4)), y=str(round(top + plot_h - plot_h * n / 4, 1)))
         for n in range(5)
     ]
     every = max(1, math.ceil(count / 12))
-    labels = [XLabel(text=r.label, x=xy(i, 0)[0]) for i, r in enumerate(rows) if i % every == 0]
+    labels = [
+        XLabel(text=r.label, x=str(xy(i, 0)[0])) for i, r in enumerate(rows) if i % every == 0
+    ]
     return {
         "width": width,
         "height": height,

@@ -147,14 +147,56 @@ def _filter_form(request: HttpRequest) -> StatsFilterForm:
     return StatsFilterForm({"preset": "this_month"}, user=request.user, today=today)
 
 
-def response_cells(rows: list[stats.Row]) -> list[tuple[str, list]]:
+# --- Display strings -----------------------------------------------------------------
+# The dashboard prints ~1,800 figures. Letting the template localize each number (and
+# pick its column with an if/elif chain per row) cost more than all its queries, so the
+# tables reach the template as the strings it printed: without USE_THOUSAND_SEPARATOR,
+# Django localizes an int or a one-decimal float exactly as str() does (test_stats_views
+# compares the two).
+
+
+def number_text(value: int | float | None, empty: str = "—") -> str:
+    return empty if value is None else str(value)
+
+
+def volume_cells(rows: list[stats.Row]) -> list[tuple[str, str, str, str]]:
+    """Label, FAQ calls, cases, posts."""
+    return [
+        (row.label, str(row.values["faq"]), str(row.values["cases"]), str(row.values["posts"]))
+        for row in rows
+    ]
+
+
+def count_cells(rows: list[stats.Row], key: str) -> list[tuple[str, str]]:
+    return [(row.label, str(row.values[key])) for row in rows]
+
+
+def overdue_cells(cases: list) -> list[tuple[str, ...]]:
+    """Reference, received (Y年n月j日 H:i in Japan time), department, category, title, status."""
+    cells = []
+    for case in cases:
+        received = timezone.localtime(case.received_at)
+        cells.append(
+            (
+                case.reference,
+                f"{received.year}年{received.month}月{received.day}日 {received:%H:%M}",
+                case.department.name,
+                case.category.name,
+                case.title,
+                case.get_status_display(),
+            )
+        )
+    return cells
+
+
+def response_cells(rows: list[stats.Row]) -> list[tuple[str, list[str]]]:
     """Each row's numbers in the table's column order (count, median, p90 — or average)."""
     wanted = ("median", "p90") if stats.percentiles_supported() else ("avg",)
     return [
         (
             row.label,
             [
-                value
+                number_text(value)
                 for key in stats.RESPONSE_MEASURES
                 for value in (
                     row.values[f"{key}_n"],
@@ -179,10 +221,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     form = _filter_form(request)
     scope, granularity = _scope(request.user, form)
     series = [(key, str(label)) for key, label in VOLUME_SERIES]
-    volume_rows = stats.volume_series(scope, granularity)
-    dial_rows = stats.volume_by_dial(scope)
-    department_rows = stats.cases_by_department(scope)
-    ward_rows = stats.cases_by_ward(scope)
+    # Searches carry no department: they are shown to the call center's side only.
+    with_searches = not request.user.is_department_staff
+    figures = stats.period_figures(scope, granularity, with_searches=with_searches)
+    volume_rows = figures["volume"]
+    department_rows = figures["department"]
+    fiscal_year_rows = stats.volume_by_fiscal_year(scope)
     department_name = None
     if scope.department_id:
         department_name = (
@@ -198,33 +242,34 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "totals": stats.totals_of(volume_rows),
         "series": series,
         "volume_rows": volume_rows,
+        "volume_cells": volume_cells(volume_rows),
         "volume_chart": line_chart(volume_rows, series),
-        "fiscal_year_rows": stats.volume_by_fiscal_year(scope),
-        "dial_rows": dial_rows,
-        "dial_chart": bar_chart(dial_rows, series),
-        "case_channel_rows": stats.cases_by_channel(scope),
-        "post_channel_rows": stats.posts_by_channel(scope),
-        "category_rows": stats.cases_by_category(scope),
-        "department_rows": department_rows,
+        "fiscal_year_rows": fiscal_year_rows,
+        "fiscal_year_cells": volume_cells(fiscal_year_rows),
+        "dial_cells": volume_cells(figures["dial"]),
+        "dial_chart": bar_chart(figures["dial"], series),
+        "case_channel_cells": count_cells(figures["case_channel"], "cases"),
+        "post_channel_cells": count_cells(figures["post_channel"], "posts"),
+        "category_cells": count_cells(figures["category"], "cases"),
+        "department_cells": count_cells(department_rows, "cases"),
         "department_chart": bar_chart(department_rows, [("cases", _("案件"))]),
-        "ward_rows": ward_rows,
-        "ward_map": ward_map(ward_rows),
+        "ward_cells": count_cells(figures["ward"], "cases"),
+        "ward_map": ward_map(figures["ward"]),
         "percentiles": stats.percentiles_supported(),
         "measures": [(key, str(label)) for key, (label, *_r) in stats.RESPONSE_MEASURES.items()],
-        "response_overall": response_cells(stats.response_times(scope, None)),
-        "response_departments": response_cells(stats.response_times(scope, "department")),
-        "response_categories": response_cells(stats.response_times(scope, "category")),
+        "response_overall": response_cells(figures["response_overall"]),
+        "response_departments": response_cells(figures["response_department"]),
+        "response_categories": response_cells(figures["response_category"]),
         "reply_days": stats.reply_days(),
-        "overdue_departments": stats.overdue_by_department(scope),
-        "overdue_list": stats.overdue_list(scope),
+        "overdue_departments": count_cells(stats.overdue_by_department(scope), "overdue"),
+        "overdue_list": overdue_cells(stats.overdue_list(scope)),
         "overdue_limit": stats.OVERDUE_LIST_LIMIT,
-        "top_faq": stats.top_faq_entries(scope),
-        # Searches carry no department: they are shown to the call center's side only.
-        "unanswered": (
-            stats.unanswered_searches(scope) if not request.user.is_department_staff else None
-        ),
+        "top_faq": count_cells(figures["top_faq"], "calls"),
+        "unanswered": count_cells(figures["unanswered"], "searches") if with_searches else None,
         "fiscal_year": stats.fiscal_year_of_date(scope.date_to),
         "fiscal_year_label": stats.fiscal_year_label(stats.fiscal_year_of_date(scope.date_to)),
+        "cache_minutes": max(1, stats.archive_cache_seconds() // 60),
+        "period_cached": scope.date_to < timezone.localdate(),
     }
     return render(request, "callcenter/stats/dashboard.html", context)
 
@@ -265,11 +310,26 @@ def monthly(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "report": report,
-            "sections": report_sections(report),
+            "sections": [_section_text(section) for section in report_sections(report)],
             "query": request.GET.urlencode(),
             "percentiles": stats.percentiles_supported(),
+            # The staleness bound of the cached months, said on the page.
+            "cache_minutes": max(1, stats.archive_cache_seconds() // 60),
         },
     )
+
+
+def _section_text(section: dict) -> dict:
+    """A report table for the page: the row head apart and the figures as printed."""
+
+    def split(line: list) -> tuple[str, list[str]]:
+        return line[0], [cell if isinstance(cell, str) else str(cell) for cell in line[1:]]
+
+    return {
+        **section,
+        "rows": [split(line) for line in section["rows"]],
+        "totals": split(section["totals"]) if section["totals"] else None,
+    }
 
 
 def _number(value) -> int | float | str:

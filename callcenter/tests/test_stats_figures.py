@@ -149,6 +149,37 @@ def test_monthly_report_covers_april_to_march(known):
     assert sum(row.total(report.month_keys) for row in report.by_ward) == 7
 
 
+@pytest.mark.parametrize(
+    "today",
+    [
+        datetime.date(2026, 3, 20),  # before the year: every month counted live
+        datetime.date(2026, 5, 15),  # April from the closed months, May onwards live
+        datetime.date(2027, 3, 31),  # the last day: only March live
+        datetime.date(2027, 6, 1),  # the year is over: the report is cached whole
+    ],
+)
+def test_monthly_report_is_the_same_whatever_part_is_cached(known, today):
+    for attempt in ("fills the cache", "reads it back"):
+        report = stats.monthly_report(APRIL, 2026, today=today)
+        assert [row.values for row in report.volumes[:2]] == [
+            {"faq": 3, "cases": 5, "posts": 2},
+            {"faq": 0, "cases": 1, "posts": 0},
+        ], attempt
+        assert report.volumes[-1].values == {"faq": 1, "cases": 1, "posts": 0}
+        roads = next(row for row in report.by_dial if row.key == "roads")
+        assert (roads.values["2026-04"], roads.values["2027-03"]) == (8, 1)
+        assert [(row.label, row.total(report.month_keys)) for row in report.by_department] == [
+            ("健康局 衛生監視事務所", 1),
+            ("建設局 東部建設事務所", 5),
+            ("建設局 西部建設事務所", 1),
+        ]
+        wards = {row.key: row.values["2026-04"] for row in report.by_ward}
+        assert (wards["28101"], wards["28102"], wards["28107"], wards[""]) == (2, 1, 1, 1)
+        assert [(row.label, row.values["reply_n"]) for row in report.response][:1] == [
+            ("健康局 衛生監視事務所", 0)
+        ]
+
+
 def test_received_at_boundary_helper_values():
     assert stats.fiscal_year_of_date(datetime.date(2027, 3, 31)) == 2026
     assert stats.fiscal_year_of_date(datetime.date(2027, 4, 1)) == 2027

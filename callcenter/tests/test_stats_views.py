@@ -3,13 +3,18 @@
 import csv
 import datetime
 import io
+import time
 
 import pytest
+import time_machine
+from django.core.cache import cache
+from django.test import override_settings
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from callcenter.tests.stats_data import build_known_set, jst, make_case
+from callcenter.tests.stats_data import build_known_set, jst, make_case, move
 from kobepost.audit_models import AuditAction, AuditEvent
+from tickets.models import Case
 
 DASHBOARD = "/stats/"
 FY2026 = {"preset": "custom", "date_from": "2026-04-01", "date_to": "2027-03-31"}
@@ -186,6 +191,44 @@ def test_department_dashboard_query_count_does_not_grow_with_rows(
         client.get(DASHBOARD, FY2026)
 
 
+# A period that ended before today: its figures come from the cache on later views, which
+# leaves the session, the user, today's counts per fiscal year, the overdue figures and
+# the filter form's choices.
+PAST_PERIOD = {"preset": "custom", "date_from": "2026-04-01", "date_to": "2026-10-31"}
+PAST_DASHBOARD_QUERIES = 30
+PAST_DASHBOARD_QUERIES_CACHED = 9
+
+
+@pytest.mark.parametrize("extra", [0, 24])
+def test_dashboard_of_a_past_period_is_cached(
+    login_client, supervisor, known, extra, django_assert_num_queries
+):
+    _add_cases(supervisor, extra)
+    with time_machine.travel(NOVEMBER):
+        client = login_client(supervisor)
+        with django_assert_num_queries(PAST_DASHBOARD_QUERIES):
+            response = client.get(DASHBOARD, PAST_PERIOD)
+        with django_assert_num_queries(PAST_DASHBOARD_QUERIES_CACHED):
+            cached = client.get(DASHBOARD, PAST_PERIOD)
+    assert cached.context["totals"] == {"faq": 3, "cases": 6 + extra, "posts": 2}
+    for key in ("volume_cells", "dial_cells", "ward_cells", "response_departments", "top_faq"):
+        assert cached.context[key] == response.context[key], key
+    assert "分前の集計です" in cached.content.decode()
+
+
+@override_settings(STATS_ARCHIVE_CACHE_SECONDS=1)
+def test_past_period_shows_a_late_entry_after_the_cache_bound(login_client, supervisor, known):
+    with time_machine.travel(NOVEMBER):
+        client = login_client(supervisor)
+        assert client.get(DASHBOARD, PAST_PERIOD).context["totals"]["cases"] == 6
+        make_case(supervisor, "road-damage", jst(2026, 4, 20, 9))  # entered afterwards
+        assert client.get(DASHBOARD, PAST_PERIOD).context["totals"]["cases"] == 6
+        # The current period is never cached: the new case shows there at once.
+        assert client.get(DASHBOARD, FY2026).context["totals"]["cases"] == 8
+        time.sleep(1.2)  # past STATS_ARCHIVE_CACHE_SECONDS
+        assert client.get(DASHBOARD, PAST_PERIOD).context["totals"]["cases"] == 7
+
+
 def test_fiscal_year_table_counts_today_live_and_the_past_from_the_cache(
     login_client, supervisor, known
 ):
@@ -202,10 +245,20 @@ def test_fiscal_year_table_counts_today_live_and_the_past_from_the_cache(
     assert this_year()["cases"] == before["cases"] + 1  # today's case at once
 
 
-# Session, user, the form's dials, one query per table; the export writes its audit line
-# but renders no form.
-MONTHLY_QUERIES = 13
-MONTHLY_EXPORT_QUERIES = 12
+# Session, user, a write of the session's activity clock, the form's dials and the report:
+# the dials, cases, FAQ calls and posts of this month and later (one query each), the
+# same three for the months before (then cached), the response times of the whole year.
+# Later views: no session write and the months before from the cache.
+MONTHLY_QUERIES = 12
+MONTHLY_QUERIES_CACHED = 8
+# A fiscal year that is over: three queries for its counts and one for its response
+# times, then only the dials (the report comes whole from the cache). The export writes
+# its audit line but renders no form.
+PAST_MONTHLY_QUERIES = 9
+PAST_MONTHLY_QUERIES_CACHED = 4
+MONTHLY_EXPORT_QUERIES = 11
+# 2026-11-26 in Japan: April to October 2026 are closed months of FY2026.
+NOVEMBER = jst(2026, 11, 26, 12)
 
 
 @pytest.mark.parametrize("extra", [0, 24])
@@ -214,11 +267,34 @@ def test_monthly_page_query_count_does_not_grow_with_rows(
 ):
     _add_cases(supervisor, extra)
     # Department staff also get their unread notices counted for the menu.
-    for user, queries in ((supervisor, MONTHLY_QUERIES), (staff_tobu, MONTHLY_QUERIES + 1)):
-        client = login_client(user)
-        with django_assert_num_queries(queries):
+    with time_machine.travel(NOVEMBER):
+        for user, more in ((supervisor, 0), (staff_tobu, 1)):
+            client = login_client(user)
+            with django_assert_num_queries(MONTHLY_QUERIES + more):
+                response = client.get("/stats/monthly/", {"fy": 2026})
+            assert response.status_code == 200
+            with django_assert_num_queries(MONTHLY_QUERIES_CACHED + more):
+                cached = client.get("/stats/monthly/", {"fy": 2026})
+            assert cached.context["sections"] == response.context["sections"]
+            cache.clear()
+
+
+@pytest.mark.parametrize("extra", [0, 24])
+def test_past_monthly_report_query_count(
+    login_client, supervisor, known, extra, django_assert_num_queries
+):
+    _add_cases(supervisor, extra)
+    with time_machine.travel(jst(2027, 6, 1, 12)):
+        client = login_client(supervisor)  # signed in then: the session would have idled out
+        with django_assert_num_queries(PAST_MONTHLY_QUERIES):
             response = client.get("/stats/monthly/", {"fy": 2026})
-        assert response.status_code == 200
+        with django_assert_num_queries(PAST_MONTHLY_QUERIES_CACHED):
+            cached = client.get("/stats/monthly/", {"fy": 2026})
+    assert cached.context["sections"] == response.context["sections"]
+    assert response.context["sections"][0]["totals"] == (
+        "合計",
+        ["4", f"{7 + extra}", "2", f"{13 + extra}"],
+    )
 
 
 @pytest.mark.parametrize("extra", [0, 24])
@@ -226,7 +302,56 @@ def test_monthly_export_query_count_does_not_grow_with_rows(
     login_client, supervisor, known, extra, django_assert_num_queries
 ):
     _add_cases(supervisor, extra)
-    client = login_client(supervisor)
-    with django_assert_num_queries(MONTHLY_EXPORT_QUERIES):
-        response = client.get("/stats/monthly.xlsx", {"fy": 2026})
+    with time_machine.travel(NOVEMBER):
+        client = login_client(supervisor)
+        with django_assert_num_queries(MONTHLY_EXPORT_QUERIES):
+            response = client.get("/stats/monthly.xlsx", {"fy": 2026})
     assert response.status_code == 200
+
+
+def _monthly_cases(client) -> dict[str, int]:
+    report = client.get("/stats/monthly/", {"fy": 2026}).context["report"]
+    return {row.label: row.values["cases"] for row in report.volumes}
+
+
+@override_settings(STATS_ARCHIVE_CACHE_SECONDS=1)
+def test_monthly_report_counts_this_month_live_and_closed_months_within_the_bound(
+    login_client, supervisor, known
+):
+    with time_machine.travel(NOVEMBER):
+        client = login_client(supervisor)
+        before = _monthly_cases(client)
+        assert (before["令和8年4月"], before["令和8年11月"]) == (5, 0)
+        make_case(supervisor, "road-damage", jst(2026, 11, 26, 9))
+        make_case(supervisor, "road-damage", jst(2026, 4, 20, 9))  # entered afterwards
+        shown = _monthly_cases(client)
+        assert (shown["令和8年4月"], shown["令和8年11月"]) == (5, 1)  # this month at once
+        time.sleep(1.2)  # past STATS_ARCHIVE_CACHE_SECONDS
+        shown = _monthly_cases(client)
+        assert (shown["令和8年4月"], shown["令和8年11月"]) == (6, 1)
+
+
+def test_monthly_response_times_are_live_for_the_current_year(login_client, supervisor, known):
+    def answered() -> int:
+        rows = client.get("/stats/monthly/", {"fy": 2026}).context["report"].response
+        return sum(int(row.values["reply_n"]) for row in rows)
+
+    with time_machine.travel(NOVEMBER):
+        client = login_client(supervisor)
+        before = answered()
+        move(known["e"], supervisor, Case.Status.ANSWERED, jst(2026, 11, 26, 10))
+        assert answered() == before + 1  # an April case answered today counts at once
+
+
+@pytest.mark.parametrize("language", ["ja", "en"])
+def test_figures_print_as_the_template_localized_them(language):
+    # The tables get str() of their numbers instead of {{ number }}: the same text as long
+    # as no thousands separator is configured.
+    from django.utils import formats, translation
+
+    from callcenter.stats_views import number_text
+
+    with translation.override(language):
+        for value in (0, 7, 12345, 1234567, 0.5, 12.3, 1234.0, 98765.4):
+            assert number_text(value) == formats.localize(value)
+    assert number_text(None) == "—"
