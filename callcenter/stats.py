@@ -61,6 +61,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_REPLY_DAYS = 5
 # How long the per-fiscal-year counts of the days before today are reused.
+LIVE_CACHE_SECONDS = 120
 ARCHIVE_CACHE_SECONDS = 15 * 60
 OVERDUE_LIST_LIMIT = 50
 TOP_FAQ_LIMIT = 20
@@ -349,6 +350,13 @@ def _fiscal_year_counts(
 
 def archive_cache_seconds() -> int:
     return int(getattr(settings, "STATS_ARCHIVE_CACHE_SECONDS", ARCHIVE_CACHE_SECONDS))
+
+
+def live_cache_seconds() -> int:
+    """How long figures of a period that reaches today are reused: a dashboard or monthly
+    report over a whole year takes 100–600 ms to compute on the archive, and supervisors
+    reading it do not need the last two minutes (overdue lists stay live)."""
+    return int(getattr(settings, "STATS_LIVE_CACHE_SECONDS", LIVE_CACHE_SECONDS))
 
 
 def _archive_fiscal_year_counts(
@@ -674,8 +682,8 @@ def period_figures(
     A period that ended before today (last month, last fiscal year) is computed once per
     STATS_ARCHIVE_CACHE_SECONDS: like the closed months of the monthly report, its rows
     change only by rare edits, and a whole fiscal year costs a third of a second of
-    percentiles. A period that reaches today is always computed live. Labels are
-    translated, so the cache is per language.
+    percentiles. A period that reaches today is reused for STATS_LIVE_CACHE_SECONDS (two
+    minutes, said on the page). Labels are translated, so the cache is per language.
     """
 
     def compute() -> dict[str, list[Row]]:
@@ -694,8 +702,15 @@ def period_figures(
             "unanswered": unanswered_searches(stats) if with_searches else [],
         }
 
-    if stats.date_to >= (today or timezone.localdate()):
-        return compute()
+    today = today or timezone.localdate()
+    if stats.date_to >= today:
+        return _cached(
+            f"stats:period-live:v1:{today.isoformat()}:{stats.date_from.isoformat()}:"
+            f"{stats.date_to.isoformat()}:{granularity}:searches={int(with_searches)}:"
+            f"{_scope_key(stats)}:lang={translation.get_language()}",
+            compute,
+            seconds=live_cache_seconds(),
+        )
     return _cached(
         f"stats:period:v1:{stats.date_from.isoformat()}:{stats.date_to.isoformat()}:"
         f"{granularity}:searches={int(with_searches)}:{_scope_key(stats)}:"
@@ -787,9 +802,12 @@ def _merge_month_counts(parts: list[MonthCounts]) -> MonthCounts:
     return merged
 
 
-def _cached(key: str, compute):
-    """``compute()`` through the cache for STATS_ARCHIVE_CACHE_SECONDS; a cache that is
-    down only costs the time of computing."""
+def _cached(key: str, compute, *, seconds: int | None = None):
+    """``compute()`` through the cache for ``seconds`` (STATS_ARCHIVE_CACHE_SECONDS unless
+    given); a cache that is down only costs the time of computing."""
+    seconds = archive_cache_seconds() if seconds is None else seconds
+    if seconds <= 0:
+        return compute()
     try:
         value = cache.get(key)
     except Exception:
@@ -798,7 +816,7 @@ def _cached(key: str, compute):
     if value is None:
         value = compute()
         try:
-            cache.set(key, value, archive_cache_seconds())
+            cache.set(key, value, seconds)
         except Exception:
             log.warning("stats cache unavailable", exc_info=True)
     return value
@@ -819,9 +837,9 @@ def monthly_report(
     A whole fiscal year is ~100,000 rows. The months that ended before this month are
     counted once per STATS_ARCHIVE_CACHE_SECONDS (like the fiscal-year table of the
     dashboard, they change only by rare edits: a transfer, a call entered afterwards);
-    this month and the later ones are counted live. Medians and 90th percentiles cannot
-    be added up from parts, so the response times are computed live for the whole year,
-    except for a fiscal year that is over, whose report is cached whole.
+    this month and the later ones, with the response times of the whole year (medians and
+    90th percentiles cannot be added up from parts), are reused for STATS_LIVE_CACHE_SECONDS.
+    A fiscal year that is over is cached whole.
     """
     from tickets.models import Dial
 
@@ -846,7 +864,12 @@ def monthly_report(
             lambda: (_month_counts(stats, months), response_times(stats, "department")),
         )
     else:
-        parts = [_month_counts(stats, current)]
+        live_counts, response = _cached(
+            f"stats:monthly-live:v1:fy={fiscal_year}:{today.isoformat()}:{scope_key}",
+            lambda: (_month_counts(stats, current), response_times(stats, "department")),
+            seconds=live_cache_seconds(),
+        )
+        parts = [live_counts]
         if closed:
             parts.append(
                 _cached(
@@ -856,7 +879,6 @@ def monthly_report(
                 )
             )
         counts = _merge_month_counts(parts)
-        response = response_times(stats, "department")
 
     volumes = {key: dict.fromkeys(VOLUME_KEYS, 0) for key in keys}
     dials = Dial.objects.order_by("sort_order", "code")

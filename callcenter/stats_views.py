@@ -270,6 +270,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "fiscal_year_label": stats.fiscal_year_label(stats.fiscal_year_of_date(scope.date_to)),
         "cache_minutes": max(1, stats.archive_cache_seconds() // 60),
         "period_cached": scope.date_to < timezone.localdate(),
+        "live_minutes": max(1, stats.live_cache_seconds() // 60),
     }
     return render(request, "callcenter/stats/dashboard.html", context)
 
@@ -315,6 +316,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
             "percentiles": stats.percentiles_supported(),
             # The staleness bound of the cached months, said on the page.
             "cache_minutes": max(1, stats.archive_cache_seconds() // 60),
+            "live_minutes": max(1, stats.live_cache_seconds() // 60),
         },
     )
 
