@@ -203,10 +203,10 @@ class QuickFormRenderer(DjangoTemplates):
     def render(self, template_name: str, context: dict, request=None) -> SafeString:
         plain = PYTHON_TEMPLATES.get(template_name)
         if plain is not None:
-            return mark_safe(plain(context).strip())  # noqa: S308 # nosec B308,B703 -- escaped above
+            return mark_safe(plain(context).strip())  # noqa: S308  # nosec B308 B703 - escaped above
         with_renderer = PYTHON_TEMPLATES_WITH_RENDERER.get(template_name)
         if with_renderer is not None:
-            return mark_safe(with_renderer(self, context).strip())  # noqa: S308 # nosec B308,B703
+            return mark_safe(with_renderer(self, context).strip())  # noqa: S308  # nosec B308 B703 - escaped above
         return super().render(template_name, context, request)
 
     def render_with_engine(self, template_name: str, context: dict) -> str:

@@ -28,7 +28,7 @@ def backfill_milestones(apps, schema_editor):
             for column in MILESTONES.values()
         )
         sql = (
-            f"UPDATE {quote(Case._meta.db_table)} AS c SET {columns} "
+            f"UPDATE {quote(Case._meta.db_table)} AS c SET {columns} "  # nosec B608 - quoted identifiers, values bound
             f"FROM (SELECT case_id, {firsts} FROM {quote(CaseEvent._meta.db_table)} "
             "WHERE to_status = ANY(%s) GROUP BY case_id) AS m "
             "WHERE c.id = m.case_id"
