@@ -158,6 +158,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "state": state,
+            # The pager's links keep the tab (the public list's pager has no tabs).
+            "pager_query": f"state={state}",
             "states": [(key, label) for key, (label, _q) in STATES.items()],
             "map_points": [
                 {"lat": p.lat, "lng": p.lng, "title": f"#{p.pk} {p.category.name}"}

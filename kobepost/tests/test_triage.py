@@ -42,6 +42,19 @@ def test_queue_tabs(login_client, supervisor, citizen):
     assert new.pk and shown.pk
 
 
+def test_pages_of_a_tab_stay_on_that_tab(login_client, supervisor, citizen, monkeypatch):
+    from kobepost import triage_views
+
+    monkeypatch.setattr(triage_views, "PAGE_SIZE", 1)
+    for number in range(2):
+        make_post(citizen, text=f"公開中の投稿 {number}", published=True)
+    client = login_client(supervisor)
+    first = client.get("/triage/?state=published").content.decode()
+    assert 'href="?state=published&amp;page=2"' in first
+    second = client.get("/triage/?state=published&page=2").content.decode()
+    assert "公開中の投稿" in second and 'href="?state=published&amp;page=1"' in second
+
+
 def test_publish_and_unpublish(login_client, supervisor, post):
     client = login_client(supervisor)
     assert Client().get(f"/public/posts/{post.pk}/").status_code == 404
