@@ -158,7 +158,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "state": state,
-            # The pager's links keep the tab (the public list's pager has no tabs).
+            # The page links keep the tab.
             "pager_query": f"state={state}",
             "states": [(key, label) for key, (label, _q) in STATES.items()],
             "map_points": [
