@@ -11,6 +11,7 @@ median and 95th percentile, the number of SQL queries, and the ratio to a bench-
     .venv/bin/python manage.py migrate && .venv/bin/python manage.py seed_demo
     .venv/bin/python manage.py generate_archive
     .venv/bin/python bench/run_benchmarks.py -n 30 [--markdown]
+    .venv/bin/python bench/run_benchmarks.py --only 案件一覧 --profile   # where the time goes
 """
 
 import argparse
@@ -94,6 +95,25 @@ def measure(client, label: str, path: str, count: int, warmup: int) -> Result:
         note=note,
         first_ms=first_ms,
     )
+
+
+def profile(client, label: str, path: str, count: int) -> None:
+    """cProfile over ``count`` requests after a warm-up: the functions with the most own time,
+    then the most cumulative time, so a slow page shows whether SQL, templates or Python."""
+    import cProfile
+    import pstats
+
+    for _ in range(3):
+        client.get(path, secure=True)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(count):
+        client.get(path, secure=True)
+    profiler.disable()
+    print(f"\n=== {label} ({path}), {count} requests ===")
+    stats = pstats.Stats(profiler).strip_dirs()
+    stats.sort_stats("tottime").print_stats(25)
+    stats.sort_stats("cumulative").print_stats(40)
 
 
 # Around Kobe: every open case of the archive lies inside.
@@ -228,6 +248,11 @@ def main() -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--only", default="", help="measure only labels containing this")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead of timing, profile the --only pages (cProfile) and print the top functions",
+    )
     args = parser.parse_args()
 
     configure_environment()
@@ -272,6 +297,10 @@ def main() -> int:
         for user_key, label, path in pages(values):
             if args.only and args.only not in label and label != "空ページ（基準）":
                 continue
+            if args.profile:
+                if label != "空ページ（基準）" or not args.only:
+                    profile(clients[user_key], label, path, args.count)
+                continue
             result = measure(clients[user_key], label, path, args.count, args.warmup)
             results.append(result)
             print(
@@ -280,6 +309,8 @@ def main() -> int:
                 + (f" [{result.note}]" if result.note else ""),
                 flush=True,
             )
+    if args.profile:
+        return 0
     print_table(results, markdown=args.markdown)
     failures = [r for r in results if not meets_target(r, results[0].median_ms)]
     return 1 if failures else 0
