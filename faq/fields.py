@@ -1,5 +1,7 @@
 from django.db import models
 
+from kobepost.fields import TokensContain
+
 
 class ShortTokensField(models.TextField):
     """Space-separated short tokens in Python; a real ``text[]`` on PostgreSQL.
@@ -25,3 +27,6 @@ class ShortTokensField(models.TextField):
         if isinstance(value, list):
             return " ".join(value)
         return value
+
+
+ShortTokensField.register_lookup(TokensContain)

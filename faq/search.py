@@ -11,7 +11,7 @@ keywords, then in the answer. One query per search, whatever the number of entri
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import BooleanField, Case, F, Func, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -23,23 +23,9 @@ SNIPPET_LENGTH = 90
 SEARCH_COLUMNS = ("search_question", "search_keywords", "search_text", "search_tokens")
 
 
-class HasShortToken(Func):
-    """``search_tokens @> ARRAY[token]`` on the text[] column: served by its GIN index."""
-
-    output_field = BooleanField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        field_sql, field_params = compiler.compile(self.source_expressions[0])
-        token_sql, token_params = compiler.compile(self.source_expressions[1])
-        return (
-            f"{field_sql} @> ARRAY[({token_sql})::text]",
-            (*field_params, *token_params),
-        )
-
-
-def term_filter(term: str) -> Q | HasShortToken:
+def term_filter(term: str) -> Q:
     if connection.vendor == "postgresql" and is_token_term(term):
-        return HasShortToken(F("search_tokens"), Value(term))
+        return Q(search_tokens__contains=[term])
     return Q(search_text__contains=term)
 
 

@@ -8,8 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kobepost.choices import QuickChoiceDisplay
+from kobepost.fields import TokenArrayField
 from tickets.geo import Ward
-from tickets.normalize import search_tokens
+from tickets.normalize import search_text, search_tokens
 from tickets.routing import RoutingModel
 
 # The dial whose calls may carry health symptoms (食中毒 etc.): the form asks only there.
@@ -145,11 +146,15 @@ STATS_COLUMNS = [
 ]
 
 
+# What a case search looks in (search_text, search_tokens); never the health symptoms.
+SEARCHED_FIELDS = ("title", "details", "caller_name", "caller_kana")
+
+
 class CaseQuerySet(models.QuerySet):
     def for_list(self) -> "CaseQuerySet":
         # The sensitive health field is never loaded for lists and searches.
         return self.select_related("dial", "category", "department").defer(
-            "health_symptoms", "details", "reply_text", "search_tokens"
+            "health_symptoms", "details", "reply_text", "search_tokens", "search_text"
         )
 
     def open(self) -> "CaseQuerySet":
@@ -317,7 +322,9 @@ class Case(QuickChoiceDisplay, models.Model):
     version = models.PositiveIntegerField(_("版"), default=1, editable=False)
 
     # Characters and character pairs of the searchable text (see normalize.search_tokens).
-    search_tokens = models.JSONField(default=list, blank=True, editable=False)
+    search_tokens = TokenArrayField(default=list, blank=True, editable=False)
+    # Title, details, caller name and kana in the search spelling (see normalize.search_text).
+    search_text = models.TextField(default="", blank=True, editable=False)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -425,12 +432,12 @@ class Case(QuickChoiceDisplay, models.Model):
     def save(self, *args, **kwargs) -> None:
         if self.category_id:
             self.dial_id = self.category.dial_id  # the dial follows from the category
-        self.search_tokens = search_tokens(
-            self.title, self.details, self.caller_name, self.caller_kana
-        )
+        searchable = (self.title, self.details, self.caller_name, self.caller_kana)
+        self.search_tokens = search_tokens(*searchable)
+        self.search_text = search_text(*searchable)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and {"title", "details"} & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "search_tokens"}
+        if update_fields is not None and set(SEARCHED_FIELDS) & set(update_fields):
+            kwargs["update_fields"] = {*update_fields, "search_tokens", "search_text"}
         super().save(*args, **kwargs)
 
     # --- lifecycle --------------------------------------------------------------------

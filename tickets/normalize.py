@@ -83,6 +83,13 @@ def normalize_search_text(text: str) -> str:
     return jaconv.hira2kata(unicodedata.normalize("NFKC", text or "")).upper()
 
 
+def search_text(*texts: str) -> str:
+    """The texts in the spelling searches use, one per line, so that a word of three or more
+    characters is found (LIKE, trigram index) however either side was typed: width,
+    hiragana/katakana and case are folded the same way as the query."""
+    return "\n".join(normalized for text in texts if (normalized := normalize_search_text(text)))
+
+
 def search_tokens(*texts: str) -> list[str]:
     """Every character and every pair of neighbouring characters, for 1–2 character search.
 

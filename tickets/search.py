@@ -11,12 +11,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from tickets.models import Case
-from tickets.normalize import (
-    is_katakana,
-    normalize_kana,
-    normalize_search_text,
-    phone_digits,
-)
+from tickets.normalize import normalize_search_text, phone_digits
 
 REFERENCE_PATTERN = re.compile(r"^(\d{4})-(\d{1,6})$")
 PHONE_LIKE = re.compile(r"^[\d\s\-‐－ー()（）+]+$")
@@ -34,12 +29,17 @@ def nearby_days() -> int:
 
 
 def _text_condition(word: str) -> Q:
-    """Title, details and caller name containing ``word`` (never the health symptoms)."""
-    if connection.vendor == "postgresql" and len(word) <= 2:
+    """Title, details, caller name or kana containing ``word`` (never the health symptoms).
+
+    Both sides are in the search spelling (normalize.search_text), so width, hiragana or
+    katakana and case do not matter: こばやし finds コバヤシ, ｶﾝﾎﾞﾂ finds カンボツ.
+    """
+    normalized = normalize_search_text(word)
+    if connection.vendor == "postgresql" and len(normalized) <= 2:
         # Trigrams cannot index 1–2 characters: the character/pair tokens (GIN) can.
-        return Q(search_tokens__contains=[normalize_search_text(word)])
-    # 3+ characters: UPPER(col) LIKE UPPER(...) served by the pg_trgm GIN indexes.
-    return Q(title__icontains=word) | Q(details__icontains=word) | Q(caller_name__icontains=word)
+        return Q(search_tokens__contains=[normalized])
+    # 3+ characters: LIKE served by the pg_trgm GIN index on search_text.
+    return Q(search_text__contains=normalized)
 
 
 def search_cases(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
@@ -58,13 +58,7 @@ def search_cases(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
         if len(digits) >= 4:
             return cases.filter(caller_phone_digits__contains=digits)
     for word in query.split():
-        condition = _text_condition(word)
-        kana = normalize_kana(word)
-        # 1–2 characters on PostgreSQL: the tokens already include the caller's kana.
-        uses_tokens = connection.vendor == "postgresql" and len(word) <= 2
-        if kana and is_katakana(kana) and not uses_tokens:
-            condition |= Q(caller_kana__contains=kana)
-        cases = cases.filter(condition)
+        cases = cases.filter(_text_condition(word))
     return cases
 
 

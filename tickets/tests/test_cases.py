@@ -2,6 +2,8 @@ import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.conf import settings
+from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
@@ -238,6 +240,41 @@ def test_partial_phone(searchable):
 def test_kana_from_hiragana_or_half_width(searchable):
     assert found("やまだ") == {"街灯が消えている"}
     assert found("ﾋﾅﾀ") == {"道路の陥没"}
+
+
+def test_words_of_any_length_fold_width_kana_and_case(operator):
+    make_case(operator, title="マンホールのふたがガタガタ", details="LED街灯の近く")
+    for spelling in ("まんほーる", "ﾏﾝﾎｰﾙ", "がたがた", "led街灯", "ＬＥＤ", "ふた"):
+        assert found(spelling) == {"マンホールのふたがガタガタ"}, spelling
+    assert found("マンホール 街灯") == {"マンホールのふたがガタガタ"}
+    assert found("マンホールの蓋") == set()
+
+
+def test_search_follows_edits_of_every_searched_field(searchable):
+    case = searchable["sunny"]
+    case.title = "公園の遊具"
+    case.caller_kana = "スズキ イチロウ"
+    case.save(update_fields=["title", "caller_kana"])
+    assert found("遊具") == {"公園の遊具"}
+    assert found("すずき") == {"公園の遊具"}
+    assert found("ベンチ") == set()
+
+
+@pytest.mark.skipif(not settings.USING_POSTGRESQL, reason="PostgreSQL indexes")
+def test_search_columns_and_indexes_on_postgresql(searchable):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_name = 'tickets_case' AND column_name = 'search_tokens'"
+        )
+        # A real array: ANALYZE keeps its most common tokens, which the planner needs.
+        assert cursor.fetchone() == ("ARRAY",)
+        cursor.execute("SELECT indexname FROM pg_indexes WHERE tablename = 'tickets_case'")
+        indexes = {row[0] for row in cursor.fetchall()}
+    assert {"case_search_tokens_idx", "case_search_text_trgm_idx"} <= indexes
+    assert not indexes & {"case_title_trgm_idx", "case_details_trgm_idx"}
+    stored = Case.objects.get(pk=searchable["pothole"].pk).search_tokens
+    assert "陥没" in stored and "ヒナ" in stored and stored == sorted(stored)
 
 
 def test_reference_number(searchable):

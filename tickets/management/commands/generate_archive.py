@@ -13,7 +13,6 @@ afterwards (one sort per index instead of millions of index insertions).
 
 import datetime
 import itertools
-import json
 import random
 import time
 import uuid
@@ -30,7 +29,7 @@ from kobepost.citizen_models import Post, PostCategory
 from kobepost.models import User
 from tickets.geo import WARD_NAMES_JA, all_towns
 from tickets.models import Case, CaseEvent, Category, FiscalYearCounter, fiscal_year_of
-from tickets.normalize import search_tokens
+from tickets.normalize import search_text, search_tokens
 
 CASE_BATCH = 20_000
 # Tables whose secondary indexes are rebuilt after the load.
@@ -494,8 +493,7 @@ class Command(BaseCommand):
         case_id = self._next_id("tickets_case")
         event_id = self._next_id("tickets_caseevent")
         events: list[tuple] = []
-        tokens_cache: dict[tuple[str, str], list[str]] = {}
-        dumps = json.dumps
+        tokens_cache: dict[tuple[str, str], tuple[list[str], str]] = {}
         S = Case.Status
 
         def case_rows() -> Iterator[tuple]:
@@ -519,10 +517,18 @@ class Command(BaseCommand):
                 else:
                     name = kana = phone = digits = ""
                 key = (title, details)
-                text_tokens = tokens_cache.get(key)
-                if text_tokens is None:
-                    text_tokens = tokens_cache[key] = search_tokens(title, details)
-                tokens = sorted({*text_tokens, *search_tokens(name, kana)}) if name else text_tokens
+                cached = tokens_cache.get(key)
+                if cached is None:
+                    cached = tokens_cache[key] = (
+                        search_tokens(title, details),
+                        search_text(title, details),
+                    )
+                text_tokens, text = cached
+                if name:
+                    tokens = sorted({*text_tokens, *search_tokens(name, kana)})
+                    text = search_text(title, details, name, kana)
+                else:
+                    tokens = text_tokens
                 lat, lng, address, ward = self._point(rng)
                 reply_needed = rng.random() < 0.8
                 direct = category.direct_answer_default or rng.random() < 0.1
@@ -621,7 +627,7 @@ class Command(BaseCommand):
                     name, kana, phone, digits, lat, lng, address, ward, details, "",
                     department, reply_needed, direct, urgent, "", None,
                     status, work_status, reply_text, replied_at, citizen_told_at,
-                    dumps(tokens, ensure_ascii=False), operator, received, at, 1,
+                    tokens, text, operator, received, at, 1,
                     firsts.get("first_answered_at"), firsts.get("first_told_at"),
                     firsts.get("first_closed_at"),
                 )  # fmt: skip
@@ -633,7 +639,8 @@ class Command(BaseCommand):
             "caller_phone_digits", "latitude", "longitude", "address", "ward", "details",
             "health_symptoms", "department_id", "reply_needed", "direct_answer", "urgent",
             "urgent_contact", "urgent_contacted_at", "status", "work_status", "reply_text",
-            "replied_at", "citizen_told_at", "search_tokens", "created_by_id", "created_at",
+            "replied_at", "citizen_told_at", "search_tokens", "search_text", "created_by_id",
+            "created_at",
             "updated_at", "version", "first_answered_at", "first_told_at", "first_closed_at",
         )  # fmt: skip
         event_columns = (
