@@ -31,6 +31,10 @@ def test_queue_lists_answered_cases_needing_a_call_oldest_first(login_client, op
         "古い回答済み",
         "新しい回答済み",
     ]
+    older = answered[0]
+    page = response.content.decode()
+    assert f'<a href="{reverse("callcenter:case_detail", args=[older.pk])}">' in page
+    assert f'href="{callback_url(older)}"' in page
 
 
 def test_record_the_call_back(login_client, operator, answered):

@@ -157,3 +157,24 @@ def test_a_word_search_counts_up_to_a_smaller_cap(login_client, operator, kobe, 
     assert "4 件以上" in searched and "語を足すか条件を選ぶと絞り込めます。" in searched
     listed = client.get(URL).content.decode()
     assert "6 件" in listed and "件以上" not in listed
+
+
+def test_rows_link_to_the_case_with_labels_in_the_users_language(login_client, operator, cases):
+    client = login_client(operator)
+    page = client.get(URL).content.decode()
+    swing = cases[1]
+    detail = reverse("callcenter:case_detail", args=[swing.pk])
+    assert (
+        f'<a href="{detail}">{swing.reference}</a> <span class="badge badge--urgent">緊急</span>'
+        in page
+    )
+    assert '<span class="status status--received">受付</span>' in page
+    assert "<td>須磨区</td>" in page
+    client.cookies["django_language"] = "en"
+    english = client.get(URL).content.decode()
+    assert (
+        f'<a href="{detail}">{swing.reference}</a> <span class="badge badge--urgent">Urgent</span>'
+        in english
+    )
+    assert '<span class="status status--received">Received</span>' in english
+    assert "<td>Suma Ward</td>" in english
