@@ -1,4 +1,4 @@
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -26,6 +26,7 @@ from faq.models import FaqEntry, FaqProposal, review_after_days, review_due_befo
 from faq.normalize import normalize_text
 from faq.search import SNIPPET_LENGTH, highlight, search_entries
 from kobepost.decorators import role_required
+from kobepost.links import url_with_pk
 from kobepost.models import User
 from tickets.models import Category, Dial
 
@@ -104,6 +105,17 @@ def _log_gap_once(request: HttpRequest, *, query: str, dial: Dial | None) -> Non
     request.session[LAST_GAP_SESSION_KEY] = searched
 
 
+def _prepare_results(entries, query: str) -> None:
+    """Highlights and links, once per page; the template only places them."""
+    detail_url, answered_url = url_with_pk("faq:detail"), url_with_pk("faq:answered")
+    suffix = f"?q={quote(query, safe='/')}" if query else ""
+    for entry in entries:
+        entry.question_html = highlight(entry.question, query)
+        entry.snippet_html = highlight(entry.answer, query, window=SNIPPET_LENGTH)
+        entry.detail_url = detail_url(entry.pk) + suffix
+        entry.answered_url = answered_url(entry.pk)
+
+
 @require_GET
 @role_required(OPERATOR, SUPERVISOR, DEPARTMENT)
 def search(request: HttpRequest) -> HttpResponse:
@@ -131,9 +143,7 @@ def search(request: HttpRequest) -> HttpResponse:
     }
     if query:
         results = list(search_entries(entries, query)[:SEARCH_RESULT_LIMIT])
-        for entry in results:
-            entry.question_html = highlight(entry.question, query)
-            entry.snippet_html = highlight(entry.answer, query, window=SNIPPET_LENGTH)
+        _prepare_results(results, query)
         context.update(results=results, result_limit=SEARCH_RESULT_LIMIT)
         if not results:
             if request.user.is_callcenter:
@@ -148,9 +158,7 @@ def search(request: HttpRequest) -> HttpResponse:
         page = Paginator(entries.order_by("question", "pk"), PAGE_SIZE).get_page(
             request.GET.get("page")
         )
-        for entry in page:
-            entry.question_html = highlight(entry.question, "")
-            entry.snippet_html = highlight(entry.answer, "", window=SNIPPET_LENGTH)
+        _prepare_results(page, "")
         context.update(page=page, results=list(page))
         context["page_query"] = urlencode(
             {

@@ -20,6 +20,10 @@ def test_operator_searches_and_sees_highlighted_published_entries(
     assert "道路の<mark>陥没</mark>を見つけた" in page
     assert "陥没の下書き" not in page
     assert "この FAQ で回答した" in page
+    # The answer opens with the words still marked; "answered" comes back to this search.
+    assert f'<a href="/faq/{pothole.pk}/?q=%E9%99%A5%E6%B2%A1" data-faq-result-link>' in page
+    assert f'action="/faq/{pothole.pk}/answered/"' in page
+    assert '<input type="hidden" name="next" value="/faq/?q=%E9%99%A5%E6%B2%A1">' in page
 
 
 def test_supervisor_sees_every_status(login_client, supervisor, pothole, make_entry):
