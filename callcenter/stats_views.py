@@ -8,11 +8,16 @@ the department filter is forced on the server whatever the query string says.
 import csv
 import datetime
 import io
+import logging
+from functools import partial
 
 from django import forms
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
@@ -27,6 +32,9 @@ from kobepost.audit_models import AuditAction
 from kobepost.decorators import role_required
 from kobepost.models import User
 from tickets.models import Dial
+from tickets.routing import routing_table
+
+log = logging.getLogger(__name__)
 
 STATS_READERS = (User.Role.SUPERVISOR, User.Role.ADMIN, User.Role.DEPARTMENT_STAFF)
 MAX_PERIOD_DAYS = 366 * 11
@@ -88,8 +96,16 @@ class StatsFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.today = today
+        # The cached routing table: the selects cost no query (they were two, each through a
+        # server-side cursor).
+        routing = routing_table()
+        self.fields["dial"].choices = routing.dial_choices(self.fields["dial"].empty_label)
         if user.is_department_staff:
             del self.fields["department"]  # forced to the user's own department
+        else:
+            self.fields["department"].choices = routing.department_choices(
+                self.fields["department"].empty_label, active_only=False
+            )
 
     def clean(self) -> dict:
         data = super().clean()
@@ -227,52 +243,96 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     volume_rows = figures["volume"]
     department_rows = figures["department"]
     fiscal_year_rows = stats.volume_by_fiscal_year(scope)
-    department_name = None
-    if scope.department_id:
-        department_name = (
-            Department.objects.filter(pk=scope.department_id).values_list("name", flat=True)
-        ).first()
+    department_name = next(
+        (row.name for row in routing_table().departments if row.pk == scope.department_id), None
+    )
+    period_cached = scope.date_to < timezone.localdate()
     context = {
         "form": form,
         "scope": scope,
         "granularity": granularity,
         "department_name": department_name,
         "forced_department": request.user.is_department_staff,
+        # The values below that are callables are only built when figure_sections() has
+        # to render the period's tables and charts again.
         # Summed from the series rather than counted again (three queries fewer).
         "totals": stats.totals_of(volume_rows),
         "series": series,
-        "volume_rows": volume_rows,
-        "volume_cells": volume_cells(volume_rows),
-        "volume_chart": line_chart(volume_rows, series),
+        "volume_cells": partial(volume_cells, volume_rows),
+        "volume_chart": partial(line_chart, volume_rows, series),
         "fiscal_year_rows": fiscal_year_rows,
         "fiscal_year_cells": volume_cells(fiscal_year_rows),
-        "dial_cells": volume_cells(figures["dial"]),
-        "dial_chart": bar_chart(figures["dial"], series),
-        "case_channel_cells": count_cells(figures["case_channel"], "cases"),
-        "post_channel_cells": count_cells(figures["post_channel"], "posts"),
-        "category_cells": count_cells(figures["category"], "cases"),
-        "department_cells": count_cells(department_rows, "cases"),
-        "department_chart": bar_chart(department_rows, [("cases", _("案件"))]),
-        "ward_cells": count_cells(figures["ward"], "cases"),
-        "ward_map": ward_map(figures["ward"]),
+        "dial_cells": partial(volume_cells, figures["dial"]),
+        "dial_chart": partial(bar_chart, figures["dial"], series),
+        "case_channel_cells": partial(count_cells, figures["case_channel"], "cases"),
+        "post_channel_cells": partial(count_cells, figures["post_channel"], "posts"),
+        "category_cells": partial(count_cells, figures["category"], "cases"),
+        "department_cells": partial(count_cells, department_rows, "cases"),
+        "department_chart": partial(bar_chart, department_rows, [("cases", _("案件"))]),
+        "ward_cells": partial(count_cells, figures["ward"], "cases"),
+        "ward_map": partial(ward_map, figures["ward"]),
         "percentiles": stats.percentiles_supported(),
         "measures": [(key, str(label)) for key, (label, *_r) in stats.RESPONSE_MEASURES.items()],
-        "response_overall": response_cells(figures["response_overall"]),
-        "response_departments": response_cells(figures["response_department"]),
-        "response_categories": response_cells(figures["response_category"]),
+        "response_overall": partial(response_cells, figures["response_overall"]),
+        "response_departments": partial(response_cells, figures["response_department"]),
+        "response_categories": partial(response_cells, figures["response_category"]),
         "reply_days": stats.reply_days(),
         "overdue_departments": count_cells(stats.overdue_by_department(scope), "overdue"),
         "overdue_list": overdue_cells(stats.overdue_list(scope)),
         "overdue_limit": stats.OVERDUE_LIST_LIMIT,
-        "top_faq": count_cells(figures["top_faq"], "calls"),
-        "unanswered": count_cells(figures["unanswered"], "searches") if with_searches else None,
+        "top_faq": partial(count_cells, figures["top_faq"], "calls"),
+        "unanswered": (
+            partial(count_cells, figures["unanswered"], "searches") if with_searches else None
+        ),
         "fiscal_year": stats.fiscal_year_of_date(scope.date_to),
         "fiscal_year_label": stats.fiscal_year_label(stats.fiscal_year_of_date(scope.date_to)),
         "cache_minutes": max(1, stats.archive_cache_seconds() // 60),
-        "period_cached": scope.date_to < timezone.localdate(),
+        "period_cached": period_cached,
         "live_minutes": max(1, stats.live_cache_seconds() // 60),
     }
+    context["sections"] = figure_sections(
+        request,
+        context,
+        version=figures["version"],
+        seconds=stats.archive_cache_seconds() if period_cached else stats.live_cache_seconds(),
+    )
     return render(request, "callcenter/stats/dashboard.html", context)
+
+
+DASHBOARD_SECTIONS = ("charts", "response", "faq")
+
+
+def figure_sections(
+    request: HttpRequest, context: dict, *, version: str, seconds: int
+) -> dict[str, SafeString]:
+    """The period's tables and charts as HTML, rendered once per computation of the figures.
+
+    They are most of the page (about 60 KB, 1,800 values) and change only when the figures
+    do, so they are cached under the figures' version for as long as the figures are: never
+    older than the figures the page says it shows. A cache that is down only costs the time
+    of rendering, as for the figures themselves.
+    """
+    keys = {name: f"stats:dashboard-html:v1:{name}:{version}" for name in DASHBOARD_SECTIONS}
+    try:
+        found = cache.get_many(list(keys.values())) if seconds > 0 else {}
+    except Exception:
+        log.warning("stats cache unavailable", exc_info=True)
+        found = {}
+    sections, rendered = {}, {}
+    for name, key in keys.items():
+        html = found.get(key)
+        if html is None:
+            html = rendered[key] = render_to_string(
+                f"callcenter/stats/dashboard.html#{name}", context, request
+            )
+        # Our own template's output, escaped when it was rendered (as {% cache %} does).
+        sections[name] = mark_safe(html)  # noqa: S308  # nosec B308 B703 - rendered by us
+    if rendered and seconds > 0:
+        try:
+            cache.set_many(rendered, seconds)
+        except Exception:
+            log.warning("stats cache unavailable", exc_info=True)
+    return sections
 
 
 # --- Monthly report ---------------------------------------------------------------------
