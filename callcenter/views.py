@@ -43,7 +43,7 @@ from tickets.models import (
     InvalidTransition,
 )
 from tickets.normalize import normalize_phone, phone_digits
-from tickets.pagination import COUNT_CAP, CappedCountPaginator
+from tickets.pagination import COUNT_CAP, CappedCountPaginator, LookaheadPaginator
 from tickets.routing import routing_table
 from tickets.search import nearby_days, nearby_open_cases, nearby_radius_m, search_cases
 from tickets.services import (
@@ -59,8 +59,8 @@ CALLCENTER = (User.Role.OPERATOR, User.Role.SUPERVISOR)
 CASE_READERS = (*CALLCENTER, User.Role.DEPARTMENT_STAFF)
 PAGE_SIZE = 50
 # A common word matches tens of thousands of cases, and counting them is most of a search's
-# SQL time (the rows are visited one by one). Beyond four pages the operator refines the
-# words rather than reads on, so a word search counts at most this many ("200 件以上").
+# SQL time. A word search is not counted (LookaheadPaginator: "51 件以上" until its last
+# page); only a page asked beyond the end counts, at most this many.
 SEARCH_COUNT_CAP = 200
 
 
@@ -328,7 +328,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     if not request.GET:
         form = CaseSearchForm({})
     searching = form.is_valid() and bool(form.cleaned_data.get("q"))
-    paginator = CappedCountPaginator(
+    paginator = (LookaheadPaginator if searching else CappedCountPaginator)(
         _filtered_cases(request.user, form),
         PAGE_SIZE,
         page_hint=request.GET.get("page"),

@@ -144,19 +144,29 @@ def test_query_count_does_not_grow_with_rows(
         client.get(URL)
 
 
-def test_a_word_search_counts_up_to_a_smaller_cap(login_client, operator, kobe, monkeypatch):
+def test_a_word_search_reads_one_row_ahead_instead_of_counting(
+    login_client, operator, kobe, monkeypatch, django_assert_num_queries
+):
     from callcenter import views
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
-    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 3)
-    for number in range(6):
+    for number in range(5):
         make_case(operator, title=f"道路の陥没 {number}")
     client = login_client(operator)
-    searched = client.get(URL, {"q": "陥没"}).content.decode()
-    # The page and the next one are known to exist: 4 rows counted, no more.
-    assert "4 件以上" in searched and "語を足すか条件を選ぶと絞り込めます。" in searched
+    client.get(URL)  # the session's activity clock and the routing table, once
+    # Session, user and the page's rows: no count query.
+    with django_assert_num_queries(3):
+        searched = client.get(URL, {"q": "陥没"}).content.decode()
+    assert "3 件以上" in searched and "語を足すか条件を選ぶと絞り込めます。" in searched
+    assert "1 ページ目" in searched and 'rel="next"' in searched
+    last = client.get(URL, {"q": "陥没", "page": "3"}).content.decode()
+    assert "5 件" in last and "件以上" not in last and "3 / 3 ページ" in last
+    assert 'rel="next"' not in last and 'rel="prev"' in last
+    # Beyond the end: counted, and the last page is shown.
+    beyond = client.get(URL, {"q": "陥没", "page": "9"})
+    assert [row["title"] for row in beyond.context["page"].object_list] == ["道路の陥没 0"]
     listed = client.get(URL).content.decode()
-    assert "6 件" in listed and "件以上" not in listed
+    assert "5 件" in listed and "件以上" not in listed
 
 
 def test_rows_link_to_the_case_with_labels_in_the_users_language(login_client, operator, cases):
