@@ -37,6 +37,7 @@ from kobepost.citizen_services import (
     post_unpublish,
 )
 from kobepost.decorators import role_required
+from kobepost.links import UUID_PLACEHOLDER, url_with_pk
 from kobepost.models import User
 from kobepost.public_views import map_settings
 from tickets.models import Case, Category
@@ -130,7 +131,7 @@ def _linked_case(post: Post) -> Case | None:
         return None
     return (
         Case.objects.select_related("department", "category")
-        .defer("health_symptoms", "search_tokens")
+        .defer("health_symptoms", "search_tokens", "search_text")
         .get(pk=post.case_id)
     )
 
@@ -152,6 +153,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     posts = queue_posts().filter(STATES[state][1]).order_by(*order)
     counted = Post.objects.filter(STATES[state][1])
     page = QueuePaginator(posts, PAGE_SIZE, counted=counted).get_page(request.GET.get("page"))
+    # Links once per page, not two reverse() per row.
+    detail_url = url_with_pk("triage:detail")
+    photo_url = url_with_pk("triage:photo", placeholder=UUID_PLACEHOLDER)
+    for post in page:
+        post.detail_url = detail_url(post.pk)
+        post.thumb_url = photo_url(post.queue_photos[0].public_id) if post.queue_photos else ""
     return render(
         request,
         "kobepost/triage/queue.html",

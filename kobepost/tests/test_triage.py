@@ -23,9 +23,11 @@ def test_queue_shows_new_posts_with_history(
     client = login_client(supervisor)
     with django_assert_max_num_queries(12):
         page = client.get("/triage/").content.decode()
-    assert f"#{post.pk}" in page
+    assert f'<a href="/triage/posts/{post.pk}/">#{post.pk}</a>' in page
     assert "過去の投稿 1 件" in page
     assert "2枚" in page
+    first_photo = post.photos.filter(kind=PostPhoto.Kind.CITIZEN).order_by("pk").first()
+    assert f'<img src="/triage/photos/{first_photo.public_id}.jpg"' in page
     for _ in range(5):
         make_post(make_citizen(f"other_{_}"), photos=1)
     with django_assert_max_num_queries(12):
