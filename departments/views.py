@@ -46,6 +46,7 @@ from departments.services import (
 from kobepost.audit import audit_record, record_type_of
 from kobepost.audit_models import AuditAction
 from kobepost.decorators import role_required
+from kobepost.links import url_with_pk
 from kobepost.models import User
 from tickets.access import cases_visible_to, get_case_for_user
 from tickets.geo import Ward
@@ -160,12 +161,14 @@ def _with_labels(cases: list[Case]) -> list[Case]:
 
     ``get_FOO_display`` rebuilds the field's choices on every call, translating every label
     on the way: three columns of thirty rows cost more than the page's queries. Here each
-    label is translated once per page.
+    label is translated, and the detail link reversed, once per page.
     """
     wards = {value: str(label) for value, label in Ward.choices}
     statuses = {value: str(label) for value, label in Case.Status.choices}
     work_statuses = {value: str(label) for value, label in Case.WorkStatus.choices}
+    detail_url = url_with_pk("departments:case_detail")
     for case in cases:
+        case.detail_url = detail_url(case.pk)
         case.ward_label = wards.get(case.ward, case.ward)
         case.status_label = statuses.get(case.status, case.status)
         case.work_status_label = work_statuses.get(case.work_status, case.work_status)

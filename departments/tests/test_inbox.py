@@ -17,9 +17,12 @@ def test_inbox_orders_urgent_then_unanswered(login_client, operator, staff_tobu)
     answered = make_case(operator, title="回答済みの件")
     Case.objects.filter(pk=answered.pk).update(status=Case.Status.ANSWERED)
     make_case(operator, title="新しい件")
-    make_case(operator, title="緊急の件", urgent=True, urgent_contact="高橋")
+    urgent = make_case(operator, title="緊急の件", urgent=True, urgent_contact="高橋")
     page = login_client(staff_tobu).get(INBOX).content.decode()
     assert page.index("緊急の件") < page.index("新しい件") < page.index("回答済みの件")
+    detail = reverse("departments:case_detail", args=[urgent.pk])
+    assert f'<a href="{detail}">{urgent.reference}</a>' in page
+    assert '<span class="badge badge--urgent">緊急</span> 緊急の件' in page
 
 
 def test_inbox_shows_only_own_department(login_client, operator, staff_seibu):
