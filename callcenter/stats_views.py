@@ -187,7 +187,7 @@ def count_cells(rows: list[stats.Row], key: str) -> list[tuple[str, str]]:
     return [(row.label, str(row.values[key])) for row in rows]
 
 
-def overdue_cells(cases: list) -> list[tuple[str, ...]]:
+def overdue_cells(cases: list[stats.OverdueCase]) -> list[tuple[str, ...]]:
     """Reference, received (Y年n月j日 H:i in Japan time), department, category, title, status."""
     cells = []
     for case in cases:
@@ -196,10 +196,10 @@ def overdue_cells(cases: list) -> list[tuple[str, ...]]:
             (
                 case.reference,
                 f"{received.year}年{received.month}月{received.day}日 {received:%H:%M}",
-                case.department.name,
-                case.category.name,
+                case.department,
+                case.category,
                 case.title,
-                case.get_status_display(),
+                case.status,
             )
         )
     return cells

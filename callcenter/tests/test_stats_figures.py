@@ -120,7 +120,12 @@ def test_overdue_counts_and_list(known):
         row.label: row.values["overdue"] for row in stats.overdue_by_department(FY2026, today)
     }
     assert overdue == {"建設局 西部建設事務所": 1, "健康局 衛生監視事務所": 1}
-    assert [c.pk for c in stats.overdue_list(FY2026, today)] == [known["e"].pk, known["f"].pk]
+    listed = stats.overdue_list(FY2026, today)
+    assert [c.pk for c in listed] == [known["e"].pk, known["f"].pk]
+    e = known["e"]
+    assert (listed[0].reference, listed[0].title) == (e.reference, e.title)
+    assert (listed[0].department, listed[0].category) == (e.department.name, e.category.name)
+    assert [c.status for c in listed] == ["受付", "所管課対応中"]
     # F's due date is 5/13 (Golden Week off): on 5/13 itself it is not yet overdue.
     on_due_day = stats.overdue_list(FY2026, datetime.date(2026, 5, 13))
     assert [c.pk for c in on_due_day] == [known["e"].pk]
