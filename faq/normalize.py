@@ -21,6 +21,16 @@ def _normalize_char(char: str) -> str:
     return jaconv.kata2hira(unicodedata.normalize("NFKC", char)).lower()
 
 
+def normalized_same_length(text: str) -> str | None:
+    """``text`` normalised, when every character stays one character and nothing combines
+    (nearly every answer): positions in it are then positions in ``text``, and highlighting
+    needs no per-character table. None otherwise: use ``normalized_pieces``."""
+    normalized = "".join(map(_normalize_char, text))
+    if len(normalized) != len(text) or any(map(unicodedata.combining, normalized)):
+        return None
+    return normalized
+
+
 def normalized_pieces(text: str) -> list[tuple[str, int, int]]:
     """(normalised character, start, end in ``text``) for every normalised character."""
     pieces: list[tuple[str, int, int]] = []

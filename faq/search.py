@@ -16,7 +16,13 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from faq.models import FaqEntry
-from faq.normalize import is_token_term, normalize_text, normalized_pieces, query_terms
+from faq.normalize import (
+    is_token_term,
+    normalize_text,
+    normalized_pieces,
+    normalized_same_length,
+    query_terms,
+)
 
 SNIPPET_LENGTH = 90
 # Only needed inside the database; not worth sending back with every result.
@@ -75,15 +81,23 @@ class Span:
 
 
 def _match_spans(text: str, terms: list[str]) -> list[Span]:
-    pieces = normalized_pieces(text)
-    normalized = "".join(piece[0] for piece in pieces)
     spans: list[Span] = []
-    for term in terms:
-        position = normalized.find(term)
-        while position != -1:
-            first, last = pieces[position], pieces[position + len(term) - 1]
-            spans.append(Span(first[1], last[2]))
-            position = normalized.find(term, position + len(term))
+    same_length = normalized_same_length(text)
+    if same_length is not None:
+        for term in terms:
+            position = same_length.find(term)
+            while position != -1:
+                spans.append(Span(position, position + len(term)))
+                position = same_length.find(term, position + len(term))
+    else:
+        pieces = normalized_pieces(text)
+        normalized = "".join(piece[0] for piece in pieces)
+        for term in terms:
+            position = normalized.find(term)
+            while position != -1:
+                first, last = pieces[position], pieces[position + len(term) - 1]
+                spans.append(Span(first[1], last[2]))
+                position = normalized.find(term, position + len(term))
     spans.sort(key=lambda span: (span.start, -span.end))
     merged: list[Span] = []
     for span in spans:

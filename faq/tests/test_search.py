@@ -86,6 +86,22 @@ def test_highlight_marks_the_original_characters():
     assert html == "粗大<mark>ｺﾞﾐ</mark>は申し込みが必要"
 
 
+@pytest.mark.parametrize(
+    ("text", "query"),
+    [
+        ("粗大ゴミの申し込みはＷＥＢでも受け付けます", "ごみ web"),
+        ("犬の鳴き声がうるさい。イヌは隣の家です", "いぬ"),
+        ("粗大ｺﾞﾐは申し込みが必要", "ごみ"),  # half-width: characters join
+        ("㈱神戸 の ごみ", "ごみ (株)"),  # one character becomes three
+        ("道路の陥没", "街灯"),  # no match
+    ],
+)
+def test_highlight_is_the_same_with_or_without_the_one_to_one_shortcut(text, query, monkeypatch):
+    shortcut = highlight(text, query, window=12)
+    monkeypatch.setattr("faq.search.normalized_same_length", lambda text: None)
+    assert shortcut == highlight(text, query, window=12)
+
+
 def test_highlight_escapes_html_in_text_and_query():
     html = highlight("<b>犬</b> & 猫", "<b>")
     assert "<b>" not in html.replace("<mark>", "").replace("</mark>", "")
