@@ -13,6 +13,7 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, V
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -159,6 +160,11 @@ def queue(request: HttpRequest) -> HttpResponse:
     for post in page:
         post.detail_url = detail_url(post.pk)
         post.thumb_url = photo_url(post.queue_photos[0].public_id) if post.queue_photos else ""
+        # What |date:"n/j H:i" and |truncatechars:80 gave, without a formatter and a lazy
+        # Truncator per row.
+        posted = timezone.localtime(post.created_at)
+        post.posted_label = f"{posted.month}/{posted.day} {posted:%H:%M}"
+        post.excerpt = post.text if len(post.text) <= 80 else post.text[:79] + "…"
     return render(
         request,
         "kobepost/triage/queue.html",

@@ -1,5 +1,7 @@
 """Supervisor triage of citizen posts: actions, permissions, methods, database state."""
 
+import datetime
+
 import pytest
 from django.test import Client
 
@@ -32,6 +34,19 @@ def test_queue_shows_new_posts_with_history(
         make_post(make_citizen(f"other_{_}"), photos=1)
     with django_assert_max_num_queries(12):
         client.get("/triage/")
+
+
+def test_queue_rows_show_an_excerpt_and_the_local_time(login_client, supervisor, citizen):
+    short = make_post(citizen, text="短い投稿")
+    long = make_post(citizen, text="あ" * 79 + "いう")
+    Post.objects.filter(pk=short.pk).update(
+        created_at=datetime.datetime(2026, 11, 3, 23, 30, tzinfo=datetime.UTC)
+    )
+    page = login_client(supervisor).get("/triage/").content.decode()
+    assert "<td>11/4 08:30</td>" in page  # Japan time, the next morning
+    assert "<td>短い投稿<br>" in page
+    assert f"<td>{'あ' * 79}…<br>" in page and "いう" not in page
+    assert long.pk
 
 
 def test_queue_tabs(login_client, supervisor, citizen):
