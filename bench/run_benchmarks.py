@@ -2,9 +2,10 @@
 
 Runs Django in-process with production settings (DEBUG=false, the manifest static storage)
 and the test Client, so the numbers are the server's own work: middleware, views, queries,
-templates; no network and no browser. Each page: warm-up requests, then N timed requests;
-median and 95th percentile, the number of SQL queries, and the ratio to a bench-only
-"empty page" (same middleware, login, session, base template, no data).
+templates; no network and no browser. Each page: warm-up requests, then N rounds with one
+timed request of every page each (so a slow minute of the shared host falls on all pages
+alike); median and 95th percentile, the number of SQL queries, and the ratio to a
+bench-only "empty page" (same middleware, login, session, base template, no data).
 
     createdb -h 127.0.0.1 -U postgres kobepost_bench
     export DATABASE_URL=postgres://postgres@127.0.0.1:5432/kobepost_bench
@@ -60,41 +61,54 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
-def measure(client, label: str, path: str, count: int, warmup: int) -> Result:
+def measure(entries: list[tuple[object, str, str]], count: int, warmup: int) -> list[Result]:
+    """Time every page ``count`` times, in rounds: one request of each page per round.
+
+    The shared host's CPU speed drifts within a minute; page after page, a slow minute
+    would fall on the pages measured then. In rounds, every page and the baseline see the
+    same moments, so their ratio holds even when the absolute times move.
+    """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    began = time.perf_counter()
-    client.get(path, secure=True)
-    first_ms = (time.perf_counter() - began) * 1000
-    for _ in range(warmup):
-        client.get(path, secure=True)
-    timings: list[float] = []
-    response = None
-    for _ in range(count):
+    first_ms: dict[str, float] = {}
+    for client, label, path in entries:
         began = time.perf_counter()
-        response = client.get(path, secure=True)
-        timings.append((time.perf_counter() - began) * 1000)
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(path, secure=True)
-    note = ""
-    if response.get("Content-Type", "").startswith("application/json"):
-        data = response.json()
-        if isinstance(data, dict) and "total" in data:  # the map: how many cases it covered
-            note = f"total {data['total']:,}, {len(data.get('points', []))} points, "
-            note += f"{len(data.get('clusters', []))} clusters"
-    return Result(
-        label=label,
-        path=path,
-        status=response.status_code,
-        median_ms=statistics.median(timings),
-        p95_ms=percentile(timings, 0.95),
-        queries=len(captured.captured_queries),
-        sql_ms=sum(float(q["time"]) for q in captured.captured_queries) * 1000,
-        size=len(response.content),
-        note=note,
-        first_ms=first_ms,
-    )
+        client.get(path, secure=True)
+        first_ms[label] = (time.perf_counter() - began) * 1000
+        for _ in range(warmup):
+            client.get(path, secure=True)
+    timings: dict[str, list[float]] = {label: [] for _client, label, _path in entries}
+    for _ in range(count):
+        for client, label, path in entries:
+            began = time.perf_counter()
+            client.get(path, secure=True)
+            timings[label].append((time.perf_counter() - began) * 1000)
+    results = []
+    for client, label, path in entries:
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path, secure=True)
+        note = ""
+        if response.get("Content-Type", "").startswith("application/json"):
+            data = response.json()
+            if isinstance(data, dict) and "total" in data:  # the map: how many it covered
+                note = f"total {data['total']:,}, {len(data.get('points', []))} points, "
+                note += f"{len(data.get('clusters', []))} clusters"
+        results.append(
+            Result(
+                label=label,
+                path=path,
+                status=response.status_code,
+                median_ms=statistics.median(timings[label]),
+                p95_ms=percentile(timings[label], 0.95),
+                queries=len(captured.captured_queries),
+                sql_ms=sum(float(q["time"]) for q in captured.captured_queries) * 1000,
+                size=len(response.content),
+                note=note,
+                first_ms=first_ms[label],
+            )
+        )
+    return results
 
 
 def profile(client, label: str, path: str, count: int) -> None:
@@ -293,7 +307,7 @@ def main() -> int:
             client.get("/", secure=True)
             clients[key] = client
         values = sample_values()
-        results: list[Result] = []
+        entries = []
         for user_key, label, path in pages(values):
             if args.only and args.only not in label and label != "空ページ（基準）":
                 continue
@@ -301,10 +315,11 @@ def main() -> int:
                 if label != "空ページ（基準）" or not args.only:
                     profile(clients[user_key], label, path, args.count)
                 continue
-            result = measure(clients[user_key], label, path, args.count, args.warmup)
-            results.append(result)
+            entries.append((clients[user_key], label, path))
+        results = measure(entries, args.count, args.warmup)
+        for result in results:
             print(
-                f"  {label}: {result.median_ms:.1f} ms (p95 {result.p95_ms:.1f}), "
+                f"  {result.label}: {result.median_ms:.1f} ms (p95 {result.p95_ms:.1f}), "
                 f"{result.queries} q, {result.status}"
                 + (f" [{result.note}]" if result.note else ""),
                 flush=True,
