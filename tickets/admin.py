@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kobepost.audit import audit_record
@@ -61,12 +62,34 @@ class CaseEventInline(admin.TabularInline):
     can_delete = False
 
 
+class RetentionFilter(admin.SimpleListFilter):
+    """Cases whose category and dial both lack a retention class are never disposed of: the
+    administrator finds them here and gives their category or dial a class."""
+
+    title = _("保存年限")
+    parameter_name = "retention"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("none", _("未設定（廃棄されない）")),
+            ("set", _("設定あり")),
+        ]
+
+    def queryset(self, request, queryset):
+        unset = Q(category__retention_class__isnull=True, dial__retention_class__isnull=True)
+        if self.value() == "none":
+            return queryset.filter(unset)
+        if self.value() == "set":
+            return queryset.exclude(unset)
+        return queryset
+
+
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
     """Read-mostly view for administrators; cases are changed through the staff screens."""
 
     list_display = ("reference", "title", "status", "dial", "department", "received_at")
-    list_filter = ("status", "dial", "department", "urgent")
+    list_filter = ("status", "dial", "department", "urgent", RetentionFilter)
     list_select_related = ("dial", "department")
     search_fields = ("reference", "title")
     date_hierarchy = "received_at"

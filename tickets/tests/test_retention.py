@@ -244,3 +244,28 @@ def test_temporary_data_purge(operator, kobe):
     remaining = set(IntakeToken.objects.values_list("pk", flat=True))
     assert remaining == {fresh.pk, used.pk} and old.pk not in remaining
     assert not Session.objects.filter(session_key="x" * 32).exists()
+
+
+def test_admin_lists_the_cases_that_are_never_disposed(
+    operator, staff_tobu, three_years, admin_user
+):
+    from django.test import Client
+
+    kept_for_three_years = closed_case(operator, staff_tobu, jst(2026, 6, 1, 9))
+    never_disposed = closed_case(operator, staff_tobu, jst(2026, 6, 1, 9))
+    # A category without a class, in a dial without one.
+    Case.objects.filter(pk=never_disposed.pk).update(
+        category=Category.objects.get(code="park-equipment")
+    )
+    client = Client()
+    client.force_login(admin_user)
+    url = "/admin/tickets/case/"
+
+    def listed(value: str) -> set[int]:
+        response = client.get(url, {"retention": value})
+        assert response.status_code == 200
+        return {case.pk for case in response.context["cl"].result_list}
+
+    assert listed("none") == {never_disposed.pk}
+    assert listed("set") == {kept_for_three_years.pk}
+    assert "未設定（廃棄されない）" in client.get(url).content.decode()
