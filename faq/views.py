@@ -29,6 +29,7 @@ from kobepost.decorators import role_required
 from kobepost.links import url_with_pk
 from kobepost.models import User
 from tickets.models import Category, Dial
+from tickets.routing import routing_table
 
 OPERATOR, SUPERVISOR, DEPARTMENT = (
     User.Role.OPERATOR,
@@ -106,10 +107,19 @@ def _log_gap_once(request: HttpRequest, *, query: str, dial: Dial | None) -> Non
 
 
 def _prepare_results(entries, query: str) -> None:
-    """Highlights and links, once per page; the template only places them."""
+    """Highlights, links and names, once per page; the template only places them. The
+    names come from the cached routing table: the entries are read without joins (90 model
+    instances fewer for 30 results)."""
     detail_url, answered_url = url_with_pk("faq:detail"), url_with_pk("faq:answered")
     suffix = f"?q={quote(query, safe='/')}" if query else ""
+    routing = routing_table()
+    dials = dict(routing.dials)
+    categories = {row.pk: row.name for row in routing.categories}
+    departments = {row.pk: row.name for row in routing.departments}
     for entry in entries:
+        entry.dial_name = dials.get(entry.dial_id, "")
+        entry.category_name = categories.get(entry.category_id, "")
+        entry.department_name = departments.get(entry.department_id, "")
         entry.question_html = highlight(entry.question, query)
         entry.snippet_html = highlight(entry.answer, query, window=SNIPPET_LENGTH)
         entry.detail_url = detail_url(entry.pk) + suffix
@@ -142,7 +152,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "show_dial_filter": True,
     }
     if query:
-        results = list(search_entries(entries, query)[:SEARCH_RESULT_LIMIT])
+        results = list(search_entries(entries.select_related(None), query)[:SEARCH_RESULT_LIMIT])
         _prepare_results(results, query)
         context.update(results=results, result_limit=SEARCH_RESULT_LIMIT)
         if not results:
@@ -155,9 +165,9 @@ def search(request: HttpRequest) -> HttpResponse:
                 + urlencode({"topic": query, **({"dial": dial.code} if dial else {})})
             )
     elif dial or category:
-        page = Paginator(entries.order_by("question", "pk"), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        page = Paginator(
+            entries.select_related(None).order_by("question", "pk"), PAGE_SIZE
+        ).get_page(request.GET.get("page"))
         _prepare_results(page, "")
         context.update(page=page, results=list(page))
         context["page_query"] = urlencode(

@@ -24,6 +24,10 @@ def test_operator_searches_and_sees_highlighted_published_entries(
     assert f'<a href="/faq/{pothole.pk}/?q=%E9%99%A5%E6%B2%A1" data-faq-result-link>' in page
     assert f'action="/faq/{pothole.pk}/answered/"' in page
     assert '<input type="hidden" name="next" value="/faq/?q=%E9%99%A5%E6%B2%A1">' in page
+    meta = f"{pothole.dial.name}"
+    if pothole.category:
+        meta += f" / {pothole.category.name}"
+    assert f"{meta} ・ {pothole.department.name}" in page
 
 
 def test_supervisor_sees_every_status(login_client, supervisor, pothole, make_entry):
@@ -39,7 +43,7 @@ def test_search_page_query_count_does_not_grow(
 ):
     client = login_client(operator)
     make_entry("道路の陥没 0", "回答")
-    with django_assert_max_num_queries(8) as few:
+    with django_assert_max_num_queries(9) as few:  # incl. the routing table, once
         client.get("/faq/", {"q": "陥没"})
     for number in range(1, 25):
         make_entry(f"道路の陥没 {number}", "回答")
