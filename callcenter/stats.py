@@ -17,7 +17,6 @@ has no such aggregate, so there only the average is shown, with a note on the pa
 """
 
 import datetime
-import logging
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -26,7 +25,6 @@ from dataclasses import dataclass, field
 import jpholiday
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
-from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
     Aggregate,
@@ -54,12 +52,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from faq.models import SimpleCall, UnansweredSearch
+from kobepost.cache import cached_or_computed
 from kobepost.citizen_models import Post
 from tickets.geo import Ward
 from tickets.models import Case
 from tickets.routing import routing_table
-
-log = logging.getLogger(__name__)
 
 DEFAULT_REPLY_DAYS = 5
 # How long the per-fiscal-year counts of the days before today are reused.
@@ -377,19 +374,7 @@ def _archive_fiscal_year_counts(
         f"stats:fy-volume:v1:{before.isoformat()}:"
         f"dial={stats.dial_id or ''}:department={stats.department_id or ''}"
     )
-    try:
-        cached = cache.get(key)
-    except Exception:
-        log.warning("stats cache unavailable; counting the archive", exc_info=True)
-        cached = None
-    if cached is not None:
-        return cached
-    counts = dict(_fiscal_year_counts(stats, before=before))
-    try:
-        cache.set(key, counts, archive_cache_seconds())
-    except Exception:
-        log.warning("stats cache unavailable", exc_info=True)
-    return counts
+    return _cached(key, lambda: dict(_fiscal_year_counts(stats, before=before)))
 
 
 def volume_by_fiscal_year(stats: StatsFilter) -> list[Row]:
@@ -842,21 +827,9 @@ def _merge_month_counts(parts: list[MonthCounts]) -> MonthCounts:
 def _cached(key: str, compute, *, seconds: int | None = None):
     """``compute()`` through the cache for ``seconds`` (STATS_ARCHIVE_CACHE_SECONDS unless
     given); a cache that is down only costs the time of computing."""
-    seconds = archive_cache_seconds() if seconds is None else seconds
-    if seconds <= 0:
-        return compute()
-    try:
-        value = cache.get(key)
-    except Exception:
-        log.warning("stats cache unavailable", exc_info=True)
-        value = None
-    if value is None:
-        value = compute()
-        try:
-            cache.set(key, value, seconds)
-        except Exception:
-            log.warning("stats cache unavailable", exc_info=True)
-    return value
+    return cached_or_computed(
+        key, compute, seconds=archive_cache_seconds() if seconds is None else seconds
+    )
 
 
 def _scope_key(stats: StatsFilter) -> str:

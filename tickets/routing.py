@@ -10,14 +10,13 @@ such as a data migration or ``QuerySet.update``.
 Forms keep their querysets: a submitted choice is still validated against the database.
 """
 
-import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
 
-log = logging.getLogger(__name__)
+from kobepost.cache import cached_or_computed
 
 ROUTING_CACHE_KEY = "tickets:routing-table:v1"
 ROUTING_CACHE_SECONDS = 300
@@ -107,18 +106,7 @@ def _load() -> RoutingTable:
 
 def routing_table() -> RoutingTable:
     """The cached table; a cache that is down only costs the three queries of loading it."""
-    try:
-        table = cache.get(ROUTING_CACHE_KEY)
-    except Exception:
-        log.warning("routing cache unavailable", exc_info=True)
-        return _load()
-    if table is None:
-        table = _load()
-        try:
-            cache.set(ROUTING_CACHE_KEY, table, ROUTING_CACHE_SECONDS)
-        except Exception:
-            log.warning("routing cache unavailable", exc_info=True)
-    return table
+    return cached_or_computed(ROUTING_CACHE_KEY, _load, seconds=ROUTING_CACHE_SECONDS)
 
 
 class RoutingModel:
