@@ -285,7 +285,7 @@ def export_cases_queryset(user: User, form: CaseSearchForm, *, personal: bool) -
     cases = _filtered_cases(user, form)
     if personal:
         cases = cases.defer(None).select_related("dial", "category", "department")
-        hidden = ["search_tokens", "reply_text"]
+        hidden = ["search_tokens", "search_text", "reply_text"]
         if not may_see_health_of_every_row(user):
             hidden.append("health_symptoms")
         cases = cases.defer(*hidden)

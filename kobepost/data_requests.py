@@ -258,8 +258,7 @@ def data_request_correct(
         if isinstance(record, Case) and field == "caller_phone":
             record.caller_phone_digits = phone_digits(new_value)
             update.append("caller_phone_digits")
-        if isinstance(record, Case):
-            update.append("search_tokens")
+        # Case.save() refreshes the search columns when a searched field is among them.
         record.save(update_fields=update)
         correction = DataCorrection.objects.create(
             data_request=data_request,

@@ -11,6 +11,7 @@ from kobepost.audit_models import AuditAction, AuditEvent
 from kobepost.tests.conftest import make_citizen, make_post
 from tickets import retention
 from tickets.models import Case, CaseEvent, DataCorrection, DataRequest, Dial, LegalHold
+from tickets.search import search_cases
 from tickets.tests.factories import make_case
 
 LIST = "/privacy/"
@@ -118,6 +119,26 @@ def test_correction_changes_the_record_and_keeps_history(login_client, admin_use
     assert event.actor == admin_user and "8181" not in event.note
     page = client.get(f"/privacy/{data_request.pk}/").content.decode()
     assert "訂正の履歴" in page
+
+
+def test_a_corrected_kana_is_what_the_case_search_finds(login_client, admin_user, records):
+    client = login_client(admin_user)
+    data_request = open_request(client, requester_name="港 太郎", kind="correction")
+    case = records["case"]
+    client.post(
+        f"/privacy/{data_request.pk}/correct/",
+        {
+            "record": f"tickets.case:{case.pk}",
+            "field": "caller_kana",
+            "new_value": "ミナミ ジロウ",
+        },
+    )
+
+    def found(word: str) -> bool:
+        return search_cases(Case.objects.filter(pk=case.pk), word).exists()
+
+    assert found("みなみ") and found("ミナミ ジロウ")
+    assert not found("ミナト")  # the old kana no longer leads to the case
 
 
 def test_correction_refuses_a_field_not_offered(login_client, admin_user, records):
