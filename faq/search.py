@@ -82,22 +82,21 @@ class Span:
 
 def _match_spans(text: str, terms: list[str]) -> list[Span]:
     spans: list[Span] = []
-    same_length = normalized_same_length(text)
-    if same_length is not None:
-        for term in terms:
-            position = same_length.find(term)
-            while position != -1:
-                spans.append(Span(position, position + len(term)))
-                position = same_length.find(term, position + len(term))
+    normalized = normalized_same_length(text)
+    if normalized is not None:
+        span_of = Span  # positions in the normalised text are positions in ``text``
     else:
         pieces = normalized_pieces(text)
         normalized = "".join(piece[0] for piece in pieces)
-        for term in terms:
-            position = normalized.find(term)
-            while position != -1:
-                first, last = pieces[position], pieces[position + len(term) - 1]
-                spans.append(Span(first[1], last[2]))
-                position = normalized.find(term, position + len(term))
+
+        def span_of(start: int, end: int) -> Span:
+            return Span(pieces[start][1], pieces[end - 1][2])
+
+    for term in terms:
+        position = normalized.find(term)
+        while position != -1:
+            spans.append(span_of(position, position + len(term)))
+            position = normalized.find(term, position + len(term))
     spans.sort(key=lambda span: (span.start, -span.end))
     merged: list[Span] = []
     for span in spans:
