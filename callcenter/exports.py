@@ -6,11 +6,7 @@ as it is sent. Personal columns are opt-in, and the health symptoms (要配慮�
 only ever a column for users who may see them on every exported row.
 """
 
-import codecs
-import csv
 import datetime
-import tempfile
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,13 +14,11 @@ from typing import Any
 from django import forms
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 
 from callcenter.forms import CaseSearchForm
 from faq.models import SimpleCall
@@ -32,62 +26,10 @@ from kobepost.audit_models import AuditAction, AuditEvent
 from kobepost.decorators import role_required
 from kobepost.models import User
 from kobepost.network import client_ip
+from kobepost.spreadsheets import CP932, UTF8, Sheet, Value, csv_response, xlsx_response
 from tickets.models import Case
 
 CHUNK_SIZE = 2000
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def defuse(value: str) -> str:
-    """Make a cell that would start a formula plain text (a leading apostrophe)."""
-    if value and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
-# --- Shift_JIS ---------------------------------------------------------------------------
-# Characters Excel users type that Windows' Shift_JIS (cp932) spells with another code
-# point, and common variant kanji outside cp932 with their everyday form.
-CP932_SUBSTITUTES = {
-    "\u301c": "\uff5e",  # 〜 WAVE DASH → ～
-    "\u2212": "\uff0d",  # − MINUS SIGN → －
-    "\u2016": "\u2225",  # ‖ → ∥
-    "\u2014": "\u2015",  # — EM DASH → ―
-    "\u00a2": "\uffe0",  # ¢ → ￠
-    "\u00a3": "\uffe1",  # £ → ￡
-    "\u00ac": "\uffe2",  # ¬ → ￢
-    "\U00020bb7": "吉",  # 𠮷 (つちよし)
-    "\u9dd7": "鴎",  # 鷗
-    "\u5265": "剥",  # 剝
-    "\u53f1": "叱",  # 叱 (variant)
-    "\u586b": "填",  # 塡
-    "\u9830": "頬",  # 頰
-}
-# 〓 (geta) is the customary Japanese mark for a character that could not be printed.
-CP932_UNKNOWN = "〓"
-
-
-def _cp932_fallback(error: UnicodeError) -> tuple[str, int]:
-    if not isinstance(error, UnicodeEncodeError):
-        raise error
-    replaced = []
-    for char in error.object[error.start : error.end]:
-        candidate = CP932_SUBSTITUTES.get(char) or unicodedata.normalize("NFKC", char)
-        try:
-            candidate.encode("cp932")
-        except UnicodeEncodeError:
-            candidate = CP932_UNKNOWN
-        replaced.append(candidate)
-    return "".join(replaced), error.end
-
-
-codecs.register_error("kobepost_cp932", _cp932_fallback)
-
-
-def to_cp932(text: str) -> bytes:
-    return text.encode("cp932", errors="kobepost_cp932")
 
 
 # --- columns -----------------------------------------------------------------------------
@@ -131,7 +73,7 @@ CASE_HEALTH_COLUMN = Column(
 CALL_COLUMNS = [
     Column("created_at", gettext_lazy("受付日時"), lambda s: _local(s.created_at)),
     Column("dial", gettext_lazy("ダイヤル"), lambda s: s.dial.name),
-    Column("faq_entry", gettext_lazy("回答に使った FAQ"), lambda s: s.faq_entry or ""),
+    Column("faq_entry", gettext_lazy("回答に使った FAQ"), lambda s: str(s.faq_entry or "")),
     Column("topic", gettext_lazy("用件"), lambda s: s.topic),
     Column("note", gettext_lazy("メモ"), lambda s: s.note),
     Column("operator", gettext_lazy("対応者"), lambda s: s.operator.label),
@@ -151,47 +93,11 @@ def case_columns(user: User, *, personal: bool) -> list[Column]:
 
 
 # --- writing -----------------------------------------------------------------------------
-def cell_text(value: Any) -> str:
-    return defuse("" if value is None else str(value))
-
-
-def rows_of(objects: Iterable[Model], columns: list[Column]) -> Iterator[list[str]]:
+def rows_of(objects: Iterable[Model], columns: list[Column]) -> Iterator[list[Value]]:
+    """The header and one row per object, as typed: the file writer defuses formulas."""
     yield [str(column.label) for column in columns]
     for obj in objects:
-        yield [cell_text(column.value(obj)) for column in columns]
-
-
-class _Line:
-    """File-like object for csv.writer that hands back each written line."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-def csv_chunks(rows: Iterable[list[str]], encoding: str) -> Iterator[bytes]:
-    writer = csv.writer(_Line(), lineterminator="\r\n")
-    if encoding == "utf-8":
-        yield codecs.BOM_UTF8  # Excel reads the file as UTF-8 only with the BOM
-    for row in rows:
-        line = writer.writerow(row)
-        yield to_cp932(line) if encoding == "cp932" else line.encode("utf-8")
-
-
-def xlsx_file(rows: Iterable[list[str]], title: str):
-    """A temporary file holding the workbook (write-only mode keeps memory flat)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title)
-    for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"  # text, never a formula or a guessed number/date
-            cells.append(cell)
-        sheet.append(cells)
-    output = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    workbook.save(output)
-    output.seek(0)
-    return output
+        yield [column.value(obj) for column in columns]
 
 
 def audited(
@@ -230,16 +136,14 @@ class ExportForm(forms.Form):
     FORMATS = {"csv": "CSV", "xlsx": "Excel"}
 
     format = forms.ChoiceField(choices=list(FORMATS.items()), required=False)
-    encoding = forms.ChoiceField(
-        choices=[("utf-8", "UTF-8"), ("cp932", "Shift_JIS")], required=False
-    )
+    encoding = forms.ChoiceField(choices=[(UTF8, "UTF-8"), (CP932, "Shift_JIS")], required=False)
     personal = forms.BooleanField(required=False)
 
     def options(self) -> tuple[str, str, bool]:
         if not self.is_valid():
-            return "csv", "utf-8", False
+            return "csv", UTF8, False
         data = self.cleaned_data
-        return data["format"] or "csv", data["encoding"] or "utf-8", data["personal"]
+        return data["format"] or "csv", data["encoding"] or UTF8, data["personal"]
 
 
 def export_response(
@@ -264,19 +168,8 @@ def export_response(
     )
     file_name = f"{name}-{timezone.localdate():%Y%m%d}.{file_format}"
     if file_format == "xlsx":
-        return FileResponse(
-            xlsx_file(rows_of(stream, columns), name),
-            as_attachment=True,
-            filename=file_name,
-            content_type=XLSX_TYPE,
-        )
-    charset = "shift_jis" if encoding == "cp932" else "utf-8"
-    response = StreamingHttpResponse(
-        csv_chunks(rows_of(stream, columns), encoding),
-        content_type=f"text/csv; charset={charset}",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{file_name}"'
-    return response
+        return xlsx_response([Sheet(name, rows_of(stream, columns))], filename=file_name)
+    return csv_response(rows_of(stream, columns), encoding=encoding, filename=file_name)
 
 
 def export_cases_queryset(user: User, form: CaseSearchForm, *, personal: bool) -> QuerySet[Case]:

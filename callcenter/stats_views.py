@@ -5,10 +5,9 @@ not for taking calls. Department staff always see their own department's figures
 the department filter is forced on the server whatever the query string says.
 """
 
-import csv
 import datetime
-import io
 import logging
+from collections.abc import Iterator
 from functools import partial
 
 from django import forms
@@ -21,8 +20,6 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
 from callcenter import stats
 from callcenter.stats_charts import bar_chart, line_chart, ward_map
@@ -31,6 +28,14 @@ from kobepost.audit import audit_record
 from kobepost.audit_models import AuditAction
 from kobepost.decorators import role_required
 from kobepost.models import User
+from kobepost.spreadsheets import (
+    Bold,
+    Row,
+    Sheet,
+    csv_response,
+    requested_encoding,
+    xlsx_response,
+)
 from tickets.models import Dial
 from tickets.routing import routing_table
 
@@ -40,8 +45,6 @@ STATS_READERS = (User.Role.SUPERVISOR, User.Role.ADMIN, User.Role.DEPARTMENT_STA
 MAX_PERIOD_DAYS = 366 * 11
 MAX_DAILY_DAYS = 366
 EXPORT_RECORD_TYPE = "stats.monthly_report"
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 PRESETS = [
     ("this_month", gettext_lazy("今月")),
@@ -471,12 +474,6 @@ def _column_totals(rows: list[list], skip: int) -> list[int]:
     return [sum(int(line[i] or 0) for line in rows) for i in range(skip, len(rows[0]))]
 
 
-def defuse(value):
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
 def _report_filename(report: stats.MonthlyReport, extension: str) -> str:
     return f"monthly-report-FY{report.fiscal_year}.{extension}"
 
@@ -491,57 +488,44 @@ def _audit_export(request: HttpRequest, report: stats.MonthlyReport, kind: str) 
     )
 
 
+def _report_sheets(report: stats.MonthlyReport) -> Iterator[Sheet]:
+    for section in report_sections(report):
+        rows: list[Row] = [
+            Bold([f"{report.label}（{report.fiscal_year}年度） {section['sheet']}"]),
+            [section.get("note", "")],
+            Bold(section["header"]),
+            *section["rows"],
+        ]
+        if section["totals"]:
+            rows.append(Bold(section["totals"]))
+        yield Sheet(section["sheet"], rows, first_column_width=28)
+
+
+def _report_csv_rows(report: stats.MonthlyReport) -> Iterator[Row]:
+    for section in report_sections(report):
+        yield [f"{report.label} {section['sheet']}"]
+        yield section["header"]
+        yield from section["rows"]
+        if section["totals"]:
+            yield section["totals"]
+        yield []
+
+
 @require_GET
 @role_required(*STATS_READERS)
 def monthly_xlsx(request: HttpRequest) -> HttpResponse:
     _form, report = _monthly(request)
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    bold = Font(bold=True)
-    for section in report_sections(report):
-        sheet = workbook.create_sheet(section["sheet"])
-        sheet.append([f"{report.label}（{report.fiscal_year}年度） {section['sheet']}"])
-        sheet["A1"].font = bold
-        sheet.append([section.get("note", "")])
-        sheet.append([defuse(cell) for cell in section["header"]])
-        for cell in sheet[3]:
-            cell.font = bold
-        for line in section["rows"]:
-            sheet.append([defuse(cell) for cell in line])
-        if section["totals"]:
-            sheet.append(section["totals"])
-            for cell in sheet[sheet.max_row]:
-                cell.font = bold
-        sheet.column_dimensions["A"].width = 28
-    buffer = io.BytesIO()
-    workbook.save(buffer)
     _audit_export(request, report, "xlsx")
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_report_filename(report, "xlsx")}"'
-    return response
+    return xlsx_response(_report_sheets(report), filename=_report_filename(report, "xlsx"))
 
 
 @require_GET
 @role_required(*STATS_READERS)
 def monthly_csv(request: HttpRequest) -> HttpResponse:
     _form, report = _monthly(request)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    for section in report_sections(report):
-        writer.writerow([defuse(f"{report.label} {section['sheet']}")])
-        writer.writerow([defuse(cell) for cell in section["header"]])
-        for line in section["rows"]:
-            writer.writerow([defuse(cell) for cell in line])
-        if section["totals"]:
-            writer.writerow(section["totals"])
-        writer.writerow([])
     _audit_export(request, report, "csv")
-    # The BOM makes Excel read the file as UTF-8 instead of Shift_JIS.
-    response = HttpResponse(
-        buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
+    return csv_response(
+        list(_report_csv_rows(report)),  # small, and translated while the request's language is on
+        encoding=requested_encoding(request.GET),
+        filename=_report_filename(report, "csv"),
     )
-    response["Content-Disposition"] = f'attachment; filename="{_report_filename(report, "csv")}"'
-    return response

@@ -2,17 +2,19 @@
 
 import csv
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db import transaction
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
 from departments.models import Department
 from faq.models import FaqEntry
 from faq.services import entry_save
 from kobepost.models import User
+from kobepost.spreadsheets import undefuse, xlsx_unescape
 from tickets.models import Category, Dial
 
 COLUMNS = [
@@ -27,27 +29,14 @@ COLUMNS = [
     ("last_reviewed_on", "最終確認日"),
 ]
 HEADER = [label for _key, label in COLUMNS]
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 
-def defuse(value: str) -> str:
-    if value and value.startswith(FORMULA_TRIGGERS):
-        return "'" + value
-    return value
-
-
-def undefuse(value: str) -> str:
-    if value.startswith("'") and value[1:].startswith(FORMULA_TRIGGERS):
-        return value[1:]
-    return value
-
-
-def export_rows() -> list[list[str]]:
+def export_rows() -> Iterator[list[str]]:
+    """The header and every entry, as typed (the file writer defuses formulas)."""
+    yield HEADER
     entries = FaqEntry.objects.select_related("dial", "category", "department").order_by("pk")
-    rows = []
-    for entry in entries:
-        values = [
+    for entry in entries.iterator():
+        yield [
             str(entry.pk),
             entry.dial.code,
             entry.category.code if entry.category_id else "",
@@ -58,31 +47,6 @@ def export_rows() -> list[list[str]]:
             entry.keywords,
             entry.last_reviewed_on.isoformat() if entry.last_reviewed_on else "",
         ]
-        rows.append([defuse(value) for value in values])
-    return rows
-
-
-def export_csv() -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    writer.writerows(export_rows())
-    # The BOM makes Excel read the file as UTF-8 instead of Shift_JIS.
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def export_xlsx() -> bytes:
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "FAQ"
-    sheet.append(HEADER)
-    for row in export_rows():
-        sheet.append(row)
-    for cell in sheet["A"][1:]:
-        cell.data_type = "s"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 class ImportFileError(ValueError):
@@ -120,7 +84,7 @@ def read_xlsx(data: bytes) -> list[list[str]]:
             elif isinstance(value, float) and value.is_integer():
                 cells.append(str(int(value)))
             else:
-                cells.append(str(value))
+                cells.append(xlsx_unescape(str(value)))
         rows.append(cells)
     workbook.close()
     return rows

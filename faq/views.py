@@ -28,6 +28,7 @@ from faq.search import SNIPPET_LENGTH, highlight, search_entries
 from kobepost.decorators import role_required
 from kobepost.links import url_with_pk
 from kobepost.models import User
+from kobepost.spreadsheets import Sheet, csv_response, requested_encoding, xlsx_response
 from tickets.models import Category, Dial
 from tickets.routing import routing_table
 
@@ -485,20 +486,17 @@ def _export_filename(extension: str) -> str:
 @require_GET
 @role_required(SUPERVISOR)
 def export_csv(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(transfer.export_csv(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_export_filename("csv")}"'
-    return response
+    return csv_response(
+        transfer.export_rows(),
+        encoding=requested_encoding(request.GET),
+        filename=_export_filename("csv"),
+    )
 
 
 @require_GET
 @role_required(SUPERVISOR)
 def export_xlsx(request: HttpRequest) -> HttpResponse:
-    response = HttpResponse(
-        transfer.export_xlsx(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_export_filename("xlsx")}"'
-    return response
+    return xlsx_response([Sheet("FAQ", transfer.export_rows())], filename=_export_filename("xlsx"))
 
 
 @require_GET

@@ -5,14 +5,13 @@ The CSV answers a breach report's question "who saw what, when, from where" for 
 for any period (``?period_from=2026-11-01&period_until=2026-11-30``), and any search.
 """
 
-import csv
 from collections.abc import Iterator
 from datetime import date
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
@@ -23,21 +22,7 @@ from django.utils.translation import gettext_lazy
 from kobepost.audit import audit_record
 from kobepost.audit_models import AuditAction, AuditEvent, TwoFactorRequirement
 from kobepost.models import User
-
-# Spreadsheet programs run a cell starting with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value: object) -> str:
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
-class _Echo:
-    """A file-like object whose write() hands back the line, for streaming csv.writer."""
-
-    def write(self, value: str) -> str:
-        return value
+from kobepost.spreadsheets import UTF8, csv_response
 
 
 class PeriodFilter(admin.ListFilter):
@@ -196,50 +181,39 @@ class AuditEventAdmin(admin.ModelAdmin):
             detail=f"query={query}" if query else "query=(all)",
         )
         stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-        response = StreamingHttpResponse(
-            self._csv_lines(events), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="audit-{stamp}.csv"'
-        return response
+        return csv_response(self._csv_rows(events), encoding=UTF8, filename=f"audit-{stamp}.csv")
 
-    def _csv_lines(self, events: QuerySet) -> Iterator[str]:
-        writer = csv.writer(_Echo())
-        yield "\ufeff"  # BOM: Excel on the city's PCs then reads the file as UTF-8
-        yield writer.writerow(
-            [
-                _("日時"),
-                _("操作"),
-                _("ID"),
-                _("氏名"),
-                _("役割"),
-                _("所属課"),
-                _("接続元アドレス"),
-                _("記録の種類"),
-                _("記録ID"),
-                _("項目"),
-                _("URL"),
-                _("詳細"),
-            ]
-        )
+    def _csv_rows(self, events: QuerySet) -> Iterator[list[str]]:
+        yield [
+            _("日時"),
+            _("操作"),
+            _("ID"),
+            _("氏名"),
+            _("役割"),
+            _("所属課"),
+            _("接続元アドレス"),
+            _("記録の種類"),
+            _("記録ID"),
+            _("項目"),
+            _("URL"),
+            _("詳細"),
+        ]
         for event in events.iterator(chunk_size=2000):
             user = event.user
-            yield writer.writerow(
-                csv_cell(value)
-                for value in (
-                    timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
-                    event.get_action_display(),
-                    event.username,
-                    user.label if user else "",
-                    user.get_role_display() if user else "",
-                    user.department.name if user and user.department else "",
-                    event.address,
-                    event.record_type,
-                    event.record_id,
-                    event.fields_text,
-                    event.path,
-                    event.detail,
-                )
-            )
+            yield [
+                timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M:%S"),
+                event.get_action_display(),
+                event.username,
+                user.label if user else "",
+                user.get_role_display() if user else "",
+                user.department.name if user and user.department else "",
+                event.address,
+                event.record_type,
+                event.record_id,
+                event.fields_text,
+                event.path,
+                event.detail,
+            ]
 
 
 @admin.register(TwoFactorRequirement)

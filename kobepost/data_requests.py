@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.db import transaction
 from django.db.models import Q, Value
 from django.db.models.functions import Replace
-from django.http import FileResponse, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -23,13 +23,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from callcenter.exports import XLSX_TYPE, cell_text, csv_chunks, xlsx_file
 from faq.models import SimpleCall
 from kobepost.audit import audit_record
 from kobepost.audit_models import AuditAction
 from kobepost.citizen_models import Citizen, Post
 from kobepost.decorators import role_required
 from kobepost.models import User
+from kobepost.spreadsheets import Sheet, csv_response, requested_encoding, xlsx_response
 from tickets.models import Case, CaseEvent, DataCorrection, DataRequest, LegalHold
 from tickets.normalize import normalize_kana, phone_digits
 
@@ -411,38 +411,13 @@ def request_export(request: HttpRequest, pk: int) -> HttpResponse:
     data_request = _request_for(pk)
     findings = _audited_findings(request, data_request, AuditAction.RECORD_EXPORT)
     rows = [[str(label) for label in DISCLOSURE_HEADER]] + [
-        [
-            cell_text(value)
-            for value in (
-                f.kind,
-                f.label,
-                f.when,
-                f.name,
-                f.kana,
-                f.phone,
-                f.email,
-                f.address,
-                f.text,
-                f.note,
-            )
-        ]
+        [f.kind, f.label, f.when, f.name, f.kana, f.phone, f.email, f.address, f.text, f.note]
         for f in findings
     ]
     name = f"disclosure-{data_request.pk}"
     if request.GET.get("format") == "xlsx":
-        return FileResponse(
-            xlsx_file(rows, "disclosure"),
-            as_attachment=True,
-            filename=f"{name}.xlsx",
-            content_type=XLSX_TYPE,
-        )
-    encoding = "cp932" if request.GET.get("encoding") == "cp932" else "utf-8"
-    response = StreamingHttpResponse(
-        csv_chunks(iter(rows), encoding),
-        content_type="text/csv; charset=" + ("shift_jis" if encoding == "cp932" else "utf-8"),
-    )
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+        return xlsx_response([Sheet("disclosure", rows)], filename=f"{name}.xlsx")
+    return csv_response(rows, encoding=requested_encoding(request.GET), filename=f"{name}.csv")
 
 
 @require_POST

@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from callcenter.exports import defuse, to_cp932
 from faq.models import SimpleCall
 from kobepost.audit_models import AuditAction, AuditEvent
 from tickets.models import Dial
@@ -101,28 +100,6 @@ def test_shift_jis_replaces_what_cp932_lacks(login_client, supervisor, cases):
     text = data.decode("cp932")
     assert "髙橋 吉子" in text  # 髙 exists in cp932, 𠮷 becomes its everyday form
     assert "'+穴が深い～危険" in text  # WAVE DASH spelled as Windows spells it
-
-
-def test_cp932_fallback_marks_the_unprintable():
-    assert to_cp932("犬🐕") == "犬〓".encode("cp932")
-    assert to_cp932("①−") == "①－".encode("cp932")
-
-
-@pytest.mark.parametrize(
-    ("value", "expected"),
-    [
-        ("=1+1", "'=1+1"),
-        ("+81", "'+81"),
-        ("-3", "'-3"),
-        ("@SUM(A1)", "'@SUM(A1)"),
-        ("\tx", "'\tx"),
-        ("\rx", "'\rx"),
-        ("普通の文", "普通の文"),
-        ("", ""),
-    ],
-)
-def test_defuse(value, expected):
-    assert defuse(value) == expected
 
 
 def test_xlsx_holds_text_cells_and_the_current_filters(login_client, supervisor, cases):

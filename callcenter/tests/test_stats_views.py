@@ -67,7 +67,7 @@ def test_department_staff_are_forced_to_their_department(login_client, staff_sei
 
 def test_department_staff_monthly_export_is_their_department(login_client, staff_tobu, known):
     response = login_client(staff_tobu).get("/stats/monthly.xlsx", {"fy": 2026})
-    workbook = load_workbook(io.BytesIO(response.content))
+    workbook = load_workbook(io.BytesIO(response.getvalue()))
     sheet = workbook["月別件数"]
     totals = [cell.value for cell in sheet[sheet.max_row]]
     assert totals == ["合計", 2, 5, 1, 8]
@@ -93,7 +93,7 @@ def test_monthly_xlsx_sheets_and_totals_are_audited(login_client, supervisor, kn
     response = login_client(supervisor).get("/stats/monthly.xlsx", {"fy": 2026})
     assert response.status_code == 200
     assert "monthly-report-FY2026.xlsx" in response["Content-Disposition"]
-    workbook = load_workbook(io.BytesIO(response.content))
+    workbook = load_workbook(io.BytesIO(response.getvalue()))
     assert workbook.sheetnames == ["月別件数", "ダイヤル別", "所管課別", "区別", "対応時間"]
     volumes = workbook["月別件数"]
     assert volumes["A1"].value.startswith("令和8年度（2026年度）")
@@ -118,8 +118,9 @@ def test_monthly_csv_has_bom_and_defused_cells(login_client, supervisor, known, 
     make_case(supervisor, "river", jst(2026, 6, 1, 9))
     response = login_client(supervisor).get("/stats/monthly.csv", {"fy": 2026})
     assert response.status_code == 200
-    assert response.content.startswith(b"\xef\xbb\xbf")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    content = b"".join(response.streaming_content)
+    assert content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[0][0] == "令和8年度 月別件数"
     assert ["'=HYPERLINK(1)", *["0"] * 2, "1"] == rows_with(rows, "'=HYPERLINK(1)")[:4]
     assert ["合計", "4", "8", "2", "14"] in rows

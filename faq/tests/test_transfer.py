@@ -88,7 +88,7 @@ def test_export_defuses_formulas_and_round_trips(login_client, supervisor, make_
     client = login_client(supervisor)
     response = client.get("/faq/export.csv")
     assert response["Content-Disposition"].startswith("attachment;")
-    body = response.content
+    body = b"".join(response.streaming_content)
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
     assert rows[0] == HEADER
@@ -101,12 +101,15 @@ def test_export_defuses_formulas_and_round_trips(login_client, supervisor, make_
     assert entry.question == '=HYPERLINK("http://evil")' and FaqEntry.objects.count() == 1
 
 
-def test_xlsx_export_has_no_formulas_and_imports(login_client, supervisor, make_entry):
+def test_xlsx_export_shows_formula_like_text_unchanged_and_imports(
+    login_client, supervisor, make_entry
+):
     make_entry("=1+1", "答え")
     client = login_client(supervisor)
-    workbook = load_workbook(io.BytesIO(client.get("/faq/export.xlsx").content))
+    response = client.get("/faq/export.xlsx")
+    workbook = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
     cell = workbook.active["F2"]
-    assert cell.value == "'=1+1" and cell.data_type == "s"
+    assert cell.value == "=1+1" and cell.data_type == "s"  # text, no apostrophe shown
 
     new_book = Workbook()
     new_book.active.append(HEADER)
@@ -121,3 +124,17 @@ def test_xlsx_export_has_no_formulas_and_imports(login_client, supervisor, make_
 def test_import_refuses_get_for_others_and_put(login_client, operator, supervisor):
     assert login_client(operator).post("/faq/import/").status_code == 403
     assert login_client(supervisor).put("/faq/import/").status_code == 405
+
+
+def test_xlsx_export_imports_back_unchanged(login_client, supervisor, make_entry):
+    entry = make_entry("＝1+1 ﹦HYPERLINK(1)", "一行目\r\n二行目 _x000D_ @x", keywords="-危険")
+    client = login_client(supervisor)
+    exported = client.get("/faq/export.xlsx").getvalue()
+    upload = SimpleUploadedFile("faq.xlsx", exported)
+    assert client.post("/faq/import/", {"file": upload}).status_code == 302
+    entry.refresh_from_db()
+    assert (entry.question, entry.answer, entry.keywords) == (
+        "＝1+1 ﹦HYPERLINK(1)",
+        "一行目\r\n二行目 _x000D_ @x",
+        "-危険",
+    )
