@@ -61,6 +61,24 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[index]
 
 
+def fetch(client, path: str):
+    """GET ``path``; "POST /path?a=b" posts a=b to /path (the look-ups that carry personal
+    data are posted: kobepost/private_search.py)."""
+    if path.startswith("POST "):
+        from urllib.parse import parse_qsl
+
+        url, _sep, data = path.removeprefix("POST ").partition("?")
+        return client.post(url, dict(parse_qsl(data)), secure=True)
+    return client.get(path, secure=True)
+
+
+def search_address(client, path: str) -> str:
+    """ "SEARCH /callcenter/cases/?q=…" → the address the posted search is shown at."""
+    if not path.startswith("SEARCH "):
+        return path
+    return fetch(client, path.replace("SEARCH ", "POST ", 1))["Location"]
+
+
 def measure(entries: list[tuple[object, str, str]], count: int, warmup: int) -> list[Result]:
     """Time every page ``count`` times, in rounds: one request of each page per round.
 
@@ -74,20 +92,20 @@ def measure(entries: list[tuple[object, str, str]], count: int, warmup: int) -> 
     first_ms: dict[str, float] = {}
     for client, label, path in entries:
         began = time.perf_counter()
-        client.get(path, secure=True)
+        fetch(client, path)
         first_ms[label] = (time.perf_counter() - began) * 1000
         for _ in range(warmup):
-            client.get(path, secure=True)
+            fetch(client, path)
     timings: dict[str, list[float]] = {label: [] for _client, label, _path in entries}
     for _ in range(count):
         for client, label, path in entries:
             began = time.perf_counter()
-            client.get(path, secure=True)
+            fetch(client, path)
             timings[label].append((time.perf_counter() - began) * 1000)
     results = []
     for client, label, path in entries:
         with CaptureQueriesContext(connection) as captured:
-            response = client.get(path, secure=True)
+            response = fetch(client, path)
         note = ""
         if response.get("Content-Type", "").startswith("application/json"):
             data = response.json()
@@ -118,11 +136,11 @@ def profile(client, label: str, path: str, count: int) -> None:
     import pstats
 
     for _ in range(3):
-        client.get(path, secure=True)
+        fetch(client, path)
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(count):
-        client.get(path, secure=True)
+        fetch(client, path)
     profiler.disable()
     print(f"\n=== {label} ({path}), {count} requests ===")
     stats = pstats.Stats(profiler).strip_dirs()
@@ -205,20 +223,20 @@ def pages(values: dict[str, str]) -> list[tuple[str, str, str]]:
         ("operator", "session status JSON", "/session/status/"),
         ("operator", "オペレーターのホーム", "/callcenter/"),
         ("operator", "受付フォーム", "/callcenter/cases/new/"),
-        ("operator", "検索: 受付番号", f"{cases}?q={values['reference']}"),
-        ("operator", "検索: 電話番号", f"{cases}?q={values['phone']}"),
-        ("operator", "検索: カナ氏名", f"{cases}?q={values['kana']}"),
-        ("operator", "検索: 2文字（陥没）", f"{cases}?q=陥没"),
-        ("operator", "検索: 語句（街灯が消えている）", f"{cases}?q=街灯が消えている"),
+        ("operator", "検索: 受付番号", f"SEARCH {cases}?q={values['reference']}"),
+        ("operator", "検索: 電話番号", f"SEARCH {cases}?q={values['phone']}"),
+        ("operator", "検索: カナ氏名", f"SEARCH {cases}?q={values['kana']}"),
+        ("operator", "検索: 2文字（陥没）", f"SEARCH {cases}?q=陥没"),
+        ("operator", "検索: 語句（街灯が消えている）", f"SEARCH {cases}?q=街灯が消えている"),
         ("operator", "案件一覧 1ページ目", cases),
         ("operator", "案件一覧 絞り込み（未完了・区）", f"{cases}?status=open&ward=28110"),
         ("operator", "案件一覧 200ページ目", f"{cases}?page=200"),
         ("operator", "案件詳細", f"{cases}{values['pk']}/"),
-        ("operator", "電話番号の履歴 JSON", f"{cases}phone-history/?phone={values['phone']}"),
+        ("operator", "電話番号の履歴 JSON", f"POST {cases}phone-history/?phone={values['phone']}"),
         (
             "operator",
             "近くの未完了案件 JSON",
-            f"{cases}nearby/?latitude={values['lat']}&longitude={values['lng']}"
+            f"POST {cases}nearby/?latitude={values['lat']}&longitude={values['lng']}"
             f"&category={values['category']}",
         ),
         ("operator", "折り返し待ち一覧", "/callcenter/callbacks/"),
@@ -313,9 +331,14 @@ def main() -> int:
                 continue
             if args.profile:
                 if label != "空ページ（基準）" or not args.only:
-                    profile(clients[user_key], label, path, args.count)
+                    profile(
+                        clients[user_key],
+                        label,
+                        search_address(clients[user_key], path),
+                        args.count,
+                    )
                 continue
-            entries.append((clients[user_key], label, path))
+            entries.append((clients[user_key], label, search_address(clients[user_key], path)))
         results = measure(entries, args.count, args.warmup)
         for result in results:
             print(

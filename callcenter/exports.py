@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,6 +29,7 @@ from kobepost.audit_models import AuditAction, AuditEvent
 from kobepost.decorators import role_required
 from kobepost.models import User
 from kobepost.network import client_ip
+from kobepost.private_search import carries_private_fields, private_search_url
 from kobepost.spreadsheets import CP932, UTF8, Sheet, Value, csv_response, xlsx_response
 from tickets.models import Case
 
@@ -191,12 +195,29 @@ def case_export(request: HttpRequest) -> HttpResponse:
     """The case list with its current filters. Department staff get their own cases only."""
     if request.user.is_department_staff and not request.user.department_id:
         raise PermissionDenied
+    from callcenter.views import case_search_form  # the list page's own search
+
     file_format, encoding, personal = ExportForm(request.GET).options()
-    form = CaseSearchForm(request.GET)
-    cases = export_cases_queryset(request.user, form, personal=personal)
     query = request.GET.copy()
     for key in ("format", "encoding", "personal"):
         query.pop(key, None)
+    list_url = reverse("callcenter:case_list")
+    if carries_private_fields(query, CaseSearchForm.PRIVATE_FIELDS):
+        # An old link with the words in its address: show that search, export from there.
+        messages.info(request, _("検索結果を確認してから、もう一度出力してください。"))
+        return redirect(
+            private_search_url(
+                request, path=list_url, data=query, private_fields=CaseSearchForm.PRIVATE_FIELDS
+            )
+        )
+    form, forgotten = case_search_form(request)
+    if forgotten:
+        # Without its words the search would export far more cases than the list showed.
+        messages.error(
+            request, _("検索語が保存されていないため出力できません。もう一度検索してください。")
+        )
+        return redirect(f"{list_url}?{query.urlencode()}")
+    cases = export_cases_queryset(request.user, form, personal=personal)
     return export_response(
         request,
         objects=cases.iterator(chunk_size=CHUNK_SIZE),

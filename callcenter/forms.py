@@ -194,6 +194,9 @@ class CaseSearchForm(NoColonLabels, forms.Form):
         "status": _("状態（受付から）"),
         "-status": _("状態（完了から）"),
     }
+    # What may name a person (a phone number, a name): posted and kept in the session,
+    # never in the list's address (kobepost.private_search).
+    PRIVATE_FIELDS = ("q",)
 
     q = forms.CharField(
         label=_("検索"),

@@ -31,6 +31,11 @@ from kobepost.audit_models import AuditAction
 from kobepost.decorators import role_required
 from kobepost.links import url_with_pk
 from kobepost.models import User
+from kobepost.private_search import (
+    carries_private_fields,
+    private_search_data,
+    private_search_url,
+)
 from tickets.access import cases_visible_to, get_case_for_user
 from tickets.geo import Ward
 from tickets.models import (
@@ -79,7 +84,8 @@ def home(request: HttpRequest) -> HttpResponse:
 
 # --- intake ------------------------------------------------------------------------------
 def _intake_initial(params) -> dict:
-    """Initial values passed by the FAQ screen: dial, category, title, details, phone."""
+    """Initial values passed by the FAQ screen: dial, category, title, details. Never a
+    phone number or a name: an address is written down in access logs and histories."""
     initial: dict = {}
     dial_value = params.get("dial", "")
     if dial_value:
@@ -96,9 +102,9 @@ def _intake_initial(params) -> dict:
                 department=category.department,
                 direct_answer=category.direct_answer_default,
             )
-    for name, field in (("title", "title"), ("details", "details"), ("phone", "caller_phone")):
+    for name in ("title", "details"):
         if params.get(name):
-            initial[field] = params[name][:2000]
+            initial[name] = params[name][:2000]
     return initial
 
 
@@ -199,11 +205,12 @@ def _case_summary(case: Case) -> dict:
     }
 
 
-@require_GET
+@require_POST
 @role_required(*CALLCENTER)
 def phone_history(request: HttpRequest) -> JsonResponse:
-    """Earlier cases from the number being typed (the caller may have called before)."""
-    raw = request.GET.get("phone", "")
+    """Earlier cases from the number being typed (the caller may have called before).
+    Posted: the number must not be in a URL (kobepost.private_search)."""
+    raw = request.POST.get("phone", "")
     try:
         digits = normalize_phone(raw).digits
         cases = Case.objects.filter(caller_phone_digits=digits)
@@ -216,16 +223,17 @@ def phone_history(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"cases": [_case_summary(case) for case in cases]})
 
 
-@require_GET
+@require_POST
 @role_required(*CALLCENTER)
 def nearby_cases(request: HttpRequest) -> JsonResponse:
-    """Open cases of the same category near the chosen point: maybe the same problem."""
+    """Open cases of the same category near the chosen point: maybe the same problem.
+    Posted: the point is often the caller's home."""
     try:
-        latitude = float(request.GET["latitude"])
-        longitude = float(request.GET["longitude"])
+        latitude = float(request.POST["latitude"])
+        longitude = float(request.POST["longitude"])
     except (KeyError, ValueError):
         return JsonResponse({"cases": []})
-    category = request.GET.get("category", "")
+    category = request.POST.get("category", "")
     found = nearby_open_cases(
         latitude=latitude,
         longitude=longitude,
@@ -321,12 +329,36 @@ def _label_rows(rows: list[dict], **urls: str) -> None:
             row[name] = make_url(row["pk"])
 
 
-@require_GET
+def case_search_form(request: HttpRequest) -> tuple[CaseSearchForm, bool]:
+    """The list's search as the address and the session hold it (kobepost.private_search);
+    the flag says the search words of the address are no longer known."""
+    data, forgotten = private_search_data(request, request.GET)
+    return CaseSearchForm(data), forgotten
+
+
+@require_http_methods(["GET", "POST"])
 @role_required(*CASE_READERS)
 def case_list(request: HttpRequest) -> HttpResponse:
-    form = CaseSearchForm(request.GET or None)
-    if not request.GET:
-        form = CaseSearchForm({})
+    if request.method == "POST" or carries_private_fields(
+        request.GET, CaseSearchForm.PRIVATE_FIELDS
+    ):
+        # A search is posted, or an old bookmark still has its words in the address: show
+        # it at an address without them (invalid filters are shown with their errors there).
+        data = request.POST if request.method == "POST" else request.GET
+        return redirect(
+            private_search_url(
+                request, path=request.path, data=data, private_fields=CaseSearchForm.PRIVATE_FIELDS
+            )
+        )
+    form, forgotten = case_search_form(request)
+    if forgotten:
+        messages.info(
+            request,
+            _(
+                "このリンクの検索語はこのログインでは保存されていないため、検索語なしで"
+                "表示しています。検索語をもう一度入力してください。"
+            ),
+        )
     searching = form.is_valid() and bool(form.cleaned_data.get("q"))
     paginator = (LookaheadPaginator if searching else CappedCountPaginator)(
         _filtered_cases(request.user, form),
@@ -342,7 +374,13 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "callcenter/case_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
+        {
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            # The export repeats the search's address (its filters and ``s``), not its words.
+            "search_params": [(name, value) for name, values in query.lists() for value in values],
+        },
     )
 
 

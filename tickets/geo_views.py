@@ -1,13 +1,15 @@
 """JSON look-ups for the location picker: address search, ward of a point, town points.
 
-Read-only and offline (tickets/geo.py); no database queries.
+Read-only and offline (tickets/geo.py); no database queries. The address typed and the
+point chosen are often the caller's home, so those two look-ups are POSTed
+(kobepost.private_search); the town points of the map's view stay a GET.
 """
 
 import math
 
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from kobepost.decorators import role_required
 from kobepost.models import User
@@ -38,11 +40,11 @@ def _parse_point(lat_text: str | None, lng_text: str | None) -> tuple[float, flo
     return lat, lng
 
 
-@require_GET
+@require_POST
 @role_required(*STAFF_ROLES)
 def search(request: HttpRequest) -> JsonResponse:
-    """?q=住所・郵便番号 → {"results": [place, ...]} (best first, at most 10)."""
-    query = request.GET.get("q", "").strip()
+    """q=住所・郵便番号 → {"results": [place, ...]} (best first, at most 10)."""
+    query = request.POST.get("q", "").strip()
     if not query:
         return _bad_request(_("住所または郵便番号を入力してください。"))
     if len(query) > MAX_QUERY_LENGTH:
@@ -53,11 +55,11 @@ def search(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"results": [place.as_json() for place in places]})
 
 
-@require_GET
+@require_POST
 @role_required(*STAFF_ROLES)
 def ward(request: HttpRequest) -> JsonResponse:
-    """?lat=&lng= → {"ward": code|null, "ward_name", "town"}; null when outside Kobe."""
-    point = _parse_point(request.GET.get("lat"), request.GET.get("lng"))
+    """lat=&lng= → {"ward": code|null, "ward_name", "town"}; null when outside Kobe."""
+    point = _parse_point(request.POST.get("lat"), request.POST.get("lng"))
     if point is None:
         return _bad_request(_("緯度（lat）と経度（lng）を正しい数値で指定してください。"))
     town = geo.nearest_town(*point)

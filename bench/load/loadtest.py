@@ -186,17 +186,22 @@ class Person(threading.Thread):
         status, html, _h = self.request("intake form", "GET", "/callcenter/cases/new/")
         tokens = dict(TOKEN.findall(html))
         phone = self.rng.choice(self.samples["phones"] or ["078-331-8181"])
+        # Posted as the page does: the number and the point never go into a URL.
+        csrf = {"csrfmiddlewaretoken": tokens.get("csrfmiddlewaretoken", "")}
         self.request(
-            "phone history",
-            "GET",
-            "/callcenter/cases/phone-history/?" + urllib.parse.urlencode({"phone": phone}),
+            "phone history", "POST", "/callcenter/cases/phone-history/", {**csrf, "phone": phone}
         )
         lat, lng = 34.6946 + self.rng.uniform(-0.01, 0.01), 135.1955 + self.rng.uniform(-0.01, 0.01)
         self.request(
             "nearby cases",
-            "GET",
-            f"/callcenter/cases/nearby/?latitude={lat:.5f}&longitude={lng:.5f}"
-            f"&category={self.samples['category']}",
+            "POST",
+            "/callcenter/cases/nearby/",
+            {
+                **csrf,
+                "latitude": f"{lat:.5f}",
+                "longitude": f"{lng:.5f}",
+                "category": str(self.samples["category"]),
+            },
         )
         if "form_token" not in tokens:
             self.recorder.errors.append(f"intake form without token (HTTP {status})")

@@ -71,7 +71,9 @@ def test_callback_page_is_audited(login_client, operator, staff_eisei, food_case
 
 
 def test_case_list_never_shows_health_symptoms(login_client, supervisor, food_case):
-    page = login_client(supervisor).get("/callcenter/cases/?q=弁当").content.decode()
+    client = login_client(supervisor)
+    page = client.get(client.post("/callcenter/cases/", {"q": "弁当"})["Location"])
+    page = page.content.decode()
     assert "弁当で食中毒" in page and SYMPTOM not in page
 
 

@@ -51,7 +51,10 @@ def test_intake_form_shows_with_initial_values_from_faq(operator_client):
     )
     assert response.status_code == 200
     page = response.content.decode()
-    assert 'value="野良猫"' in page and "庭に猫" in page and 'value="0783318181"' in page
+    assert 'value="野良猫"' in page and "庭に猫" in page
+    # A phone number is never taken from an address (access logs, history).
+    phone_input = re.search(r'<input[^>]*name="caller_phone"[^>]*>', page).group(0)
+    assert "value=" not in phone_input
     assert f'<option value="{category.pk}" selected>' in page
     assert f'<option value="{category.department_id}" selected>' in page
     assert "autofocus" in page and 'id="location-map"' in page
@@ -183,14 +186,14 @@ def test_phone_history_matches_any_spelling(operator_client, operator):
     )
     url = reverse("callcenter:phone_history")
     for spelling in ("078-331-8181", "０７８（３３１）８１８１", "0783318181", "078331"):
-        data = operator_client.get(url, {"phone": spelling}).json()
+        data = operator_client.post(url, {"phone": spelling}).json()
         assert [c["title"] for c in data["cases"]] == ["前回の通報"], spelling
         assert data["cases"][0]["status"] == "受付"
-    assert operator_client.get(url, {"phone": "07"}).json() == {"cases": []}
+    assert operator_client.post(url, {"phone": "07"}).json() == {"cases": []}
 
 
 def test_phone_history_refused_to_department_staff(login_client, staff_tobu):
-    response = login_client(staff_tobu).get(reverse("callcenter:phone_history"), {"phone": "078"})
+    response = login_client(staff_tobu).post(reverse("callcenter:phone_history"), {"phone": "078"})
     assert response.status_code == 403
 
 
@@ -199,13 +202,13 @@ def test_nearby_endpoint(operator_client, operator, settings):
     near = make_case(operator, title="近くの陥没", latitude=34.6947, longitude=135.1956)
     make_case(operator, title="遠くの陥没", latitude=34.6960, longitude=135.1955)  # ~155 m
     category = Category.objects.get(code="road-damage")
-    data = operator_client.get(
+    data = operator_client.post(
         reverse("callcenter:nearby_cases"),
         {"latitude": "34.6946", "longitude": "135.1955", "category": category.pk},
     ).json()
     assert [c["id"] for c in data["cases"]] == [near.pk]
     assert data["cases"][0]["distanceM"] < 20
-    bad = operator_client.get(reverse("callcenter:nearby_cases"), {"latitude": "x"}).json()
+    bad = operator_client.post(reverse("callcenter:nearby_cases"), {"latitude": "x"}).json()
     assert bad == {"cases": []}
 
 

@@ -62,14 +62,8 @@
     li.appendChild(element("span", " " + item.receivedAt + "・" + item.status, "muted"));
     return li;
   }
-  function fetchJson(url, params) {
-    var query = new URLSearchParams(params).toString();
-    return fetch(url + "?" + query, { headers: { "Accept": "application/json" }, credentials: "same-origin" })
-      .then(function (response) {
-        if (!response.ok) { throw new Error(String(response.status)); }
-        return response.json();
-      });
-  }
+  // The number and the point are the caller's: posted, never in a URL (static/js/lookup.js).
+  var postJson = window.kobepostJson.post;
 
   // --- earlier cases from the same number (debounced while typing) -----------------------
   var historyTimer = null;
@@ -83,7 +77,7 @@
       historyBox.replaceChildren(element("p", texts.none, "muted"));
       return;
     }
-    fetchJson(config.historyUrl, { phone: phone }).then(function (data) {
+    postJson(config.historyUrl, { phone: phone }).then(function (data) {
       if (!data.cases.length) {
         historyBox.replaceChildren(element("p", texts.none, "muted"));
         return;
@@ -107,7 +101,7 @@
       nearbyBox.replaceChildren(element("p", texts.nearbyNoPoint, "muted"));
       return;
     }
-    fetchJson(config.nearbyUrl, {
+    postJson(config.nearbyUrl, {
       latitude: latitude, longitude: longitude, category: categorySelect.value
     }).then(function (data) {
       if (!data.cases.length) {

@@ -31,24 +31,10 @@
     });
   }
 
-  function getJson(url, params) {
-    var query = new URLSearchParams(params).toString();
-    return fetch(url + "?" + query, {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-    }).then(function (response) {
-      var type = response.headers.get("Content-Type") || "";
-      if (type.indexOf("application/json") === -1) {
-        throw new Error("not json: " + response.status);
-      }
-      return response.json().then(function (body) {
-        if (!response.ok) {
-          throw new Error(body.error || String(response.status));
-        }
-        return body;
-      });
-    });
-  }
+  // The address typed and the point chosen are often the caller's home: posted, never in a
+  // URL. The town points of the map's view are a plain GET (static/js/lookup.js).
+  var postJson = window.kobepostJson.post;
+  var getJson = window.kobepostJson.get;
 
   function debounce(callback, delay) {
     var timer = null;
@@ -124,7 +110,7 @@
       pointStatus.textContent = format(text.pointSet, { place: known.place });
       return;
     }
-    getJson(config.wardUrl, { lat: latInput.value, lng: lngInput.value })
+    postJson(config.wardUrl, { lat: latInput.value, lng: lngInput.value })
       .then(function (body) {
         if (request !== wardRequest) {
           return;
@@ -294,7 +280,7 @@
     }
     var request = ++searchRequest;
     searchStatus.textContent = text.searching;
-    return getJson(config.searchUrl, { q: query })
+    return postJson(config.searchUrl, { q: query })
       .then(function (body) {
         if (request === searchRequest) {
           showResults(body.results);

@@ -17,31 +17,43 @@ def test_urls_are_under_geo():
     assert (SEARCH, WARD, TOWNS) == ("/geo/search/", "/geo/ward/", "/geo/towns/")
 
 
-@pytest.mark.parametrize("url", [SEARCH + "?q=加納町", WARD + "?lat=34.69&lng=135.19", TOWNS])
-def test_anonymous_users_are_sent_to_login(client, db, url):
-    response = client.get(url)
+@pytest.mark.parametrize(
+    ("method", "url", "data"),
+    [
+        ("post", SEARCH, {"q": "加納町"}),
+        ("post", WARD, {"lat": "34.69", "lng": "135.19"}),
+        ("get", TOWNS, {}),
+    ],
+)
+def test_anonymous_users_are_sent_to_login(client, db, method, url, data):
+    response = getattr(client, method)(url, data)
     assert response.status_code == 302
     assert response["Location"].startswith("/login/")
 
 
 @pytest.mark.parametrize("user", ["operator", "supervisor", "staff_tobu"])
 def test_staff_roles_may_search(request, login_client, user):
-    response = login_client(request.getfixturevalue(user)).get(SEARCH, {"q": "加納町6丁目"})
+    response = login_client(request.getfixturevalue(user)).post(SEARCH, {"q": "加納町6丁目"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
 
 
 def test_admin_role_is_refused(login_client, admin_user):
-    assert login_client(admin_user).get(SEARCH, {"q": "加納町"}).status_code == 403
+    assert login_client(admin_user).post(SEARCH, {"q": "加納町"}).status_code == 403
 
 
-@pytest.mark.parametrize("url", [SEARCH, WARD, TOWNS])
-def test_post_is_not_allowed(client_operator, url):
-    assert client_operator.post(url, {"q": "加納町"}).status_code == 405
+# What was typed (an address) or chosen (a point) is often the caller's home: never in a URL.
+@pytest.mark.parametrize("url", [SEARCH, WARD])
+def test_look_ups_with_an_address_or_a_point_refuse_get(client_operator, url):
+    assert client_operator.get(url, {"q": "加納町"}).status_code == 405
+
+
+def test_the_map_view_is_a_get(client_operator):
+    assert client_operator.post(TOWNS, {"bbox": "34.68,135.18,34.70,135.21"}).status_code == 405
 
 
 def test_search_returns_places_with_ward_and_point(client_operator):
-    response = client_operator.get(SEARCH, {"q": "中央区加納町６丁目5-1"})
+    response = client_operator.post(SEARCH, {"q": "中央区加納町６丁目5-1"})
     assert response.json() == {
         "results": [
             {
@@ -58,13 +70,13 @@ def test_search_returns_places_with_ward_and_point(client_operator):
 
 
 def test_search_by_postal_code(client_operator):
-    results = client_operator.get(SEARCH, {"q": "６５０８５７０"}).json()["results"]
+    results = client_operator.post(SEARCH, {"q": "６５０８５７０"}).json()["results"]
     assert [r["ward_name"] for r in results] == ["中央区"]
     assert "神戸市役所" in results[0]["label"]
 
 
 def test_search_with_no_match_is_an_empty_list(client_operator):
-    response = client_operator.get(SEARCH, {"q": "存在しない町"})
+    response = client_operator.post(SEARCH, {"q": "存在しない町"})
     assert response.status_code == 200
     assert response.json() == {"results": []}
 
@@ -78,19 +90,19 @@ def test_search_with_no_match_is_an_empty_list(client_operator):
     ],
 )
 def test_search_refuses_bad_input_in_japanese(client_operator, params, message):
-    response = client_operator.get(SEARCH, params)
+    response = client_operator.post(SEARCH, params)
     assert response.status_code == 400
     assert response.json() == {"error": message}
 
 
 def test_ward_of_a_point(client_operator):
-    response = client_operator.get(WARD, {"lat": "34.6888", "lng": "135.1961"})
+    response = client_operator.post(WARD, {"lat": "34.6888", "lng": "135.1961"})
     assert response.status_code == 200
     assert response.json() == {"ward": "28110", "ward_name": "中央区", "town": "加納町六丁目"}
 
 
 def test_ward_of_a_point_outside_kobe_is_null(client_operator):
-    response = client_operator.get(WARD, {"lat": "34.6937", "lng": "135.5023"})  # 大阪市
+    response = client_operator.post(WARD, {"lat": "34.6937", "lng": "135.5023"})  # 大阪市
     assert response.status_code == 200
     assert response.json() == {"ward": None, "ward_name": "", "town": ""}
 
@@ -108,7 +120,7 @@ def test_ward_of_a_point_outside_kobe_is_null(client_operator):
     ],
 )
 def test_ward_refuses_bad_points_in_japanese(client_operator, params):
-    response = client_operator.get(WARD, params)
+    response = client_operator.post(WARD, params)
     assert response.status_code == 400
     assert response.json() == {"error": "緯度（lat）と経度（lng）を正しい数値で指定してください。"}
 
