@@ -7,6 +7,10 @@ file serves every server; the GUNICORN_* variables are listed in deploy/kobepost
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
+from kobepost.log_privacy import drop_query_strings_from
+
 wsgi_app = "kobepost.wsgi:application"
 
 # nginx on the same host proxies here; TRUSTED_PROXIES=127.0.0.1/32 makes the app believe
@@ -29,11 +33,26 @@ keepalive = 5
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
 
-# Logs go to stdout/stderr → journald (journalctl -u kobepost-web).
+# Logs go to stdout/stderr → journald (journalctl -u kobepost-web), kept for the days stated
+# in deploy/README.md (deploy/journald/kobepost.conf).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms'
+# The path only (%(U)s), never the query string (%(r)s, %(q)s) nor the Referer (%(f)s):
+# a URL may hold what someone typed (kobepost/private_search.py).
+access_log_format = '%({x-forwarded-for}i)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
+
+
+class PrivateLogger(Logger):
+    """gunicorn's own lines ("Error handling request /x/?…") without query strings."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        drop_query_strings_from(self.error_log)
+        drop_query_strings_from(self.access_log)
+
+
+logger_class = PrivateLogger
 # The real client address is in X-Forwarded-For; believe only our nginx here.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proxy_allow_ips = forwarded_allow_ips

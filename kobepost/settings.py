@@ -368,13 +368,22 @@ HEALTH_CHECKS = [
 HEALTH_MAX_UNSENT_SECONDS = env_int("HEALTH_MAX_UNSENT_SECONDS", 900, minimum=60)
 
 # --- Logging ---------------------------------------------------------------------------
+# The logs go to the journal (deploy/journald/kobepost.conf: kept for the days stated in
+# deploy/README.md). No line keeps a query string: a URL may hold what someone typed.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"no_query_strings": {"()": "kobepost.log_privacy.DropQueryStrings"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["no_query_strings"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},

@@ -5,6 +5,7 @@ numbers, counts, who approved it, when): never a name, phone number or text of a
 """
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -13,10 +14,15 @@ from django.utils.translation import gettext_lazy as _
 class RetentionClass(models.Model):
     """A retention period (保存年限) an administrator assigns to a dial or a category."""
 
+    # At least a year: log files are kept 90 days (deploy/README.md 「ログの保存期間」), and
+    # a shorter class would let the logs outlive the records they mention.
+    MIN_YEARS = 1
+
     name = models.CharField(_("名称"), max_length=100, unique=True)
     years = models.PositiveSmallIntegerField(
         _("保存年限（年）"),
         help_text=_("完結した日の属する年度の翌年度4月1日から数えます。"),
+        validators=[MinValueValidator(MIN_YEARS)],
     )
 
     class Meta:

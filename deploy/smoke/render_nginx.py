@@ -26,7 +26,7 @@ def render(work: Path, https_port: int, http_port: int, app_port: int, tile_port
         ("/etc/kobepost/nginx/staff-networks.conf", f"{work}/nginx/staff-networks.conf"),
         ("/var/lib/kobepost/static/", f"{work}/static/"),
         ("/var/cache/nginx/kobepost-tiles", f"{work}/nginx/tiles-cache"),
-        ("/var/log/nginx/", f"{work}/logs/"),
+        ("/var/log/nginx/kobepost/", f"{work}/logs/nginx-"),
         ("resolver 192.0.2.53", "resolver 127.0.0.1"),
         (
             "proxy_pass https://cyberjapandata.gsi.go.jp/",
