@@ -9,6 +9,10 @@
 # Needs: nginx (nginx-light), redis-server, openssl, PostgreSQL reachable with createdb rights.
 # Env:   SMOKE_PG_URL   maintenance URL, default from DATABASE_URL (…/postgres)
 #        SMOKE_KEEP=1   keep the temp dir (logs) after the run
+#        SMOKE_LOG_LEVEL  LOG_LEVEL of gunicorn, Django and Celery (default WARNING)
+#        SMOKE_SERVE_FILE=path  instead of drive.py: write the ports and the temp dir there as
+#                       JSON and keep the stack up until the file is removed (a test drives
+#                       it itself, tests/deploy/smoke.py), at most SMOKE_SERVE_SECONDS (600)
 set -Eeuo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -128,7 +132,7 @@ export TRUSTED_PROXIES=127.0.0.1/32
 export CALLCENTER_NETWORKS="127.0.0.0/8 ::1/128" CITY_NETWORKS="127.0.0.0/8 ::1/128"
 export ADMIN_NETWORKS="127.0.0.0/8 ::1/128"
 export STATIC_ROOT="$WORK/static" MEDIA_ROOT="$WORK/media" VAR_DIR="$WORK/var"
-export LOG_LEVEL=WARNING
+export LOG_LEVEL="${SMOKE_LOG_LEVEL:-WARNING}"
 export DJANGO_SETTINGS_MODULE=kobepost.settings
 cd "$ROOT"
 
@@ -143,7 +147,7 @@ GUNICORN_BIND="127.0.0.1:$APP_PORT" GUNICORN_WORKERS=2 GUNICORN_WORKER_TMP_DIR="
   "$BIN/gunicorn" -c deploy/gunicorn.conf.py >"$WORK/logs/gunicorn.log" 2>&1 &
 PIDS+=($!); APP_PID=$!
 "$BIN/celery" -A kobepost worker --pool=solo --without-mingle --without-gossip \
-  --hostname="smoke-$$@%h" --loglevel=WARNING >"$WORK/logs/worker.log" 2>&1 &
+  --hostname="smoke-$$@%h" --loglevel="$LOG_LEVEL" >"$WORK/logs/worker.log" 2>&1 &
 PIDS+=($!)
 
 log "nginx on https $HTTPS_PORT / http $HTTP_PORT"
@@ -197,6 +201,21 @@ while True:
             sys.exit(1)
         time.sleep(0.5)
 PYEOF
+
+if [[ -n "${SMOKE_SERVE_FILE:-}" ]]; then
+  printf '{"work": "%s", "https_port": %s, "http_port": %s, "staff_host": "%s", "public_host": "%s"}\n' \
+    "$WORK" "$HTTPS_PORT" "$HTTP_PORT" "$STAFF_HOST" "$PUBLIC_HOST" >"$SMOKE_SERVE_FILE.tmp"
+  mv "$SMOKE_SERVE_FILE.tmp" "$SMOKE_SERVE_FILE"
+  log "serving until $SMOKE_SERVE_FILE is removed"
+  # Bounded, and never outliving the test that started it.
+  for ((i = 0; i < ${SMOKE_SERVE_SECONDS:-600} * 5; i++)); do
+    [[ -e "$SMOKE_SERVE_FILE" ]] && kill -0 "$PPID" 2>/dev/null || exit 0
+    kill -0 "$APP_PID" 2>/dev/null || { log "gunicorn exited"; exit 1; }
+    sleep 0.2
+  done
+  log "served ${SMOKE_SERVE_SECONDS:-600} s, stopping"
+  exit 1
+fi
 
 log "driving both faces"
 SMOKE_WORK="$WORK" SMOKE_HTTPS_PORT="$HTTPS_PORT" SMOKE_HTTP_PORT="$HTTP_PORT" \

@@ -4,44 +4,19 @@ Runs deploy/smoke/run-smoke.sh (which starts and stops everything itself). In CI
 nginx, redis-server or PostgreSQL fails the test instead of skipping it.
 """
 
-import os
 import re
-import shutil
 import subprocess
-import sys
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 
-from tests.fixtures import service_missing
-
-SCRIPT = Path(settings.BASE_DIR) / "deploy" / "smoke" / "run-smoke.sh"
+from tests.deploy.smoke import SCRIPT, smoke_environment
 
 
 @pytest.mark.services
 def test_smoke_stack_through_nginx():
-    if not settings.USING_POSTGRESQL:
-        service_missing("the smoke test needs PostgreSQL (DATABASE_URL)")
-    for tool in ("nginx", "redis-server", "openssl", "psql"):
-        if shutil.which(tool) is None and not Path("/usr/sbin", tool).exists():
-            service_missing(f"{tool} is not installed")
-    database = settings.DATABASES["default"]
-    maintenance_url = "postgres://{user}{password}@{host}:{port}/postgres".format(
-        user=database.get("USER") or "postgres",
-        password=f":{database['PASSWORD']}" if database.get("PASSWORD") else "",
-        host=database.get("HOST") or "127.0.0.1",
-        port=database.get("PORT") or 5432,
-    )
-    env = {
-        **os.environ,
-        "SMOKE_PG_URL": maintenance_url,
-        "SMOKE_PYTHON": sys.executable,
-        "PATH": os.environ.get("PATH", "") + ":/usr/sbin:/sbin",
-    }
     result = subprocess.run(
         ["bash", str(SCRIPT)],
-        env=env,
+        env=smoke_environment(),
         capture_output=True,
         text=True,
         timeout=400,
