@@ -39,6 +39,7 @@ class ApiClientAdmin(admin.ModelAdmin):
 
 @admin.register(PostCategory)
 class PostCategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "ticket_category", "sort_order", "active")
+    list_display = ("name", "code", "ticket_category", "retention_class", "sort_order", "active")
     list_editable = ("sort_order", "active")
-    list_select_related = ("ticket_category",)
+    list_filter = ("retention_class", "active")
+    list_select_related = ("ticket_category", "retention_class")

@@ -104,6 +104,18 @@ class PostCategory(models.Model):
         related_name="post_categories",
         help_text=_("振り分けのときに使う共有ツール側の分類（任意）。"),
     )
+    retention_class = models.ForeignKey(
+        "tickets.RetentionClass",
+        verbose_name=_("保存年限"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="post_categories",
+        help_text=_(
+            "完了・不採用の投稿を保存する年限。未設定なら「案件の分類」の保存年限（分類にも"
+            "なければそのダイヤルの保存年限）、それもなければ連携した案件の保存年限に従います。"
+        ),
+    )
     sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
     active = models.BooleanField(_("有効"), default=True)
 
@@ -127,6 +139,18 @@ def post_status_for_case(case_status: str, work_status: str) -> str:
     so the citizen sees 対応中 until the case is answered or the work is done.
     """
     if case_status in CASE_DONE_STATUSES or work_status == Case.WorkStatus.DONE:
+        return Post.Status.DONE
+    return Post.Status.IN_PROGRESS
+
+
+def linked_post_status(case_status: str) -> str:
+    """What a linked post keeps in ``status``: done exactly when its case is closed.
+
+    The public sees ``post_status_for_case``; this stored value is what retention reads, so
+    that a forwarded post is finished (and its period starts) when its case is closed, and
+    is live again when the case is reopened.
+    """
+    if case_status == Case.Status.CLOSED:
         return Post.Status.DONE
     return Post.Status.IN_PROGRESS
 

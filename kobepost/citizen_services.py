@@ -7,7 +7,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.models import Department
-from kobepost.citizen_models import ApiClient, Citizen, Post, PostCategory, PostPhoto
+from kobepost.citizen_models import (
+    ApiClient,
+    Citizen,
+    Post,
+    PostCategory,
+    PostPhoto,
+    linked_post_status,
+)
 from kobepost.models import User
 from kobepost.photos import CleanPhoto, delete_stored, store_photo
 from tickets.geo import ward_for_point
@@ -164,7 +171,8 @@ def post_forward(
         )
         post.case = case
         post.case_link = Post.CaseLink.FORWARDED
-        post.save(update_fields=["case", "case_link", "updated_at"])
+        post.status = linked_post_status(case.status)
+        post.save(update_fields=["case", "case_link", "status", "updated_at"])
     _audit(post, user, f"forward:{case.reference}")
     return case
 
@@ -176,7 +184,8 @@ def post_link_case(*, post: Post, user: User, case: Case) -> Post:
         _check_linkable(post)
         post.case = case
         post.case_link = Post.CaseLink.DUPLICATE
-        post.save(update_fields=["case", "case_link", "updated_at"])
+        post.status = linked_post_status(case.status)
+        post.save(update_fields=["case", "case_link", "status", "updated_at"])
         # The department sees on its timeline that a citizen reported it online too.
         CaseEvent.objects.create(
             case=case,

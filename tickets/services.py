@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from departments.models import Department
+from kobepost.citizen_models import Post, linked_post_status
 from kobepost.models import Notification, User
 from kobepost.notifications import CaseFacts, event_key, notice_post, notification_queue_case
 from tickets.models import Case, CaseEvent, FiscalYearCounter, IntakeToken, fiscal_year_of
@@ -104,7 +105,18 @@ def _record(
         reached = getattr(case, milestone)
         if reached is None or event.at < reached:
             setattr(case, milestone, event.at)
+    if Case.Status.CLOSED in (from_status, to_status):
+        _linked_posts_follow(case, case.status, at=event.at)
     return event
+
+
+def _linked_posts_follow(case: Case, status: str, *, at: datetime.datetime) -> None:
+    """KOBE ぽすと posts linked to the case finish when it closes and live again if it is
+    reopened: their retention period counts from the closing (tickets.retention)."""
+    post_status = linked_post_status(status)
+    Post.objects.filter(case=case).exclude(status=post_status).update(
+        status=post_status, updated_at=at
+    )
 
 
 # --- notifications ------------------------------------------------------------------------
