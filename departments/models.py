@@ -124,12 +124,17 @@ class RelatedAgency(models.Model):
         return self.name
 
 
+def attachment_folder(case_id: int) -> str:
+    """Where every file of one case lives: disposal removes the folder with whatever is in it."""
+    return f"case-attachments/{case_id}/"
+
+
 def attachment_path(instance: "CaseAttachment", filename: str) -> str:
     # Never the uploaded name: it may carry a person's name and must not reach the disk.
     import uuid
 
     suffix = ".jpg" if instance.is_image else ""
-    return f"case-attachments/{instance.case_id}/{uuid.uuid4().hex}{suffix}"
+    return f"{attachment_folder(instance.case_id)}{uuid.uuid4().hex}{suffix}"
 
 
 class CaseAttachment(models.Model):

@@ -139,7 +139,7 @@ class RetentionClassAdmin(admin.ModelAdmin):
 class DisposalItemInline(admin.TabularInline):
     model = DisposalItem
     extra = 0
-    fields = ("kind", "label", "expired_on", "outcome")
+    fields = ("kind", "label", "retention_class", "expired_on", "outcome")
     readonly_fields = fields
     can_delete = False
 
@@ -158,6 +158,7 @@ class DisposalBatchAdmin(admin.ModelAdmin):
         "case_count",
         "post_count",
         "citizen_count",
+        "call_note_count",
         "file_count",
         "skipped_count",
         "approved_by",
@@ -172,6 +173,7 @@ class DisposalBatchAdmin(admin.ModelAdmin):
         "case_count",
         "post_count",
         "citizen_count",
+        "call_note_count",
         "file_count",
         "skipped_count",
     )
@@ -198,12 +200,15 @@ class DisposalBatchAdmin(admin.ModelAdmin):
                 request,
                 _(
                     "廃棄しました：案件 %(cases)s 件、投稿 %(posts)s 件、市民アカウント "
-                    "%(citizens)s 件（保留等で除外 %(skipped)s 件）。"
+                    "%(citizens)s 件、簡易対応のメモ %(notes)s 件、ファイル %(files)s 件"
+                    "（保留等で除外 %(skipped)s 件）。"
                 )
                 % {
                     "cases": batch.case_count,
                     "posts": batch.post_count,
                     "citizens": batch.citizen_count,
+                    "notes": batch.call_note_count,
+                    "files": batch.file_count,
                     "skipped": batch.skipped_count,
                 },
                 messages.SUCCESS,

@@ -1,7 +1,8 @@
 """Retention (保存期間), disposal (廃棄) and legal holds, and citizens' data requests.
 
 A disposal batch and its items keep only what proves the disposal happened (reference
-numbers, counts, who approved it, when): never a name, phone number or text of a record.
+numbers, counts, the retention class, who approved it, when): never a name, phone number or
+text of a record.
 """
 
 from django.conf import settings
@@ -12,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 
 class RetentionClass(models.Model):
-    """A retention period (保存年限) an administrator assigns to a dial or a category."""
+    """A retention period (保存年限) an administrator assigns to a dial, a category or a
+    KOBE ぽすと post category."""
 
     # At least a year: log files are kept 90 days (deploy/README.md 「ログの保存期間」), and
     # a shorter class would let the logs outlive the records they mention.
@@ -57,8 +59,13 @@ class DisposalBatch(models.Model):
     case_count = models.PositiveIntegerField(_("案件数"), default=0)
     post_count = models.PositiveIntegerField(_("投稿数"), default=0)
     citizen_count = models.PositiveIntegerField(_("市民アカウント数"), default=0)
+    call_note_count = models.PositiveIntegerField(_("消去した簡易対応のメモ数"), default=0)
     file_count = models.PositiveIntegerField(_("削除したファイル数"), default=0)
     skipped_count = models.PositiveIntegerField(_("保留により除外した数"), default=0)
+    # Files of the erased records still to be removed from MEDIA_ROOT: written with the
+    # erasure and emptied once the files are gone after the commit (generated names only:
+    # ``posts/<random>.jpg``, ``case-attachments/<case id>/``).
+    files_to_delete = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("廃棄の記録")
@@ -78,12 +85,17 @@ class DisposalBatch(models.Model):
 
 
 class DisposalItem(models.Model):
-    """One record in a batch, named without personal data (受付番号, 投稿番号)."""
+    """One record in a batch, named without personal data (受付番号, 投稿番号, ダイヤル名).
+
+    The notes of logged FAQ calls are listed per dial (one item for all of a dial's expired
+    notes): a call has no number anyone would look up, and there are far too many.
+    """
 
     class Kind(models.TextChoices):
         CASE = "case", _("案件")
         POST = "post", _("KOBE ぽすと投稿")
         CITIZEN = "citizen", _("市民アカウント")
+        CALL_NOTES = "call_notes", _("簡易対応のメモ")
 
     class Outcome(models.TextChoices):
         LISTED = "listed", _("廃棄予定")
@@ -95,6 +107,9 @@ class DisposalItem(models.Model):
     record_id = models.PositiveBigIntegerField(_("記録ID"))
     label = models.CharField(_("記録"), max_length=40, help_text=_("受付番号など"))
     expired_on = models.DateField(_("保存期間の満了日"), null=True, blank=True)
+    # As the class was named when listed: a class renamed or removed later must not change
+    # the record of what a disposal followed.
+    retention_class = models.CharField(_("保存年限の区分"), max_length=120, blank=True, default="")
     outcome = models.CharField(
         _("結果"), max_length=10, choices=Outcome.choices, default=Outcome.LISTED
     )

@@ -14,8 +14,15 @@ def list_expired_records() -> int | None:
 
 
 @shared_task(acks_late=True)
+def delete_disposed_files(batch_id: int) -> int:
+    """After an approval commits: the erased records' files leave MEDIA_ROOT."""
+    return retention.disposal_files_delete(batch_id=batch_id)
+
+
+@shared_task(acks_late=True)
 def purge_temporary_data() -> int:
-    """Beat job: unused intake tokens and expired sessions."""
+    """Beat job: unused intake tokens, expired sessions, files a disposal left behind."""
     deleted = retention.temporary_data_purge()
     call_command("clearsessions")
+    retention.disposal_files_retry()
     return deleted

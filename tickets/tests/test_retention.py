@@ -1,19 +1,17 @@
 """Retention periods, the daily disposal list, approval, legal holds, temporary data."""
 
 import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.sessions.models import Session
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
-from kobepost.citizen_models import Citizen, Post, PostCategory, PostPhoto
+from kobepost.citizen_models import Citizen, Post, PostPhoto
 from kobepost.tests.conftest import make_citizen, make_post
 from tickets import retention
 from tickets.models import (
     Case,
-    CaseEvent,
     Category,
     DisposalBatch,
     DisposalItem,
@@ -22,50 +20,13 @@ from tickets.models import (
     RetentionClass,
 )
 from tickets.search import search_cases
-from tickets.services import case_change_status, case_reply
 from tickets.tasks import list_expired_records, purge_temporary_data
+from tickets.tests.conftest import JST, PERSONAL, closed_case, jst
 from tickets.tests.factories import make_case
-
-JST = ZoneInfo("Asia/Tokyo")
-PERSONAL = {
-    "caller_name": "日向 太郎",
-    "caller_kana": "ヒナタ タロウ",
-    "caller_phone": "078-331-8181",
-    "details": "自宅前の歩道に穴。日向です",
-    "address": "東灘区住吉東町1-1-1",
-}
-
-
-@pytest.fixture(autouse=True)
-def private_media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
-@pytest.fixture
-def three_years(kobe):
-    retention_class = RetentionClass.objects.create(name="3年保存", years=3)
-    Category.objects.filter(code="road-damage").update(retention_class=retention_class)
-    PostCategory.objects.filter(code="road-damage").update(
-        ticket_category=Category.objects.get(code="road-damage")
-    )
-    return retention_class
-
-
-def closed_case(operator, staff_tobu, closed_at: datetime.datetime, **fields) -> Case:
-    case = make_case(operator, reply_needed=False, **{**PERSONAL, **fields})
-    case_reply(case=case, user=staff_tobu, reply_text="補修しました。日向様へ連絡済")
-    case_change_status(case=case, user=operator, status=Case.Status.CLOSED)
-    CaseEvent.objects.filter(case=case, to_status=Case.Status.CLOSED).update(at=closed_at)
-    return Case.objects.get(pk=case.pk)
 
 
 def retention_search(case: Case, word: str) -> bool:
     return search_cases(Case.objects.filter(pk=case.pk), word).exists()
-
-
-def jst(*args) -> datetime.datetime:
-    return datetime.datetime(*args, tzinfo=JST)
 
 
 @pytest.mark.parametrize(
@@ -167,6 +128,7 @@ def test_approval_erases_personal_data_and_keeps_a_clean_record(
     for name in PERSONAL:
         assert getattr(case, name) == "", name
     assert case.reply_text == "" and case.latitude is None and case.disposed_at is not None
+    assert case.title == retention.DISPOSED_TITLE
     assert case.reference and case.ward == "28101" and case.category.code == "road-damage"
     assert not case.events.exclude(note="").exists()
     assert "日向" not in case.search_tokens and "日向" not in case.search_text
@@ -184,6 +146,7 @@ def test_approval_erases_personal_data_and_keeps_a_clean_record(
         f"{item.kind} {item.label} {item.expired_on} {item.outcome}" for item in batch.items.all()
     )
     assert case.reference in record_text and "日向" not in record_text and "078" not in record_text
+    assert set(batch.items.values_list("retention_class", flat=True)) == {"3年保存（3年）"}
 
     # The disposed post is not listed again; the citizen's account goes next time (idle).
     Citizen.objects.filter(pk=citizen.pk).update(last_login=jst(2015, 6, 1))
