@@ -1,6 +1,6 @@
 """About forty believable Kobe FAQ entries across the three dials, with some usage."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 
@@ -426,3 +426,32 @@ def seed_faq() -> None:
     SimpleCall.objects.bulk_create(calls)
     for query, dial in [("マンホール", "roads"), ("カラス", "clean110"), ("ペット霊園", "hygiene")]:
         UnansweredSearch.objects.create(query=query, normalized_query=query, dial=dials[dial])
+
+
+# Calls logged years ago whose notes are past their dial's retention (the demo's disposal list).
+# created (Japan time), dial, topic, note
+OLD_CALLS = [
+    (
+        (2021, 5, 10, 11, 20),
+        "clean110",
+        "粗大ごみの申込方法",
+        "申込センターの番号を案内、後日電話するとのこと",
+    ),
+    ((2021, 8, 2, 14, 5), "clean110", "ごみの分別", "スプレー缶の出し方を説明"),
+]
+
+
+def seed_old_calls() -> None:
+    operator = User.objects.filter(role=User.Role.OPERATOR).order_by("pk").first()
+    tz = timezone.get_current_timezone()
+    for created, dial, topic, note in OLD_CALLS:
+        created_at = datetime(*created, tzinfo=tz)
+        if operator is None or SimpleCall.objects.filter(created_at=created_at).exists():
+            continue
+        SimpleCall.objects.create(
+            dial=Dial.objects.get(code=dial),
+            topic=topic,
+            note=note,
+            operator=operator,
+            created_at=created_at,
+        )

@@ -1,12 +1,15 @@
-"""About thirty believable Kobe cases across dials, wards and statuses (idempotent)."""
+"""About thirty believable Kobe cases across dials, wards and statuses, the retention
+classes, and a few cases closed years ago for the disposal list (idempotent)."""
 
 import datetime
 
 from django.utils import timezone
 
+from kobepost.citizen_models import PostCategory
 from kobepost.models import User
-from tickets.models import Case, CaseEvent, Category
+from tickets.models import Case, CaseEvent, Category, Dial, RetentionClass
 from tickets.normalize import normalize_kana, normalize_phone
+from tickets.retention import disposal_batch_prepare
 from tickets.services import (
     case_change_status,
     case_create,
@@ -307,52 +310,70 @@ def _department_user(case: Case) -> User:
 
 
 def seed_cases() -> None:
-    operators = [_user("operator1"), _user("operator2")]
-    supervisor = _user("supervisor1")
     now = timezone.now().replace(second=0, microsecond=0)
     for index, (days_ago, category_code, title, details, place, caller, outcome) in enumerate(
         CASES
     ):
         if Case.objects.filter(title=title).exists():
             continue
-        ward, address, latitude, longitude = PLACES[place]
-        category = Category.objects.get(code=category_code)
-        operator = operators[index % 2]
         received_at = now - datetime.timedelta(days=days_ago, hours=index % 7, minutes=index * 3)
-        fields: dict = {
-            "category": category,
-            "title": title,
-            "details": details,
-            "received_at": received_at,
-            "ward": ward,
-            "address": address,
-            "latitude": latitude,
-            "longitude": longitude,
-            "kind": Case.Kind.INQUIRY if outcome == "inquiry_closed" else Case.Kind.REPORT,
-            "channel": Case.Channel.KOBE_POST if index % 9 == 4 else Case.Channel.PHONE,
-            "reply_needed": outcome != "inquiry_closed",
-            "direct_answer": outcome == "direct_closed",
-        }
-        if caller:
-            name, kana, phone = caller
-            normalised = normalize_phone(phone)
-            fields.update(
-                caller_name=name,
-                caller_kana=normalize_kana(kana),
-                caller_phone=normalised.display,
-                caller_phone_digits=normalised.digits,
-            )
-        if outcome in {"urgent", "urgent_done"}:
-            fields.update(
-                urgent=True,
-                urgent_contact="衛生監視事務所 伊藤",
-                urgent_contacted_at=received_at + datetime.timedelta(minutes=5),
-            )
-        if category_code == "food-poisoning":
-            fields["health_symptoms"] = "腹痛と下痢（3人）。発熱なし。"
-        case = case_create(created_by=operator, **fields)
-        _advance(case, outcome, operator, supervisor)
-        _spread_timeline(case, received_at, now)
+        _seed_case(
+            index, received_at, category_code, title, details, place, caller, outcome, until=now
+        )
+
+
+def _seed_case(
+    index: int,
+    received_at: datetime.datetime,
+    category_code: str,
+    title: str,
+    details: str,
+    place: str,
+    caller: tuple[str, str, str] | None,
+    outcome: str,
+    *,
+    until: datetime.datetime,
+) -> Case:
+    operators = [_user("operator1"), _user("operator2")]
+    supervisor = _user("supervisor1")
+    ward, address, latitude, longitude = PLACES[place]
+    category = Category.objects.get(code=category_code)
+    operator = operators[index % 2]
+    fields: dict = {
+        "category": category,
+        "title": title,
+        "details": details,
+        "received_at": received_at,
+        "ward": ward,
+        "address": address,
+        "latitude": latitude,
+        "longitude": longitude,
+        "kind": Case.Kind.INQUIRY if outcome == "inquiry_closed" else Case.Kind.REPORT,
+        "channel": Case.Channel.KOBE_POST if index % 9 == 4 else Case.Channel.PHONE,
+        "reply_needed": outcome != "inquiry_closed",
+        "direct_answer": outcome == "direct_closed",
+    }
+    if caller:
+        name, kana, phone = caller
+        normalised = normalize_phone(phone)
+        fields.update(
+            caller_name=name,
+            caller_kana=normalize_kana(kana),
+            caller_phone=normalised.display,
+            caller_phone_digits=normalised.digits,
+        )
+    if outcome in {"urgent", "urgent_done"}:
+        fields.update(
+            urgent=True,
+            urgent_contact="衛生監視事務所 伊藤",
+            urgent_contacted_at=received_at + datetime.timedelta(minutes=5),
+        )
+    if category_code == "food-poisoning":
+        fields["health_symptoms"] = "腹痛と下痢（3人）。発熱なし。"
+    case = case_create(created_by=operator, **fields)
+    _advance(case, outcome, operator, supervisor)
+    _spread_timeline(case, received_at, until)
+    return case
 
 
 def _advance(case: Case, outcome: str, operator: User, supervisor: User) -> None:
@@ -408,3 +429,86 @@ def _spread_timeline(case: Case, received_at: datetime.datetime, now: datetime.d
             firsts[milestone] = at
     if firsts:
         Case.objects.filter(pk=case.pk).update(**firsts)
+
+
+# --- retention ---------------------------------------------------------------------------------
+# The demo's retention classes (保存年限); the real ones follow the city's document rules.
+RETENTION_CLASSES = [("1年保存", 1), ("3年保存", 3), ("5年保存", 5)]
+DIAL_RETENTION = {"hygiene": "5年保存", "clean110": "3年保存", "roads": "5年保存"}
+# Questions about collection days need not be kept long.
+CATEGORY_RETENTION = {"bulky-waste": "1年保存"}
+POST_CATEGORY_RETENTION = "3年保存"
+
+# Cases closed years ago, past their period, so that the demo's disposal list is not empty.
+# received (Japan time), category, title, details, place, caller, outcome
+OLD_CASES = [
+    (
+        (2019, 6, 3, 10, 12),
+        "road-damage",
+        "歩道の縁石が欠けている",
+        "バス停の前の縁石が欠けて、鉄筋が見えている。",
+        "motomachi",
+        ("北川 智也", "キタガワ トモヤ", "078-341-5151"),
+        "closed",
+    ),
+    (
+        (2020, 9, 14, 15, 40),
+        "illegal-dumping",
+        "山道に古タイヤの不法投棄",
+        "ハイキング道の入口にタイヤが10本ほど。",
+        "suzurandai",
+        ("上田 真理", "ウエダ マリ", "078-594-6262"),
+        "closed",
+    ),
+    (
+        (2020, 11, 2, 9, 5),
+        "restaurant-hygiene",
+        "飲食店のごみ置き場の悪臭",
+        "店の裏のごみ置き場から強い臭いがする。",
+        "shinkaichi",
+        None,
+        "closed",
+    ),
+]
+# How long the department took, in the demo's old cases: the timeline spreads over it.
+OLD_CASE_SPAN = datetime.timedelta(days=12)
+
+
+def seed_retention_classes() -> None:
+    """The classes, given to the dials, a category and every KOBE ぽすと post category."""
+    classes = {
+        name: RetentionClass.objects.update_or_create(name=name, defaults={"years": years})[0]
+        for name, years in RETENTION_CLASSES
+    }
+    for code, name in DIAL_RETENTION.items():
+        Dial.objects.filter(code=code).update(retention_class=classes[name])
+    for code, name in CATEGORY_RETENTION.items():
+        Category.objects.filter(code=code).update(retention_class=classes[name])
+    PostCategory.objects.update(retention_class=classes[POST_CATEGORY_RETENTION])
+
+
+def seed_old_cases() -> None:
+    tz = timezone.get_current_timezone()
+    for index, (received, category_code, title, details, place, caller, outcome) in enumerate(
+        OLD_CASES
+    ):
+        received_at = datetime.datetime(*received, tzinfo=tz)
+        # By time, not title: a disposed case is no longer called by its title.
+        if Case.objects.filter(received_at=received_at).exists():
+            continue
+        _seed_case(
+            index,
+            received_at,
+            category_code,
+            title,
+            details,
+            place,
+            caller,
+            outcome,
+            until=received_at + OLD_CASE_SPAN,
+        )
+
+
+def seed_disposal_list() -> None:
+    """What the nightly job would list: the administrator finds it under 廃棄の記録."""
+    disposal_batch_prepare()

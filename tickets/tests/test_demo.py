@@ -1,6 +1,9 @@
 from django.core.management import call_command
 
-from tickets.models import Case, CaseEvent
+from kobepost.citizen_models import PostCategory
+from kobepost.models import User
+from tickets.models import Case, CaseEvent, DisposalBatch, DisposalItem, RetentionClass
+from tickets.retention import disposal_batch_approve
 
 
 def test_demo_cases_are_believable_and_idempotent(db):
@@ -23,3 +26,19 @@ def test_demo_cases_are_believable_and_idempotent(db):
             assert getattr(case, column) == (min(firsts) if firsts else None), column
     assert Case.objects.exclude(first_closed_at=None).exists()
     assert CaseEvent.objects.filter(to_status=Case.Status.CITIZEN_ANSWERED).exists()
+
+
+def test_demo_lists_records_past_their_period_for_disposal(db, django_capture_on_commit_callbacks):
+    call_command("seed_demo")
+    assert RetentionClass.objects.count() >= 3
+    assert not PostCategory.objects.filter(retention_class=None).exists()
+    batch = DisposalBatch.objects.get(status=DisposalBatch.Status.PENDING)
+    kinds = set(batch.items.values_list("kind", flat=True))
+    assert kinds == set(DisposalItem.Kind.values)
+    assert not batch.items.filter(retention_class="").exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = disposal_batch_approve(batch=batch, user=User.objects.get(username="admin"))
+    assert batch.skipped_count == 0 and batch.file_count >= 1
+    call_command("seed_demo")  # the disposed records are not made again
+    assert not DisposalBatch.objects.filter(status=DisposalBatch.Status.PENDING).exists()

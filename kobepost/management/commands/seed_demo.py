@@ -13,6 +13,12 @@ SEEDERS = [
 LATE_SEEDERS: list[str] = [
     "tickets.demo.seed_cases",
     "faq.demo.seed_faq",
+    # Retention: the classes, records past their period, and the disposal list they make.
+    "tickets.demo.seed_retention_classes",
+    "tickets.demo.seed_old_cases",
+    "kobepost.demo.seed_old_posts",
+    "faq.demo.seed_old_calls",
+    "tickets.demo.seed_disposal_list",
 ]
 
 
