@@ -25,10 +25,9 @@ from django.views.decorators.http import require_GET
 
 from callcenter.forms import CaseSearchForm
 from faq.models import SimpleCall
-from kobepost.audit_models import AuditAction, AuditEvent
+from kobepost.audit import audit_stream
 from kobepost.decorators import role_required
 from kobepost.models import User
-from kobepost.network import client_ip
 from kobepost.private_search import carries_private_fields, private_search_url
 from kobepost.spreadsheets import CP932, UTF8, Sheet, Value, csv_response, xlsx_response
 from tickets.models import Case
@@ -104,37 +103,6 @@ def rows_of(objects: Iterable[Model], columns: list[Column]) -> Iterator[list[Va
         yield [column.value(obj) for column in columns]
 
 
-def audited(
-    request: HttpRequest,
-    objects: Iterator[Model],
-    *,
-    record_type: str,
-    fields: list[str],
-    detail: str,
-) -> Iterator[Model]:
-    """Pass ``objects`` through, writing one RECORD_EXPORT row per record in chunks."""
-    user = request.user
-    common = {
-        "action": AuditAction.RECORD_EXPORT,
-        "user": user,
-        "username": user.get_username(),
-        "address": client_ip(request),
-        "path": request.path[:500],
-        "record_type": record_type,
-        "fields": fields,
-        "detail": detail,
-    }
-    pending: list[AuditEvent] = []
-    for obj in objects:
-        pending.append(AuditEvent(record_id=str(obj.pk), **common))
-        if len(pending) >= CHUNK_SIZE:
-            AuditEvent.objects.bulk_create(pending)
-            pending = []
-        yield obj
-    if pending:
-        AuditEvent.objects.bulk_create(pending)
-
-
 # --- views -------------------------------------------------------------------------------
 class ExportForm(forms.Form):
     FORMATS = {"csv": "CSV", "xlsx": "Excel"}
@@ -163,7 +131,7 @@ def export_response(
 ) -> HttpResponse:
     fields = [column.field for column in columns]
     label = "Excel" if file_format == "xlsx" else f"CSV ({encoding})"
-    stream = audited(
+    stream = audit_stream(
         request,
         objects,
         record_type=record_type,

@@ -26,7 +26,7 @@ from callcenter.forms import (
 )
 from departments.forms import ContractorRequestForm
 from departments.services import contractors_for
-from kobepost.audit import audit_record, record_type_of
+from kobepost.audit import audit_one_shown, audit_shown
 from kobepost.audit_models import AuditAction
 from kobepost.decorators import role_required
 from kobepost.links import url_with_pk
@@ -36,7 +36,7 @@ from kobepost.private_search import (
     private_search_data,
     private_search_url,
 )
-from tickets.access import cases_visible_to, get_case_for_user
+from tickets.access import audit_case_shown, cases_visible_to, get_case_for_user
 from tickets.geo import Ward
 from tickets.models import (
     HEALTH_DIAL_CODE,
@@ -50,7 +50,13 @@ from tickets.models import (
 from tickets.normalize import normalize_phone, phone_digits
 from tickets.pagination import COUNT_CAP, CappedCountPaginator, LookaheadPaginator
 from tickets.routing import routing_table
-from tickets.search import nearby_days, nearby_open_cases, nearby_radius_m, search_cases
+from tickets.search import (
+    nearby_days,
+    nearby_open_cases,
+    nearby_radius_m,
+    phone_query_digits,
+    search_cases,
+)
 from tickets.services import (
     case_change_status,
     case_create_once,
@@ -194,6 +200,17 @@ def case_create(request: HttpRequest) -> HttpResponse:
     return redirect("callcenter:case_detail", pk=case.pk)
 
 
+def audit_phone_lookup(request: HttpRequest, case_ids: list[int]) -> None:
+    """Cases found by a caller's phone number tell who called about what: audited."""
+    audit_shown(
+        request,
+        record_type=Case._meta.label_lower,
+        record_ids=case_ids,
+        fields=("caller_phone",),
+        detail="phone lookup",
+    )
+
+
 def _case_summary(case: Case) -> dict:
     return {
         "id": case.pk,
@@ -219,7 +236,8 @@ def phone_history(request: HttpRequest) -> JsonResponse:
         if len(digits) < 6:
             return JsonResponse({"cases": []})
         cases = Case.objects.filter(caller_phone_digits__startswith=digits)
-    cases = cases.for_list().order_by("-received_at", "-id")[:10]
+    cases = list(cases.for_list().order_by("-received_at", "-id")[:10])
+    audit_phone_lookup(request, [case.pk for case in cases])
     return JsonResponse({"cases": [_case_summary(case) for case in cases]})
 
 
@@ -238,6 +256,12 @@ def nearby_cases(request: HttpRequest) -> JsonResponse:
         latitude=latitude,
         longitude=longitude,
         category_id=int(category) if category.isdigit() else None,
+    )
+    audit_shown(
+        request,
+        record_type=Case._meta.label_lower,
+        record_ids=[case.pk for case, _distance in found],
+        fields=("address",),
     )
     return JsonResponse(
         {
@@ -312,6 +336,8 @@ CALLBACK_COLUMNS = (
     "caller_phone",
     "department__name",
 )
+# Whom to call back: what the queue and the call-back page show of each caller.
+CALLBACK_FIELDS = ("caller_name", "caller_phone")
 
 
 def _label_rows(rows: list[dict], **urls: str) -> None:
@@ -369,6 +395,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
     page = paginator.get_page(request.GET.get("page"))
     _label_rows(page.object_list, detail_url="callcenter:case_detail")
+    if searching and phone_query_digits(form.cleaned_data["q"]):
+        audit_phone_lookup(request, [row["pk"] for row in page.object_list])
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -407,26 +435,6 @@ def _detail_queryset() -> QuerySet[Case]:
     return Case.objects.select_related("dial", "category", "department", "created_by")
 
 
-# Personal data every case page shows (the location is personal when it is a home).
-CASE_PERSONAL_FIELDS = ("caller_name", "caller_kana", "caller_phone", "address", "details")
-
-
-def shown_personal_fields(case: Case, *, show_health: bool) -> tuple[str, ...]:
-    """Fields of personal data a page showed, for the audit trail."""
-    health = ("health_symptoms",) if show_health and case.health_symptoms else ()
-    return (*CASE_PERSONAL_FIELDS, *health)
-
-
-def _audit_case(request: HttpRequest, case: Case, action: str, *, show_health: bool) -> None:
-    audit_record(
-        request=request,
-        action=action,
-        record_type=record_type_of(case),
-        record_id=case.pk,
-        fields=shown_personal_fields(case, show_health=show_health),
-    )
-
-
 @require_GET
 @role_required(*CASE_READERS)
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
@@ -440,7 +448,7 @@ def render_case_page(
     shows its errors next to what the user typed, instead of redirecting it away."""
     case = get_case_for_user(request.user, pk, _detail_queryset())
     context = {**_detail_context(request.user, case), **forms}
-    _audit_case(request, case, AuditAction.RECORD_VIEW, show_health=context["show_health"])
+    audit_case_shown(request, case, show_health=context["show_health"])
     return render(request, "callcenter/case_detail.html", context, status=status)
 
 
@@ -472,7 +480,7 @@ def case_print(request: HttpRequest, pk: int) -> HttpResponse:
     context = _detail_context(request.user, case)
     # Paper leaves the system's access control: the health symptoms are never printed.
     context.update(show_health=False, printing=True)
-    _audit_case(request, case, AuditAction.RECORD_PRINT, show_health=False)
+    audit_case_shown(request, case, show_health=False, action=AuditAction.RECORD_PRINT)
     return render(request, "callcenter/case_print.html", context)
 
 
@@ -544,6 +552,12 @@ def callbacks(request: HttpRequest) -> HttpResponse:
         detail_url="callcenter:case_detail",
         callback_url="callcenter:case_callback",
     )
+    audit_shown(
+        request,
+        record_type=Case._meta.label_lower,
+        record_ids=[row["pk"] for row in page.object_list],
+        fields=CALLBACK_FIELDS,
+    )
     return render(request, "callcenter/callbacks.html", {"page": page})
 
 
@@ -569,13 +583,7 @@ def case_callback(request: HttpRequest, pk: int) -> HttpResponse:
             )
         return redirect("callcenter:callbacks")
     status = 400 if request.method == "POST" else 200
-    audit_record(
-        request=request,
-        action=AuditAction.RECORD_VIEW,
-        record_type=record_type_of(case),
-        record_id=case.pk,
-        fields=("caller_name", "caller_phone"),
-    )
+    audit_one_shown(request, case, fields=CALLBACK_FIELDS)
     return render(
         request, "callcenter/case_callback.html", {"case": case, "form": form}, status=status
     )

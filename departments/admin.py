@@ -8,6 +8,7 @@ from departments.models import (
     OverdueReminder,
     RelatedAgency,
 )
+from kobepost.audit_admin import AuditedAdminMixin
 
 
 @admin.register(Department)
@@ -41,8 +42,10 @@ class RelatedAgencyAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseAttachment)
-class CaseAttachmentAdmin(admin.ModelAdmin):
+class CaseAttachmentAdmin(AuditedAdminMixin, admin.ModelAdmin):
     # Files are reached through the permission-checked view, never edited here.
+    audit_fields = ("original_name", "description", "file")
+    audit_list_fields = ("original_name",)
     list_display = ("original_name", "case", "content_type", "size", "uploaded_by", "uploaded_at")
     readonly_fields = [field.name for field in CaseAttachment._meta.fields]
     list_select_related = ("case", "uploaded_by")

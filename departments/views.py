@@ -43,12 +43,11 @@ from departments.services import (
     open_cases_map,
     overdue_cases,
 )
-from kobepost.audit import audit_record, record_type_of
-from kobepost.audit_models import AuditAction
+from kobepost.audit import audit_one_shown
 from kobepost.decorators import role_required
 from kobepost.links import url_with_pk
 from kobepost.models import User
-from tickets.access import cases_visible_to, get_case_for_user
+from tickets.access import audit_case_shown, cases_visible_to, get_case_for_user
 from tickets.geo import Ward
 from tickets.models import Case, IntakeToken, InvalidTransition, inbox_order
 from tickets.services import (
@@ -282,14 +281,7 @@ def _render_detail(
     request: HttpRequest, case: Case, *, status: int = 200, **bound: Any
 ) -> HttpResponse:
     context = _detail_context(request, case, bound)
-    if context["show_health"] and case.health_symptoms:
-        audit_record(
-            request=request,
-            action=AuditAction.RECORD_VIEW,
-            record_type=record_type_of(case),
-            record_id=case.pk,
-            fields=("caller_name", "caller_phone", "health_symptoms"),
-        )
+    audit_case_shown(request, case, show_health=context["show_health"])
     return render(request, "departments/case_detail.html", context, status=status)
 
 
@@ -509,6 +501,10 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
         handle = attachment.file.open("rb")
     except FileNotFoundError:
         raise Http404 from None
+    # A photo of a home or a letter from the caller: seen like the case's page.
+    audit_one_shown(
+        request, attachment, fields=("file",), detail=f"tickets.case={attachment.case_id}"
+    )
     response = FileResponse(
         handle,
         content_type=attachment.content_type,

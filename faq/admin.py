@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from faq.models import FaqEntry, FaqProposal, FaqRevision, SimpleCall, UnansweredSearch
+from kobepost.audit_admin import AuditedAdminMixin
 
 
 @admin.register(FaqEntry)
@@ -26,7 +27,9 @@ class FaqProposalAdmin(admin.ModelAdmin):
 
 
 @admin.register(SimpleCall)
-class SimpleCallAdmin(admin.ModelAdmin):
+class SimpleCallAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    # The note may name the caller; the list shows only the topic.
+    audit_fields = ("topic", "note")
     list_display = ["created_at", "dial", "faq_entry", "topic", "operator"]
     list_filter = ["dial"]
     list_select_related = ["dial", "faq_entry", "operator"]

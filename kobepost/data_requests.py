@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from faq.models import SimpleCall
-from kobepost.audit import audit_record
+from kobepost.audit import audit_one_shown, audit_shown
 from kobepost.audit_models import AuditAction
 from kobepost.citizen_models import Citizen, Post
 from kobepost.decorators import role_required
@@ -136,7 +136,7 @@ def records_about(request_: DataRequest) -> list[Finding]:
                 note=str(_("健康被害の症状の入力あり（所管課が別途開示）"))
                 if case.health_symptoms
                 else "",
-                fields=("caller_name", "caller_kana", "caller_phone", "address", "details"),
+                fields=Case.PERSONAL_FIELDS,
             )
         )
     citizens = Citizen.objects.annotate(
@@ -233,7 +233,7 @@ def data_request_close(*, data_request: DataRequest) -> DataRequest:
 
 
 CORRECTABLE = {
-    "tickets.case": (Case, ("caller_name", "caller_kana", "caller_phone", "address", "details")),
+    "tickets.case": (Case, Case.PERSONAL_FIELDS),
     "kobepost.citizen": (Citizen, ("name", "name_kana", "phone", "email", "address")),
 }
 
@@ -360,16 +360,29 @@ def _audited_findings(
 ) -> list[Finding]:
     """The records about the requester; each one shown or exported goes to the audit trail."""
     findings = records_about(data_request)
+    groups: dict[tuple[str, tuple[str, ...]], list[int]] = {}
     for finding in findings:
-        audit_record(
-            request=request,
+        groups.setdefault((finding.record_type, finding.fields), []).append(finding.pk)
+    for (record_type, fields), ids in groups.items():
+        audit_shown(
+            request,
+            record_type=record_type,
+            record_ids=ids,
+            fields=fields,
             action=action,
-            record_type=finding.record_type,
-            record_id=finding.pk,
-            fields=finding.fields,
             detail=f"data_request={data_request.pk}",
         )
     return findings
+
+
+# What the request's page shows of the requester (corrections keep old and new values).
+REQUEST_PERSONAL_FIELDS = (
+    "requester_name",
+    "requester_kana",
+    "requester_phone",
+    "requester_email",
+    "corrections",
+)
 
 
 @require_GET
@@ -377,6 +390,7 @@ def _audited_findings(
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     data_request = _request_for(pk)
     findings = _audited_findings(request, data_request, AuditAction.RECORD_VIEW)
+    audit_one_shown(request, data_request, fields=REQUEST_PERSONAL_FIELDS)
     return render(
         request,
         "kobepost/privacy/detail.html",

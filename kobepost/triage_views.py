@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from kobepost.audit import audit_one_shown, audit_shown
 from kobepost.citizen_forms import (
     DuplicateCaseForm,
     DuplicateForm,
@@ -81,7 +82,9 @@ def triage_posts() -> QuerySet[Post]:
     )
 
 
-# What a row of the queue shows: no citizen's personal data, no duplicate's text.
+# What a row of the queue shows: no data of the citizen's account, no duplicate's text;
+# the post's own words and place, which the audit trail records as shown.
+QUEUE_PERSONAL_FIELDS = ("text", "address")
 QUEUE_FIELDS = (
     "created_at",
     "category__name",
@@ -165,6 +168,12 @@ def queue(request: HttpRequest) -> HttpResponse:
         posted = timezone.localtime(post.created_at)
         post.posted_label = f"{posted.month}/{posted.day} {posted:%H:%M}"
         post.excerpt = post.text if len(post.text) <= 80 else post.text[:79] + "…"
+    audit_shown(
+        request,
+        record_type=Post._meta.label_lower,
+        record_ids=[post.pk for post in page],
+        fields=QUEUE_PERSONAL_FIELDS,
+    )
     return render(
         request,
         "kobepost/triage/queue.html",
@@ -210,11 +219,22 @@ def _detail_context(post: Post, **forms) -> dict:
     }
 
 
+# What the triage screens show of a citizen's post before (or instead of) publication: the
+# citizen's own words and place, and their photos.
+POST_PERSONAL_FIELDS = ("text", "address", "photos")
+
+
+def _render_detail(request: HttpRequest, post: Post, *, status: int = 200, **forms) -> HttpResponse:
+    audit_one_shown(request, post, fields=POST_PERSONAL_FIELDS)
+    return render(
+        request, "kobepost/triage/detail.html", _detail_context(post, **forms), status=status
+    )
+
+
 @role_required(SUPERVISOR)
 @require_GET
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    post = get_triage_post(request, pk)
-    return render(request, "kobepost/triage/detail.html", _detail_context(post))
+    return _render_detail(request, get_triage_post(request, pk))
 
 
 @role_required(SUPERVISOR)
@@ -247,12 +267,7 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("triage:detail", pk=post.pk)
     form = RejectForm(request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "kobepost/triage/detail.html",
-            _detail_context(post, reject_form=form),
-            status=400,
-        )
+        return _render_detail(request, post, status=400, reject_form=form)
     post_reject(
         post=post,
         user=request.user,
@@ -272,12 +287,7 @@ def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
         return redirect("triage:detail", pk=post.pk)
     form = DuplicateForm(post, request.POST)
     if not form.is_valid():
-        return render(
-            request,
-            "kobepost/triage/detail.html",
-            _detail_context(post, duplicate_form=form),
-            status=400,
-        )
+        return _render_detail(request, post, status=400, duplicate_form=form)
     post_mark_duplicate(post=post, user=request.user, original=form.cleaned_data["duplicate_of"])
     messages.success(
         request,
@@ -287,19 +297,13 @@ def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("triage:queue")
 
 
-def _render_detail_error(request: HttpRequest, post: Post, **forms) -> HttpResponse:
-    return render(
-        request, "kobepost/triage/detail.html", _detail_context(post, **forms), status=400
-    )
-
-
 @role_required(SUPERVISOR)
 @require_POST
 def forward(request: HttpRequest, pk: int) -> HttpResponse:
     post = get_triage_post(request, pk)
     form = ForwardForm(request.POST)
     if not form.is_valid():
-        return _render_detail_error(request, post, forward_form=form)
+        return _render_detail(request, post, status=400, forward_form=form)
     try:
         case = post_forward(post=post, user=request.user, **form.cleaned_data)
     except ValueError as error:
@@ -319,7 +323,7 @@ def duplicate_case(request: HttpRequest, pk: int) -> HttpResponse:
     post = get_triage_post(request, pk)
     form = DuplicateCaseForm(request.POST)
     if not form.is_valid():
-        return _render_detail_error(request, post, duplicate_case_form=form)
+        return _render_detail(request, post, status=400, duplicate_case_form=form)
     case = form.cleaned_data["case_reference"]
     try:
         post_link_case(post=post, user=request.user, case=case)
@@ -341,12 +345,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
     form = PublicResponseForm(request.POST, request.FILES, instance=post)
     if not form.is_valid():
         post.refresh_from_db()
-        return render(
-            request,
-            "kobepost/triage/detail.html",
-            _detail_context(post, response_form=form),
-            status=400,
-        )
+        return _render_detail(request, post, status=400, response_form=form)
     post_respond(
         post=post,
         user=request.user,
@@ -379,6 +378,7 @@ def photo(request: HttpRequest, public_id) -> HttpResponse:
     item = get_object_or_404(PostPhoto, public_id=public_id)
     if not default_storage.exists(item.file_name):
         raise Http404
+    audit_one_shown(request, item, fields=("file",), detail=f"kobepost.post={item.post_id}")
     response = FileResponse(default_storage.open(item.file_name, "rb"), content_type="image/jpeg")
     response["Cache-Control"] = "private, no-store"
     return response

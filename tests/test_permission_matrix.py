@@ -2,7 +2,7 @@
 
 Objects are real: one case of 東部建設事務所 (kensetsu-tobu), one FAQ entry and one proposal
 of that department, one KOBE ぽすと post with a photo by the citizen role, one data request.
-Their ids are put into the URL patterns (see ``concrete_path``).
+Their ids are put into the URL patterns (see ``tests.urlwalk.concrete_path``).
 
 A URL without a row fails with the row to add. To print the whole table as it is now:
 
@@ -10,49 +10,17 @@ A URL without a row fails with the row to add. To print the whole table as it is
 """
 
 import os
-import re
-from dataclasses import dataclass
 
 import pytest
-from django.apps import apps
-from django.contrib.contenttypes.models import ContentType
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from faq.models import FaqEntry, FaqProposal
-from kobepost.citizen_auth import SESSION_CITIZEN_HASH, SESSION_CITIZEN_ID, _auth_hash
 from kobepost.models import User
 from kobepost.tests.conftest import make_citizen, make_post
 from tests.permission_matrix import MATRIX, ROLES
+from tests.urlwalk import NOT_WALKED, all_patterns, client_for, concrete_path, faq_rows
 from tickets.models import DataRequest
 from tickets.tests.factories import make_case
-
-# GETs that would end the session the walk is using.
-NOT_WALKED = {"logout", "admin:logout", "-admin/logout/", "public:logout"}
-
-
-@dataclass(frozen=True)
-class Pattern:
-    name: str  # "namespace:name", or "-<pattern>" for unnamed ones
-    pattern: str
-
-
-def all_patterns() -> list[Pattern]:
-    found: list[Pattern] = []
-
-    def walk(entries, prefix: str, namespace: str) -> None:
-        for entry in entries:
-            if isinstance(entry, URLResolver):
-                inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
-                walk(entry.url_patterns, prefix + str(entry.pattern), inner)
-            elif isinstance(entry, URLPattern):
-                text = prefix + str(entry.pattern)
-                name = f"{namespace}{entry.name}" if entry.name else f"-{text}"
-                found.append(Pattern(name, text))
-
-    walk(get_resolver().url_patterns, "", "")
-    return found
 
 
 @pytest.fixture
@@ -60,16 +28,7 @@ def world(make_user, operator, supervisor, staff_tobu, staff_seibu, admin_user, 
     settings.MEDIA_ROOT = tmp_path / "media"
     case = make_case(operator, "road-damage", caller_name="日向 太郎")
     assert case.department.code == "kensetsu-tobu"
-    entry = FaqEntry.objects.create(
-        question="道路の穴はどこへ？",
-        answer="東部建設事務所です。",
-        dial=case.dial,
-        department=case.department,
-        status=FaqEntry.Status.PUBLISHED,
-    )
-    proposal = FaqProposal.objects.create(
-        entry=entry, proposed_question="改", proposed_answer="改", proposed_by=staff_tobu
-    )
+    entry, proposal = faq_rows(case, proposed_by=staff_tobu)
     citizen = make_citizen()
     post = make_post(citizen, photos=1, published=True)
     # A second-factor device, so that its admin pages are about a real row.
@@ -95,78 +54,6 @@ def world(make_user, operator, supervisor, staff_tobu, staff_seibu, admin_user, 
         "photo": post.photos.first(),
         "data_request": data_request,
     }
-
-
-def _admin_object_id(pattern_text: str) -> str:
-    """The first row of the model an admin URL is about (``admin/<app>/<model>/<id>/...``)."""
-    match = re.match(r"admin/(\w+)/(\w+)/<(?:\w+:)?\w+>/", pattern_text)
-    if match:
-        try:
-            model = apps.get_model(match[1], match[2])
-        except LookupError:
-            return "1"
-        first = model._default_manager.order_by("pk").values_list("pk", flat=True).first()
-        if first is not None:
-            return str(first)
-    return "1"
-
-
-def concrete_path(pattern: Pattern, world: dict) -> str:
-    """The pattern with the ids of the world's objects in it."""
-    name = pattern.name
-    pk_by_namespace = {
-        "callcenter": world["case"].pk,
-        "faq": world["proposal"].pk if "proposal" in name else world["entry"].pk,
-        "triage": world["post"].pk,
-        "public": world["post"].pk,
-        "privacy": world["data_request"].pk,
-        # Department case pages take the world's case; attachments and canned replies
-        # are not created, so their ids are ones that are not there.
-        "departments": world["case"].pk if "case" in name else 999_999,
-        # No failed notification exists: the id is one that is not there.
-        "notifications": 999_999,
-    }
-    namespace = name.split(":")[0] if ":" in name else ""
-    values = {
-        "pk": str(pk_by_namespace.get(namespace, 1)),
-        "public_id": str(world["photo"].public_id),
-        "fmt": "json",
-        "code": world["post"].category.code,
-        "request_id": str(world["post"].pk),
-        "token": str(world["post"].token),
-        "app_label": "tickets",
-        "content_type_id": str(ContentType.objects.get_for_model(world["case"]).pk),
-        "object_id": str(world["case"].pk)
-        if name == "admin:view_on_site"
-        else _admin_object_id(pattern.pattern),
-        "url": "sample",
-    }
-
-    if name.startswith("admin:"):
-        # Whatever the admin calls its id (object_id, id, pk), it is a row of the model in
-        # the path: never a guessed "1" that depends on the database's sequences.
-        admin_id = _admin_object_id(pattern.pattern)
-        values.update(pk=admin_id, id=admin_id)
-
-    def replace(match: re.Match) -> str:
-        return values.get(match[2], "1")
-
-    text = re.sub(r"<(?:(\w+):)?(\w+)>", replace, pattern.pattern)
-    # The admin's regex patterns: fill named groups, drop anchors.
-    text = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: values.get(m[1], "1"), text)
-    return "/" + text.replace("^", "").replace("$", "").replace("\\", "")
-
-
-def client_for(role: str, world: dict) -> Client:
-    client = Client()
-    if role == "citizen":
-        session = client.session
-        session[SESSION_CITIZEN_ID] = world["citizen"].pk
-        session[SESSION_CITIZEN_HASH] = _auth_hash(world["citizen"])
-        session.save()
-    elif role != "anonymous":
-        client.force_login(world["users"][role])
-    return client
 
 
 def status_of(client: Client, path: str) -> int:

@@ -1,8 +1,10 @@
-"""Who may see which case: the one place every view asks."""
+"""Who may see which case, and the audit row that they saw it: the one place every view asks."""
 
 from django.db.models import QuerySet
-from django.http import Http404
+from django.http import Http404, HttpRequest
 
+from kobepost.audit import audit_one_shown
+from kobepost.audit_models import AuditAction
 from kobepost.models import User
 from tickets.models import Case
 
@@ -23,3 +25,16 @@ def get_case_for_user(user: User, pk: int, queryset: QuerySet[Case] | None = Non
         return cases_visible_to(user, queryset).get(pk=pk)
     except Case.DoesNotExist:
         raise Http404 from None
+
+
+def audit_case_shown(
+    request: HttpRequest,
+    case: Case,
+    *,
+    show_health: bool,
+    action: AuditAction | str = AuditAction.RECORD_VIEW,
+) -> None:
+    """A page of this case (call center's, department's, printed) showed its caller."""
+    audit_one_shown(
+        request, case, fields=case.personal_fields_shown(show_health=show_health), action=action
+    )

@@ -3,8 +3,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kobepost.audit import audit_record
-from kobepost.audit_models import AuditAction
+from kobepost.audit_admin import AuditedAdminMixin
 from tickets.models import (
     Case,
     CaseEvent,
@@ -85,9 +84,10 @@ class RetentionFilter(admin.SimpleListFilter):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(AuditedAdminMixin, admin.ModelAdmin):
     """Read-mostly view for administrators; cases are changed through the staff screens."""
 
+    audit_fields = Case.PERSONAL_FIELDS
     list_display = ("reference", "title", "status", "dial", "department", "received_at")
     list_filter = ("status", "dial", "department", "urgent", RetentionFilter)
     list_select_related = ("dial", "department")
@@ -114,18 +114,6 @@ class CaseAdmin(admin.ModelAdmin):
         if obj is None or not obj.health_symptoms:
             return "—"
         return str(_("（入力あり。要配慮個人情報のため管理画面には表示しません。）"))
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        response = super().change_view(request, object_id, form_url, extra_context)
-        if request.method == "GET" and response.status_code == 200 and object_id:
-            audit_record(
-                request=request,
-                action=AuditAction.RECORD_VIEW,
-                record_type=Case._meta.label_lower,
-                record_id=object_id,
-                fields=("caller_name", "caller_kana", "caller_phone", "address", "details"),
-            )
-        return response
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False

@@ -473,6 +473,15 @@ class Case(QuickChoiceDisplay, models.Model):
         return self.status != self.Status.CLOSED
 
     # --- privacy ----------------------------------------------------------------------
+    # The caller's personal data on every case page (the place is personal when it is a
+    # home); the audit trail names them. The health symptoms are apart: see below.
+    PERSONAL_FIELDS = ("caller_name", "caller_kana", "caller_phone", "address", "details")
+
+    def personal_fields_shown(self, *, show_health: bool) -> tuple[str, ...]:
+        """The personal fields a page of this case shows, for the audit trail."""
+        health = ("health_symptoms",) if show_health and self.health_symptoms else ()
+        return (*self.PERSONAL_FIELDS, *health)
+
     def health_symptoms_visible_to(self, user) -> bool:
         """要配慮個人情報: supervisors and the responsible department only.
 

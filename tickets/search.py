@@ -42,6 +42,16 @@ def _text_condition(word: str) -> Q:
     return Q(search_text__contains=normalized)
 
 
+def phone_query_digits(query: str) -> str:
+    """The digits of a query that looks up a phone number (4+ digits in a phone's spelling
+    and nothing else), or "" for any other query."""
+    query = unicodedata.normalize("NFKC", query or "").strip()
+    if REFERENCE_PATTERN.match(query) or not PHONE_LIKE.match(query):
+        return ""
+    digits = phone_digits(query)
+    return digits if len(digits) >= 4 else ""
+
+
 def search_cases(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
     """Cases matching every word of ``query``: reference, phone, kana or free text."""
     query = unicodedata.normalize("NFKC", query or "").strip()
@@ -51,12 +61,11 @@ def search_cases(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
     if reference:
         year, number = reference.groups()
         return cases.filter(reference=f"{year}-{int(number):06d}")
-    if PHONE_LIKE.match(query):
-        digits = phone_digits(query)
-        if len(digits) >= 10:
-            return cases.filter(caller_phone_digits=digits)
-        if len(digits) >= 4:
-            return cases.filter(caller_phone_digits__contains=digits)
+    digits = phone_query_digits(query)
+    if len(digits) >= 10:
+        return cases.filter(caller_phone_digits=digits)
+    if digits:
+        return cases.filter(caller_phone_digits__contains=digits)
     for word in query.split():
         cases = cases.filter(_text_condition(word))
     return cases

@@ -2,6 +2,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from kobepost.audit_models import AuditAction, AuditEvent
 from tickets.models import Case, CaseEvent
 from tickets.services import case_reply
 from tickets.tests.factories import make_case
@@ -35,6 +36,15 @@ def test_queue_lists_answered_cases_needing_a_call_oldest_first(login_client, op
     page = response.content.decode()
     assert f'<a href="{reverse("callcenter:case_detail", args=[older.pk])}">' in page
     assert f'href="{callback_url(older)}"' in page
+
+
+def test_every_caller_listed_in_the_queue_is_audited(login_client, operator, answered):
+    login_client(operator).get(QUEUE)
+    rows = AuditEvent.objects.filter(action=AuditAction.RECORD_VIEW, user=operator)
+    assert sorted(rows.values_list("record_id", flat=True)) == sorted(
+        str(case.pk) for case in answered
+    )
+    assert {tuple(row.fields) for row in rows} == {("caller_name", "caller_phone")}
 
 
 def test_record_the_call_back(login_client, operator, answered):

@@ -50,6 +50,17 @@ def test_department_sees_the_case(login_client, staff_tobu, road_case):
     assert "回答を登録する" in page and "回答期限" in page
 
 
+def test_the_callers_data_on_the_case_page_is_audited_without_symptoms(
+    login_client, staff_tobu, road_case
+):
+    page = login_client(staff_tobu).get(url(road_case)).content.decode()
+    assert "山田 太郎" in page and "090-1234-5678" in page
+    audit = AuditEvent.objects.get(action=AuditAction.RECORD_VIEW, record_id=str(road_case.pk))
+    assert (audit.user, audit.record_type) == (staff_tobu, "tickets.case")
+    assert {"caller_name", "caller_phone"} <= set(audit.fields)
+    assert "health_symptoms" not in audit.fields
+
+
 def test_other_department_gets_404_everywhere(login_client, staff_seibu, road_case):
     client = login_client(staff_seibu)
     assert client.get(url(road_case)).status_code == 404

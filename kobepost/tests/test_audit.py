@@ -12,7 +12,7 @@ from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 from django.test import Client, override_settings
 
-from kobepost.audit import audit_record, record_type_of
+from kobepost.audit import audit_record, audit_shown, audit_stream, record_type_of
 from kobepost.audit_models import AuditAction, AuditEvent
 from tests.fixtures import TEST_PASSWORD
 
@@ -174,6 +174,39 @@ def test_record_access_api_for_later_features(rf, operator, kobe):
     assert event.record_id == str(department.pk)
     assert event.fields == ["name", "email"]
     assert event.fields_text == "name、email"
+
+
+def test_records_shown_are_one_row_each_in_one_insert(rf, operator, django_assert_num_queries):
+    request = rf.get("/callcenter/callbacks/", REMOTE_ADDR="127.0.0.5")
+    request.user = operator
+    with django_assert_num_queries(1):
+        audit_shown(
+            request, record_type="tickets.case", record_ids=[3, 1, 3, 2], fields=("caller_name",)
+        )
+    rows = AuditEvent.objects.order_by("id")
+    assert [row.record_id for row in rows] == ["3", "1", "2"]
+    assert {(r.user, r.address, r.path, r.action) for r in rows} == {
+        (operator, "127.0.0.5", "/callcenter/callbacks/", AuditAction.RECORD_VIEW)
+    }
+    with django_assert_num_queries(0):
+        audit_shown(request, record_type="tickets.case", record_ids=[], fields=("caller_name",))
+
+
+def test_a_stream_is_recorded_as_it_is_sent(rf, operator, kobe, monkeypatch):
+    monkeypatch.setattr("kobepost.audit.STREAM_CHUNK", 2)
+    request = rf.get("/callcenter/cases/export/")
+    request.user = operator
+    departments = list(kobe.values())[:3]
+    stream = audit_stream(
+        request, iter(departments), record_type="departments.department", fields=("name",)
+    )
+    assert next(stream) == departments[0]
+    assert not AuditEvent.objects.exists()  # written per chunk, not row by row
+    next(stream), next(stream)
+    assert AuditEvent.objects.count() == 2  # the first chunk
+    assert list(stream) == []  # the end of the stream writes the rest
+    recorded = AuditEvent.objects.values_list("record_id", "action")
+    assert sorted(recorded) == sorted((str(d.pk), AuditAction.RECORD_EXPORT) for d in departments)
 
 
 def test_unknown_action_is_refused(db):
