@@ -1,8 +1,11 @@
 """The audit trail (監査ログ): an append-only record of who did what, when, from where.
 
-Rows are only ever inserted (kobepost.audit.audit_record). The database refuses UPDATE and
-DELETE on the table with triggers created by the migration, so not even a bug or a person
-with SQL access through the application's account can rewrite history unnoticed.
+Rows are only ever inserted (kobepost.audit). In production the application's database role
+owns no table and may only SELECT and INSERT here (deploy/db/grants.sql): it can neither
+UPDATE, DELETE nor TRUNCATE the rows, nor switch off the triggers created by the migration,
+which refuse UPDATE and DELETE to everyone else as well. So not even a bug or a person with
+SQL access through the application's account can rewrite history
+(tests/deploy/test_database_roles.py).
 """
 
 from django.conf import settings

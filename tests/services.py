@@ -243,19 +243,24 @@ class RedisServer:
 # --- Celery worker ------------------------------------------------------------------------
 
 
-def database_url() -> str:
-    """The database pytest-django created, as a URL the worker subprocess understands."""
+def database_url(
+    *, name: str | None = None, user: str | None = None, password: str | None = None
+) -> str:
+    """The database pytest-django created, as a URL a subprocess understands; or another
+    database (``name``) on the same server, as another role (``user``, ``password``)."""
     from django.db import connection
 
     db = connection.settings_dict
     if db["ENGINE"] != "django.db.backends.postgresql":
-        service_missing("the Celery worker tests need PostgreSQL (DATABASE_URL)")
-    credentials = quote(db["USER"] or "", safe="")
-    if db["PASSWORD"]:
-        credentials += ":" + quote(db["PASSWORD"], safe="")
+        service_missing("these tests need PostgreSQL (DATABASE_URL)")
+    user = (db["USER"] or "") if user is None else user
+    password = db["PASSWORD"] if password is None else password
+    credentials = quote(user, safe="")
+    if password:
+        credentials += ":" + quote(password, safe="")
     host = db["HOST"] or "127.0.0.1"
     port = db["PORT"] or "5432"
-    return f"postgres://{credentials}@{host}:{port}/{quote(db['NAME'], safe='')}"
+    return f"postgres://{credentials}@{host}:{port}/{quote(name or db['NAME'], safe='')}"
 
 
 class CeleryWorker:

@@ -2,23 +2,29 @@
 # Restores one backup made by kobepost-backup.sh into a given database and media directory.
 #
 # Usage: kobepost-restore.sh BACKUP_DIR --database-url URL --media-dir DIR [--force]
+#                            [--app-role ROLE]
 #   BACKUP_DIR  e.g. /var/backups/kobepost/kobepost-20261126T023000
-#   URL         an existing, empty database (createdb -T template0 -E UTF8 NAME)
+#   URL         an existing, empty database (createdb -T template0 -E UTF8 NAME); in
+#               production the owner role's URL (MIGRATE_DATABASE_URL): the restored
+#               tables belong to whoever restores them
 #   DIR         where the uploaded files go (normally MEDIA_ROOT)
 #   --force     restore over a database that has tables (its objects are dropped first)
 #               and replace a non-empty media directory (the old one is kept as DIR.old-*)
+#   --app-role  afterwards give ROLE (the service's role, kobepost) its privileges again
+#               (deploy/db/grants.sql): the dump carries no privileges
 # Stop kobepost-web, -worker and -beat before restoring the production database.
 set -Eeuo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$(readlink -f "$0")")/lib.sh"
 
-backup="" target_url="" media_dir="" force=0
+backup="" target_url="" media_dir="" force=0 app_role=""
 while (($#)); do
   case $1 in
     --database-url) target_url=$2; shift 2 ;;
     --media-dir) media_dir=$2; shift 2 ;;
     --force) force=1; shift ;;
-    -h | --help) sed -n '2,12p' "$0"; exit 0 ;;
+    --app-role) app_role=$2; shift 2 ;;
+    -h | --help) sed -n '2,18p' "$0"; exit 0 ;;
     -*) die "unknown option $1" ;;
     *) [[ -z $backup ]] || die "only one backup directory"; backup=$1; shift ;;
   esac
@@ -41,6 +47,11 @@ fi
 say "restore: database"
 pg_restore --exit-on-error --single-transaction --no-owner --no-privileges "${clean[@]}" \
   --dbname="$target_url" "$backup/db.dump"
+if [[ -n $app_role ]]; then
+  say "restore: privileges of $app_role"
+  psql -X -q -v ON_ERROR_STOP=1 -v app="$app_role" --dbname="$target_url" \
+    -f "$(dirname "$(readlink -f "$0")")/../db/grants.sql"
+fi
 
 say "restore: media files into $media_dir"
 if [[ -d $media_dir ]] && [[ -n "$(ls -A "$media_dir")" ]]; then
