@@ -128,11 +128,9 @@ class CaseIntakeForm(NoColonLabels, forms.ModelForm):
     def clean_caller_phone(self) -> str:
         raw = self.cleaned_data.get("caller_phone", "").strip()
         if not raw:
-            self.instance.caller_phone_digits = ""
             return ""
-        phone = normalize_phone(raw)
-        self.instance.caller_phone_digits = phone.digits
-        return phone.display
+        # The digits for searches are derived from this by Case.save().
+        return normalize_phone(raw).display
 
     def clean_caller_kana(self) -> str:
         kana = normalize_kana(self.cleaned_data.get("caller_kana", ""))
@@ -180,11 +178,9 @@ class CaseIntakeForm(NoColonLabels, forms.ModelForm):
 
     def case_fields(self) -> dict:
         """Cleaned values for ``case_create`` (the dial follows from the category)."""
-        data = {
+        return {
             name: value for name, value in self.cleaned_data.items() if name in self.Meta.fields
         }
-        data["caller_phone_digits"] = self.instance.caller_phone_digits
-        return data
 
 
 class CaseSearchForm(NoColonLabels, forms.Form):

@@ -254,12 +254,8 @@ def data_request_correct(
         record = model.objects.select_for_update().get(pk=record_id)
         old_value = getattr(record, field)
         setattr(record, field, new_value)
-        update = [field]
-        if isinstance(record, Case) and field == "caller_phone":
-            record.caller_phone_digits = phone_digits(new_value)
-            update.append("caller_phone_digits")
-        # Case.save() refreshes the search columns when a searched field is among them.
-        record.save(update_fields=update)
+        # Case.save() refreshes the search columns and the phone digits with the field.
+        record.save(update_fields=[field])
         correction = DataCorrection.objects.create(
             data_request=data_request,
             record_type=record_type,

@@ -360,7 +360,6 @@ def _seed_case(
             caller_name=name,
             caller_kana=normalize_kana(kana),
             caller_phone=normalised.display,
-            caller_phone_digits=normalised.digits,
         )
     if outcome in {"urgent", "urgent_done"}:
         fields.update(

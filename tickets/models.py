@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from kobepost.choices import QuickChoiceDisplay
 from kobepost.fields import TokenArrayField
 from tickets.geo import Ward
-from tickets.normalize import search_text, search_tokens
+from tickets.normalize import phone_digits, search_text, search_tokens
 from tickets.routing import RoutingModel
 
 # The dial whose calls may carry health symptoms (食中毒 etc.): the form asks only there.
@@ -435,9 +435,18 @@ class Case(QuickChoiceDisplay, models.Model):
         searchable = (self.title, self.details, self.caller_name, self.caller_kana)
         self.search_tokens = search_tokens(*searchable)
         self.search_text = search_text(*searchable)
+        # Every path that creates or edits a case passes here (forms, services, admin,
+        # corrections): the phone history and the outbound scrubber match these digits.
+        self.caller_phone_digits = phone_digits(self.caller_phone)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and set(SEARCHED_FIELDS) & set(update_fields):
-            kwargs["update_fields"] = {*update_fields, "search_tokens", "search_text"}
+        if update_fields is not None:
+            derived = set()
+            if set(SEARCHED_FIELDS) & set(update_fields):
+                derived |= {"search_tokens", "search_text"}
+            if "caller_phone" in update_fields:
+                derived.add("caller_phone_digits")
+            if derived:
+                kwargs["update_fields"] = {*update_fields, *derived}
         super().save(*args, **kwargs)
 
     # --- lifecycle --------------------------------------------------------------------
