@@ -31,6 +31,7 @@ from kobepost.models import User
 from kobepost.private_search import carries_private_fields, private_search_url
 from kobepost.spreadsheets import CP932, UTF8, Sheet, Value, csv_response, xlsx_response
 from tickets.models import Case
+from tickets.outbound import CASE_FIELDS, FREE_TEXT_FIELDS, Channel, scrub, scrub_for_case
 
 CHUNK_SIZE = 2000
 
@@ -77,8 +78,9 @@ CALL_COLUMNS = [
     Column("created_at", gettext_lazy("受付日時"), lambda s: _local(s.created_at)),
     Column("dial", gettext_lazy("ダイヤル"), lambda s: s.dial.name),
     Column("faq_entry", gettext_lazy("回答に使った FAQ"), lambda s: str(s.faq_entry or "")),
-    Column("topic", gettext_lazy("用件"), lambda s: s.topic),
-    Column("note", gettext_lazy("メモ"), lambda s: s.note),
+    # "No caller data" is what the operator is told; a number typed anyway stays behind.
+    Column("topic", gettext_lazy("用件"), lambda s: scrub(s.topic)),
+    Column("note", gettext_lazy("メモ"), lambda s: scrub(s.note)),
     Column("operator", gettext_lazy("対応者"), lambda s: s.operator.label),
 ]
 
@@ -88,9 +90,20 @@ def may_see_health_of_every_row(user: User) -> bool:
     return user.is_supervisor or (user.is_department_staff and bool(user.department_id))
 
 
+def _outbound_column(column: Column) -> Column:
+    if column.field not in FREE_TEXT_FIELDS:
+        return column
+    return Column(
+        column.field, column.label, lambda c: scrub_for_case(c, column.value(c), Channel.EXPORT)
+    )
+
+
 def case_columns(user: User, *, personal: bool) -> list[Column]:
     if not personal:
-        return list(CASE_COLUMNS)
+        # Without the personal flag the file follows the outbound policy: its fields only,
+        # and a title that names the caller or carries a phone number is scrubbed.
+        allowed = CASE_FIELDS[Channel.EXPORT]
+        return [_outbound_column(c) for c in CASE_COLUMNS if c.field in allowed]
     health = [CASE_HEALTH_COLUMN] if may_see_health_of_every_row(user) else []
     return [*CASE_COLUMNS, *CASE_PERSONAL_COLUMNS, *health]
 
@@ -148,13 +161,13 @@ def export_cases_queryset(user: User, form: CaseSearchForm, *, personal: bool) -
     from callcenter.views import _filtered_cases  # the list page's own filters
 
     cases = _filtered_cases(user, form)
-    if personal:
-        cases = cases.defer(None).select_related("dial", "category", "department")
-        hidden = ["search_tokens", "search_text", "reply_text"]
-        if not may_see_health_of_every_row(user):
-            hidden.append("health_symptoms")
-        cases = cases.defer(*hidden)
-    return cases
+    if not personal:
+        return cases.prefetch_related("posts__citizen")  # whom the titles are scrubbed of
+    cases = cases.defer(None).select_related("dial", "category", "department")
+    hidden = ["search_tokens", "search_text", "reply_text"]
+    if not may_see_health_of_every_row(user):
+        hidden.append("health_symptoms")
+    return cases.defer(*hidden)
 
 
 @require_GET

@@ -11,11 +11,13 @@ import uuid
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from kobepost.choices import QuickChoiceDisplay
 from tickets.geo import Ward
 from tickets.models import Case
+from tickets.outbound import PublicPost, outbound_post
 
 ANONYMOUS_NICKNAME = _("匿名")
 
@@ -308,6 +310,11 @@ class Post(QuickChoiceDisplay, models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.category}"
+
+    @cached_property
+    def for_public(self) -> PublicPost:
+        """The free texts as the public pages and Open311 show them (tickets.outbound)."""
+        return outbound_post(self)
 
     @property
     def public_nickname(self) -> str:

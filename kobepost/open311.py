@@ -140,22 +140,23 @@ def request_dict(request: HttpRequest, post: Post) -> dict:
         if photos
         else None
     )
-    notes = post.public_reply
+    public = post.for_public
+    notes = public.reply
     if post.is_rejected:
-        notes = post.rejection_note or post.get_rejection_display()
+        notes = public.rejection_note or post.get_rejection_display()
     return {
         "service_request_id": str(post.pk),
         "status": "open" if post.is_open else "closed",
         "status_notes": notes,
         "service_name": post.category.name,
         "service_code": post.category.code,
-        "description": post.public_text,
+        "description": public.text,
         "agency_responsible": AGENCY,
         "service_notice": post.current_status_label,
         "requested_datetime": iso(post.created_at),
         "updated_datetime": iso(post.updated_at),
         "expected_datetime": None,
-        "address": post.address,
+        "address": public.address,
         "address_id": None,
         "zipcode": None,
         "lat": post.lat,
@@ -219,7 +220,7 @@ def _parse_date(value: str, name: str) -> datetime:
 def _request_list(request: HttpRequest) -> list[Post]:
     posts = (
         Post.objects.published()
-        .select_related("category")
+        .select_related("category", "citizen")
         .prefetch_related("photos")
         .with_current_status()
     )
@@ -340,7 +341,7 @@ def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
 def request_detail(request: HttpRequest, request_id: int, *, fmt: str) -> HttpResponse:
     post = (
         Post.objects.published()
-        .select_related("category")
+        .select_related("category", "citizen")
         .prefetch_related("photos")
         .with_current_status()
         .filter(pk=request_id)

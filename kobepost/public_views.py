@@ -65,7 +65,7 @@ def _photos_prefetch() -> Prefetch:
 def public_posts():
     return (
         Post.objects.published()
-        .select_related("category")
+        .select_related("category", "citizen")
         .prefetch_related(_photos_prefetch())
         .with_current_status()
         .order_by("-published_at", "-pk")
@@ -75,7 +75,7 @@ def public_posts():
 def get_visible_post(request: HttpRequest, pk: int) -> Post:
     """A published post, or the signed-in citizen's own; 404 for anything else."""
     post = get_object_or_404(
-        Post.objects.select_related("category")
+        Post.objects.select_related("category", "citizen")
         .prefetch_related(_photos_prefetch())
         .with_current_status(),
         pk=pk,

@@ -27,6 +27,7 @@ from kobepost.citizen_models import Post, linked_post_status
 from kobepost.models import Notification, User
 from kobepost.notifications import CaseFacts, event_key, notice_post, notification_queue_case
 from tickets.models import Case, CaseEvent, FiscalYearCounter, IntakeToken, fiscal_year_of
+from tickets.outbound import Channel, outbound_case
 
 
 class StaleCase(Exception):
@@ -128,18 +129,11 @@ def callcenter_case_path(case: Case) -> str:
     return reverse("callcenter:case_detail", args=[case.pk])
 
 
-def case_facts(case: Case, **extra: Any) -> CaseFacts:
-    """What a mail may say about the case: never the caller, the address or health data."""
+def case_facts(case: Case, channel: Channel, **extra: Any) -> CaseFacts:
+    """What a mail of ``channel`` says about the case: the policy's fields, scrubbed."""
     with translation.override("ja"):
-        facts: dict[str, Any] = {
-            "reference": case.reference,
-            "category": case.category.name,
-            "ward": case.get_ward_display() if case.ward else _("区の指定なし"),
-            "title": case.title,
-            "status": str(case.get_status_display()),
-            "department": case.department.name,
-            "due_date": case.reply_due_date,
-        }
+        facts = outbound_case(case, channel)
+        facts["ward"] = facts["ward"] or _("区の指定なし")
     return CaseFacts(**(facts | extra))
 
 
@@ -158,7 +152,7 @@ def _notify_department(
         kind=kind,
         event_key=event_key("case", case.pk, event.kind, event.pk, "department"),
         recipients=department.email_list,
-        facts=case_facts(case, **facts),
+        facts=case_facts(case, Channel.DEPARTMENT_MAIL, **facts),
         link=link,
     )
     notice_post(department=department, title=notice, link=link)
@@ -172,14 +166,15 @@ def _notify_callcenter(
         kind=kind,
         event_key=event_key("case", case.pk, event.kind, event.pk, "callcenter"),
         recipients=[settings.CALLCENTER_MAILBOX],
-        facts=case_facts(case, **facts),
+        facts=case_facts(case, Channel.CALLCENTER_MAIL, **facts),
         link=link,
     )
     notice_post(to_callcenter=True, title=notice, link=link)
 
 
 def _label(case: Case) -> str:
-    return f"{case.reference} {case.category.name}"
+    notice = outbound_case(case, Channel.NOTICE)
+    return f"{notice['reference']} {notice['category']}"
 
 
 def case_create(*, created_by: User, **fields: Any) -> Case:

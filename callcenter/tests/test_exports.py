@@ -184,3 +184,33 @@ def test_list_page_offers_export_with_the_filters(login_client, supervisor, oper
     assert "弁当" not in export_form
     operator_page = login_client(operator).get("/callcenter/cases/").content.decode()
     assert "/callcenter/cases/export/" not in operator_page
+
+
+def test_export_without_personal_columns_scrubs_the_title(login_client, supervisor, operator):
+    case = make_case(
+        operator,
+        title="山田太郎さん宅前 ０７８－１２３－４５６７ 道路に穴",
+        caller_name="山田 太郎",
+        caller_phone="078-123-4567",
+    )
+    client = login_client(supervisor)
+    plain = read_csv(client.get(CASE_EXPORT, {"format": "csv"}))
+    header, [row] = plain[0], plain[1:]
+    assert dict(zip(header, row, strict=True))["タイトル"] == (
+        "〔削除: 氏名〕さん宅前 〔削除: 電話番号〕 道路に穴"
+    )
+    assert not any("山田" in cell or "１２３" in cell for cell in row)
+    # With the personal flag (audited, for those who may) the title is as typed.
+    personal = read_csv(client.get(CASE_EXPORT, {"format": "csv", "personal": "1"}))
+    assert case.title in personal[1]
+
+
+def test_call_log_export_scrubs_numbers_typed_into_the_note(login_client, supervisor, operator):
+    SimpleCall.objects.create(
+        dial=Dial.objects.get(code="roads"),
+        operator=operator,
+        topic="粗大ごみ",
+        note="折り返し 090-1234-5678 へ",
+    )
+    rows = read_csv(login_client(supervisor).get(CALL_EXPORT, {"format": "csv"}))
+    assert "折り返し 〔削除: 電話番号〕 へ" in rows[1]

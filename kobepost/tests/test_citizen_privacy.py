@@ -106,3 +106,33 @@ class PublicResponsesHaveNoPersonalData(TestCase):
                 stack.extend(item)
             else:
                 assert item != data["birth_year"]
+
+
+def test_personal_items_typed_into_a_published_post_are_scrubbed_on_every_public_face(db):
+    citizen = make_citizen(
+        "hinata_01", name="日向 花子", name_kana="ヒナタ ハナコ", phone="078-331-8181"
+    )
+    text = (
+        "日向花子です。０７８（３３１）８１８１ か hanako@example.jp に連絡ください。"
+        "隣の 090-1234-5678 も"
+    )
+    post = make_post(
+        citizen,
+        photos=1,
+        published=True,
+        text=text,
+        public_text=text,
+        public_reply="花子さん、ご連絡ありがとうございました。",
+        address="中央区加納町 日向様方",
+    )
+    for path, content in public_responses(Client(), post):
+        page = content.decode("utf-8", errors="ignore")
+        for item in ("日向", "花子", "331", "8181", "hanako@", "090-1234-5678"):
+            assert item not in page, f"{item} in {path}"
+    detail = Client().get(f"/public/posts/{post.pk}/").content.decode()
+    assert (
+        "〔削除: 氏名〕です。〔削除: 電話番号〕 か 〔削除: メールアドレス〕 に連絡ください"
+        in detail
+    )
+    assert "〔削除: 氏名〕さん、ご連絡ありがとうございました。" in detail
+    assert "中央区加納町 〔削除: 氏名〕様方" in detail
