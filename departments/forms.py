@@ -190,7 +190,7 @@ class AgencyHandoverForm(NoColonLabels, forms.Form):
     send_mail = forms.BooleanField(
         label=_("関係機関へメールでも送る"),
         required=False,
-        help_text=_("通報者の個人情報はメールに載せません。"),
+        help_text=_("送信する前にメールの内容を確認できます。通報者の個人情報は載せません。"),
     )
 
     def __init__(self, *args, **kwargs) -> None:

@@ -5,6 +5,8 @@ everything, outbox rows written inside the transaction.
 """
 
 import datetime
+import hashlib
+import secrets
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -31,6 +33,7 @@ from kobepost.notifications import event_key, notice_post, notification_queue
 from kobepost.notifications.mail import absolute_link, japanese_date
 from kobepost.photos import clean_photo
 from tickets.models import Case, CaseEvent
+from tickets.outbound import Channel, outbound_case, scrub_for_case
 from tickets.services import (
     StaleCase,
     _lock,
@@ -185,71 +188,91 @@ def contractors_for(case: Case) -> QuerySet[Contractor]:
     )
 
 
-def without_caller(case: Case, text: str) -> str:
-    """``text`` with the caller's name and phone number taken out, for mail outside the city.
-
-    Operators are told not to put them in the details, but a mail to a contractor is the
-    one place where a slip would leave the city, so it is checked here as well.
-    """
-    hidden = _("（個人情報のため省略）")
-    for value in (case.caller_name, case.caller_kana, case.caller_phone):
-        value = (value or "").strip()
-        if len(value) >= 2:
-            text = text.replace(value, hidden)
-            if " " in value or "　" in value:
-                text = text.replace(value.replace(" ", "").replace("　", ""), hidden)
-    if case.caller_phone_digits and len(case.caller_phone_digits) >= 6:
-        text = text.replace(case.caller_phone_digits, hidden)
-    return text
-
-
 def gsi_map_link(latitude: float, longitude: float) -> str:
     return f"https://maps.gsi.go.jp/#17/{latitude:.6f}/{longitude:.6f}/"
 
 
-def contractor_mail(case: Case, contractor: Contractor, note: str) -> tuple[str, str]:
+@dataclass(frozen=True)
+class OutsideMail:
+    """A mail to a contractor or an agency, exactly as it will be sent."""
+
+    recipient: str  # the contractor's or agency's name
+    address: str
+    subject: str
+    body: str
+
+    @property
+    def digest(self) -> str:
+        """What the sender confirmed: any change to the text or the address gives another."""
+        text = "\n".join((self.address, self.subject, self.body))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+class MailChanged(ValueError):
+    """The text to send is no longer the text the sender confirmed: nothing was sent."""
+
+
+def _outside_mail(
+    case: Case, channel: Channel, part: str, note: str, recipient: Contractor | RelatedAgency
+) -> OutsideMail:
     """The place and the problem, for people outside the city: never the caller."""
     with translation.override("ja"):
-        context = {
-            "reference": case.reference,
-            "category": case.category.name,
-            "ward": case.get_ward_display() if case.ward else "",
-            "address": case.address,
-            "latitude": case.latitude,
-            "longitude": case.longitude,
-            "map_link": gsi_map_link(case.latitude, case.longitude)
-            if case.latitude is not None and case.longitude is not None
-            else "",
-            "title": without_caller(case, case.title),
-            "details": without_caller(case, case.details),
-            "note": note,
-            "contractor": contractor.name,
-            "department": case.department.name,
+        context = outbound_case(case, channel) | {
+            "note": scrub_for_case(case, note, channel),
             "department_phone": case.department.phone,
+            part: recipient.name,
         }
-    return _render_mail("contractor", context)
+    if context.get("latitude") is not None and context.get("longitude") is not None:
+        context["map_link"] = gsi_map_link(context["latitude"], context["longitude"])
+    subject, body = _render_mail(part, context)
+    return OutsideMail(
+        recipient=recipient.name, address=recipient.email, subject=subject, body=body
+    )
+
+
+def contractor_mail(case: Case, contractor: Contractor, note: str) -> OutsideMail:
+    return _outside_mail(case, Channel.CONTRACTOR_MAIL, "contractor", note, contractor)
+
+
+def agency_mail(case: Case, agency: RelatedAgency, note: str) -> OutsideMail:
+    return _outside_mail(case, Channel.AGENCY_MAIL, "agency", note, agency)
+
+
+def _check_confirmed(mail: OutsideMail, confirmed_digest: str) -> None:
+    if not secrets.compare_digest(mail.digest.encode(), (confirmed_digest or "").encode()):
+        raise MailChanged(
+            _(
+                "送信する内容が確認したときから変わりました（案件が更新された可能性があります）。"
+                "内容をもう一度確認してください。"
+            )
+        )
 
 
 def case_request_contractor(
-    *, case: Case, user: User, contractor: Contractor, note: str = ""
+    *, case: Case, user: User, contractor: Contractor, note: str = "", confirmed_digest: str
 ) -> CaseEvent:
-    """Mail a repair request to a contractor and note it on the timeline."""
+    """Mail a repair request to a contractor and note it on the timeline.
+
+    ``confirmed_digest`` is ``OutsideMail.digest`` of the text the sender was shown: the
+    mail is rebuilt here, under the case's lock, and sent only if it is still that text.
+    """
     with transaction.atomic():
         case = _lock(case)
         if not contractors_for(case).filter(pk=contractor.pk).exists():
             raise ValueError(_("この業者はこの案件の所管課・分類を担当していません。"))
+        mail = contractor_mail(case, contractor, note)
+        _check_confirmed(mail, confirmed_digest)
         _save(case, [])
         text = _("%(name)s へ依頼（メール）") % {"name": contractor.name}
         event = _record(
             case, kind=CaseEvent.Kind.CONTRACTOR, actor=user, note=f"{text}\n{note}".strip()
         )
-        subject, body = contractor_mail(case, contractor, note)
         notification_queue(
             event_key=event_key("case", case.pk, "contractor", event.pk),
             kind=Notification.Kind.CONTRACTOR_REQUEST,
-            recipients=[contractor.email],
-            subject=subject,
-            body=body,
+            recipients=[mail.address],
+            subject=mail.subject,
+            body=mail.body,
         )
     return event
 
@@ -263,12 +286,19 @@ def case_hand_over_to_agency(
     method: str,
     note: str = "",
     send_mail: bool = False,
+    confirmed_digest: str = "",
 ) -> CaseEvent:
-    """Record that the case went to an outside body (兵庫県, 警察 ...); optionally mail it."""
+    """Record that the case went to an outside body (兵庫県, 警察 ...); optionally mail it.
+
+    A mail goes out only as confirmed (``confirmed_digest``, see ``case_request_contractor``).
+    """
     if send_mail and not agency.email:
         raise ValueError(_("この関係機関にはメールアドレスが登録されていません。"))
     with transaction.atomic():
         case = _lock(case)
+        mail = agency_mail(case, agency, note) if send_mail else None
+        if mail is not None:
+            _check_confirmed(mail, confirmed_digest)
         _save(case, [])
         method_label = str(HANDOVER_METHODS.get(method, method))
         text = _("%(agency)s へ引継ぎ（%(method)s）") % {
@@ -282,27 +312,13 @@ def case_hand_over_to_agency(
             at=handed_at,
             note=f"{text}\n{note}".strip(),
         )
-        if send_mail:
-            with translation.override("ja"):
-                context = {
-                    "reference": case.reference,
-                    "category": case.category.name,
-                    "ward": case.get_ward_display() if case.ward else "",
-                    "address": case.address,
-                    "title": without_caller(case, case.title),
-                    "details": without_caller(case, case.details),
-                    "note": note,
-                    "agency": agency.name,
-                    "department": case.department.name,
-                    "department_phone": case.department.phone,
-                }
-            subject, body = _render_mail("agency", context)
+        if mail is not None:
             notification_queue(
                 event_key=event_key("case", case.pk, "agency", event.pk),
                 kind=Notification.Kind.CONTRACTOR_REQUEST,
-                recipients=[agency.email],
-                subject=subject,
-                body=body,
+                recipients=[mail.address],
+                subject=mail.subject,
+                body=mail.body,
             )
     return event
 
@@ -330,7 +346,14 @@ def overdue_remind(*, today: datetime.date | None = None) -> int:
             "category__name",
             "department__name",
             "department__notification_emails",
+            # What the title is scrubbed of (tickets.outbound.people_of_case).
+            "channel",
+            "caller_name",
+            "caller_kana",
+            "caller_phone",
+            "caller_phone_digits",
         )
+        .prefetch_related("posts__citizen")
         .order_by("department_id", "reply_due_date", "received_at")
     )
     by_department: dict[int, list[Case]] = defaultdict(list)
@@ -361,15 +384,14 @@ def _queue_overdue(department: Department, cases: list[Case], today: datetime.da
             "count": len(cases),
             "today": japanese_date(today),
             "cases": [
-                {
-                    "reference": case.reference,
-                    "category": case.category.name,
-                    "ward": case.get_ward_display() if case.ward else _("区の指定なし"),
-                    "title": case.title,
-                    "due": japanese_date(case.reply_due_date),
+                facts
+                | {
+                    "ward": facts["ward"] or _("区の指定なし"),
+                    "due": japanese_date(facts["due_date"]),
                     "url": absolute_link(department_case_path(case)),
                 }
                 for case in cases
+                for facts in [outbound_case(case, Channel.REMINDER_MAIL)]
             ],
             "url": absolute_link(link),
         }

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
+from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
@@ -34,11 +35,15 @@ from departments.forms import (
 )
 from departments.models import CannedReply, CaseAttachment, RelatedAgency
 from departments.services import (
+    MailChanged,
+    OutsideMail,
+    agency_mail,
     case_add_internal_note,
     case_attach_file,
     case_hand_over_to_agency,
     case_record_direct_answer,
     case_request_contractor,
+    contractor_mail,
     contractors_for,
     open_cases_map,
     overdue_cases,
@@ -50,6 +55,7 @@ from kobepost.models import User
 from tickets.access import audit_case_shown, cases_visible_to, get_case_for_user
 from tickets.geo import Ward
 from tickets.models import Case, IntakeToken, InvalidTransition, inbox_order
+from tickets.outbound import MARK_PATTERN, marked_pieces
 from tickets.services import (
     StaleCase,
     case_create_once,
@@ -421,19 +427,6 @@ def case_attach(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(DEPARTMENT)
-def case_agency(request: HttpRequest, pk: int) -> HttpResponse:
-    return _case_action(
-        request,
-        pk,
-        form_name="agency_form",
-        form=AgencyHandoverForm(request.POST),
-        perform=lambda case, data: case_hand_over_to_agency(case=case, user=request.user, **data),
-        success=_("関係機関への引継ぎを記録しました。"),
-    )
-
-
-@require_POST
-@role_required(DEPARTMENT)
 def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
     case = _department_case(request, pk)
     form = DepartmentTransferForm(request.POST, current_department=case.department)
@@ -457,38 +450,168 @@ def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+# --- mail to contractors and agencies: preview, then confirm ---------------------------------
+# A mail outside the city is the one place where a slip would leave the city, so the sender
+# reads exactly what will go out (scrubbed, removals marked) before it is sent. The confirm
+# POST carries only what was typed plus a signed digest of the text shown: the service
+# rebuilds the text and sends it only if it is still that text.
+CONFIRM_SALT = "departments.outside-mail"
+CONFIRM_MAX_AGE = 30 * 60  # a preview left open longer is shown again before sending
+
+
+def _confirmation(request: HttpRequest, case: Case, mail: OutsideMail) -> str:
+    return signing.dumps([case.pk, mail.digest], salt=f"{CONFIRM_SALT}:{request.user.pk}")
+
+
+def _confirmed_digest(request: HttpRequest, case: Case) -> str | None:
+    try:
+        case_pk, digest = signing.loads(
+            request.POST.get("confirmation", ""),
+            salt=f"{CONFIRM_SALT}:{request.user.pk}",
+            max_age=CONFIRM_MAX_AGE,
+        )
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    return digest if case_pk == case.pk and isinstance(digest, str) else None
+
+
+def _preview(
+    request: HttpRequest, case: Case, *, form: Any, mail: OutsideMail, status: int = 200
+) -> HttpResponse:
+    base = (
+        "departments/base_department.html"
+        if request.user.is_department_staff
+        else "callcenter/base_callcenter.html"
+    )
+    return render(
+        request,
+        "departments/outside_mail_preview.html",
+        {
+            "base_template": base,
+            "case": case,
+            "form": form,
+            "mail": mail,
+            "subject": marked_pieces(mail.subject),
+            "body": marked_pieces(mail.body),
+            "removals": len(MARK_PATTERN.findall(mail.subject + mail.body)),
+            "confirmation": _confirmation(request, case, mail),
+            "action": request.path,
+        },
+        status=status,
+    )
+
+
+def _outside_mail_flow(
+    request: HttpRequest,
+    case: Case,
+    *,
+    form: Any,
+    mail_of: Callable[[dict], OutsideMail | None],
+    perform: Callable[[dict, str], Any],
+    back: Callable[..., HttpResponse],
+    success: str,
+    done_url: str,
+) -> HttpResponse:
+    """step=preview (the case page's button) → the preview page; step=edit → the case page
+    with the form as typed; step=confirm → ``perform`` with the confirmed digest."""
+    step = request.POST.get("step", "preview")
+    if not form.is_valid():
+        return back(form, status=400)
+    if step == "edit":
+        return back(form, status=200)
+    mail = mail_of(form.cleaned_data)
+    digest = ""  # nothing is mailed: nothing to confirm
+    if mail is not None and step != "confirm":
+        return _preview(request, case, form=form, mail=mail)
+    if mail is not None:
+        digest = _confirmed_digest(request, case)
+        if digest is None:
+            messages.error(
+                request,
+                _("確認の有効期限が切れました。送信する内容をもう一度確認してください。"),
+            )
+            return _preview(request, case, form=form, mail=mail, status=400)
+    try:
+        perform(form.cleaned_data, digest)
+    except MailChanged as error:
+        # Show what would go out now (someone changed the case): the sender confirms
+        # that text, or goes back.
+        messages.error(request, str(error))
+        case.refresh_from_db()
+        return _preview(request, case, form=form, mail=mail_of(form.cleaned_data), status=409)
+    except (ValueError, ValidationError) as error:
+        form.add_error(
+            None, error.messages[0] if isinstance(error, ValidationError) else str(error)
+        )
+        return back(form, status=400)
+    messages.success(request, success)
+    return redirect(done_url)
+
+
 @require_POST
 @role_required(DEPARTMENT, *CALLCENTER)
 def case_contractor(request: HttpRequest, pk: int) -> HttpResponse:
     """Operators (from the call-center case page) and the department ask a contractor."""
-    case = get_case_for_user(request.user, pk, Case.objects.select_related("department"))
+    case = _department_case(request, pk)
     form = ContractorRequestForm(request.POST, contractors=contractors_for(case))
+
     if request.user.is_department_staff:
-        return _case_action(
-            request,
-            pk,
-            form_name="contractor_form",
-            form=form,
-            perform=lambda case, data: case_request_contractor(
-                case=case, user=request.user, contractor=data["contractor"], note=data["note"]
-            ),
-            success=_("業者に依頼のメールを送りました。"),
-        )
-    if not form.is_valid():
-        messages.error(request, _("依頼する業者を選んでください。"))
-        return render_case_page(request, case.pk, contractor_form=form, status=400)
-    try:
-        case_request_contractor(
+        done_url = reverse("departments:case_detail", args=[case.pk])
+
+        def back(form: Any, *, status: int) -> HttpResponse:
+            return _render_detail(request, case, status=status, contractor_form=form)
+
+    else:
+        done_url = reverse("callcenter:case_detail", args=[case.pk])
+
+        def back(form: Any, *, status: int) -> HttpResponse:
+            if "contractor" in form.errors:
+                messages.error(request, _("依頼する業者を選んでください。"))
+            return render_case_page(request, case.pk, contractor_form=form, status=status)
+
+    def mail_of(data: dict) -> OutsideMail:
+        return contractor_mail(case, data["contractor"], data["note"])
+
+    return _outside_mail_flow(
+        request,
+        case,
+        form=form,
+        mail_of=mail_of,
+        perform=lambda data, digest: case_request_contractor(
             case=case,
             user=request.user,
-            contractor=form.cleaned_data["contractor"],
-            note=form.cleaned_data["note"],
-        )
-    except ValueError as error:
-        messages.error(request, str(error))
-        return render_case_page(request, case.pk, contractor_form=form, status=400)
-    messages.success(request, _("業者に依頼のメールを送りました。"))
-    return redirect("callcenter:case_detail", pk=case.pk)
+            contractor=data["contractor"],
+            note=data["note"],
+            confirmed_digest=digest,
+        ),
+        back=back,
+        success=_("業者に依頼のメールを送りました。"),
+        done_url=done_url,
+    )
+
+
+@require_POST
+@role_required(DEPARTMENT)
+def case_agency(request: HttpRequest, pk: int) -> HttpResponse:
+    """A hand-over to an outside body; a mail to it goes out after the preview."""
+    case = _department_case(request, pk)
+    form = AgencyHandoverForm(request.POST)
+
+    def mail_of(data: dict) -> OutsideMail | None:
+        return agency_mail(case, data["agency"], data["note"]) if data["send_mail"] else None
+
+    return _outside_mail_flow(
+        request,
+        case,
+        form=form,
+        mail_of=mail_of,
+        perform=lambda data, digest: case_hand_over_to_agency(
+            case=case, user=request.user, **data, confirmed_digest=digest
+        ),
+        back=lambda form, *, status: _render_detail(request, case, status=status, agency_form=form),
+        success=_("関係機関への引継ぎを記録しました。"),
+        done_url=reverse("departments:case_detail", args=[case.pk]),
+    )
 
 
 @require_GET

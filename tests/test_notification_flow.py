@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from callcenter.tests.test_intake import token_of, valid_post
 from departments.models import Contractor
+from departments.tests.outside_mail import preview_and_send
 from kobepost.models import Notification
 from kobepost.notifications import CaseFacts, event_key, notification_queue_case
 from tests.services import wait_until
@@ -72,7 +73,11 @@ def test_operator_case_reaches_department_once_and_reply_reaches_callcenter(
     send_marker(smtp_server, 1)
     assert len(smtp_server.messages_to(department_address)) == 1
     assert len(smtp_server.messages_to(settings.CALLCENTER_MAILBOX)) == 1
-    assert set(Notification.objects.values_list("status", flat=True)) == {"sent"}
+    # The worker records "sent" just after the SMTP server accepted the marker.
+    wait_until(
+        lambda: set(Notification.objects.values_list("status", flat=True)) == {"sent"},
+        what="every row marked sent",
+    )
 
 
 def test_contractor_request_mail_has_the_place_and_problem_not_the_caller(
@@ -82,7 +87,8 @@ def test_contractor_request_mail_has_the_place_and_problem_not_the_caller(
     smtp_server.wait_for_messages(1)
     contractor = Contractor.objects.get(name="神戸道路補修株式会社")
 
-    response = login_client(staff_tobu).post(
+    response, shown = preview_and_send(
+        login_client(staff_tobu),
         reverse("departments:case_contractor", args=[case.pk]),
         {"contractor-contractor": contractor.pk, "contractor-note": "至急お願いします"},
     )
@@ -90,6 +96,7 @@ def test_contractor_request_mail_has_the_place_and_problem_not_the_caller(
     wait_until(lambda: smtp_server.messages_to(contractor.email), what="the contractor mail")
     [message] = smtp_server.messages_to(contractor.email)
     body = body_of(message)
+    assert body.replace("\r\n", "\n") == shown  # SMTP lines end in CRLF
     for expected in [
         case.reference,
         "中央区",

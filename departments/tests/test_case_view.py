@@ -17,12 +17,6 @@ def url(case: Case, name: str = "case_detail") -> str:
 
 
 @pytest.fixture
-def committed(django_capture_on_commit_callbacks):
-    """``with committed(): ...`` runs on-commit work (outbox → eager Celery → mail) at the end."""
-    return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-@pytest.fixture
 def road_case(operator):
     case = make_case(
         operator,

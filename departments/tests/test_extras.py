@@ -9,6 +9,7 @@ from django.urls import reverse
 from PIL import Image
 
 from departments.models import CannedReply, CaseAttachment, Contractor, RelatedAgency
+from departments.tests.outside_mail import preview_and_send
 from kobepost.models import Notification
 from tickets.models import Case, CaseEvent, Category
 from tickets.tests.factories import make_case
@@ -148,17 +149,19 @@ def test_operator_requests_a_contractor_from_the_callcenter_page(
     contractor = Contractor.objects.get(name="神戸道路補修株式会社")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
+        response, shown = preview_and_send(
+            client,
             reverse("departments:case_contractor", args=[road_case.pk]),
             {"contractor-contractor": contractor.pk},
         )
     assert response.status_code == 302 and response.url == detail
     [message] = mail.outbox
     assert message.to == [contractor.email]
+    assert message.body == shown
     assert "https://maps.gsi.go.jp/#17/34.720000/135.260000/" in message.body
     assert "東灘区本山北町3丁目" in message.body
     assert "山田" not in message.body and "090-1234-5678" not in message.body
-    assert "個人情報のため省略" in message.body
+    assert "〔削除: 氏名〕さん宅の前の街灯" in message.body
     assert road_case.events.filter(kind=CaseEvent.Kind.CONTRACTOR).exists()
 
 
@@ -193,7 +196,8 @@ def test_agency_handover_is_recorded_and_optionally_mailed(
     agency = RelatedAgency.objects.get(name="国土交通省 兵庫国道事務所")
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = login_client(staff_tobu).post(
+        response, shown = preview_and_send(
+            login_client(staff_tobu),
             reverse("departments:case_agency", args=[road_case.pk]),
             {
                 "agency-agency": agency.pk,
@@ -208,3 +212,4 @@ def test_agency_handover_is_recorded_and_optionally_mailed(
     assert "兵庫国道事務所" in event.note and "電子メール" in event.note
     [message] = mail.outbox
     assert message.to == [agency.email] and "山田" not in message.body
+    assert message.body == shown and "国道2号のため" in message.body

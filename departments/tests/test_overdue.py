@@ -83,3 +83,22 @@ def test_supervisor_sees_all_overdue_cases(
 def test_overdue_page_is_for_supervisors(request, login_client, who):
     client = login_client(request.getfixturevalue(who))
     assert client.get(reverse("departments:overdue")).status_code == 403
+
+
+def test_reminder_carries_the_scrubbed_title_so_its_footer_is_true(
+    operator, kobe, django_capture_on_commit_callbacks
+):
+    make_case(
+        operator,
+        title="山田太郎さん宅前 078-123-4567 道路に穴",
+        caller_name="山田 太郎",
+        caller_phone="078-123-4567",
+    )
+    Case.objects.update(reply_due_date=datetime.date(2026, 6, 1))
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        overdue_remind(today=TODAY)
+    [reminder] = mail.outbox
+    assert "〔削除: 氏名〕さん宅前 〔削除: 電話番号〕 道路に穴" in reminder.body
+    assert "山田" not in reminder.body and "4567" not in reminder.body
+    assert "通報者の個人情報はメールに記載していません" in reminder.body
