@@ -26,7 +26,12 @@ from django.db import connection
 from django.urls import reverse
 
 from departments.models import Contractor, Department
-from departments.services import case_add_internal_note, case_attach_file, case_request_contractor
+from departments.services import (
+    case_add_internal_note,
+    case_attach_file,
+    case_request_contractor,
+    contractor_mail,
+)
 from faq.models import SimpleCall
 from faq.services import call_log
 from kobepost.citizen_models import Citizen, Post, PostCategory
@@ -224,11 +229,15 @@ def test_after_approval_no_store_keeps_the_disposed_personal_data(
     case_attach_file(case=case, user=staff_tobu, upload=SimpleUploadedFile("a.pdf", pdf))
     # The contractor's mail server refuses it: the request waits in the outbox as failed.
     smtp_server.reject_recipients()
+    contractor = Contractor.objects.get(name="神戸道路補修株式会社")
+    note = secrets.kanji("contractor note")
     case_request_contractor(
         case=case,
         user=staff_tobu,
-        contractor=Contractor.objects.get(name="神戸道路補修株式会社"),
-        note=secrets.kanji("contractor note"),
+        contractor=contractor,
+        note=note,
+        # What the preview showed the sender (departments.views asks before sending).
+        confirmed_digest=contractor_mail(case, contractor, note).digest,
     )
     smtp_server.reject_recipients(False)
     case = case_reply(case=case, user=staff_tobu, reply_text=secrets.kanji("reply"))
