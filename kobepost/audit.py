@@ -30,10 +30,12 @@ X-Forwarded-For is never recorded as the truth). No row carries free text from a
 ``detail`` holds fixed labels and ids only.
 """
 
+import contextlib
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import models
+from django.db.backends.utils import CursorWrapper
 from django.http import HttpRequest
 
 from kobepost.audit_models import AuditAction, AuditEvent
@@ -165,3 +167,23 @@ def audit_stream[Record: models.Model](
             pending = []
         yield record
     write(pending)
+
+
+AUDIT_DELETE_TRIGGER = "kobepost_auditevent_no_delete"
+
+
+@contextlib.contextmanager
+def sqlite_audit_delete_trigger_lifted(cursor: CursorWrapper) -> Iterator[None]:
+    """On SQLite (``make run``) the audit table's DELETE trigger allows no exception: lift
+    it for a flush or a retention purge and put it back, unchanged, in the same transaction
+    (the caller's). PostgreSQL's trigger knows the purge itself (kobepost migration 0008)."""
+    cursor.execute(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
+        [AUDIT_DELETE_TRIGGER],
+    )
+    row = cursor.fetchone()
+    if row:
+        cursor.execute(f"DROP TRIGGER {AUDIT_DELETE_TRIGGER}")
+    yield
+    if row:
+        cursor.execute(row[0])

@@ -30,6 +30,7 @@ class AuditAction(models.TextChoices):
     RECORD_PRINT = "record_print", _("個人情報の印刷")
     RECORD_EXPORT = "record_export", _("個人情報の出力")
     AUDIT_EXPORT = "audit_export", _("監査ログの出力")
+    AUDIT_PURGED = "audit_purged", _("監査ログの廃棄")
 
 
 class AuditEventQuerySet(models.QuerySet):

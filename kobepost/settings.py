@@ -157,6 +157,10 @@ NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 300, minimum=
 # Retry after temporary SMTP failures: base * 2**n seconds (with jitter), at most
 # NOTIFICATION_RETRY_BACKOFF_MAX, then the row is marked failed for supervisors to resend.
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 9, minimum=1)
+# The audit trail's own retention (保存年限), counted like every class from April 1 of the
+# fiscal year after the row was written; rows past it are deleted by `manage.py
+# audit_purge`, run as the owner role (deploy/README.md 「監査ログの保存期間」).
+AUDIT_RETENTION_YEARS = env_int("AUDIT_RETENTION_YEARS", 5, minimum=1)
 NOTIFICATION_RETRY_BACKOFF = env_int("NOTIFICATION_RETRY_BACKOFF", 60, minimum=1)
 NOTIFICATION_RETRY_BACKOFF_MAX = env_int("NOTIFICATION_RETRY_BACKOFF_MAX", 600, minimum=1)
 

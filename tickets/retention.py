@@ -40,14 +40,17 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
 
+from django.conf import settings
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from departments.models import attachment_folder
 from faq.models import SimpleCall
+from kobepost.audit import sqlite_audit_delete_trigger_lifted
+from kobepost.audit_models import AuditAction, AuditEvent
 from kobepost.citizen_models import Citizen, Post, PostPhoto
 from kobepost.citizen_services import citizen_delete
 from kobepost.models import Notice, Notification, User
@@ -519,6 +522,40 @@ def disposal_files_retry() -> int:
 
 
 # --- temporary data ----------------------------------------------------------------------
+def audit_trail_purge(*, today: datetime.date | None = None) -> int:
+    """Delete audit rows past the audit trail's own retention (AUDIT_RETENTION_YEARS).
+
+    Must run as the owner role (``manage.py audit_purge`` through deploy/kobepost-audit-purge):
+    the runtime role has no DELETE on the table, and the append-only trigger lets a DELETE
+    through only below the cutoff this transaction names. The purge itself is recorded as a
+    new audit row with the count and the cutoff, so the trail shows its own disposal.
+    """
+    today = today or timezone.localdate()
+    cutoff = retention_cutoff(settings.AUDIT_RETENTION_YEARS, today)
+    with transaction.atomic():
+        expired = AuditEvent.objects.filter(occurred_at__lt=cutoff)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT set_config('kobepost.audit_purge_before', %s, true)",
+                    [cutoff.isoformat()],
+                )
+            deleted = expired._raw_delete(expired.db)
+            with connection.cursor() as cursor:
+                # Transaction-local already; cleared at once for a caller's outer transaction.
+                cursor.execute("SELECT set_config('kobepost.audit_purge_before', '', true)")
+        else:
+            with connection.cursor() as cursor, sqlite_audit_delete_trigger_lifted(cursor):
+                deleted = expired._raw_delete(expired.db)
+        AuditEvent.objects.create(
+            action=AuditAction.AUDIT_PURGED,
+            record_type="kobepost.auditevent",
+            detail=f"{deleted}件（{cutoff.date().isoformat()}より前）",
+        )
+    log.info("audit trail purge: %d rows before %s", deleted, cutoff.date())
+    return deleted
+
+
 def temporary_data_purge(*, now: datetime.datetime | None = None) -> int:
     """Delete intake tokens of forms never saved (older than a day). Returns the count."""
     now = now or timezone.now()

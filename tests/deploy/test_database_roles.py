@@ -291,3 +291,52 @@ def test_the_runtime_role_backs_up_and_a_restore_gets_the_same_privileges(deploy
         )
         assert_refused_by_privileges(as_app, "TRUNCATE kobepost_auditevent")
         assert as_app.execute("SELECT count(*) FROM django_migrations").fetchone()[0] > 0
+
+
+def append_aged_audit_row(connection, detail: str, age: str) -> int:
+    """An audit row written ``age`` ago (a PostgreSQL interval), as the owner may insert it."""
+    return connection.execute(
+        "INSERT INTO kobepost_auditevent (occurred_at, action, username, address, path,"
+        " record_type, record_id, fields, detail)"
+        " VALUES (now() - %s::interval, 'record_view', 'op_test', '127.0.0.1', '/',"
+        " 'tickets.case', '1', '[]', %s) RETURNING id",
+        [age, detail],
+    ).fetchone()[0]
+
+
+def test_the_runtime_role_cannot_purge_the_audit_trail_even_naming_a_cutoff(deployed, as_app):
+    row_id = append_aged_audit_row(as_app, "old", "20 years")
+    as_app.execute("SELECT set_config('kobepost.audit_purge_before', '2100-01-01', false)")
+    assert_refused_by_privileges(as_app, "DELETE FROM kobepost_auditevent WHERE id = %s", [row_id])
+    purged = manage("audit_purge", deployed=deployed)
+    assert purged.returncode != 0 and "所有者ロール" in purged.stderr, purged.stderr
+    assert audit_detail(as_app, row_id) == "old"
+
+
+def test_the_owner_purges_only_rows_past_the_audit_retention(deployed, as_app):
+    old = append_aged_audit_row(as_app, "past retention", "20 years")
+    recent = append_aged_audit_row(as_app, "within retention", "1 day")
+    purged = run(
+        [sys.executable, "manage.py", "audit_purge"],
+        env={
+            "DATABASE_URL": deployed["owner"],
+            "VAR_DIR": str(deployed["var"]),
+            "REDIS_URL": "",
+            "AUDIT_RETENTION_YEARS": "5",
+        },
+    )
+    assert purged.returncode == 0, purged.stdout + purged.stderr
+    assert audit_detail(as_app, old) is None
+    assert audit_detail(as_app, recent) == "within retention"
+    # The purge is itself on the trail, and the trail is append-only again afterwards.
+    assert (
+        as_app.execute(
+            "SELECT count(*) FROM kobepost_auditevent WHERE action = 'audit_purged'"
+        ).fetchone()[0]
+        >= 1
+    )
+    with (
+        psycopg.connect(deployed["owner"], autocommit=True) as owner,
+        pytest.raises(psycopg.errors.InsufficientPrivilege, match="append-only"),
+    ):
+        owner.execute("DELETE FROM kobepost_auditevent WHERE id = %s", [recent])

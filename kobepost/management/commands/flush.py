@@ -9,7 +9,7 @@ duration of the flush and put back, unchanged, in the same transaction.
 from django.core.management.commands.flush import Command as DjangoFlushCommand
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-AUDIT_DELETE_TRIGGER = "kobepost_auditevent_no_delete"
+from kobepost.audit import sqlite_audit_delete_trigger_lifted
 
 
 class Command(DjangoFlushCommand):
@@ -18,15 +18,10 @@ class Command(DjangoFlushCommand):
         connection = connections[database]
         if connection.vendor != "sqlite":
             return super().handle(**options)
-        with transaction.atomic(using=database), connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s",
-                [AUDIT_DELETE_TRIGGER],
-            )
-            row = cursor.fetchone()
-            if row:
-                cursor.execute(f"DROP TRIGGER {AUDIT_DELETE_TRIGGER}")
+        with (
+            transaction.atomic(using=database),
+            connection.cursor() as cursor,
+            sqlite_audit_delete_trigger_lifted(cursor),
+        ):
             super().handle(**options)
-            if row:
-                cursor.execute(row[0])
         return None
