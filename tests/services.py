@@ -46,14 +46,20 @@ from tests.fixtures import service_missing
 WAIT_SECONDS = 30.0
 
 # What the worker subprocess runs with: everything short, so fault tests finish in seconds.
+# The wait for DATA's answer (12 s) is longer than EMAIL_TIMEOUT (5 s), as in production,
+# so a test can hold that answer past EMAIL_TIMEOUT; the lease must exceed it.
 WORKER_NOTIFICATION_ENV = {
     "NOTIFICATION_RELAY_AFTER_SECONDS": "1",
     "NOTIFICATION_RELAY_INTERVAL_SECONDS": "1",
-    "NOTIFICATION_LEASE_SECONDS": "4",
+    "NOTIFICATION_LEASE_SECONDS": "14",
+    "NOTIFICATION_DATA_TIMEOUT_SECONDS": "12",
     "NOTIFICATION_RETRY_BACKOFF": "1",
-    "NOTIFICATION_RETRY_BACKOFF_MAX": "2",
+    "NOTIFICATION_RETRY_BACKOFF_MAX": "1",
+    "NOTIFICATION_GIVE_UP_AFTER_SECONDS": "3600",
     "EMAIL_TIMEOUT": "5",
 }
+# Longer than EMAIL_TIMEOUT, shorter than the DATA wait: a slow gateway's answer.
+SLOW_DATA_ANSWER_SECONDS = 6.5
 
 
 def free_port() -> int:
@@ -478,8 +484,13 @@ def mail_settings(settings, smtp_server):
     """Django's default mailer talks SMTP to ``smtp_server`` (in this process)."""
     settings.MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": smtp_server.host, "port": smtp_server.port, "timeout": 5},
+            "BACKEND": "kobepost.notifications.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": smtp_server.host,
+                "port": smtp_server.port,
+                "timeout": 5,
+                "data_timeout": 12,
+            },
         }
     }
     return settings
