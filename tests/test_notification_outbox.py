@@ -3,15 +3,18 @@
 Tasks run in-process here (eager); the SMTP tests talk to a real aiosmtpd server.
 """
 
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.core import mail
 from django.db import transaction
 from django.utils import timezone
 from hypothesis import given
 from hypothesis import strategies as st
 
+from departments.models import Contractor
 from kobepost.models import Notification
 from kobepost.notifications import event_key, notification_queue
 from kobepost.notifications.services import (
@@ -23,6 +26,7 @@ from kobepost.notifications.services import (
     retry_delay,
 )
 from kobepost.tasks import send_notification
+from tickets.tests.factories import make_case
 
 KEY = "case:7:created"
 
@@ -229,3 +233,53 @@ def test_smtp_message_is_utf8_japanese_with_a_stable_message_id(
     Notification.objects.filter(pk=notification.pk).update(status=Notification.Status.PENDING)
     send_notification.delay(notification.pk)
     assert [m["Message-ID"] for m in smtp_server.messages] == [first_id, first_id]
+
+
+def test_rows_unsent_at_the_upgrade_learn_their_audience_and_case(operator, kobe):
+    """So that a resend after the upgrade also follows a corrected address."""
+    case = make_case(operator)
+    Notification.objects.all().delete()
+    contractor = Contractor.objects.first()
+    tobu = kobe["kensetsu-tobu"]
+
+    def old_row(key: str, recipient: str, status: str, last_error: str = "") -> Notification:
+        return Notification.objects.create(
+            event_key=key,
+            kind=Notification.Kind.NEW_CASE,
+            recipient=recipient,
+            subject="件名",
+            body="本文",
+            status=status,
+            last_error=last_error,
+            next_attempt_at=timezone.now(),
+        )
+
+    refused = "SMTPRecipientsRefused: {'x@y': (550, b'5.1.1 No such mailbox')}"
+    to_department = old_row(
+        f"case:{case.pk}:created:1:department", "typo@x.example", "failed", refused
+    )
+    to_center = old_row(f"case:{case.pk}:reply:2:callcenter", "cc@x.example", "pending")
+    to_contractor = old_row(
+        f"case:{case.pk}:contractor:3", contractor.email, "failed", "OSError: x"
+    )
+    reminder = old_row(f"overdue:{tobu.pk}:2026-11-30", "typo@x.example", "sending")
+    long_sent = old_row(f"case:{case.pk}:created:4:department", "ok@x.example", "sent")
+
+    migration = importlib.import_module("kobepost.migrations.0007_notification_audience_and_repair")
+    migration.fill_in_unsent_rows(apps, None)
+
+    rows = {row.pk: row for row in Notification.objects.all()}
+    assert (rows[to_department.pk].audience, rows[to_department.pk].audience_id) == (
+        "department",
+        case.department_id,
+    )
+    assert rows[to_department.pk].case_id == case.pk
+    assert rows[to_department.pk].problem == Notification.Problem.MAILBOX
+    assert rows[to_center.pk].audience == "callcenter"
+    assert (rows[to_contractor.pk].audience, rows[to_contractor.pk].audience_id) == (
+        "contractor",
+        contractor.pk,
+    )
+    assert rows[to_contractor.pk].problem == Notification.Problem.CONNECTION
+    assert (rows[reminder.pk].audience, rows[reminder.pk].audience_id) == ("department", tobu.pk)
+    assert (rows[long_sent.pk].audience, rows[long_sent.pk].case_id) == ("", None)
