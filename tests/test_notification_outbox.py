@@ -265,7 +265,7 @@ def test_rows_unsent_at_the_upgrade_learn_their_audience_and_case(operator, kobe
     reminder = old_row(f"overdue:{tobu.pk}:2026-11-30", "typo@x.example", "sending")
     long_sent = old_row(f"case:{case.pk}:created:4:department", "ok@x.example", "sent")
 
-    migration = importlib.import_module("kobepost.migrations.0007_notification_audience_and_repair")
+    migration = importlib.import_module("kobepost.migrations.0008_notification_audience_and_repair")
     migration.fill_in_unsent_rows(apps, None)
 
     rows = {row.pk: row for row in Notification.objects.all()}

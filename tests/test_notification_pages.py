@@ -309,10 +309,10 @@ def test_bulk_resend_of_one_recipient_and_period_in_one_click(
 ):
     """Measured on the old code: 11 and 20 clicks, one per row."""
     tobu = kobe["kensetsu-tobu"]
-    this_week = timezone.now()
+    today = timezone.localdate()  # the dates a supervisor types are Japan's
     rows = [department_row(tobu, number, recipient="typo@tobu.example") for number in range(1, 21)]
     older = department_row(tobu, 99, recipient="typo@tobu.example")
-    Notification.objects.filter(pk=older.pk).update(created_at=this_week - timedelta(days=40))
+    Notification.objects.filter(pk=older.pk).update(created_at=timezone.now() - timedelta(days=40))
     other = failed_row(50, recipient="someone@else.example")
     tobu.notification_emails = "road@tobu.example"
     tobu.save()
@@ -325,8 +325,8 @@ def test_bulk_resend_of_one_recipient_and_period_in_one_click(
             "/notifications/failed/resend/",
             {
                 "recipient": "typo@tobu.example",
-                "created_from": (this_week - timedelta(days=7)).date().isoformat(),
-                "created_to": this_week.date().isoformat(),
+                "created_from": (today - timedelta(days=7)).isoformat(),
+                "created_to": today.isoformat(),
             },
             follow=True,
         )

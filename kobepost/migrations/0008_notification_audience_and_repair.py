@@ -64,7 +64,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('departments', '0003_canned_replies_agencies_attachments'),
-        ('kobepost', '0006_post_triage_indexes'),
+        ('kobepost', '0007_post_category_retention_class'),
         ('tickets', '0014_case_search_text'),
     ]
 
