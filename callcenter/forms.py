@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department
+from kobepost.forms import check_date_range
 from tickets.geo import Ward, ward_for_point
 from tickets.models import Case, Category, Dial
 from tickets.normalize import is_katakana, normalize_kana, normalize_phone
@@ -244,9 +245,7 @@ class CaseSearchForm(NoColonLabels, forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        start, end = data.get("received_from"), data.get("received_to")
-        if start and end and start > end:
-            self.add_error("received_to", _("終わりの日は始まりの日以降にしてください。"))
+        check_date_range(self, "received_from", "received_to")
         return data
 
 

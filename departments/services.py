@@ -29,7 +29,7 @@ from departments.models import (
     RelatedAgency,
 )
 from kobepost.models import Notification, User
-from kobepost.notifications import event_key, notice_post, notification_queue
+from kobepost.notifications import Audience, event_key, notice_post, notification_queue
 from kobepost.notifications.mail import absolute_link, japanese_date
 from kobepost.photos import clean_photo
 from tickets.models import Case, CaseEvent
@@ -270,7 +270,8 @@ def case_request_contractor(
         notification_queue(
             event_key=event_key("case", case.pk, "contractor", event.pk),
             kind=Notification.Kind.CONTRACTOR_REQUEST,
-            recipients=[mail.address],
+            audience=Audience.of_contractor(contractor),
+            case=case,
             subject=mail.subject,
             body=mail.body,
         )
@@ -316,7 +317,8 @@ def case_hand_over_to_agency(
             notification_queue(
                 event_key=event_key("case", case.pk, "agency", event.pk),
                 kind=Notification.Kind.CONTRACTOR_REQUEST,
-                recipients=[mail.address],
+                audience=Audience.of_agency(agency),
+                case=case,
                 subject=mail.subject,
                 body=mail.body,
             )
@@ -399,7 +401,7 @@ def _queue_overdue(department: Department, cases: list[Case], today: datetime.da
     notification_queue(
         event_key=event_key("overdue", department.pk, today.isoformat()),
         kind=Notification.Kind.OVERDUE_REMINDER,
-        recipients=department.email_list,
+        audience=Audience.of_department(department),
         subject=subject,
         body=body,
         link=link,

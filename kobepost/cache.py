@@ -8,6 +8,12 @@ from django.core.cache import cache
 log = logging.getLogger(__name__)
 
 
+def failure_text(error: BaseException) -> str:
+    """An error on one line, for the single warning a fail-soft path logs (no traceback:
+    an outage of Redis would otherwise write dozens of them per request)."""
+    return " ".join(f"{type(error).__name__}: {error}".split())
+
+
 def cached_or_computed[T](key: str, compute: Callable[[], T], *, seconds: int) -> T:
     """``compute()`` through the cache for ``seconds`` (not cached when 0 or less). A cache
     that is down only costs the time of computing, never the page."""
@@ -15,13 +21,13 @@ def cached_or_computed[T](key: str, compute: Callable[[], T], *, seconds: int) -
         return compute()
     try:
         value = cache.get(key)
-    except Exception:
-        log.warning("cache unavailable, computing %s", key, exc_info=True)
+    except Exception as error:
+        log.warning("cache unavailable, computing %s: %s", key, failure_text(error))
         value = None
     if value is None:
         value = compute()
         try:
             cache.set(key, value, seconds)
-        except Exception:
-            log.warning("cache unavailable, %s not kept", key, exc_info=True)
+        except Exception as error:
+            log.warning("cache unavailable, %s not kept: %s", key, failure_text(error))
     return value

@@ -112,6 +112,20 @@ def check_notification_outbox() -> str:
     return f"ok (oldest unsent {age} s)"
 
 
+def check_notification_failures() -> str:
+    """Mails that failed for good (retried past the deadline, or an unknown mailbox): each
+    may be a case its department never heard of, until a supervisor resends it."""
+    from kobepost.notifications.services import failed_notifications
+
+    failed = failed_notifications().count()
+    if failed > settings.HEALTH_MAX_FAILED_NOTIFICATIONS:
+        raise HealthCheckFailed(
+            f"{failed} notification mail{'s' if failed > 1 else ''} failed"
+            " (resend them at /notifications/failed/)"
+        )
+    return f"ok ({failed} failed)" if failed else "ok (none failed)"
+
+
 def configured_checks() -> list[tuple[str, Callable[[], str]]]:
     checks = []
     for dotted_path in settings.HEALTH_CHECKS:

@@ -73,6 +73,7 @@ class Notification(models.Model):
 
     Rows are written in the transaction that caused the event, so a mail exists exactly
     when the event was committed; a Celery task sends it afterwards (kobepost.tasks).
+    ``audience`` names whose address ``recipient`` is, so a resend can look it up again.
     """
 
     class Kind(models.TextChoices):
@@ -89,10 +90,54 @@ class Notification(models.Model):
         SENDING = "sending", _("送信中")
         SENT = "sent", _("送信済み")
         FAILED = "failed", _("送信失敗")
+        # Resent when every current address of the audience already had its own row.
+        SUPERSEDED = "superseded", _("不要（現在の宛先へ送信済み）")
+
+    class Audience(models.TextChoices):
+        ADDRESS = "", _("指定のアドレス")
+        DEPARTMENT = "department", _("所管課の通知先")
+        CONTRACTOR = "contractor", _("修理委託業者")
+        AGENCY = "agency", _("関係機関")
+        CALLCENTER = "callcenter", _("コールセンターの共有アドレス")
+
+    class Problem(models.TextChoices):
+        """Why the last attempt failed, in words a supervisor can act on."""
+
+        NONE = "", _("なし")
+        CONNECTION = "connection", _("メールサーバーに接続できませんでした。")
+        TIMEOUT = "timeout", _("メールサーバーが時間内に応答しませんでした。")
+        BUSY = "busy", _("メールサーバーが一時的に受け取りを断りました。")
+        MAILBOX = (
+            "mailbox",
+            _(
+                "宛先のメールアドレスがないか、受け取りを拒否されました。アドレスを確認してください。"
+            ),
+        )
+        ADDRESS = "address", _("宛先のメールアドレスの形式が正しくありません。")
+        REFUSED = (
+            "refused",
+            _("メールサーバーが送信を拒否しました。システム管理者に連絡してください。"),
+        )
+        OTHER = (
+            "other",
+            _("送信中に予期しないエラーが起きました。システム管理者に連絡してください。"),
+        )
 
     event_key = models.CharField(_("イベントキー"), max_length=200)
     kind = models.CharField(_("種類"), max_length=30, choices=Kind.choices)
     recipient = models.EmailField(_("宛先"), max_length=254)
+    audience = models.CharField(
+        _("宛先の種類"), max_length=20, choices=Audience.choices, blank=True, default=""
+    )
+    audience_id = models.PositiveBigIntegerField(_("宛先の ID"), null=True, blank=True)
+    case = models.ForeignKey(
+        "tickets.Case",
+        verbose_name=_("案件"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="notifications",
+    )
     subject = models.CharField(_("件名"), max_length=255)
     body = models.TextField(_("本文"))
     link = models.CharField(_("リンク"), max_length=300, blank=True)
@@ -101,11 +146,28 @@ class Notification(models.Model):
     )
     # Counts claims by a worker; also the fencing token of the current claim.
     attempts = models.PositiveIntegerField(_("送信試行回数"), default=0)
-    last_error = models.TextField(_("最後のエラー"), blank=True)
+    problem = models.CharField(
+        _("エラーの内容"), max_length=20, choices=Problem.choices, blank=True, default=""
+    )
+    last_error = models.TextField(_("最後のエラー（原文）"), blank=True)
     next_attempt_at = models.DateTimeField(_("次回送信予定"))
     lease_expires_at = models.DateTimeField(_("送信中の期限"), null=True, blank=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
     sent_at = models.DateTimeField(_("送信日時"), null=True, blank=True)
+    resent_at = models.DateTimeField(_("再送信日時"), null=True, blank=True)
+    resent_by = models.ForeignKey(
+        "kobepost.User",
+        verbose_name=_("再送信した職員"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    previous_recipients = models.TextField(
+        _("以前の宛先"),
+        blank=True,
+        help_text=_("再送信で宛先を変えたとき、元の宛先（1 行に 1 件）"),
+    )
 
     class Meta:
         verbose_name = _("通知メール")

@@ -120,6 +120,10 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "kobepost"),
+            # Everything cached can be computed again: a Redis that hangs (frozen, or a
+            # network that drops packets) costs a page at most this long per call, not
+            # redis-py's wait-forever. Measured: a save took 20 s against a frozen Redis.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -136,8 +140,8 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "Asia/Tokyo"
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A broker that is down must not hang the request that saved a case: publishing gives up
-# quickly and the periodic relay sends the notification later.
+# The worker's own connection to the broker. Publishing from a request does not use these
+# (see NOTIFICATION_PUBLISH_TIMEOUT_MS): a worker may wait for Redis, a save must not.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
     "interval_start": 0,
@@ -152,17 +156,37 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 NOTIFICATION_RELAY_AFTER_SECONDS = env_int("NOTIFICATION_RELAY_AFTER_SECONDS", 30, minimum=1)
 NOTIFICATION_RELAY_INTERVAL_SECONDS = env_int("NOTIFICATION_RELAY_INTERVAL_SECONDS", 60, minimum=1)
 # A worker that claimed a row owns it this long; after that a crashed worker's row is
-# sent again. Must exceed the longest SMTP conversation (EMAIL_TIMEOUT per step).
+# sent again. Must exceed the longest SMTP conversation (below).
 NOTIFICATION_LEASE_SECONDS = env_int("NOTIFICATION_LEASE_SECONDS", 300, minimum=1)
-# Retry after temporary SMTP failures: base * 2**n seconds (with jitter), at most
-# NOTIFICATION_RETRY_BACKOFF_MAX, then the row is marked failed for supervisors to resend.
-NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 9, minimum=1)
+# How long a worker waits for the mail server's answer to the end of DATA. RFC 5321 asks
+# clients to wait up to 10 minutes: a gateway scanning the content may take its time, and
+# giving up early is what duplicates a mail (the server keeps it, we send it again).
+# EMAIL_TIMEOUT (10 s) still bounds every other step of the conversation.
+NOTIFICATION_DATA_TIMEOUT_SECONDS = env_int("NOTIFICATION_DATA_TIMEOUT_SECONDS", 120, minimum=1)
+if NOTIFICATION_DATA_TIMEOUT_SECONDS >= NOTIFICATION_LEASE_SECONDS:
+    raise ImproperlyConfigured(
+        "NOTIFICATION_DATA_TIMEOUT_SECONDS must be shorter than NOTIFICATION_LEASE_SECONDS"
+    )
+# Temporary failures (server down, 4xx) are retried until this long after the event (or
+# after a supervisor's resend), then the row is marked failed and shown to supervisors
+# and to monitoring. A day: an outage of the mail gateway, Redis, the workers or the
+# database that ends the same day costs no mail and no human action.
+NOTIFICATION_GIVE_UP_AFTER_SECONDS = env_int(
+    "NOTIFICATION_GIVE_UP_AFTER_SECONDS", 24 * 3600, minimum=60
+)
+# Delay between attempts: base * 2**(attempt-1) seconds, at most the cap, each shortened by
+# up to a quarter at random so rows that failed together do not retry together. With the
+# defaults a mail goes out at most 5 minutes after the mail server is back.
+NOTIFICATION_RETRY_BACKOFF = env_int("NOTIFICATION_RETRY_BACKOFF", 60, minimum=1)
+NOTIFICATION_RETRY_BACKOFF_MAX = env_int("NOTIFICATION_RETRY_BACKOFF_MAX", 300, minimum=1)
+
 # The audit trail's own retention (保存年限), counted like every class from April 1 of the
 # fiscal year after the row was written; rows past it are deleted by `manage.py
 # audit_purge`, run as the owner role (deploy/README.md 「監査ログの保存期間」).
 AUDIT_RETENTION_YEARS = env_int("AUDIT_RETENTION_YEARS", 5, minimum=1)
-NOTIFICATION_RETRY_BACKOFF = env_int("NOTIFICATION_RETRY_BACKOFF", 60, minimum=1)
-NOTIFICATION_RETRY_BACKOFF_MAX = env_int("NOTIFICATION_RETRY_BACKOFF_MAX", 600, minimum=1)
+# Publishing a row's id right after the commit happens inside the request that saved the
+# case: one attempt, at most this long per connect and per answer, then the relay takes over.
+NOTIFICATION_PUBLISH_TIMEOUT_MS = env_int("NOTIFICATION_PUBLISH_TIMEOUT_MS", 300, minimum=10)
 
 CELERY_BEAT_SCHEDULE: dict = {
     "relay-pending-notifications": {
@@ -192,8 +216,10 @@ _EMAIL_HOST = env_str("EMAIL_HOST", "")
 if _EMAIL_HOST:
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            # Django's SMTP backend, waiting NOTIFICATION_DATA_TIMEOUT_SECONDS for DATA.
+            "BACKEND": "kobepost.notifications.smtp.EmailBackend",
             "OPTIONS": {
+                "data_timeout": NOTIFICATION_DATA_TIMEOUT_SECONDS,
                 "host": _EMAIL_HOST,
                 "port": env_int("EMAIL_PORT", 25, minimum=1),
                 "username": env_str("EMAIL_HOST_USER", ""),
@@ -367,9 +393,13 @@ HEALTH_CHECKS = [
     "kobepost.health.check_redis",
     "kobepost.health.check_celery_worker",
     "kobepost.health.check_notification_outbox",
+    "kobepost.health.check_notification_failures",
 ]
-# /health/ turns 503 when a notification mail has waited longer than this.
+# /health/ turns 503 when a notification mail has waited longer than this ...
 HEALTH_MAX_UNSENT_SECONDS = env_int("HEALTH_MAX_UNSENT_SECONDS", 900, minimum=60)
+# ... or when more mails than this have failed for good (given up, or refused as unknown):
+# each one is a case a department may never hear of until a supervisor resends it.
+HEALTH_MAX_FAILED_NOTIFICATIONS = env_int("HEALTH_MAX_FAILED_NOTIFICATIONS", 0, minimum=0)
 
 # --- Logging ---------------------------------------------------------------------------
 # The logs go to the journal (deploy/journald/kobepost.conf: kept for the days stated in

@@ -1,12 +1,12 @@
-"""Celery tasks. Thin: the work is in kobepost.notifications.services."""
+"""Celery tasks. Thin: the work and the policy are in kobepost.notifications.services."""
 
 import logging
 import smtplib
 
 from celery import Task, shared_task
-from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
+from kobepost.cache import failure_text
 from kobepost.notifications import services
 
 log = logging.getLogger(__name__)
@@ -14,53 +14,46 @@ log = logging.getLogger(__name__)
 TEMPORARY_ERRORS = (smtplib.SMTPException, OSError)
 
 
-def _retry_in(retries: int) -> float:
-    # The longest countdown Celery's jittered backoff can pick for this retry: the relay
-    # must not publish the row again before the scheduled retry had its chance.
-    return get_exponential_backoff_interval(
-        factor=settings.NOTIFICATION_RETRY_BACKOFF,
-        retries=retries,
-        maximum=settings.NOTIFICATION_RETRY_BACKOFF_MAX,
-        full_jitter=False,
-    )
-
-
 @shared_task(
     bind=True,
     acks_late=True,
-    autoretry_for=TEMPORARY_ERRORS,
-    retry_backoff=settings.NOTIFICATION_RETRY_BACKOFF,
-    retry_backoff_max=settings.NOTIFICATION_RETRY_BACKOFF_MAX,
-    retry_jitter=True,
-    max_retries=settings.NOTIFICATION_MAX_ATTEMPTS - 1,
-    # A hung conversation must end before the lease lets another worker take the row.
-    time_limit=max(settings.NOTIFICATION_LEASE_SECONDS - 10, 5),
+    # Only a last resort (prefork pools enforce it): every SMTP step has its own socket
+    # timeout, and recording "sent" may rightly outlast the lease (see the services).
+    time_limit=services.SENT_RECORD_GIVE_UP_SECONDS + settings.NOTIFICATION_LEASE_SECONDS,
 )
 def send_notification(self: Task, notification_id: int) -> str:
     """Send one outbox row; safe to run any number of times for the same id."""
     notification = services.notification_claim(notification_id)
     if notification is None:
+        if not services.notification_exists(notification_id):
+            # Deleted since, or a message meant for another database: worth a look.
+            log.warning("notification %s does not exist; nothing sent", notification_id)
+            return "missing"
         return "skipped"
     try:
         services.notification_deliver(notification)
     except (*TEMPORARY_ERRORS, ValueError) as error:
-        final = (
-            services.is_permanent_smtp_error(error)
-            or notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
-        )
-        services.notification_record_failure(
-            notification, error, retry_in=None if final else _retry_in(self.request.retries)
-        )
-        if final:
+        retry_in = services.notification_record_failure(notification, error)
+        if retry_in is None:
             log.error(
                 "notification %s failed after %d attempts: %s",
                 notification_id,
                 notification.attempts,
-                error,
+                failure_text(error),
             )
             return "failed"
-        log.warning("notification %s attempt %d: %s", notification_id, notification.attempts, error)
-        raise  # autoretry_for schedules the next attempt with backoff
+        log.warning(
+            "notification %s attempt %d, next in %.0f s: %s",
+            notification_id,
+            notification.attempts,
+            retry_in,
+            failure_text(error),
+        )
+        # In-process (development, no broker) there is no relay to wait for: the row
+        # stays pending rather than retrying in a loop inside the request.
+        if not self.request.is_eager:
+            services.notification_publish([notification_id], countdown=retry_in)
+        return "retrying"
     services.notification_mark_sent(notification)
     return "sent"
 

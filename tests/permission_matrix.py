@@ -68,6 +68,7 @@ MATRIX: dict[str, str] = {
     "notifications:notice_read": "302 405 405 405 405 405 302",
     "notifications:failed": "302 403 200 403 403 200 302",
     "notifications:failed_resend": "302 405 405 405 405 405 302",
+    "notifications:failed_resend_all": "302 405 405 405 405 405 302",
     "triage:queue": "302 403 200 403 403 403 302",
     "triage:forward": "302 403 405 403 403 403 302",
     "triage:duplicate_case": "302 403 405 403 403 403 302",

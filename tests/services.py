@@ -5,7 +5,8 @@ server mark themselves ``@pytest.mark.services``; every other test runs Celery t
 in-process ("eager") with Django's in-memory mailbox, whatever REDIS_URL says.
 
 * ``smtp_server``   aiosmtpd on a free port; collects received mail; can refuse connections,
-                    answer 4xx/5xx, or stall at RCPT (a hung conversation).
+                    answer 4xx/5xx, stall at RCPT (a hung conversation), or hold its reply
+                    to DATA after keeping the message (the window where a crash duplicates).
 * ``redis_server``  our own redis-server on a free port, so parallel test runs (and other
                     developers' workers on the shared Redis) never take each other's tasks;
                     can be stopped and started.
@@ -45,14 +46,20 @@ from tests.fixtures import service_missing
 WAIT_SECONDS = 30.0
 
 # What the worker subprocess runs with: everything short, so fault tests finish in seconds.
+# The wait for DATA's answer (12 s) is longer than EMAIL_TIMEOUT (5 s), as in production,
+# so a test can hold that answer past EMAIL_TIMEOUT; the lease must exceed it.
 WORKER_NOTIFICATION_ENV = {
     "NOTIFICATION_RELAY_AFTER_SECONDS": "1",
     "NOTIFICATION_RELAY_INTERVAL_SECONDS": "1",
-    "NOTIFICATION_LEASE_SECONDS": "4",
+    "NOTIFICATION_LEASE_SECONDS": "14",
+    "NOTIFICATION_DATA_TIMEOUT_SECONDS": "12",
     "NOTIFICATION_RETRY_BACKOFF": "1",
-    "NOTIFICATION_RETRY_BACKOFF_MAX": "2",
+    "NOTIFICATION_RETRY_BACKOFF_MAX": "1",
+    "NOTIFICATION_GIVE_UP_AFTER_SECONDS": "3600",
     "EMAIL_TIMEOUT": "5",
 }
+# Longer than EMAIL_TIMEOUT, shorter than the DATA wait: a slow gateway's answer.
+SLOW_DATA_ANSWER_SECONDS = 6.5
 
 
 def free_port() -> int:
@@ -87,9 +94,13 @@ class SmtpServer:
         self._lock = threading.Lock()
         self._tempfail_left = 0
         self._reject_rcpt = False
+        self._unknown: set[str] = set()
         self._stall = False
         self._release = threading.Event()
         self.stalled = threading.Event()
+        self._hold_data = False
+        self._data_release = threading.Event()
+        self.data_held = threading.Event()
         self._controller = None
 
     # switches --------------------------------------------------------------------------
@@ -105,6 +116,7 @@ class SmtpServer:
     def stop(self) -> None:
         if self._controller is not None:
             self._release.set()
+            self._data_release.set()
             self._controller.stop()
             self._controller = None
 
@@ -123,6 +135,10 @@ class SmtpServer:
         """Answer every recipient with 550 (no such mailbox): a permanent failure."""
         self._reject_rcpt = reject
 
+    def unknown_mailboxes(self, *addresses: str) -> None:
+        """Answer these recipients (only) with 550: addresses with a typo."""
+        self._unknown = {address.lower() for address in addresses}
+
     def stall_at_rcpt(self) -> None:
         """Hold every RCPT command until ``release`` (no message can complete meanwhile)."""
         self._release.clear()
@@ -133,11 +149,28 @@ class SmtpServer:
         self._stall = False
         self._release.set()
 
+    def hold_data_reply(self) -> None:
+        """Keep each message at the end of DATA, then hold the "250" until ``release_data``.
+
+        The message counts as received (a real MTA may have queued it already), but the
+        client has not heard so: the window in which a crash makes the sender try again.
+        """
+        self._data_release.clear()
+        self.data_held.clear()
+        self._hold_data = True
+
+    def release_data(self) -> None:
+        self._hold_data = False
+        self._data_release.set()
+
     def reset(self) -> None:
         self.release()
+        self.release_data()
         self._tempfail_left = 0
         self._reject_rcpt = False
+        self._unknown = set()
         self.stalled.clear()
+        self.data_held.clear()
         with self._lock:
             self.messages.clear()
             self.received_at.clear()
@@ -173,7 +206,7 @@ class _Handler:
             sink.stalled.set()
             while not sink._release.is_set():
                 await asyncio.sleep(0.05)
-        if sink._reject_rcpt:
+        if sink._reject_rcpt or address.lower() in sink._unknown:
             return "550 5.1.1 No such mailbox"
         if sink._tempfail_left > 0:
             sink._tempfail_left -= 1
@@ -182,7 +215,12 @@ class _Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
-        self.server._received(envelope.original_content or envelope.content)
+        sink = self.server
+        sink._received(envelope.original_content or envelope.content)
+        if sink._hold_data:
+            sink.data_held.set()
+            while not sink._data_release.is_set():
+                await asyncio.sleep(0.05)
         return "250 Message accepted for delivery"
 
 
@@ -350,6 +388,48 @@ class CeleryWorker:
         self.kill()
 
 
+class DatabaseOutage:
+    """Make one PostgreSQL database refuse everyone but this process, then come back.
+
+    From the worker's side this is a database restart: its connection is cut and every
+    new one is refused ("database ... is not currently accepting connections"). The shared
+    server and its other databases are untouched. The switch is thrown from the server's
+    maintenance database, since a database cannot close itself to new connections.
+    """
+
+    def __init__(self, settings_dict: dict) -> None:
+        self.name = settings_dict["NAME"]
+        self.params = {
+            "host": settings_dict["HOST"] or "127.0.0.1",
+            "port": settings_dict["PORT"] or "5432",
+            "user": settings_dict["USER"] or "postgres",
+            "password": settings_dict["PASSWORD"] or None,
+            "dbname": "postgres",
+            "autocommit": True,
+        }
+
+    def _run(self, *statements: tuple[str, list]) -> None:
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(**self.params) as maintenance:
+            for statement, args in statements:
+                maintenance.execute(sql.SQL(statement).format(db=sql.Identifier(self.name)), args)
+
+    def begin(self, *, keep_pid: int) -> None:
+        self._run(
+            ("ALTER DATABASE {db} WITH ALLOW_CONNECTIONS false", []),
+            (
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> %s",
+                [self.name, keep_pid],
+            ),
+        )
+
+    def end(self) -> None:
+        self._run(("ALTER DATABASE {db} WITH ALLOW_CONNECTIONS true", []))
+
+
 def point_celery_at(broker_url: str, *, eager: bool) -> None:
     """Make this (test) process publish to ``broker_url``, or run tasks in-process."""
     celery_app.conf.broker_url = broker_url
@@ -396,6 +476,7 @@ def smtp_server(_smtp_server) -> Iterator[SmtpServer]:
     _smtp_server.reset()
     yield _smtp_server
     _smtp_server.release()
+    _smtp_server.release_data()
 
 
 @pytest.fixture
@@ -403,8 +484,13 @@ def mail_settings(settings, smtp_server):
     """Django's default mailer talks SMTP to ``smtp_server`` (in this process)."""
     settings.MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": smtp_server.host, "port": smtp_server.port, "timeout": 5},
+            "BACKEND": "kobepost.notifications.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": smtp_server.host,
+                "port": smtp_server.port,
+                "timeout": 5,
+                "data_timeout": 12,
+            },
         }
     }
     return settings

@@ -1,8 +1,12 @@
 """Settings read from the environment fail loudly on values they cannot parse."""
 
 import ipaddress
+import os
+import subprocess
+import sys
 
 import pytest
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from kobepost.env import env_bool, env_int, env_list, env_networks
@@ -40,3 +44,21 @@ def test_networks():
     )
     with pytest.raises(ImproperlyConfigured, match=r"NET: '10\.300\.0\.0/16' is not an IP network"):
         env_networks("NET", [], environ={"NET": "10.300.0.0/16"})
+
+
+def test_a_data_wait_as_long_as_the_lease_stops_the_start():
+    # Two workers could then send the same mail: the claim would run out mid-conversation.
+    result = subprocess.run(
+        [sys.executable, "-c", "import kobepost.settings"],
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "NOTIFICATION_LEASE_SECONDS": "120",
+            "NOTIFICATION_DATA_TIMEOUT_SECONDS": "120",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "NOTIFICATION_DATA_TIMEOUT_SECONDS must be shorter than" in result.stderr

@@ -205,3 +205,27 @@ def test_an_old_unsent_notification_turns_the_answer_503(monitoring, settings, d
     response = monitoring.get("/health/")
     assert response.status_code == 503
     assert "oldest unsent notification is 10" in response.json()["notification_outbox"]
+
+
+def test_failed_mail_turns_the_answer_503_with_a_count(monitoring, settings, db):
+    """Measured on the old code: with 20 failed mails it answered "ok (nothing waiting)"."""
+    settings.HEALTH_CHECKS = [
+        "kobepost.health.check_notification_outbox",
+        "kobepost.health.check_notification_failures",
+    ]
+    assert monitoring.get("/health/").json()["notification_failures"] == "ok (none failed)"
+    for number in range(20):
+        _notification(60 + number, "failed")
+    response = monitoring.get("/health/")
+    assert response.status_code == 503
+    body = response.json()
+    assert body["notification_failures"] == (
+        "error: HealthCheckFailed: 20 notification mails failed"
+        " (resend them at /notifications/failed/)"
+    )
+    assert body["notification_outbox"] == "ok (nothing waiting)"
+
+    settings.HEALTH_MAX_FAILED_NOTIFICATIONS = 20  # tolerated (configurable)
+    response = monitoring.get("/health/")
+    assert response.status_code == 200
+    assert response.json()["notification_failures"] == "ok (20 failed)"

@@ -14,7 +14,6 @@ import datetime
 import secrets
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import reverse
@@ -25,7 +24,13 @@ from django.utils.translation import gettext_lazy
 from departments.models import Department
 from kobepost.citizen_models import Post, linked_post_status
 from kobepost.models import Notification, User
-from kobepost.notifications import CaseFacts, event_key, notice_post, notification_queue_case
+from kobepost.notifications import (
+    Audience,
+    CaseFacts,
+    event_key,
+    notice_post,
+    notification_queue_case,
+)
 from tickets.models import Case, CaseEvent, FiscalYearCounter, IntakeToken, fiscal_year_of
 from tickets.outbound import Channel, outbound_case
 
@@ -151,7 +156,8 @@ def _notify_department(
     notification_queue_case(
         kind=kind,
         event_key=event_key("case", case.pk, event.kind, event.pk, "department"),
-        recipients=department.email_list,
+        audience=Audience.of_department(department),
+        case=case,
         facts=case_facts(case, Channel.DEPARTMENT_MAIL, **facts),
         link=link,
     )
@@ -165,7 +171,8 @@ def _notify_callcenter(
     notification_queue_case(
         kind=kind,
         event_key=event_key("case", case.pk, event.kind, event.pk, "callcenter"),
-        recipients=[settings.CALLCENTER_MAILBOX],
+        audience=Audience.callcenter(),
+        case=case,
         facts=case_facts(case, Channel.CALLCENTER_MAIL, **facts),
         link=link,
     )

@@ -164,6 +164,8 @@ def _add_cases(user, count: int) -> None:
 # choices come from the cached routing table (its three queries are in the first view).
 DASHBOARD_QUERIES = 31
 DASHBOARD_QUERIES_CACHED = 4
+# The supervisors' menu shows how many notification mails failed: one count, then cached.
+FAILED_MAIL_MENU = 1
 
 
 @pytest.mark.parametrize("extra", [0, 24])
@@ -172,7 +174,7 @@ def test_dashboard_query_count_does_not_grow_with_rows(
 ):
     _add_cases(supervisor, extra)
     client = login_client(supervisor)
-    with django_assert_num_queries(DASHBOARD_QUERIES):
+    with django_assert_num_queries(DASHBOARD_QUERIES + FAILED_MAIL_MENU):
         response = client.get(DASHBOARD, FY2026)
     assert response.context["totals"]["cases"] == 7 + extra
     with django_assert_num_queries(DASHBOARD_QUERIES_CACHED):
@@ -209,7 +211,7 @@ def test_dashboard_of_a_past_period_is_cached(
     _add_cases(supervisor, extra)
     with time_machine.travel(NOVEMBER):
         client = login_client(supervisor)
-        with django_assert_num_queries(PAST_DASHBOARD_QUERIES):
+        with django_assert_num_queries(PAST_DASHBOARD_QUERIES + FAILED_MAIL_MENU):
             response = client.get(DASHBOARD, PAST_PERIOD)
         with django_assert_num_queries(PAST_DASHBOARD_QUERIES_CACHED):
             cached = client.get(DASHBOARD, PAST_PERIOD)
@@ -332,9 +334,9 @@ def test_monthly_page_query_count_does_not_grow_with_rows(
     _add_cases(supervisor, extra)
     # Department staff also get their unread notices counted for the menu.
     with time_machine.travel(NOVEMBER):
-        for user, more in ((supervisor, 0), (staff_tobu, 1)):
+        for user, more, first in ((supervisor, 0, FAILED_MAIL_MENU), (staff_tobu, 1, 0)):
             client = login_client(user)
-            with django_assert_num_queries(MONTHLY_QUERIES + more):
+            with django_assert_num_queries(MONTHLY_QUERIES + more + first):
                 response = client.get("/stats/monthly/", {"fy": 2026})
             assert response.status_code == 200
             with django_assert_num_queries(MONTHLY_QUERIES_CACHED + more):
@@ -350,7 +352,7 @@ def test_past_monthly_report_query_count(
     _add_cases(supervisor, extra)
     with time_machine.travel(jst(2027, 6, 1, 12)):
         client = login_client(supervisor)  # signed in then: the session would have idled out
-        with django_assert_num_queries(PAST_MONTHLY_QUERIES):
+        with django_assert_num_queries(PAST_MONTHLY_QUERIES + FAILED_MAIL_MENU):
             response = client.get("/stats/monthly/", {"fy": 2026})
         with django_assert_num_queries(PAST_MONTHLY_QUERIES_CACHED):
             cached = client.get("/stats/monthly/", {"fy": 2026})

@@ -2,13 +2,16 @@
 
 What case code calls (all keyword-only, inside the transaction that changes the case):
 
-    from kobepost.notifications import CaseFacts, event_key, notification_queue_case, notice_post
+    from kobepost.notifications import (
+        Audience, CaseFacts, event_key, notice_post, notification_queue_case
+    )
 
     facts = CaseFacts(reference="R8-000123", category="道路の損傷", ward="中央区", ...)
     notification_queue_case(
         kind=Notification.Kind.NEW_CASE,
         event_key=event_key("case", case.pk, "created"),
-        recipients=department.email_list,
+        audience=Audience.of_department(department),  # looked up again on resend
+        case=case,
         facts=facts,
         link=case_url_path,
     )
@@ -19,6 +22,7 @@ Mail leaves only after the transaction commits; a rollback sends nothing.
 
 from kobepost.notifications.mail import CaseFacts, mail_render
 from kobepost.notifications.services import (
+    Audience,
     event_key,
     notice_post,
     notification_queue,
@@ -27,6 +31,7 @@ from kobepost.notifications.services import (
 )
 
 __all__ = [
+    "Audience",
     "CaseFacts",
     "event_key",
     "mail_render",

@@ -1,7 +1,11 @@
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
 
-from kobepost.notifications.services import UNREAD_CAP, notice_unread_count
+from kobepost.notifications.services import (
+    UNREAD_CAP,
+    notice_unread_count,
+    notification_failed_count,
+)
 
 
 def _badge_text(user) -> str:
@@ -12,8 +16,12 @@ def _badge_text(user) -> str:
 
 
 def notices(request: HttpRequest) -> dict:
-    """The unread badge of the header nav, computed only if a template shows it."""
+    """The unread badge of the header nav, and for supervisors and admins the number of
+    failed mails; each computed only if a template shows it."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"notice_unread": SimpleLazyObject(lambda: _badge_text(user))}
+    context = {"notice_unread": SimpleLazyObject(lambda: _badge_text(user))}
+    if user.is_supervisor or user.is_system_admin:
+        context["notifications_failed"] = SimpleLazyObject(notification_failed_count)
+    return context

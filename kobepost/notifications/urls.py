@@ -9,4 +9,5 @@ urlpatterns = [
     path("read/", views.notice_read, name="notice_read"),
     path("failed/", views.failed_list, name="failed"),
     path("failed/<int:pk>/resend/", views.failed_resend, name="failed_resend"),
+    path("failed/resend/", views.failed_resend_all, name="failed_resend_all"),
 ]

@@ -46,7 +46,7 @@ def refuse_purge(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("kobepost", "0007_post_category_retention_class"),
+        ("kobepost", "0008_notification_audience_and_repair"),
     ]
 
     operations = [
