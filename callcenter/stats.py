@@ -22,7 +22,6 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-import jpholiday
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
@@ -54,11 +53,11 @@ from django.utils.translation import gettext_lazy
 from faq.models import SimpleCall, UnansweredSearch
 from kobepost.cache import cached_or_computed
 from kobepost.citizen_models import Post
+from tickets.business_days import next_business_day
 from tickets.geo import Ward
 from tickets.models import Case
 from tickets.routing import routing_table
 
-DEFAULT_REPLY_DAYS = 5
 # How long the per-fiscal-year counts of the days before today are reused.
 LIVE_CACHE_SECONDS = 120
 ARCHIVE_CACHE_SECONDS = 15 * 60
@@ -115,43 +114,6 @@ def fiscal_year_months(fiscal_year: int) -> list[tuple[int, int]]:
 
 def start_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-# --- Business days (reply due) -----------------------------------------------------------
-
-
-def reply_days() -> int:
-    """Business days a department has to reply (no due date is stored on cases yet)."""
-    return int(getattr(settings, "STATS_DEFAULT_REPLY_DAYS", DEFAULT_REPLY_DAYS))
-
-
-def is_business_day(day: datetime.date) -> bool:
-    # The city's offices also close 29 Dec – 3 Jan (年末年始), which are not public holidays.
-    year_end = (day.month == 12 and day.day >= 29) or (day.month == 1 and day.day <= 3)
-    return day.weekday() < 5 and not jpholiday.is_holiday(day) and not year_end
-
-
-def reply_due_date(received: datetime.date, days: int) -> datetime.date:
-    """The ``days``-th business day after the day a case was received."""
-    due = received
-    counted = 0
-    while counted < days:
-        due += datetime.timedelta(days=1)
-        if is_business_day(due):
-            counted += 1
-    return due
-
-
-def overdue_cutoff(today: datetime.date, days: int) -> datetime.datetime:
-    """Cases received before this moment are past their reply due date today.
-
-    The due date grows with the day received, so the received days whose due date lies
-    before today are exactly those up to the last such day.
-    """
-    received = today - datetime.timedelta(days=1)
-    while reply_due_date(received, days) >= today:
-        received -= datetime.timedelta(days=1)
-    return start_of_day(received + datetime.timedelta(days=1))
 
 
 # --- Filters -----------------------------------------------------------------------------
@@ -594,31 +556,49 @@ def response_times(stats: StatsFilter, group: str | None) -> list[Row]:
 
 
 # --- Overdue -------------------------------------------------------------------------------
-
-AWAITING_REPLY = (Case.Status.RECEIVED, Case.Status.IN_PROGRESS)
+# One overdue rule for the whole tool: a case's own reply due date (its category's reply
+# days, stored on the case by tickets.services), through the queryset the department
+# screens and the daily reminder use (CaseQuerySet.overdue / due_soon).
 
 
 def overdue_cases(stats: StatsFilter, today: datetime.date | None = None) -> QuerySet[Case]:
     """Cases still waiting for the department's reply past their due date, as of today.
 
-    No due date is stored on a case yet: it is the received day plus
-    STATS_DEFAULT_REPLY_DAYS business days (weekends, holidays, 29 Dec – 3 Jan excluded).
     The period filter does not apply: an old overdue case is the most overdue of all.
     """
-    cutoff = overdue_cutoff(today or timezone.localdate(), reply_days())
-    return stats.cases(with_period=False).filter(status__in=AWAITING_REPLY, received_at__lt=cutoff)
+    return stats.cases(with_period=False).overdue(today)
 
 
 def overdue_by_department(stats: StatsFilter, today: datetime.date | None = None) -> list[Row]:
-    """Counted per department id from the index alone; the names come from the routing
-    table (joining the departments to thousands of rows was most of this query's time)."""
+    """Per department: overdue, due today and due on the next business day, in one query.
+
+    Counted per department id from the index alone; the names come from the routing
+    table (joining the departments to thousands of rows was most of this query's time).
+    """
+    today = today or timezone.localdate()
+    tomorrow = next_business_day(today)
     names = {row.pk: row.name for row in routing_table().departments}
     counts = (
-        overdue_cases(stats, today).order_by().values_list("department_id").annotate(n=Count("*"))
+        stats.cases(with_period=False)
+        .unanswered()
+        .filter(reply_due_date__lte=tomorrow)
+        .values_list("department_id")
+        .annotate(
+            overdue=Count("reply_due_date", filter=Q(reply_due_date__lt=today)),
+            due_today=Count("reply_due_date", filter=Q(reply_due_date=today)),
+            due_tomorrow=Count("reply_due_date", filter=Q(reply_due_date=tomorrow)),
+        )
     )
-    rows = [(names.get(pk, str(pk)), pk, n) for pk, n in counts]
-    rows.sort(key=lambda row: (-row[2], row[0]))
-    return [Row(label=name, key=str(pk), values={"overdue": n}) for name, pk, n in rows]
+    rows = [(names.get(pk, str(pk)), pk, values) for pk, *values in counts]
+    rows.sort(key=lambda row: (-row[2][0], -row[2][1], -row[2][2], row[0]))
+    return [
+        Row(
+            label=name,
+            key=str(pk),
+            values={"overdue": overdue, "due_today": due_today, "due_tomorrow": due_tomorrow},
+        )
+        for name, pk, (overdue, due_today, due_tomorrow) in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -626,6 +606,7 @@ class OverdueCase:
     pk: int
     reference: str
     received_at: datetime.datetime
+    due: datetime.date
     department: str
     category: str
     title: str
@@ -633,17 +614,24 @@ class OverdueCase:
 
 
 def overdue_list(stats: StatsFilter, today: datetime.date | None = None) -> list[OverdueCase]:
-    """The oldest overdue cases, as plain rows: names and labels from the routing table and
-    the choices, so 50 rows are not 150 model instances."""
+    """The most overdue cases (the department screens' order), as plain rows: names and
+    labels from the routing table and the choices, so 50 rows are not 150 model instances."""
     routing = routing_table()
     departments = {row.pk: row.name for row in routing.departments}
     categories = {row.pk: row.name for row in routing.categories}
     statuses = {value: str(label) for value, label in Case.Status.choices}
     rows = (
         overdue_cases(stats, today)
-        .order_by("received_at", "id")
+        .order_by("reply_due_date", "received_at", "id")
         .values_list(
-            "pk", "reference", "received_at", "department_id", "category_id", "title", "status"
+            "pk",
+            "reference",
+            "received_at",
+            "reply_due_date",
+            "department_id",
+            "category_id",
+            "title",
+            "status",
         )[:OVERDUE_LIST_LIMIT]
     )
     return [
@@ -651,12 +639,13 @@ def overdue_list(stats: StatsFilter, today: datetime.date | None = None) -> list
             pk=pk,
             reference=reference,
             received_at=received_at,
+            due=due,
             department=departments.get(department_id, ""),
             category=categories.get(category_id, ""),
             title=title,
             status=statuses.get(status, status),
         )
-        for pk, reference, received_at, department_id, category_id, title, status in rows
+        for pk, reference, received_at, due, department_id, category_id, title, status in rows
     ]
 
 

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,6 +37,7 @@ from kobepost.spreadsheets import (
     requested_encoding,
     xlsx_response,
 )
+from tickets.business_days import next_business_day
 from tickets.models import Dial
 from tickets.routing import routing_table
 
@@ -191,14 +193,16 @@ def count_cells(rows: list[stats.Row], key: str) -> list[tuple[str, str]]:
 
 
 def overdue_cells(cases: list[stats.OverdueCase]) -> list[tuple[str, ...]]:
-    """Reference, received (Y年n月j日 H:i in Japan time), department, category, title, status."""
+    """Reference, received (Japan time), due date, department, category, title, status;
+    dates in the reader's language (2026年4月7日 / April 7, 2026)."""
     cells = []
     for case in cases:
         received = timezone.localtime(case.received_at)
         cells.append(
             (
                 case.reference,
-                f"{received.year}年{received.month}月{received.day}日 {received:%H:%M}",
+                f"{date_format(received, 'DATE_FORMAT')} {received:%H:%M}",
+                date_format(case.due, "DATE_FORMAT"),
                 case.department,
                 case.category,
                 case.title,
@@ -206,6 +210,14 @@ def overdue_cells(cases: list[stats.OverdueCase]) -> list[tuple[str, ...]]:
             )
         )
     return cells
+
+
+def due_cells(rows: list[stats.Row]) -> list[tuple[str, int, int, int]]:
+    """Department, overdue, due today, due on the next business day."""
+    return [
+        (row.label, row.values["overdue"], row.values["due_today"], row.values["due_tomorrow"])
+        for row in rows
+    ]
 
 
 def response_cells(rows: list[stats.Row]) -> list[tuple[str, list[str]]]:
@@ -279,8 +291,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "response_overall": partial(response_cells, figures["response_overall"]),
         "response_departments": partial(response_cells, figures["response_department"]),
         "response_categories": partial(response_cells, figures["response_category"]),
-        "reply_days": stats.reply_days(),
-        "overdue_departments": count_cells(stats.overdue_by_department(scope), "overdue"),
+        "overdue_departments": due_cells(stats.overdue_by_department(scope)),
+        "next_business_day": next_business_day(timezone.localdate()),
         "overdue_list": overdue_cells(stats.overdue_list(scope)),
         "overdue_limit": stats.OVERDUE_LIST_LIMIT,
         "top_faq": partial(count_cells, figures["top_faq"], "calls"),

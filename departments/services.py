@@ -32,6 +32,7 @@ from kobepost.models import Notification, User
 from kobepost.notifications import Audience, event_key, notice_post, notification_queue
 from kobepost.notifications.mail import absolute_link, japanese_date
 from kobepost.photos import clean_photo
+from tickets.business_days import next_business_day
 from tickets.models import Case, CaseEvent
 from tickets.outbound import Channel, outbound_case, scrub_for_case
 from tickets.services import (
@@ -327,15 +328,18 @@ def case_hand_over_to_agency(
 
 # --- overdue reminders -----------------------------------------------------------------------
 def overdue_remind(*, today: datetime.date | None = None) -> int:
-    """Mail each department its overdue cases, once per department and day.
+    """Mail each department its overdue cases and those due today or on the next business
+    day (the pre-breach view), once per department and day.
 
     Safe to run any number of times a day (beat after a restart, a manual run): the
     (department, day) row and the outbox event key both carry the date. Returns how many
     departments were reminded by this run.
     """
     today = today or timezone.localdate()
-    overdue = (
-        Case.objects.overdue(today)
+    tomorrow = next_business_day(today)
+    chased = (
+        Case.objects.unanswered()
+        .filter(reply_due_date__lte=tomorrow)
         .select_related("category", "department")
         .only(
             "pk",
@@ -360,41 +364,53 @@ def overdue_remind(*, today: datetime.date | None = None) -> int:
     )
     by_department: dict[int, list[Case]] = defaultdict(list)
     departments: dict[int, Department] = {}
-    for case in overdue:
+    for case in chased:
         by_department[case.department_id].append(case)
         departments[case.department_id] = case.department
     reminded = 0
     for department_id, cases in by_department.items():
         department = departments[department_id]
+        overdue = [case for case in cases if case.reply_due_date < today]
         try:
             with transaction.atomic():
                 OverdueReminder.objects.create(
-                    department=department, day=today, case_count=len(cases)
+                    department=department, day=today, case_count=len(overdue)
                 )
-                _queue_overdue(department, cases, today)
+                _queue_overdue(department, cases, today, tomorrow)
         except IntegrityError:
             continue  # already reminded today
         reminded += 1
     return reminded
 
 
-def _queue_overdue(department: Department, cases: list[Case], today: datetime.date) -> None:
+def _queue_overdue(
+    department: Department, cases: list[Case], today: datetime.date, tomorrow: datetime.date
+) -> None:
     link = "/departments/?filter=overdue"
     with translation.override("ja"):
-        context = {
-            "department": department.name,
-            "count": len(cases),
-            "today": japanese_date(today),
-            "cases": [
+
+        def lines(wanted: list[Case]) -> list[dict]:
+            # Only what the outbound policy lets a reminder mail carry (tickets.outbound).
+            return [
                 facts
                 | {
                     "ward": facts["ward"] or _("区の指定なし"),
                     "due": japanese_date(facts["due_date"]),
                     "url": absolute_link(department_case_path(case)),
                 }
-                for case in cases
+                for case in wanted
                 for facts in [outbound_case(case, Channel.REMINDER_MAIL)]
-            ],
+            ]
+
+        overdue = [case for case in cases if case.reply_due_date < today]
+        context = {
+            "department": department.name,
+            "count": len(overdue),
+            "today": japanese_date(today),
+            "tomorrow": japanese_date(tomorrow),
+            "cases": lines(overdue),
+            "due_today": lines([case for case in cases if case.reply_due_date == today]),
+            "due_tomorrow": lines([case for case in cases if case.reply_due_date == tomorrow]),
             "url": absolute_link(link),
         }
     subject, body = _render_mail("overdue", context)
@@ -406,11 +422,12 @@ def _queue_overdue(department: Department, cases: list[Case], today: datetime.da
         body=body,
         link=link,
     )
-    notice_post(
-        department=department,
-        title=_("対応期限を過ぎた案件が %(count)d 件あります") % {"count": len(cases)},
-        link=link,
-    )
+    if overdue:
+        notice_post(
+            department=department,
+            title=_("対応期限を過ぎた案件が %(count)d 件あります") % {"count": len(overdue)},
+            link=link,
+        )
 
 
 def overdue_cases() -> QuerySet[Case]:

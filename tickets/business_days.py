@@ -33,3 +33,8 @@ def add_business_days(start: datetime.date, days: int) -> datetime.date:
         if is_business_day(day):
             counted += 1
     return day
+
+
+def next_business_day(day: datetime.date) -> datetime.date:
+    """The first business day after ``day`` ("tomorrow" for a reply due date)."""
+    return add_business_days(day, 1)

@@ -168,6 +168,19 @@ class CaseQuerySet(models.QuerySet):
         today = today or timezone.localdate()
         return self.unanswered().filter(reply_due_date__lt=today)
 
+    def due_soon(self, today: datetime.date | None = None) -> "CaseQuerySet":
+        """Not yet answered and due today or on the next business day (the pre-breach view).
+
+        The next business day, not the calendar's tomorrow: on a Friday the cases due on
+        Monday are the ones about to breach, and no case is ever due on a Saturday.
+        """
+        from tickets.business_days import next_business_day
+
+        today = today or timezone.localdate()
+        return self.unanswered().filter(
+            reply_due_date__gte=today, reply_due_date__lte=next_business_day(today)
+        )
+
     def awaiting_callback(self) -> "CaseQuerySet":
         return self.filter(status=Case.Status.ANSWERED, reply_needed=True, direct_answer=False)
 

@@ -1,4 +1,4 @@
-"""Japanese era labels, fiscal years and the business-day reply due date."""
+"""Japanese era labels and fiscal years (business days: tickets/tests/test_due_dates.py)."""
 
 import datetime
 
@@ -38,21 +38,3 @@ def test_fiscal_year_months_run_april_to_march():
     months = stats.fiscal_year_months(2026)
     assert months[0] == (2026, 4) and months[-1] == (2027, 3) and len(months) == 12
     assert stats.month_label(2027, 3) == "令和9年3月"
-
-
-def test_reply_due_skips_weekends_holidays_and_year_end():
-    # Fri 2026-05-01; 5/4–5/6 are holidays (振替休日 on 5/6): due Wed 5/13.
-    assert stats.reply_due_date(datetime.date(2026, 5, 1), 5) == datetime.date(2026, 5, 13)
-    # Year end: 12/29–1/3 closed; Mon 2026-12-28 + 1 business day = Mon 2027-01-04.
-    assert stats.reply_due_date(datetime.date(2026, 12, 28), 1) == datetime.date(2027, 1, 4)
-
-
-def test_overdue_cutoff_is_the_first_day_not_yet_overdue():
-    # On 5/14: received 5/6 or earlier is due by 5/13 (overdue); 5/7 is due 5/14 (not yet).
-    cutoff = stats.overdue_cutoff(datetime.date(2026, 5, 14), 5)
-    assert cutoff == stats.start_of_day(datetime.date(2026, 5, 7))
-
-
-def test_reply_days_setting(settings):
-    settings.STATS_DEFAULT_REPLY_DAYS = 3
-    assert stats.reply_days() == 3
