@@ -413,41 +413,176 @@ def _number(value) -> int | float | str:
     return "" if value is None else value
 
 
+def _previous_change(current: int, previous: int) -> float | str:
+    """This year against the previous one, in percent (前年比); blank without a base."""
+    ratio = stats.share(current, previous)
+    return "" if ratio is None else ratio
+
+
+def _month_table(report: stats.MonthlyReport, table: str, sheet: str, note: str) -> dict:
+    """One row per item of ``table``, one column per month, the year's total and the
+    previous fiscal year's total of the same item (前年度)."""
+    month_keys = report.month_keys
+    rows = []
+    for row in getattr(report, table):
+        total = row.total(month_keys)
+        previous = report.previous_total(table, row.key)
+        rows.append(
+            [
+                row.label,
+                *[row.values.get(k, 0) for k in month_keys],
+                total,
+                previous,
+                _previous_change(total, previous),
+            ]
+        )
+    totals = [_("合計"), *_column_totals([line[:-1] for line in rows], 1)]
+    if len(totals) > 2:
+        totals.append(_previous_change(totals[-2], totals[-1]))
+    return {
+        "sheet": sheet,
+        "note": note,
+        "header": ["", *report.month_labels, _("合計"), _("前年度"), _("前年比（%）")],
+        "rows": rows,
+        "totals": totals if rows else None,
+    }
+
+
 def report_sections(report: stats.MonthlyReport) -> list[dict]:
     """The report as plain tables (title, header, rows, totals): one sheet each."""
-    month_keys = report.month_keys
     volume_keys = [key for key, _label in VOLUME_SERIES]
-    volume_header = [_("月"), *[str(label) for _k, label in VOLUME_SERIES], _("合計")]
-    volume_rows = [
-        [row.label, *[row.values[k] for k in volume_keys], row.total(volume_keys)]
-        for row in report.volumes
+    previous_volumes = report.previous.volumes if report.previous else []
+    volume_header = [
+        _("月"),
+        *[str(label) for _k, label in VOLUME_SERIES],
+        _("合計"),
+        _("前年同月"),
+        _("前年同月比（%）"),
     ]
+    volume_rows = []
+    for index, row in enumerate(report.volumes):
+        total = row.total(volume_keys)
+        previous = (
+            previous_volumes[index].total(volume_keys) if index < len(previous_volumes) else 0
+        )
+        volume_rows.append(
+            [
+                row.label,
+                *[row.values[k] for k in volume_keys],
+                total,
+                previous,
+                _previous_change(total, previous),
+            ]
+        )
+    volume_totals = [_("合計"), *_column_totals([line[:-1] for line in volume_rows], 1)]
+    volume_totals.append(_previous_change(volume_totals[-2], volume_totals[-1]))
     sections = [
         {
             "sheet": _("月別件数"),
+            "note": _("前年同月・前年度は、前の年度の同じ月・同じ範囲の件数です。"),
             "header": volume_header,
             "rows": volume_rows,
-            "totals": [_("合計"), *_column_totals(volume_rows, 1)],
-        }
+            "totals": volume_totals,
+        },
+        _kpi_section(report),
+        _month_table(report, "by_kind", _("分類別"), _("案件（通報・問い合わせ）")),
+        _month_table(report, "by_channel", _("受付方法別"), _("案件")),
+        _month_table(
+            report,
+            "by_dial",
+            _("ダイヤル別"),
+            _("案件と FAQ で回答した電話の合計（FAQ での回答を含みます）"),
+        ),
+        _month_table(report, "by_category", _("種別ごとの推移"), _("案件")),
+        _month_table(report, "by_department", _("所管課別"), _("案件")),
+        _month_table(report, "by_ward", _("区別"), _("案件")),
+        _posts_section(report),
+        _response_section(report),
     ]
-    for sheet, rows, note in (
-        (_("ダイヤル別"), report.by_dial, _("案件と FAQ での回答の合計")),
-        (_("所管課別"), report.by_department, _("案件")),
-        (_("区別"), report.by_ward, _("案件")),
-    ):
-        table = [
-            [row.label, *[row.values.get(k, 0) for k in month_keys], row.total(month_keys)]
-            for row in rows
+    return sections
+
+
+def _kpi_section(report: stats.MonthlyReport) -> dict:
+    """一次完結率 (calls answered with the FAQ among all calls taken) and 期限内回答率 (cases
+    answered by their due date among those answered or past it), per month and year."""
+    header = [
+        _("月"),
+        _("FAQ で回答"),
+        _("受付件数（FAQ＋案件）"),
+        _("一次完結率（%）"),
+        _("期限内に回答"),
+        _("回答済または期限超過"),
+        _("期限内回答率（%）"),
+    ]
+
+    def line(label: str, faq: int, contacts: int, on_time: int, judged: int) -> list:
+        return [
+            label,
+            faq,
+            contacts,
+            _number(stats.share(faq, contacts)),
+            on_time,
+            judged,
+            _number(stats.share(on_time, judged)),
         ]
-        sections.append(
-            {
-                "sheet": sheet,
-                "note": note,
-                "header": ["", *report.month_labels, _("合計")],
-                "rows": table,
-                "totals": [_("合計"), *_column_totals(table, 1)],
-            }
+
+    def summed(rows: list[stats.Row]) -> tuple[int, int, int, int]:
+        return tuple(  # type: ignore[return-value]
+            sum(int(row.values[key]) for row in rows)
+            for key in ("faq", "contacts", "on_time", "judged")
         )
+
+    rows = [
+        line(row.label, *[int(row.values[k]) for k in ("faq", "contacts", "on_time", "judged")])
+        for row in report.kpis
+    ]
+    totals = line(_("年度計"), *summed(report.kpis))
+    if report.previous:
+        rows.append(line(_("前年度"), *summed(report.previous.kpis)))
+    return {
+        "sheet": _("指標"),
+        "note": _(
+            "一次完結率 = FAQ で回答した電話 ÷（FAQ で回答した電話＋案件）。"
+            "期限内回答率 = 回答期限までに所管課が回答した案件 ÷ "
+            "回答済または期限を過ぎた案件（受付月別）。"
+        ),
+        "header": header,
+        "rows": rows,
+        "totals": totals,
+    }
+
+
+def _posts_section(report: stats.MonthlyReport) -> dict:
+    outcomes = list(stats.POST_OUTCOMES)
+    rows = []
+    for row in report.posts:
+        total = sum(int(row.values[k]) for k in outcomes)
+        previous = 0
+        if report.previous:
+            previous = next(
+                (
+                    sum(int(p.values[k]) for k in outcomes)
+                    for p in report.previous.posts
+                    if p.key == row.key
+                ),
+                0,
+            )
+        rows.append([row.label, *[row.values[k] for k in outcomes], total, previous])
+    return {
+        "sheet": _("KOBE ぽすと"),
+        "note": _("投稿の分類別・結果別の件数（年度計）"),
+        "header": [
+            _("投稿の分類"),
+            *[str(label) for label in stats.POST_OUTCOMES.values()],
+            _("合計"),
+            _("前年度"),
+        ],
+        "rows": rows,
+        "totals": [_("合計"), *_column_totals(rows, 1)] if rows else None,
+    }
+
+
+def _response_section(report: stats.MonthlyReport) -> dict:
     measures = stats.RESPONSE_MEASURES
     header = [_("所管課")]
     for _key, (label, *_rest) in measures.items():
@@ -456,6 +591,9 @@ def report_sections(report: stats.MonthlyReport) -> list[dict]:
             _("%(m)s 中央値（時間）") % {"m": label},
             _("%(m)s 90%%値（時間）") % {"m": label},
             _("%(m)s 平均（時間）") % {"m": label},
+            _("%(m)s 中央値（開庁日）") % {"m": label},
+            _("%(m)s 90%%値（開庁日）") % {"m": label},
+            _("%(m)s 平均（開庁日）") % {"m": label},
         ]
     response_rows = []
     for row in report.response:
@@ -463,21 +601,21 @@ def report_sections(report: stats.MonthlyReport) -> list[dict]:
         for key in measures:
             line += [
                 row.values[f"{key}_n"],
-                _number(row.values[f"{key}_median"]),
-                _number(row.values[f"{key}_p90"]),
-                _number(row.values[f"{key}_avg"]),
+                *[
+                    _number(row.values.get(f"{key}_{part}"))
+                    for part in ("median", "p90", "avg", "bd_median", "bd_p90", "bd_avg")
+                ],
             ]
         response_rows.append(line)
-    sections.append(
-        {
-            "sheet": _("対応時間"),
-            "note": _("受付からの経過時間（案件の経過記録から算出）"),
-            "header": header,
-            "rows": response_rows,
-            "totals": None,
-        }
-    )
-    return sections
+    return {
+        "sheet": _("対応時間"),
+        "note": _(
+            "受付からの経過時間と開庁日数（案件の経過記録から算出。開庁日は土日・祝日・年末年始を除き、受付日の翌開庁日を1日目と数えます）"
+        ),
+        "header": header,
+        "rows": response_rows,
+        "totals": None,
+    }
 
 
 def _column_totals(rows: list[list], skip: int) -> list[int]:
@@ -516,6 +654,8 @@ def _report_sheets(report: stats.MonthlyReport) -> Iterator[Sheet]:
 def _report_csv_rows(report: stats.MonthlyReport) -> Iterator[Row]:
     for section in report_sections(report):
         yield [f"{report.label} {section['sheet']}"]
+        if section.get("note"):
+            yield [section["note"]]
         yield section["header"]
         yield from section["rows"]
         if section["totals"]:

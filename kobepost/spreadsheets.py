@@ -263,7 +263,8 @@ def xlsx_unescape(text: str) -> str:
 
 def xlsx_cell(sheet: "WriteOnlyWorksheet", value: Value, *, bold: bool = False) -> Cell:
     if _is_number(value) or value is None or value == "":
-        cell = WriteOnlyCell(sheet, value=value or None)  # numbers, or an empty cell
+        # Numbers (0 included: a council table prints its zeros), or an empty cell.
+        cell = WriteOnlyCell(sheet, value=None if value == "" else value)
     else:
         text = _text(value)
         cell = WriteOnlyCell(sheet, value=xlsx_text(text))

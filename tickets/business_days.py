@@ -5,6 +5,7 @@ skipped too although only 1/1 is a national holiday.
 """
 
 import datetime
+import functools
 
 import jpholiday
 
@@ -38,3 +39,31 @@ def add_business_days(start: datetime.date, days: int) -> datetime.date:
 def next_business_day(day: datetime.date) -> datetime.date:
     """The first business day after ``day`` ("tomorrow" for a reply due date)."""
     return add_business_days(day, 1)
+
+
+@functools.cache
+def _business_days_before_year(year: int) -> tuple[int, ...]:
+    """For each day of ``year`` (by day of the year, from 0): the business days of the year
+    up to and including it. Cached per year: statistics count thousands of spans."""
+    day = datetime.date(year, 1, 1)
+    counted, running = [], 0
+    while day.year == year:
+        running += is_business_day(day)
+        counted.append(running)
+        day += datetime.timedelta(days=1)
+    return tuple(counted)
+
+
+def _business_day_number(day: datetime.date) -> int:
+    """Business days from 1 January 2000 up to and including ``day`` (a running count)."""
+    before = sum(_business_days_before_year(year)[-1] for year in range(2000, day.year))
+    return before + _business_days_before_year(day.year)[day.timetuple().tm_yday - 1]
+
+
+def business_days_between(start: datetime.date, end: datetime.date) -> int:
+    """Business days after ``start`` up to and including ``end``: the inverse of
+    add_business_days (a reply on the due date of a 5-day category took 5 business days;
+    a reply on the day of receipt took 0)."""
+    if end <= start:
+        return 0
+    return _business_day_number(end) - _business_day_number(start)

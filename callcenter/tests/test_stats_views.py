@@ -70,7 +70,7 @@ def test_department_staff_monthly_export_is_their_department(login_client, staff
     workbook = load_workbook(io.BytesIO(response.getvalue()))
     sheet = workbook["月別件数"]
     totals = [cell.value for cell in sheet[sheet.max_row]]
-    assert totals == ["合計", 2, 5, 1, 8]
+    assert totals == ["合計", 2, 5, 1, 8, 0, None]  # nothing in FY2025: no 前年同月比
 
 
 def test_presets_and_bad_periods(login_client, supervisor, known):
@@ -94,15 +94,35 @@ def test_monthly_xlsx_sheets_and_totals_are_audited(login_client, supervisor, kn
     assert response.status_code == 200
     assert "monthly-report-FY2026.xlsx" in response["Content-Disposition"]
     workbook = load_workbook(io.BytesIO(response.getvalue()))
-    assert workbook.sheetnames == ["月別件数", "ダイヤル別", "所管課別", "区別", "対応時間"]
+    assert workbook.sheetnames == [
+        "月別件数",
+        "指標",
+        "分類別",
+        "受付方法別",
+        "ダイヤル別",
+        "種別ごとの推移",
+        "所管課別",
+        "区別",
+        "KOBE ぽすと",
+        "対応時間",
+    ]
     volumes = workbook["月別件数"]
     assert volumes["A1"].value.startswith("令和8年度（2026年度）")
-    assert [c.value for c in volumes[3]] == ["月", "FAQ で回答", "案件", "KOBE ぽすと投稿", "合計"]
+    assert [c.value for c in volumes[3]] == [
+        "月",
+        "FAQ で回答",
+        "案件",
+        "KOBE ぽすと投稿",
+        "合計",
+        "前年同月",
+        "前年同月比（%）",
+    ]
     assert volumes["A4"].value == "令和8年4月"
     assert volumes["A15"].value == "令和9年3月"
-    assert [c.value for c in volumes[volumes.max_row]] == ["合計", 4, 7, 2, 13]
+    assert [c.value for c in volumes[volumes.max_row]] == ["合計", 4, 7, 2, 13, 0, None]
     wards = workbook["区別"]
-    assert wards[wards.max_row][-1].value == 7
+    # 合計, 前年度, 前年比 at the end of each row.
+    assert [c.value for c in wards[wards.max_row]][-3:] == [7, 0, None]
     event = AuditEvent.objects.get(action=AuditAction.RECORD_EXPORT)
     assert (event.record_type, event.record_id, event.detail) == (
         "stats.monthly_report",
@@ -123,7 +143,7 @@ def test_monthly_csv_has_bom_and_defused_cells(login_client, supervisor, known, 
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
     assert rows[0][0] == "令和8年度 月別件数"
     assert ["'=HYPERLINK(1)", *["0"] * 2, "1"] == rows_with(rows, "'=HYPERLINK(1)")[:4]
-    assert ["合計", "4", "8", "2", "14"] in rows
+    assert ["合計", "4", "8", "2", "14", "0", ""] in rows
     assert AuditEvent.objects.filter(
         action=AuditAction.RECORD_EXPORT, record_type="stats.monthly_report", detail="csv"
     ).exists()
@@ -310,19 +330,22 @@ def test_a_past_period_states_the_bound_of_todays_yearly_counts(login_client, su
     assert "年度別の今日の件数は最大2分前、回答期限を過ぎた案件は現在の数値です" in page
 
 
-# Session, user, a write of the session's activity clock, the form's dials and the report:
-# the dials, cases, FAQ calls and posts of this month and later (one query each), the
-# same three for the months before (then cached), the response times of the whole year.
+# Session, user, a write of the session's activity clock, the form's dials, the routing
+# table (category names, three queries) and the report: the dials, cases, FAQ calls and
+# posts of this month and later (one query each), the same three for the months before
+# (then cached), the response times of the whole year (one in hours, three in business
+# days) and its KPI counts; the previous fiscal year's counts (three) and KPI counts.
 # Later views (within STATS_LIVE_CACHE_SECONDS): no session write, the whole report from
 # the cache; left are the session, the user and the form's dials (and the department).
-MONTHLY_QUERIES = 12
+MONTHLY_QUERIES = 23
 MONTHLY_QUERIES_CACHED = 4
-# A fiscal year that is over: three queries for its counts and one for its response
-# times, then only the dials (the report comes whole from the cache). The export writes
-# its audit line but renders no form.
-PAST_MONTHLY_QUERIES = 9
+# A fiscal year that is over: three queries for its counts, four for its response times,
+# one for its KPIs, the same without response times for the year before, then only the
+# dials (the report comes whole from the cache). The export writes its audit line but
+# renders no form.
+PAST_MONTHLY_QUERIES = 20
 PAST_MONTHLY_QUERIES_CACHED = 4
-MONTHLY_EXPORT_QUERIES = 11
+MONTHLY_EXPORT_QUERIES = 22
 # 2026-11-26 in Japan: April to October 2026 are closed months of FY2026.
 NOVEMBER = jst(2026, 11, 26, 12)
 
@@ -359,7 +382,7 @@ def test_past_monthly_report_query_count(
     assert cached.context["sections"] == response.context["sections"]
     assert response.context["sections"][0]["totals"] == (
         "合計",
-        ["4", f"{7 + extra}", "2", f"{13 + extra}"],
+        ["4", f"{7 + extra}", "2", f"{13 + extra}", "0", ""],
     )
 
 

@@ -4,8 +4,10 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
-from tickets.business_days import add_business_days, is_business_day
+from tickets.business_days import add_business_days, business_days_between, is_business_day
 from tickets.models import Case, Category
 from tickets.tests.factories import make_case
 
@@ -55,3 +57,15 @@ def test_overdue_means_unanswered_after_the_due_date(operator):
     assert list(Case.objects.overdue(today)) == [case]
     Case.objects.filter(pk=case.pk).update(status=Case.Status.ANSWERED)
     assert list(Case.objects.overdue(today)) == []
+
+
+@given(start=st.dates(D(2000, 1, 1), D(2040, 12, 31)), days=st.integers(1, 40))
+def test_business_days_between_counts_back_what_was_added(start, days):
+    assert business_days_between(start, add_business_days(start, days)) == days
+
+
+def test_business_days_between_same_day_and_weekend():
+    assert business_days_between(D(2026, 6, 10), D(2026, 6, 10)) == 0
+    # Fri → Sat/Sun: no business day passed; → Mon: one.
+    assert business_days_between(D(2026, 6, 12), D(2026, 6, 14)) == 0
+    assert business_days_between(D(2026, 6, 12), D(2026, 6, 15)) == 1
