@@ -1084,11 +1084,14 @@ def monthly_report(
             category_id, empty_row(f"{dial_name} {category_name}".strip(), str(category_id))
         )
         targets = [department, category]
-        for table, key in ((dial_rows, dial_id), (ward_rows, ward), (kind_rows, kind)):
+        for table, key in (
+            (dial_rows, dial_id),
+            (ward_rows, ward),
+            (kind_rows, kind),
+            (channel_rows, channel),
+        ):
             if key in table:
                 targets.append(table[key])
-        if channel in channel_rows:
-            targets.append(channel_rows[channel])
         for key, number in by_month.items():
             volumes[key]["cases"] += number
             for row in targets:

@@ -42,9 +42,10 @@ def next_business_day(day: datetime.date) -> datetime.date:
 
 
 @functools.cache
-def _business_days_before_year(year: int) -> tuple[int, ...]:
+def _running_count(year: int) -> tuple[int, ...]:
     """For each day of ``year`` (by day of the year, from 0): the business days of the year
-    up to and including it. Cached per year: statistics count thousands of spans."""
+    up to and including it. Cached per year: statistics count thousands of spans, and
+    asking jpholiday day by day for each would cost seconds."""
     day = datetime.date(year, 1, 1)
     counted, running = [], 0
     while day.year == year:
@@ -54,10 +55,8 @@ def _business_days_before_year(year: int) -> tuple[int, ...]:
     return tuple(counted)
 
 
-def _business_day_number(day: datetime.date) -> int:
-    """Business days from 1 January 2000 up to and including ``day`` (a running count)."""
-    before = sum(_business_days_before_year(year)[-1] for year in range(2000, day.year))
-    return before + _business_days_before_year(day.year)[day.timetuple().tm_yday - 1]
+def _count_in_year(day: datetime.date) -> int:
+    return _running_count(day.year)[day.timetuple().tm_yday - 1]
 
 
 def business_days_between(start: datetime.date, end: datetime.date) -> int:
@@ -66,4 +65,8 @@ def business_days_between(start: datetime.date, end: datetime.date) -> int:
     a reply on the day of receipt took 0)."""
     if end <= start:
         return 0
-    return _business_day_number(end) - _business_day_number(start)
+    # Only the years the span touches are looked at.
+    taken = -_count_in_year(start)
+    for year in range(start.year, end.year):
+        taken += _running_count(year)[-1]
+    return taken + _count_in_year(end)
