@@ -17,6 +17,8 @@ has no such aggregate, so there only the average is shown, with a note on the pa
 """
 
 import datetime
+import re
+import unicodedata
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
@@ -97,6 +99,27 @@ def fiscal_year_label(fiscal_year: int) -> str:
 def month_label(year: int, month: int) -> str:
     """令和8年4月."""
     return f"{era_label(datetime.date(year, month, 1))}{month}月"
+
+
+# 「令和8」「R8」「令和８年度」「r.8」「令和元年度」「平成31」: the era's name or initial, a year.
+_ERA_INITIALS = {"令和": "令和", "R": "令和", "平成": "平成", "H": "平成"}
+_ERA_YEAR = re.compile(r"^(令和|平成|R|H)\.?\s*(元|\d{1,2})(?:年度?)?$")
+_WESTERN_YEAR = re.compile(r"^(\d{4})(?:年度?)?$")
+
+
+def parse_fiscal_year(text: str) -> int | None:
+    """The fiscal year typed in the 年度 box, Western (2026, 2026年度) or in an era (令和8,
+    R8, 令和元年度, 平成31); None when it is neither. Full-width digits and letters are
+    folded first, as people type them with the Japanese input method on."""
+    folded = unicodedata.normalize("NFKC", text).strip().upper()
+    if match := _WESTERN_YEAR.match(folded):
+        return int(match.group(1))
+    if match := _ERA_YEAR.match(folded):
+        name = _ERA_INITIALS[match.group(1)]
+        year = 1 if match.group(2) == "元" else int(match.group(2))
+        start = next(day for day, era in ERAS if era == name)
+        return start.year + year - 1 if year >= 1 else None
+    return None
 
 
 def fiscal_year_of_date(day: datetime.date) -> int:

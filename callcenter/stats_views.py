@@ -353,14 +353,35 @@ def figure_sections(
 # --- Monthly report ---------------------------------------------------------------------
 
 
+FIRST_FISCAL_YEAR, LAST_FISCAL_YEAR = 2000, 2100
+
+
 class MonthlyReportForm(forms.Form):
-    fy = forms.IntegerField(label=gettext_lazy("年度"), min_value=2000, max_value=2100)
+    fy = forms.CharField(
+        label=gettext_lazy("年度"),
+        max_length=20,
+        help_text=gettext_lazy("例: 令和8、R8、2026"),
+    )
     dial = forms.ModelChoiceField(
         label=gettext_lazy("ダイヤル"),
         queryset=Dial.objects.order_by("sort_order", "code"),
         required=False,
         empty_label=gettext_lazy("すべて"),
     )
+
+    def clean_fy(self) -> int:
+        fiscal_year = stats.parse_fiscal_year(self.cleaned_data["fy"])
+        if fiscal_year is None:
+            raise forms.ValidationError(
+                _("年度は「令和8」「R8」「2026」のように入力してください。"), code="invalid"
+            )
+        if not FIRST_FISCAL_YEAR <= fiscal_year <= LAST_FISCAL_YEAR:
+            raise forms.ValidationError(
+                _("%(first)d〜%(last)d年度の間で入力してください。")
+                % {"first": FIRST_FISCAL_YEAR, "last": LAST_FISCAL_YEAR},
+                code="out_of_range",
+            )
+        return fiscal_year
 
 
 def _monthly(request: HttpRequest) -> tuple[MonthlyReportForm, stats.MonthlyReport]:
@@ -648,7 +669,15 @@ def _report_sheets(report: stats.MonthlyReport) -> Iterator[Sheet]:
         ]
         if section["totals"]:
             rows.append(Bold(section["totals"]))
-        yield Sheet(section["sheet"], rows, first_column_width=28)
+        # Title, note and header stay on screen and on every printed page.
+        yield Sheet(
+            section["sheet"],
+            rows,
+            first_column_width=28,
+            freeze="B4",
+            title_rows="1:3",
+            landscape=True,
+        )
 
 
 def _report_csv_rows(report: stats.MonthlyReport) -> Iterator[Row]:

@@ -36,6 +36,7 @@ from django.utils.http import content_disposition_header
 from openpyxl import Workbook
 from openpyxl.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -238,6 +239,12 @@ class Sheet:
     title: str
     rows: Iterable[Row]
     first_column_width: float | None = None
+    # For printing (reports handed to the council): the cell the panes freeze at ("B4":
+    # the first three rows and the first column stay), the rows repeated on every printed
+    # page ("1:3"), landscape A4 fitted to the page width, and page numbers in the footer.
+    freeze: str | None = None
+    title_rows: str | None = None
+    landscape: bool = False
 
 
 # XML cannot hold these; an xlsx file spells them (and a typed "_x" escape) as _xHHHH_.
@@ -276,6 +283,20 @@ def xlsx_cell(sheet: "WriteOnlyWorksheet", value: Value, *, bold: bool = False) 
     return cell
 
 
+def _print_setup(sheet: "WriteOnlyWorksheet", spec: Sheet) -> None:
+    if spec.freeze:
+        sheet.freeze_panes = spec.freeze
+    if spec.title_rows:
+        sheet.print_title_rows = spec.title_rows
+    if spec.landscape:
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
+        sheet.oddFooter.center.text = "&P / &N"
+
+
 def xlsx_file(sheets: Iterable[Sheet]) -> IO[bytes]:
     """A temporary file holding the workbook (write-only mode keeps memory flat)."""
     workbook = Workbook(write_only=True)
@@ -283,6 +304,7 @@ def xlsx_file(sheets: Iterable[Sheet]) -> IO[bytes]:
         sheet = workbook.create_sheet(spec.title)
         if spec.first_column_width:
             sheet.column_dimensions["A"].width = spec.first_column_width
+        _print_setup(sheet, spec)  # before the first row: write-only sheets stream their XML
         for row in spec.rows:
             bold = isinstance(row, Bold)
             sheet.append([xlsx_cell(sheet, value, bold=bold) for value in row])

@@ -151,3 +151,19 @@ def test_csv_says_the_dial_block_adds_faq_calls(known, login_client, supervisor)
     rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     title = rows.index(["令和8年度 ダイヤル別"])
     assert "FAQ で回答した電話" in rows[title + 1][0]
+
+
+def test_xlsx_prints_landscape_with_titles_and_frozen_panes(known, login_client, supervisor):
+    from openpyxl import load_workbook
+
+    response = login_client(supervisor).get("/stats/monthly.xlsx", {"fy": "令和8"})
+    workbook = load_workbook(io.BytesIO(response.getvalue()))
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "B4"
+        assert sheet.print_title_rows == "$1:$3"
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.paperSize == 9  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.oddFooter.center.text == "&P / &N"
+    # Zeros are printed as zeros, not left empty.
+    assert workbook["月別件数"]["B5"].value == 0  # no FAQ call in May 2026
