@@ -30,9 +30,11 @@ from kobepost.audit_models import AuditAction
 from kobepost.decorators import role_required
 from kobepost.models import User
 from kobepost.spreadsheets import (
+    CP932,
     Bold,
     Row,
     Sheet,
+    cp932_replacements,
     csv_response,
     requested_encoding,
     xlsx_response,
@@ -401,13 +403,22 @@ def _monthly(request: HttpRequest) -> tuple[MonthlyReportForm, stats.MonthlyRepo
 @role_required(*STATS_READERS)
 def monthly(request: HttpRequest) -> HttpResponse:
     form, report = _monthly(request)
+    sections = report_sections(report)
     return render(
         request,
         "callcenter/stats/monthly.html",
         {
             "form": form,
             "report": report,
-            "sections": [_section_text(section) for section in report_sections(report)],
+            "sections": [_section_text(section) for section in sections],
+            "cp932_replaced": [
+                f"{char}→{instead}"
+                for char, instead in cp932_replacements(
+                    _report_texts(
+                        [s["header"] for s in sections] + [r for s in sections for r in s["rows"]]
+                    )
+                ).items()
+            ],
             "query": request.GET.urlencode(),
             "percentiles": stats.percentiles_supported(),
             # The staleness bound of the cached months, said on the page.
@@ -700,13 +711,26 @@ def monthly_xlsx(request: HttpRequest) -> HttpResponse:
     return xlsx_response(_report_sheets(report), filename=_report_filename(report, "xlsx"))
 
 
+def _report_texts(rows: list[Row]) -> Iterator[str]:
+    return (cell for row in rows for cell in row if isinstance(cell, str))
+
+
+def replacement_note(replaced: dict[str, str]) -> list[str]:
+    """The line that tells a Shift_JIS reader which characters were written otherwise,
+    by code point (the characters themselves cannot be in the file)."""
+    return [
+        _("Shift_JIS で表せない文字を置き換えました"),
+        *[f"U+{ord(char):04X} → {instead}" for char, instead in replaced.items()],
+    ]
+
+
 @require_GET
 @role_required(*STATS_READERS)
 def monthly_csv(request: HttpRequest) -> HttpResponse:
     _form, report = _monthly(request)
     _audit_export(request, report, "csv")
-    return csv_response(
-        list(_report_csv_rows(report)),  # small, and translated while the request's language is on
-        encoding=requested_encoding(request.GET),
-        filename=_report_filename(report, "csv"),
-    )
+    encoding = requested_encoding(request.GET)
+    rows = list(_report_csv_rows(report))  # small, and translated while the language is on
+    if encoding == CP932 and (replaced := cp932_replacements(_report_texts(rows))):
+        rows.append(replacement_note(replaced))
+    return csv_response(rows, encoding=encoding, filename=_report_filename(report, "csv"))

@@ -159,6 +159,23 @@ def to_cp932(text: str) -> bytes:
     return text.encode(CP932, errors="kobepost_cp932")
 
 
+def cp932_replacements(texts: Iterable[str]) -> dict[str, str]:
+    """Each character of ``texts`` that Shift_JIS cannot hold, with what the file writes
+    instead (𠮷 → 吉, an emoji → 〓): said to the reader, so a changed name is no surprise."""
+    replaced: dict[str, str] = {}
+    for text in texts:
+        try:
+            text.encode(CP932)
+        except UnicodeEncodeError:
+            for char in text:
+                if char not in replaced:
+                    try:
+                        char.encode(CP932)
+                    except UnicodeEncodeError:
+                        replaced[char] = to_cp932(char).decode(CP932)
+    return replaced
+
+
 def cp932_text(text: str) -> str:
     """``text`` as the Shift_JIS file spells it (what a reader of the file sees).
 

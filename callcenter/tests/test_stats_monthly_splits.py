@@ -167,3 +167,27 @@ def test_xlsx_prints_landscape_with_titles_and_frozen_panes(known, login_client,
         assert sheet.oddFooter.center.text == "&P / &N"
     # Zeros are printed as zeros, not left empty.
     assert workbook["月別件数"]["B5"].value == 0  # no FAQ call in May 2026
+
+
+def test_shift_jis_csv_replaces_and_reports_what_it_cannot_hold(
+    known, login_client, supervisor, kobe
+):
+    department = kobe["kensetsu-tobu"]
+    type(department).objects.filter(pk=department.pk).update(name="𠮷田①課😀")
+    client = login_client(supervisor)
+    response = client.get("/stats/monthly.csv", {"fy": "2026", "encoding": "cp932"})
+    assert response["Content-Type"].lower() == "text/csv; charset=shift_jis"
+    content = b"".join(response.streaming_content)
+    assert not content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(content.decode("cp932"))))
+    assert any(row and row[0] == "吉田①課〓" for row in rows)  # ① is in cp932 and stays
+    assert rows[-1] == [
+        "Shift_JIS で表せない文字を置き換えました",
+        "U+20BB7 → 吉",
+        "U+1F600 → 〓",
+    ]
+    utf8 = client.get("/stats/monthly.csv", {"fy": "2026"})
+    text = b"".join(utf8.streaming_content).decode("utf-8-sig")
+    assert "𠮷田①課😀" in text and "置き換えました" not in text
+    page = client.get("/stats/monthly/", {"fy": "2026"}).content.decode()
+    assert "𠮷→吉" in page and "😀→〓" in page
