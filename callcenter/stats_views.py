@@ -420,6 +420,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
                 ).items()
             ],
             "query": request.GET.urlencode(),
+            "printed_on": timezone.localdate(),
             "percentiles": stats.percentiles_supported(),
             # The staleness bound of the cached months, said on the page.
             "cache_minutes": max(1, stats.archive_cache_seconds() // 60),
@@ -474,6 +475,7 @@ def _month_table(report: stats.MonthlyReport, table: str, sheet: str, note: str)
     return {
         "sheet": sheet,
         "note": note,
+        "months": True,
         "header": ["", *report.month_labels, _("合計"), _("前年度"), _("前年比（%）")],
         "rows": rows,
         "totals": totals if rows else None,

@@ -41,4 +41,4 @@ def test_supervisor_reads_stats_and_downloads_the_monthly_report(
     workbook = load_workbook(io.BytesIO(Path(download.path()).read_bytes()))
     assert "月別件数" in workbook.sheetnames
     sheet = workbook["月別件数"]
-    assert [cell.value for cell in sheet[sheet.max_row]] == ["合計", 4, 7, 2, 13]
+    assert [cell.value for cell in sheet[sheet.max_row]] == ["合計", 4, 7, 2, 13, 0, None]
