@@ -50,6 +50,7 @@ from django.db.models.functions import (
     TruncWeek,
 )
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -91,13 +92,31 @@ def era_label(day: datetime.date) -> str:
     return f"{name}{'元' if year == 1 else year}年"
 
 
+def in_japanese() -> bool:
+    return (translation.get_language() or "ja").startswith("ja")
+
+
 def fiscal_year_label(fiscal_year: int) -> str:
-    """令和8年度 for FY2026: the era of the fiscal year's 1 April (FY2019 is 平成31年度)."""
+    """令和8年度 for FY2026: the era of the fiscal year's 1 April (FY2019 is 平成31年度).
+
+    English readers get the Western fiscal year (FY2026): era names mean nothing to them.
+    """
+    if not in_japanese():
+        return f"FY{fiscal_year}"
     return f"{era_label(datetime.date(fiscal_year, 4, 1))}度"
 
 
+def fiscal_year_heading(fiscal_year: int) -> str:
+    """令和8年度（2026年度）: the era with the Western year beside it; FY2026 in English."""
+    if not in_japanese():
+        return fiscal_year_label(fiscal_year)
+    return f"{fiscal_year_label(fiscal_year)}（{fiscal_year}年度）"
+
+
 def month_label(year: int, month: int) -> str:
-    """令和8年4月."""
+    """令和8年4月; Apr 2026 in English."""
+    if not in_japanese():
+        return date_format(datetime.date(year, month, 1), "M Y")
     return f"{era_label(datetime.date(year, month, 1))}{month}月"
 
 
@@ -288,7 +307,7 @@ def _buckets(start: datetime.date, end: datetime.date, granularity: str) -> list
 
 def _bucket_label(bucket: datetime.date, granularity: str) -> str:
     if granularity == "month":
-        return f"{bucket.year}年{bucket.month}月"
+        return month_label(bucket.year, bucket.month)  # as in the tables: 令和8年4月
     if granularity == "week":
         return _("%(month)d月%(day)d日の週") % {"month": bucket.month, "day": bucket.day}
     return f"{bucket.month}/{bucket.day}"
@@ -382,7 +401,7 @@ def volume_by_fiscal_year(stats: StatsFilter) -> list[Row]:
                 counts[year][key] = counts[year].get(key, 0) + number
     return [
         Row(
-            label=f"{fiscal_year_label(year)}（{year}年度）",
+            label=fiscal_year_heading(year),
             key=str(year),
             values={k: counts[year].get(k, 0) for k in VOLUME_KEYS},
         )

@@ -5,6 +5,7 @@ also has its numbers in a table underneath, so nothing is said by colour alone.
 """
 
 import math
+import unicodedata
 from dataclasses import dataclass, field
 
 from callcenter.stats import Row
@@ -37,6 +38,25 @@ class Tick:
 class XLabel:
     text: str
     x: str
+
+
+# The axis font is 12 px in the SVG's own units, so a label's width scales with the chart:
+# labels spaced for the viewBox never overlap, at 1366 px on screen or on paper.
+AXIS_FONT = 12
+LABEL_GAP = 8
+
+
+def label_width(text: str) -> float:
+    """Width of an axis label in SVG units: full-width (Japanese) characters are one em,
+    others about 0.6 em (an estimate on the wide side of Noto Sans)."""
+    wide = sum(1 for char in text if unicodedata.east_asian_width(char) in "WF")
+    return AXIS_FONT * (wide + 0.6 * (len(text) - wide))
+
+
+def label_every(labels: list[str], step: float) -> int:
+    """Show every n-th x label so that neighbours never touch (n ≥ 1)."""
+    widest = max((label_width(text) for text in labels), default=0)
+    return max(1, math.ceil((widest + LABEL_GAP) / step)) if step > 0 else 1
 
 
 def nice_max(value: float) -> int:
@@ -76,7 +96,7 @@ def line_chart(rows: list[Row], series: list[tuple[str, str]]) -> dict:
         Tick(value=str(round(top_value * n / 4)), y=str(round(top + plot_h - plot_h * n / 4, 1)))
         for n in range(5)
     ]
-    every = max(1, math.ceil(count / 12))
+    every = label_every([r.label for r in rows], step if count > 1 else plot_w)
     labels = [
         XLabel(text=r.label, x=str(xy(i, 0)[0])) for i, r in enumerate(rows) if i % every == 0
     ]

@@ -421,6 +421,7 @@ def monthly(request: HttpRequest) -> HttpResponse:
             ],
             "query": request.GET.urlencode(),
             "printed_on": timezone.localdate(),
+            "report_heading": stats.fiscal_year_heading(report.fiscal_year),
             "percentiles": stats.percentiles_supported(),
             # The staleness bound of the cached months, said on the page.
             "cache_minutes": max(1, stats.archive_cache_seconds() // 60),
@@ -675,7 +676,7 @@ def _audit_export(request: HttpRequest, report: stats.MonthlyReport, kind: str) 
 def _report_sheets(report: stats.MonthlyReport) -> Iterator[Sheet]:
     for section in report_sections(report):
         rows: list[Row] = [
-            Bold([f"{report.label}（{report.fiscal_year}年度） {section['sheet']}"]),
+            Bold([f"{stats.fiscal_year_heading(report.fiscal_year)} {section['sheet']}"]),
             [section.get("note", "")],
             Bold(section["header"]),
             *section["rows"],

@@ -41,3 +41,29 @@ def test_monthly_report_prints_on_few_a4_landscape_pages(page, live_server, logi
     assert box is not None
     width, height = float(box.group(1)), float(box.group(2))
     assert (round(width), round(height)) == (842, 595)
+
+
+OVERLAPPING_X_LABELS = """() => {
+  const svg = document.getElementById('chart-series-title').closest('svg');
+  const boxes = [...svg.querySelectorAll('text.stats-axis[text-anchor=middle]')]
+    .map(t => t.getBoundingClientRect()).sort((a, b) => a.left - b.left);
+  const overlaps = [];
+  for (let i = 1; i < boxes.length; i++) {
+    if (boxes[i].left < boxes[i - 1].right) overlaps.push(i);
+  }
+  return {count: boxes.length, overlaps};
+}"""
+
+
+def test_chart_x_labels_never_overlap_at_1366_px_and_in_print(page, live_server, login, supervisor):
+    build_known_set(supervisor)
+    login(page, supervisor)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/stats/?preset=custom&date_from=2026-04-01&date_to=2027-03-31")
+    for media in ("screen", "print"):
+        page.emulate_media(media=media)
+        found = page.evaluate(OVERLAPPING_X_LABELS)
+        assert found["count"] >= 6, (media, found)
+        assert found["overlaps"] == [], media
+    first = page.locator("svg text.stats-axis[text-anchor=middle]").first.text_content()
+    assert first == "令和8年4月"  # as in the tables
