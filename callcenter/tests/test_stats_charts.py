@@ -1,6 +1,7 @@
 """Chart x labels never run into each other, and read like the tables (令和 / English)."""
 
 import datetime
+import itertools
 
 import pytest
 from django.utils import translation
@@ -33,7 +34,7 @@ def test_shown_labels_never_overlap(language, date_from, date_to, granularity):
         chart = line_chart(rows_for(date_from, date_to, granularity), SERIES)
     shown = chart["labels"]
     assert len(shown) >= 2
-    for before, after in zip(shown, shown[1:], strict=False):
+    for before, after in itertools.pairwise(shown):
         room = float(after.x) - float(before.x)
         assert room >= (label_width(before.text) + label_width(after.text)) / 2, (before, after)
 
