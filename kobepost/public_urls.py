@@ -3,7 +3,9 @@
 Every view here must be marked ``login_not_required`` and must never read staff data.
 """
 
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path, register_converter
+from django.views.i18n import set_language
 
 from kobepost import open311, public_views
 
@@ -24,6 +26,8 @@ app_name = "public"
 
 urlpatterns = [
     path("", public_views.home, name="home"),
+    # The staff face's switch lives outside /public/, which only the city's networks reach.
+    path("language/", login_not_required(set_language), name="set_language"),
     path("posts/<int:pk>/", public_views.post_detail, name="post_detail"),
     path("register/", public_views.register, name="register"),
     path("login/", public_views.login_view, name="login"),
