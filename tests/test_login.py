@@ -111,7 +111,7 @@ def test_previous_login_time_is_shown_after_login(operator):
         client = Client()
         client.post("/login/", {"username": operator.username, "password": TEST_PASSWORD})
         page = client.get("/callcenter/").content.decode()
-    assert "前回のログイン: 2026年11月25日9:30" in page
+    assert "前回のログイン: 2026年11月25日 09:30" in page
 
 
 def test_first_login_says_so(operator):
