@@ -4,12 +4,16 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.encoding import force_bytes
+from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
 
 from kobepost.citizen_models import Citizen
 
@@ -83,3 +87,55 @@ def citizen_login_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return public_view(wrapper)
+
+
+# --- Links sent by mail: password reset and e-mail confirmation ----------------------------
+
+
+class _CitizenTokenGenerator(PasswordResetTokenGenerator):
+    """Django's signed, expiring tokens, for citizens and with a lifetime of their own.
+
+    A token is single-use because its hash covers what using it changes: the password
+    (reset) or the address waiting for confirmation (confirmation).
+    """
+
+    lifetime_setting = ""
+
+    def check_token(self, user, token) -> bool:
+        if not super().check_token(user, token):
+            return False
+        issued = base36_to_int(token.split("-")[0])
+        lifetime = getattr(settings, self.lifetime_setting)
+        return self._num_seconds(self._now()) - issued <= lifetime
+
+
+class _PasswordResetTokens(_CitizenTokenGenerator):
+    key_salt = "kobepost.citizen.password_reset"
+    lifetime_setting = "PUBLIC_PASSWORD_RESET_SECONDS"
+
+    def _make_hash_value(self, citizen: Citizen, timestamp: int) -> str:
+        return f"{citizen.pk}{citizen.password}{timestamp}{citizen.email}{citizen.is_active}"
+
+
+class _EmailConfirmTokens(_CitizenTokenGenerator):
+    key_salt = "kobepost.citizen.email_confirm"
+    lifetime_setting = "PUBLIC_EMAIL_CONFIRM_SECONDS"
+
+    def _make_hash_value(self, citizen: Citizen, timestamp: int) -> str:
+        return f"{citizen.pk}{citizen.email_to_confirm}{timestamp}{citizen.is_active}"
+
+
+password_reset_tokens = _PasswordResetTokens()
+email_confirm_tokens = _EmailConfirmTokens()
+
+
+def citizen_uid(citizen: Citizen) -> str:
+    return urlsafe_base64_encode(force_bytes(citizen.pk))
+
+
+def citizen_from_uid(uidb64: str) -> Citizen | None:
+    try:
+        pk = int(urlsafe_base64_decode(uidb64).decode())
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return Citizen.objects.filter(pk=pk, is_active=True).first()

@@ -50,6 +50,7 @@ class CitizenDetailsForm(forms.ModelForm):
             "work_ward",
             "phone",
             "email",
+            "notify_status",
             "gender",
             "birth_year",
             "occupation",
@@ -188,26 +189,29 @@ class CitizenLoginForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
+    # True when an ID and a password were given and did not match: the one refusal that
+    # counts against the rate limits (an empty field is a typing slip, not a guess).
+    credentials_refused = False
+
     def clean(self) -> dict:
         cleaned = super().clean()
         login_id, password = cleaned.get("login_id"), cleaned.get("password")
         if login_id and password:
             citizen = Citizen.objects.filter(login_id__iexact=login_id, is_active=True).first()
             if citizen is None or not citizen.check_password(password):
+                self.credentials_refused = True
                 raise ValidationError(_("ID またはパスワードが正しくありません。"))
             self.citizen = citizen
         return cleaned
 
 
-class CitizenPasswordForm(forms.Form):
-    current_password = forms.CharField(
-        label=_("今のパスワード"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
+class CitizenSetPasswordForm(forms.Form):
+    """A new password, twice (the reset link's form)."""
+
     new_password1 = forms.CharField(
         label=_("新しいパスワード"),
         strip=False,
+        help_text=_("10文字以上。ありふれたパスワードや数字だけのものは使えません。"),
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     new_password2 = forms.CharField(
@@ -220,12 +224,6 @@ class CitizenPasswordForm(forms.Form):
         self.citizen = citizen
         super().__init__(*args, **kwargs)
 
-    def clean_current_password(self) -> str:
-        password = self.cleaned_data["current_password"]
-        if not self.citizen.check_password(password):
-            raise ValidationError(_("今のパスワードが正しくありません。"))
-        return password
-
     def clean(self) -> dict:
         cleaned = super().clean()
         new1, new2 = cleaned.get("new_password1"), cleaned.get("new_password2")
@@ -237,6 +235,31 @@ class CitizenPasswordForm(forms.Form):
             except ValidationError as error:
                 self.add_error("new_password1", error)
         return cleaned
+
+
+class CitizenPasswordForm(CitizenSetPasswordForm):
+    """The account page's change: the current password first."""
+
+    current_password = forms.CharField(
+        label=_("今のパスワード"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    field_order = ["current_password", "new_password1", "new_password2"]
+
+    def clean_current_password(self) -> str:
+        password = self.cleaned_data["current_password"]
+        if not self.citizen.check_password(password):
+            raise ValidationError(_("今のパスワードが正しくありません。"))
+        return password
+
+
+class PasswordForgotForm(forms.Form):
+    email = forms.EmailField(
+        label=_("登録したメールアドレス"),
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "spellcheck": "false"}),
+    )
 
 
 class CitizenDeleteForm(forms.Form):

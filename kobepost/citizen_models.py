@@ -54,6 +54,16 @@ class Citizen(models.Model):
         _("勤務先・通学先の区名"), max_length=5, choices=Ward.choices, blank=True
     )
     email = models.EmailField(_("メールアドレス"))
+    # When ``email`` was shown to reach the citizen (the link in the confirmation mail, or
+    # a password reset through it). None: not confirmed yet.
+    email_confirmed_at = models.DateTimeField(_("メール確認日時"), null=True, blank=True)
+    # A new address asked for on the account page; it replaces ``email`` once confirmed.
+    pending_email = models.EmailField(_("確認待ちのメールアドレス"), blank=True)
+    notify_status = models.BooleanField(
+        _("投稿の状況をメールで知らせる"),
+        default=False,
+        help_text=_("受付・所管課へ送付・回答・対応完了・不採用・重複のときにメールが届きます。"),
+    )
     nickname = models.CharField(_("ニックネーム"), max_length=30)
     # The API token for smartphone apps: only its digest is kept.
     api_token_digest = models.CharField(max_length=64, blank=True, db_index=True)
@@ -72,6 +82,17 @@ class Citizen(models.Model):
     def set_password(self, raw_password: str) -> None:
         self.password = make_password(raw_password)
 
+    @property
+    def email_to_confirm(self) -> str:
+        """The address a confirmation link would confirm ("" if nothing waits)."""
+        if self.pending_email:
+            return self.pending_email
+        return "" if self.email_confirmed_at else self.email
+
+    @property
+    def email_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
+
     def check_password(self, raw_password: str) -> bool:
         def upgrade(raw: str) -> None:
             self.set_password(raw)
@@ -89,6 +110,24 @@ class Citizen(models.Model):
 
 def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+class PostFollow(models.Model):
+    """A citizen follows a public post: they get its status mails like its poster."""
+
+    citizen = models.ForeignKey(Citizen, on_delete=models.CASCADE, related_name="follows")
+    post = models.ForeignKey("kobepost.Post", on_delete=models.CASCADE, related_name="follows")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("投稿のフォロー")
+        verbose_name_plural = _("投稿のフォロー")
+        constraints = [
+            models.UniqueConstraint(fields=["citizen", "post"], name="post_follow_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.citizen_id} → {self.post_id}"
 
 
 class PostCategory(models.Model):
@@ -416,4 +455,4 @@ class ApiClient(models.Model):
         return cls.objects.filter(key_digest=token_digest(key), active=True).first()
 
 
-__all__ = ["ApiClient", "Citizen", "Post", "PostCategory", "PostPhoto"]
+__all__ = ["ApiClient", "Citizen", "Post", "PostCategory", "PostFollow", "PostPhoto"]

@@ -2,11 +2,14 @@
 
 import logging
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.models import Department
+from kobepost.citizen_auth import citizen_uid, email_confirm_tokens, password_reset_tokens
 from kobepost.citizen_models import (
     ApiClient,
     Citizen,
@@ -15,7 +18,8 @@ from kobepost.citizen_models import (
     PostPhoto,
     linked_post_status,
 )
-from kobepost.models import User
+from kobepost.models import Notification, User
+from kobepost.notifications.services import event_key, notification_queue
 from kobepost.photos import CleanPhoto, delete_stored, store_photo
 from tickets.geo import ward_for_point
 from tickets.models import Case, CaseEvent, Category
@@ -260,3 +264,158 @@ def photo_set_hidden(*, photo: PostPhoto, user: User, hidden: bool) -> PostPhoto
     photo.save(update_fields=["hidden"])
     _audit(photo.post, user, f"photo-{'hide' if hidden else 'show'}:{photo.pk}")
     return photo
+
+
+# --- Account recovery and e-mail confirmation ----------------------------------------------
+#
+# Every mail goes through the outbox (notification_queue) in the transaction of the change,
+# like all mail of the project. The links carry Django's signed tokens (citizen_auth):
+# expiring, and single-use because their hash covers what using them changes.
+
+
+def _public_link(name: str, *args: object) -> str:
+    return settings.PUBLIC_SITE_URL + reverse(name, args=args)
+
+
+def _mail_citizen(*, key: str, address: str, subject: str, body: str, link: str = "") -> None:
+    notification_queue(
+        event_key=event_key(key),
+        kind=Notification.Kind.CITIZEN_ACCOUNT,
+        recipients=[address],
+        subject=subject,
+        body=body,
+        link=link,
+    )
+
+
+def citizen_email_confirm_send(*, citizen: Citizen) -> bool:
+    """Mail the confirmation link to the address waiting for it; False if none waits."""
+    address = citizen.email_to_confirm
+    if not address:
+        return False
+    token = email_confirm_tokens.make_token(citizen)
+    link = _public_link("public:email_confirm", citizen_uid(citizen), token)
+    hours = settings.PUBLIC_EMAIL_CONFIRM_SECONDS // 3600
+    body = _(
+        "%(nickname)s さん\n\n"
+        "KOBE ぽすとに登録されたメールアドレスの確認です。\n"
+        "次のリンクを開き、「メールアドレスを確認する」を押してください（%(hours)s時間有効）。\n\n"
+        "%(link)s\n\n"
+        "お心当たりのない場合は、このメールを破棄してください。\n"
+    ) % {"nickname": citizen.nickname, "hours": hours, "link": link}
+    _mail_citizen(
+        key=f"citizen:{citizen.pk}:email-confirm:{token}",
+        address=address,
+        subject=_("【KOBE ぽすと】メールアドレスの確認"),
+        body=body,
+        link=link,
+    )
+    log.info("email confirmation sent: citizen=%s", citizen.pk)
+    return True
+
+
+def citizen_register(*, citizen: Citizen) -> Citizen:
+    """Save a new account (from the registration form) and mail its confirmation link."""
+    with transaction.atomic():
+        citizen.save()
+        citizen_email_confirm_send(citizen=citizen)
+    log.info("citizen registered: citizen=%s", citizen.pk)
+    return citizen
+
+
+def citizen_email_confirm(*, citizen: Citizen, token: str) -> bool:
+    """Confirm the address the link was sent to; False for a wrong, used or old link."""
+    with transaction.atomic():
+        citizen = Citizen.objects.select_for_update().get(pk=citizen.pk)
+        if not citizen.email_to_confirm or not email_confirm_tokens.check_token(citizen, token):
+            return False
+        if citizen.pending_email:
+            citizen.email, citizen.pending_email = citizen.pending_email, ""
+        citizen.email_confirmed_at = timezone.now()
+        citizen.save(update_fields=["email", "pending_email", "email_confirmed_at"])
+    log.info("email confirmed: citizen=%s", citizen.pk)
+    return True
+
+
+def citizen_email_change(*, citizen: Citizen, new_email: str) -> bool:
+    """Ask for a new address: it takes effect once confirmed from that mailbox.
+
+    Until then mail (password reset included) goes to the old address, which is also told
+    of the request, so that someone using an open session cannot take the account over.
+    Returns True when a confirmation was sent.
+    """
+    if new_email.lower() == citizen.email.lower():
+        if citizen.pending_email:
+            citizen.pending_email = ""
+            citizen.save(update_fields=["pending_email"])
+        return False
+    with transaction.atomic():
+        citizen.pending_email = new_email
+        citizen.save(update_fields=["pending_email"])
+        citizen_email_confirm_send(citizen=citizen)
+        _mail_citizen(
+            key=f"citizen:{citizen.pk}:email-change:{timezone.now().timestamp()}",
+            address=citizen.email,
+            subject=_("【KOBE ぽすと】メールアドレスの変更の申し込み"),
+            body=_(
+                "%(nickname)s さん\n\n"
+                "KOBE ぽすとのメールアドレスを別のアドレスに変更する申し込みがありました。\n"
+                "新しいアドレスで確認が済むまでは、このアドレスにお知らせが届きます。\n"
+                "お心当たりのない場合は、パスワードを変更してください。\n"
+            )
+            % {"nickname": citizen.nickname},
+        )
+    return True
+
+
+def citizen_password_reset_request(*, email: str) -> int:
+    """Mail a reset link to every active account registered with ``email``.
+
+    The caller answers the same whatever this finds (no account enumeration). The mail
+    names the ID too: who forgot the password often forgot the ID. An address waiting for
+    confirmation gets nothing: it has not shown it belongs to the citizen.
+    """
+    citizens = list(Citizen.objects.filter(email__iexact=email.strip(), is_active=True))
+    minutes = settings.PUBLIC_PASSWORD_RESET_SECONDS // 60
+    with transaction.atomic():
+        for citizen in citizens:
+            token = password_reset_tokens.make_token(citizen)
+            link = _public_link("public:password_reset", citizen_uid(citizen), token)
+            body = _(
+                "%(nickname)s さん\n\n"
+                "KOBE ぽすとのパスワードの再設定を受け付けました。\n"
+                "ID: %(login_id)s\n\n"
+                "次のリンクから新しいパスワードを設定してください（%(minutes)s分間、1回だけ有効）。\n\n"
+                "%(link)s\n\n"
+                "お心当たりのない場合は、このメールを破棄してください。パスワードは変わりません。\n"
+            ) % {
+                "nickname": citizen.nickname,
+                "login_id": citizen.login_id,
+                "minutes": minutes,
+                "link": link,
+            }
+            _mail_citizen(
+                key=f"citizen:{citizen.pk}:password-reset:{token}",
+                address=citizen.email,
+                subject=_("【KOBE ぽすと】パスワードの再設定"),
+                body=body,
+                link=link,
+            )
+    log.info("password reset requested: accounts=%s", len(citizens))
+    return len(citizens)
+
+
+def citizen_password_set(*, citizen: Citizen, password: str, by_reset: bool = False) -> Citizen:
+    """A new password; other sessions and any unused reset link stop working.
+
+    A reset through the mailed link also shows that the registered address reaches the
+    citizen, so it counts as confirming it.
+    """
+    citizen.set_password(password)
+    fields = ["password"]
+    if by_reset and citizen.email_confirmed_at is None:
+        citizen.email_confirmed_at = timezone.now()
+        fields.append("email_confirmed_at")
+    citizen.save(update_fields=fields)
+    log.info("password set: citizen=%s reset=%s", citizen.pk, by_reset)
+    return citizen

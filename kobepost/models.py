@@ -84,6 +84,8 @@ class Notification(models.Model):
         STATUS_CHANGE = "status_change", _("状況の変更")
         TRANSFER = "transfer", _("所管課の変更")
         OVERDUE_REMINDER = "overdue_reminder", _("期限超過の督促")
+        CITIZEN_ACCOUNT = "citizen_account", _("市民アカウント（確認・再設定）")
+        POST_STATUS = "post_status", _("KOBE ぽすと 投稿の状況")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("送信待ち")

@@ -46,10 +46,11 @@ View = Callable[..., HttpResponse]
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, description: str):
+    def __init__(self, status: int, description: str, *, retry_after: int | None = None):
         super().__init__(description)
         self.status = status
         self.description = description
+        self.retry_after = retry_after
 
 
 def iso(value: datetime | None) -> str | None:
@@ -111,7 +112,10 @@ def open311_view(view: View) -> View:
         try:
             return view(request, *args, fmt=fmt, **kwargs)
         except Open311Error as error:
-            return error_response(fmt, error.status, error.description)
+            response = error_response(fmt, error.status, error.description)
+            if error.retry_after is not None:
+                response["Retry-After"] = str(error.retry_after)
+            return response
         except Http404:
             return error_response(fmt, 404, "not found")
 
@@ -274,10 +278,10 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     if client is None:
         raise Open311Error(403, "invalid api_key")
     citizen = _citizen_from_token(request)
-    if not ratelimit.allowed(
-        ("post_address", client_ip(request)), ("post_account", str(citizen.pk))
-    ):
-        raise Open311Error(429, "too many requests; try again later")
+    limits = (("post_address", client_ip(request)), ("post_account", str(citizen.pk)))
+    wait = ratelimit.retry_after(*limits)
+    if wait is not None:
+        raise Open311Error(429, f"too many requests; retry after {wait} seconds", retry_after=wait)
     code = data.get("service_code", "").strip()
     if not code:
         raise Open311Error(400, "service_code is required")
@@ -315,6 +319,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         channel=Post.Channel.API,
         api_client=client,
     )
+    ratelimit.record(*limits)
     result = [
         {
             "service_request_id": str(post.pk),

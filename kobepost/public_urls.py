@@ -37,6 +37,17 @@ urlpatterns = [
     path("account/", public_views.account, name="account"),
     path("account/token/", public_views.account_token, name="account_token"),
     path("account/delete/", public_views.account_delete, name="account_delete"),
+    path("password/forgot/", public_views.password_forgot, name="password_forgot"),
+    path("password/forgot/sent/", public_views.password_forgot_sent, name="password_forgot_sent"),
+    path(
+        "password/reset/<str:uidb64>/<str:token>/",
+        public_views.password_reset,
+        name="password_reset",
+    ),
+    path(
+        "email/confirm/<str:uidb64>/<str:token>/", public_views.email_confirm, name="email_confirm"
+    ),
+    path("email/confirm/resend/", public_views.email_confirm_resend, name="email_confirm_resend"),
     path("photos/<uuid:public_id>.jpg", public_views.photo, name="photo"),
     # Open311 GeoReport v2
     path("open311/v2/openapi.json", open311.openapi, name="open311_openapi"),

@@ -9,7 +9,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,10 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from kobepost import ratelimit
 from kobepost.citizen_auth import (
+    citizen_from_uid,
     citizen_login,
     citizen_login_required,
     citizen_logout,
     current_citizen,
+    email_confirm_tokens,
+    password_reset_tokens,
     public_view,
 )
 from kobepost.citizen_forms import (
@@ -34,17 +36,36 @@ from kobepost.citizen_forms import (
     CitizenLoginForm,
     CitizenPasswordForm,
     CitizenRegistrationForm,
+    CitizenSetPasswordForm,
+    PasswordForgotForm,
     PostForm,
 )
 from kobepost.citizen_models import Citizen, Post, PostPhoto
-from kobepost.citizen_services import citizen_delete, post_create
+from kobepost.citizen_services import (
+    citizen_delete,
+    citizen_email_change,
+    citizen_email_confirm,
+    citizen_email_confirm_send,
+    citizen_password_reset_request,
+    citizen_password_set,
+    citizen_register,
+    post_create,
+)
 from kobepost.network import client_ip
 
 PAGE_SIZE = 20
 
 
-def too_many_requests(request: HttpRequest) -> HttpResponse:
-    return render(request, "kobepost/public/too_many.html", status=429)
+def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
+    """The 429 page: says in minutes when to try again, and tells clients in Retry-After."""
+    response = render(
+        request,
+        "kobepost/public/too_many.html",
+        {"retry_minutes": max(1, -(-retry_after // 60))},
+        status=429,
+    )
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 def map_settings() -> dict:
@@ -153,13 +174,21 @@ def register(request: HttpRequest) -> HttpResponse:
         return redirect("public:my_posts")
     form = CitizenRegistrationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        if not ratelimit.allowed(("register_address", client_ip(request))):
-            return too_many_requests(request)
+        limits = (("register_address", client_ip(request)),)
+        if (wait := ratelimit.retry_after(*limits)) is not None:
+            return too_many_requests(request, wait)
         if form.is_valid():
-            with transaction.atomic():
-                citizen = form.save()
+            citizen = citizen_register(citizen=form.save(commit=False))
+            ratelimit.record(*limits)
             citizen_login(request, citizen)
-            messages.success(request, _("登録しました。KOBE ぽすとへようこそ。"))
+            messages.success(
+                request,
+                _(
+                    "登録しました。KOBE ぽすとへようこそ。確認のメールを %(email)s へ送りました。"
+                    "メールのリンクを開いて、メールアドレスを確認してください。"
+                )
+                % {"email": citizen.email},
+            )
             return redirect("public:post_new")
     return render(
         request,
@@ -179,14 +208,17 @@ def login_view(request: HttpRequest) -> HttpResponse:
     form = CitizenLoginForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         login_id = request.POST.get("login_id", "").strip().lower()
-        if not ratelimit.allowed(
-            ("login_address", client_ip(request)), ("login_account", login_id)
-        ):
-            return too_many_requests(request)
+        address_limit = ("login_address", client_ip(request))
+        account_limit = ("login_account", login_id)
+        if (wait := ratelimit.retry_after(address_limit, account_limit)) is not None:
+            return too_many_requests(request, wait)
         if form.is_valid():
+            ratelimit.record(address_limit)
             citizen_login(request, form.citizen)
             messages.success(request, _("ログインしました。"))
             return redirect(_safe_next(request) or "public:my_posts")
+        if form.credentials_refused:
+            ratelimit.record(address_limit, account_limit)
     return render(
         request,
         "kobepost/public/login.html",
@@ -222,13 +254,15 @@ def my_posts(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def post_new(request: HttpRequest) -> HttpResponse:
     citizen: Citizen = request.citizen
+    if settings.PUBLIC_POST_NEEDS_CONFIRMED_EMAIL and not citizen.email_confirmed:
+        messages.info(request, _("投稿するには、先にメールアドレスを確認してください。"))
+        return redirect("public:account")
     bound = request.method == "POST"
     form = PostForm(request.POST if bound else None, request.FILES if bound else None)
     if request.method == "POST":
-        if not ratelimit.allowed(
-            ("post_address", client_ip(request)), ("post_account", str(citizen.pk))
-        ):
-            return too_many_requests(request)
+        limits = (("post_address", client_ip(request)), ("post_account", str(citizen.pk)))
+        if (wait := ratelimit.retry_after(*limits)) is not None:
+            return too_many_requests(request, wait)
         if form.is_valid():
             data = form.cleaned_data
             post = post_create(
@@ -240,6 +274,7 @@ def post_new(request: HttpRequest) -> HttpResponse:
                 address=data["address"],
                 photos=data["photos"],
             )
+            ratelimit.record(*limits)
             messages.success(
                 request,
                 _("投稿を受け付けました（受付番号 %(number)s）。市が確認したあと公開されます。")
@@ -271,6 +306,7 @@ def post_new(request: HttpRequest) -> HttpResponse:
 def account(request: HttpRequest) -> HttpResponse:
     """The citizen's own data: view and change it, change the password."""
     citizen: Citizen = request.citizen
+    registered_email = citizen.email
     action = request.POST.get("action") if request.method == "POST" else None
     details = CitizenDetailsForm(
         request.POST if action == "details" else None, instance=citizen, prefix="details"
@@ -279,12 +315,22 @@ def account(request: HttpRequest) -> HttpResponse:
         citizen, request.POST if action == "password" else None, prefix="password"
     )
     if action == "details" and details.is_valid():
+        # A new address replaces the registered one only once confirmed from its mailbox.
+        citizen.email = registered_email
         details.save()
-        messages.success(request, _("登録内容を変更しました。"))
+        if citizen_email_change(citizen=citizen, new_email=details.cleaned_data["email"]):
+            messages.success(
+                request,
+                _(
+                    "登録内容を変更しました。新しいメールアドレスに確認のメールを送りました。"
+                    "リンクを開くと変更が完了します。"
+                ),
+            )
+        else:
+            messages.success(request, _("登録内容を変更しました。"))
         return redirect("public:account")
     if action == "password" and password.is_valid():
-        citizen.set_password(password.cleaned_data["new_password1"])
-        citizen.save(update_fields=["password"])
+        citizen_password_set(citizen=citizen, password=password.cleaned_data["new_password1"])
         citizen_login(request, citizen)
         messages.success(request, _("パスワードを変更しました。"))
         return redirect("public:account")
@@ -353,3 +399,120 @@ def photo(request: HttpRequest, public_id) -> HttpResponse:
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+# --- Account recovery and e-mail confirmation ------------------------------------------------
+
+# The reset link's token moves from the URL into the session at once, so that it is not
+# leaked to other sites through the Referer header of the password page.
+RESET_URL_TOKEN = "set-password"  # noqa: S105 - a placeholder in the URL, not a password
+SESSION_RESET_TOKEN = "citizen_reset_token"  # noqa: S105 - a session key
+
+
+@public_view
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_forgot(request: HttpRequest) -> HttpResponse:
+    """Ask for a reset link. The answer is the same whether the address is known or not."""
+    form = PasswordForgotForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        email = request.POST.get("email", "").strip().lower()
+        limits = (("account_mail_address", client_ip(request)), ("account_mail_target", email))
+        if (wait := ratelimit.retry_after(*limits)) is not None:
+            return too_many_requests(request, wait)
+        if form.is_valid():
+            citizen_password_reset_request(email=form.cleaned_data["email"])
+            ratelimit.record(*limits)
+            return redirect("public:password_forgot_sent")
+    return render(
+        request,
+        "kobepost/public/password_forgot.html",
+        {"form": form},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@public_view
+@require_GET
+def password_forgot_sent(request: HttpRequest) -> HttpResponse:
+    return render(
+        request,
+        "kobepost/public/password_forgot_sent.html",
+        {"minutes": settings.PUBLIC_PASSWORD_RESET_SECONDS // 60},
+    )
+
+
+@public_view
+@sensitive_post_parameters("new_password1", "new_password2")
+@never_cache
+@require_http_methods(["GET", "POST"])
+def password_reset(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    citizen = citizen_from_uid(uidb64)
+    if token != RESET_URL_TOKEN:
+        if citizen is not None and password_reset_tokens.check_token(citizen, token):
+            request.session[SESSION_RESET_TOKEN] = token
+            return redirect("public:password_reset", uidb64, RESET_URL_TOKEN)
+        return _link_invalid(request, "public:password_forgot")
+    token = request.session.get(SESSION_RESET_TOKEN, "")
+    if citizen is None or not password_reset_tokens.check_token(citizen, token):
+        return _link_invalid(request, "public:password_forgot")
+    form = CitizenSetPasswordForm(citizen, request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        citizen_password_set(
+            citizen=citizen, password=form.cleaned_data["new_password1"], by_reset=True
+        )
+        request.session.pop(SESSION_RESET_TOKEN, None)
+        citizen_login(request, citizen)
+        messages.success(request, _("新しいパスワードを設定し、ログインしました。"))
+        return redirect("public:my_posts")
+    return render(
+        request,
+        "kobepost/public/password_reset.html",
+        {"form": form, "login_id": citizen.login_id},
+        status=400 if form.is_bound else 200,
+    )
+
+
+def _link_invalid(request: HttpRequest, again: str) -> HttpResponse:
+    return render(
+        request, "kobepost/public/link_invalid.html", {"again_url": reverse(again)}, status=400
+    )
+
+
+@public_view
+@never_cache
+@require_http_methods(["GET", "POST"])
+def email_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+    """GET shows a button, POST confirms: mail scanners that open links confirm nothing.
+
+    No login needed: the mail may be opened on another device than the one signed in.
+    """
+    citizen = citizen_from_uid(uidb64)
+    if citizen is None or not email_confirm_tokens.check_token(citizen, token):
+        return _link_invalid(request, "public:account")
+    if request.method == "POST":
+        citizen_email_confirm(citizen=citizen, token=token)
+        messages.success(request, _("メールアドレスを確認しました。"))
+        signed_in = current_citizen(request)
+        if signed_in is not None and signed_in.pk == citizen.pk:
+            return redirect("public:account")
+        return redirect("public:login")
+    return render(
+        request, "kobepost/public/email_confirm.html", {"address": citizen.email_to_confirm}
+    )
+
+
+@citizen_login_required
+@require_POST
+def email_confirm_resend(request: HttpRequest) -> HttpResponse:
+    citizen: Citizen = request.citizen
+    limits = (
+        ("account_mail_address", client_ip(request)),
+        ("account_mail_target", str(citizen.pk)),
+    )
+    if (wait := ratelimit.retry_after(*limits)) is not None:
+        return too_many_requests(request, wait)
+    if citizen_email_confirm_send(citizen=citizen):
+        ratelimit.record(*limits)
+        messages.success(request, _("確認のメールを送りました。"))
+    return redirect("public:account")

@@ -432,6 +432,16 @@ CSRF_FAILURE_VIEW = "kobepost.views.csrf_failure"
 PUBLIC_PHOTO_MAX_MB = env_int("PUBLIC_PHOTO_MAX_MB", 10, minimum=1)
 PUBLIC_PHOTO_MAX_PIXELS = env_int("PUBLIC_PHOTO_MAX_PIXELS", 40_000_000, minimum=1_000_000)
 PUBLIC_PHOTOS_PER_POST = 4
+# Links mailed to citizens: a password reset link works once and for an hour, a
+# confirmation link for three days (mail to a phone may be read the next evening).
+PUBLIC_PASSWORD_RESET_SECONDS = env_int("PUBLIC_PASSWORD_RESET_MINUTES", 60, minimum=5) * 60
+PUBLIC_EMAIL_CONFIRM_SECONDS = env_int("PUBLIC_EMAIL_CONFIRM_HOURS", 72, minimum=1) * 3600
+PASSWORD_RESET_TIMEOUT = max(PUBLIC_PASSWORD_RESET_SECONDS, PUBLIC_EMAIL_CONFIRM_SECONDS)
+# Whether a citizen may post before confirming the e-mail address. Allowed by default: a
+# danger on the road should reach the city at once; status mail waits for the confirmation.
+PUBLIC_POST_NEEDS_CONFIRMED_EMAIL = env_bool("PUBLIC_POST_NEEDS_CONFIRMED_EMAIL", False)
+# Address of the citizen face, used for links in mail to citizens.
+PUBLIC_SITE_URL = env_str("PUBLIC_SITE_URL", SITE_URL).rstrip("/")
 # Fixed-window limits (requests, seconds) per client address and per account, kept in the
 # cache (Redis in production, so every gunicorn worker shares one count).
 PUBLIC_RATE_LIMITS = {
@@ -440,4 +450,7 @@ PUBLIC_RATE_LIMITS = {
     "register_address": (env_int("PUBLIC_RATE_REGISTER_PER_HOUR", 5, minimum=1), 3600),
     "post_address": (env_int("PUBLIC_RATE_POSTS_PER_HOUR", 20, minimum=1), 3600),
     "post_account": (10, 3600),
+    # Mail sent on a citizen's request (reset, confirmation): per address and per account.
+    "account_mail_address": (env_int("PUBLIC_RATE_ACCOUNT_MAIL_PER_HOUR", 10, minimum=1), 3600),
+    "account_mail_target": (3, 3600),
 }

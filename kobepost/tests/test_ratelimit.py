@@ -1,14 +1,20 @@
-"""Rate limits on login, registration and posting, per address and per account (Redis)."""
+"""Rate limits on login, registration and posting, per address and per account (Redis).
+
+Counted: accepted actions and clearly failed logins; never a form sent back for a typing
+error (many citizens share a mobile carrier's address)."""
+
+import os
 
 import pytest
 import redis
 from django.core.cache import caches
+from django.test import Client
 
 from kobepost.citizen_models import Citizen, Post
 from kobepost.tests.conftest import CITIZEN_PASSWORD
 from tests.fixtures import service_missing
 
-REDIS_URL = "redis://127.0.0.1:6379/6"
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/6"
 
 
 @pytest.fixture(autouse=True)
@@ -39,6 +45,8 @@ def test_login_is_limited_per_account(client, citizen, settings):
     )
     assert response.status_code == 429
     assert "しばらくしてからお試しください" in response.content.decode()
+    assert "分後にもう一度お試しください" in response.content.decode()
+    assert 0 < int(response["Retry-After"]) <= 900
     other = client.post("/public/login/", {"login_id": "someone", "password": "x"})
     assert other.status_code == 400, "another account is not blocked"
 
@@ -55,11 +63,28 @@ def test_login_is_limited_per_address(client, citizen, settings):
     assert from_elsewhere.status_code == 400
 
 
-def test_registration_is_limited_per_address(client, db, settings):
+def test_empty_login_fields_are_not_counted(client, citizen, settings):
+    settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "login_account": (1, 900)}
+    for _ in range(5):
+        response = client.post("/public/login/", {"login_id": citizen.login_id, "password": ""})
+        assert response.status_code == 400
+    response = client.post(
+        "/public/login/", {"login_id": citizen.login_id, "password": CITIZEN_PASSWORD}
+    )
+    assert response.status_code == 302
+
+
+def test_refused_registrations_are_not_counted_accepted_ones_are(db, settings):
+    from kobepost.tests.test_citizen_accounts import registration
+
     settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "register_address": (1, 3600)}
-    assert client.post("/public/register/", {}).status_code == 400
-    assert client.post("/public/register/", {}).status_code == 429
-    assert not Citizen.objects.exists()
+    for _ in range(6):
+        assert Client().post("/public/register/", {}).status_code == 400
+    assert Client().post("/public/register/", registration()).status_code == 302
+    refused = Client().post("/public/register/", registration(login_id="second_one"))
+    assert refused.status_code == 429
+    assert "分後にもう一度お試しください" in refused.content.decode()
+    assert Citizen.objects.count() == 1
 
 
 def test_posting_is_limited_per_account(citizen, citizen_client, road_category, settings):
@@ -72,3 +97,18 @@ def test_posting_is_limited_per_account(citizen, citizen_client, road_category, 
     assert response.status_code == 429
     assert Post.objects.count() == 2
     assert client.get("/public/post/").status_code == 200, "reading is never limited"
+
+
+def test_a_citizen_correcting_photo_errors_is_not_locked_out(
+    citizen, citizen_client, road_category, settings
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "post_account": (1, 3600)}
+    client = citizen_client(citizen)
+    data = {"category": road_category.pk, "text": "穴", "address": "中央区"}
+    for _ in range(12):
+        broken = SimpleUploadedFile("a.jpg", b"not a photo", content_type="image/jpeg")
+        assert client.post("/public/post/", {**data, "photos": broken}).status_code == 400
+    assert client.post("/public/post/", data).status_code == 302
+    assert client.post("/public/post/", data).status_code == 429
