@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from departments.models import Department
 from kobepost.citizen_models import Citizen, Post, PostCategory
 from kobepost.photos import CleanPhoto, clean_photo
+from kobepost.xmltext import XmlSafeFormMixin
 from tickets.models import Case, Category
 
 LOGIN_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{4,40}$")
@@ -37,7 +38,7 @@ def normalise_phone(value: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
 
 
-class CitizenDetailsForm(forms.ModelForm):
+class CitizenDetailsForm(XmlSafeFormMixin, forms.ModelForm):
     """The personal data fields shared by registration and the account page."""
 
     class Meta:
@@ -317,7 +318,7 @@ def validate_position(lat: float | None, lng: float | None) -> None:
         raise ValidationError(_("位置（緯度・経度）が正しくありません。"))
 
 
-class PostForm(forms.Form):
+class PostForm(XmlSafeFormMixin, forms.Form):
     category = forms.ModelChoiceField(
         label=_("投稿区分"),
         queryset=PostCategory.objects.filter(active=True),
@@ -360,7 +361,7 @@ class PostForm(forms.Form):
 # --- Supervisor triage -------------------------------------------------------------------
 
 
-class RejectForm(forms.Form):
+class RejectForm(XmlSafeFormMixin, forms.Form):
     rejection = forms.ChoiceField(
         label=_("不採用の理由"),
         choices=[
@@ -402,7 +403,7 @@ class DuplicateForm(forms.Form):
         return original
 
 
-class PublicResponseForm(forms.ModelForm):
+class PublicResponseForm(XmlSafeFormMixin, forms.ModelForm):
     repair_photo = PhotoField(label=_("対応後の写真"), required=False, max_count=1)
 
     class Meta:

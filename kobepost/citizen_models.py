@@ -10,6 +10,7 @@ import uuid
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.db import models
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -213,9 +214,19 @@ class PostQuerySet(models.QuerySet):
     def published(self) -> "PostQuerySet":
         return self.filter(published=True)
 
+    def published_or_rejected(self) -> "PostQuerySet":
+        """What may be looked up by number: published posts, and rejected ones (their
+        reason only, see ``Post.content_public``), so that the poster's app can say why."""
+        return self.filter(models.Q(published=True) | ~models.Q(rejection=""))
+
     def with_current_status(self) -> "PostQuerySet":
-        """Annotate ``linked_status`` (status derived from the linked case) in the same query."""
-        return self.annotate(linked_status=current_status_expression())
+        """Annotate ``linked_status`` (status derived from the linked case) and
+        ``linked_updated_at`` (the later of the post's and the case's last change) in the
+        same query."""
+        return self.annotate(
+            linked_status=current_status_expression(),
+            linked_updated_at=Greatest("updated_at", Coalesce("case__updated_at", "updated_at")),
+        )
 
     def filter_open(self, is_open: bool) -> "PostQuerySet":
         posts = self.with_current_status()
@@ -364,6 +375,24 @@ class Post(QuickChoiceDisplay, models.Model):
         return bool(self.rejection)
 
     @property
+    def content_public(self) -> bool:
+        """Text, photos, place and nickname are shown to everyone only once published."""
+        return self.published
+
+    @property
+    def rejection_reason(self) -> str:
+        """What the public is told about a rejected post (the reason, never its text)."""
+        if not self.is_rejected:
+            return ""
+        if self.rejection == self.Rejection.DUPLICATE and self.duplicate_of_id:
+            return str(
+                _("重複（投稿 %(number)s と同じ内容です）") % {"number": self.duplicate_of_id}
+            )
+        reason = str(self.get_rejection_display())
+        note = self.for_public.rejection_note
+        return f"{reason}（{note}）" if note else reason
+
+    @property
     def current_status(self) -> str:
         """What the public sees: the linked case's progress, else the supervisor's status.
 
@@ -375,6 +404,20 @@ class Post(QuickChoiceDisplay, models.Model):
         if self.case_id is None:
             return self.status
         return post_status_for_case(self.case.status, self.case.work_status)
+
+    @property
+    def public_updated_at(self):
+        """When what the public sees last changed (Open311 ``updated_datetime``).
+
+        A linked case's progress changes the post's public status without touching the
+        post, so the case's last change counts too (an internal edit of the case moves it
+        as well: an app polls once more, it misses nothing).
+        """
+        if "linked_updated_at" in self.__dict__:
+            return self.__dict__["linked_updated_at"]
+        if self.case_id is None:
+            return self.updated_at
+        return max(self.updated_at, self.case.updated_at)
 
     @property
     def current_status_label(self) -> str:

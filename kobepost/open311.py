@@ -35,11 +35,13 @@ from kobepost.citizen_forms import PhotoField, validate_position
 from kobepost.citizen_models import ApiClient, Citizen, Post, PostCategory, token_digest
 from kobepost.citizen_services import post_create
 from kobepost.network import client_ip
+from kobepost.xmltext import xml_safe
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-26T00:00:00+09:00"
 DEFAULT_WINDOW_DAYS = 90
 MAX_RESULTS = 1000
+MAX_WINDOW_DAYS = 90  # the longest start_date..end_date range served in one query
 AGENCY = "神戸市"
 
 View = Callable[..., HttpResponse]
@@ -72,7 +74,7 @@ def _xml_append(parent: ET.Element, key: str, value) -> None:
     elif isinstance(value, bool):
         child.text = "true" if value else "false"
     elif value is not None:
-        child.text = str(value)
+        child.text = xml_safe(str(value))
 
 
 def to_xml(root: str, item: str | None, data) -> bytes:
@@ -104,13 +106,29 @@ def error_response(fmt: str, status: int, description: str) -> HttpResponse:
     )
 
 
+def _has_nul(request: HttpRequest) -> bool:
+    # PostgreSQL cannot store or compare a NUL byte: refused here, before any query.
+    for data in (request.GET, request.POST):
+        for key, values in data.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                return True
+    return False
+
+
 def open311_view(view: View) -> View:
-    """Public, and every refusal in the GeoReport error format."""
+    """Public, and every refusal in the GeoReport error format (400, 403, 404, 405, 429)."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, fmt: str, **kwargs) -> HttpResponse:
         try:
-            return view(request, *args, fmt=fmt, **kwargs)
+            if _has_nul(request):
+                raise Open311Error(400, "parameters must not contain NUL characters")
+            response = view(request, *args, fmt=fmt, **kwargs)
+            if response.status_code == 405:  # from require_GET / require_http_methods
+                refusal = error_response(fmt, 405, f"method {request.method} not allowed")
+                refusal["Allow"] = response["Allow"]
+                return refusal
+            return response
         except Open311Error as error:
             response = error_response(fmt, error.status, error.description)
             if error.retry_after is not None:
@@ -138,35 +156,36 @@ def service_dict(category: PostCategory) -> dict:
 
 
 def request_dict(request: HttpRequest, post: Post) -> dict:
-    photos = [p for p in post.visible_photos() if p.kind == p.Kind.CITIZEN]
+    public = post.content_public
+    photos = [p for p in post.visible_photos() if p.kind == p.Kind.CITIZEN] if public else []
     media_url = (
         request.build_absolute_uri(reverse("public:photo", args=[photos[0].public_id]))
         if photos
         else None
     )
-    public = post.for_public
-    notes = public.reply
-    if post.is_rejected:
-        notes = public.rejection_note or post.get_rejection_display()
+    texts = post.for_public
+    notes = post.rejection_reason if post.is_rejected else texts.reply
     return {
         "service_request_id": str(post.pk),
         "status": "open" if post.is_open else "closed",
         "status_notes": notes,
         "service_name": post.category.name,
         "service_code": post.category.code,
-        "description": public.text,
+        "description": texts.text if public else "",
         "agency_responsible": AGENCY,
         "service_notice": post.current_status_label,
         "requested_datetime": iso(post.created_at),
-        "updated_datetime": iso(post.updated_at),
+        "updated_datetime": iso(post.public_updated_at),
         "expected_datetime": None,
-        "address": public.address,
+        "address": texts.address if public else None,
         "address_id": None,
         "zipcode": None,
-        "lat": post.lat,
-        "long": post.lng,
+        "lat": post.lat if public else None,
+        "long": post.lng if public else None,
         "media_url": media_url,
-        "nickname": post.public_nickname,
+        "nickname": post.public_nickname if public else None,
+        # Extension: the post this one duplicates (its number), so an app can link to it.
+        "duplicate_of": str(post.duplicate_of_id) if post.duplicate_of_id else None,
     }
 
 
@@ -221,27 +240,33 @@ def _parse_date(value: str, name: str) -> datetime:
     return parsed
 
 
-def _request_list(request: HttpRequest) -> list[Post]:
-    posts = (
-        Post.objects.published()
-        .select_related("category", "citizen")
-        .prefetch_related("photos")
-        .with_current_status()
+def _with_request_fields(posts):
+    # The citizen: outbound_post scrubs the poster's name and phone from the public texts.
+    return (
+        posts.select_related("category", "citizen").prefetch_related("photos").with_current_status()
     )
+
+
+def _request_list(request: HttpRequest) -> list[Post]:
+    posts = _with_request_fields(Post.objects.published())
     params = request.GET
     if ids := params.get("service_request_id"):
         try:
             numbers = [int(part) for part in ids.split(",") if part.strip()]
         except ValueError:
             raise Open311Error(400, "service_request_id must be numbers") from None
-        # With ids given, the spec says every other filter is ignored.
-        return list(posts.filter(pk__in=numbers).order_by("-created_at"))
+        # With ids given, the spec says every other filter is ignored; a rejected post is
+        # found too (closed, with its reason), so the poster's app can tell why.
+        found = Post.objects.published_or_rejected().filter(pk__in=numbers)
+        return list(_with_request_fields(found).order_by("-created_at"))
     if codes := params.get("service_code"):
         posts = posts.filter(category__code__in=[c.strip() for c in codes.split(",")])
     end = _parse_date(params["end_date"], "end_date") if params.get("end_date") else None
     start = _parse_date(params["start_date"], "start_date") if params.get("start_date") else None
     if start and end and start > end:
         raise Open311Error(400, "start_date is after end_date")
+    if start and end and end - start > timedelta(days=MAX_WINDOW_DAYS):
+        raise Open311Error(400, f"start_date to end_date must be {MAX_WINDOW_DAYS} days or less")
     if start is None and end is None:
         start = timezone.now() - timedelta(days=DEFAULT_WINDOW_DAYS)
     if start:
@@ -288,12 +313,12 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
     category = PostCategory.objects.filter(code=code, active=True).first()
     if category is None:
         raise Open311Error(400, f"service_code {code} not found")
-    description = data.get("description", "").strip()
+    description = xml_safe(data.get("description", "")).strip()
     if not description:
         raise Open311Error(400, "description is required")
     if len(description) > 2000:
         raise Open311Error(400, "description is longer than 2000 characters")
-    address = data.get("address_string", "").strip()[:200]
+    address = xml_safe(data.get("address_string", "")).strip()[:200]
     lat = lng = None
     if data.get("lat") or data.get("long"):
         try:
@@ -344,14 +369,7 @@ def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
 @open311_view
 @require_GET
 def request_detail(request: HttpRequest, request_id: int, *, fmt: str) -> HttpResponse:
-    post = (
-        Post.objects.published()
-        .select_related("category", "citizen")
-        .prefetch_related("photos")
-        .with_current_status()
-        .filter(pk=request_id)
-        .first()
-    )
+    post = _with_request_fields(Post.objects.published_or_rejected()).filter(pk=request_id).first()
     if post is None:
         raise Open311Error(404, f"service_request_id {request_id} not found")
     return respond(fmt, [request_dict(request, post)], root="service_requests", item="request")
@@ -369,6 +387,17 @@ def token_lookup(request: HttpRequest, token: str, *, fmt: str) -> HttpResponse:
         raise Open311Error(404, "token not found")
     data = [{"service_request_id": str(post.pk), "token": str(post.token)}]
     return respond(fmt, data, root="service_requests", item="request")
+
+
+@csrf_exempt
+@public_view
+def not_found(request: HttpRequest, rest: str) -> HttpResponse:
+    """Anything else under /open311/v2/ (an unknown format, a non-numeric id): an Open311 404.
+
+    The format is taken from the address when it names one, JSON otherwise.
+    """
+    fmt = "xml" if rest.endswith(".xml") else "json"
+    return error_response(fmt, 404, "not found: supported formats are .json and .xml")
 
 
 @public_view

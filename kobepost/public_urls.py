@@ -65,4 +65,5 @@ urlpatterns = [
         name="open311_request",
     ),
     path("open311/v2/tokens/<str:token>.<fmt:fmt>", open311.token_lookup, name="open311_token"),
+    path("open311/v2/<path:rest>", open311.not_found, name="open311_not_found"),
 ]

@@ -94,7 +94,10 @@ def public_posts():
 
 
 def get_visible_post(request: HttpRequest, pk: int) -> Post:
-    """A published post, or the signed-in citizen's own; 404 for anything else."""
+    """A published or rejected post, or the signed-in citizen's own; 404 for anything else.
+
+    Of a rejected post that was never published, others see the reason only.
+    """
     post = get_object_or_404(
         Post.objects.select_related("category", "citizen")
         .prefetch_related(_photos_prefetch())
@@ -102,7 +105,11 @@ def get_visible_post(request: HttpRequest, pk: int) -> Post:
         pk=pk,
     )
     citizen = current_citizen(request)
-    if post.published or (citizen is not None and post.citizen_id == citizen.pk):
+    if (
+        post.published
+        or post.is_rejected
+        or (citizen is not None and post.citizen_id == citizen.pk)
+    ):
         return post
     raise Http404
 
@@ -146,11 +153,17 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
     post = get_visible_post(request, pk)
     citizen = current_citizen(request)
     is_owner = citizen is not None and post.citizen_id == citizen.pk
-    photos = post.photos.all() if is_owner else post.visible_photos()
+    shown = is_owner or post.content_public
+    photos = post.photos.all() if is_owner else post.visible_photos() if shown else []
     points = (
         [{"lat": post.lat, "lng": post.lng, "title": post.category.name}]
-        if post.lat is not None
+        if post.lat is not None and shown
         else []
+    )
+    original = (
+        Post.objects.published().filter(pk=post.duplicate_of_id).first()
+        if post.duplicate_of_id
+        else None
     )
     return render(
         request,
@@ -158,6 +171,8 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "post": post,
             "is_owner": is_owner,
+            "shown": shown,
+            "original": original,
             "photos": photos,
             "map_points": points,
             "map_settings": map_settings(),
