@@ -124,3 +124,71 @@ def test_login_page_and_bad_photo_message(page, live_server, private_media, db, 
     page.get_by_role("button", name="ログイン").click()
     expect(page.get_by_role("alert")).to_contain_text("ID またはパスワードが正しくありません")
     expect(field(page, "ID")).to_have_value("nobody")
+
+
+PHONE_TALL = {"width": 390, "height": 844}
+
+
+def mailed_link(smtp_server, address: str, path: str, count: int) -> str:
+    """The link to ``path`` in the ``count``-th mail received for ``address``."""
+    from tests.services import wait_until
+
+    wait_until(lambda: len(smtp_server.messages_to(address)) >= count, what=f"mail to {address}")
+    body = smtp_server.messages_to(address)[count - 1].get_body(("plain",)).get_content()
+    [link] = re.findall(r"https?://\S+" + re.escape(path) + r"\S*", body)
+    return "/" + link.split("://", 1)[1].split("/", 1)[1]
+
+
+def test_citizen_confirms_the_address_forgets_the_password_and_resets_it(
+    page, live_server, private_media, post_categories, celery_eager, mail_settings, smtp_server
+):
+    page.set_viewport_size(PHONE_TALL)
+    base = live_server.url
+    page.goto(f"{base}/public/register/")
+    register_citizen(
+        page,
+        username="motomachi_kei",
+        password="nankinmachi-gate-1868",
+        address="神戸市中央区元町通1-1",
+        nickname="もとまち",
+        name="元町 けい",
+        kana="モトマチ ケイ",
+        phone="078-333-0000",
+        email="kei@example.jp",
+        gender="female",
+        birth_year="1988",
+        occupation="employee",
+    )
+    expect(page.get_by_text("確認のメールを kei@example.jp へ送りました")).to_be_visible()
+
+    page.goto(base + mailed_link(smtp_server, "kei@example.jp", "/public/email/confirm/", 1))
+    assert_accessible(page)
+    page.get_by_role("button", name="メールアドレスを確認する").click()
+    expect(page.get_by_text("メールアドレスを確認しました。")).to_be_visible()
+    expect(page.get_by_text("kei@example.jp は確認済みです。")).to_be_visible()
+
+    page.get_by_role("button", name="ログアウト").click()
+    page.goto(f"{base}/public/login/")
+    page.get_by_role("link", name="パスワードを忘れた方").click()
+    assert_accessible(page)
+    field(page, "登録したメールアドレス").fill("kei@example.jp")
+    page.get_by_role("button", name="再設定のメールを送る").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("メールを確認してください")
+    assert_accessible(page)
+
+    page.goto(base + mailed_link(smtp_server, "kei@example.jp", "/public/password/reset/", 2))
+    expect(page.get_by_text("ID: motomachi_kei")).to_be_visible()
+    assert_accessible(page)
+    field(page, "新しいパスワード").fill("kitano-slope-2027-new")
+    field(page, "新しいパスワード（確認）").fill("kitano-slope-2027-new")
+    page.get_by_role("button", name="パスワードを設定する").click()
+    expect(page).to_have_url(f"{base}/public/my/")
+    expect(page.get_by_text("新しいパスワードを設定し、ログインしました。")).to_be_visible()
+
+    page.get_by_role("button", name="ログアウト").click()
+    page.goto(f"{base}/public/login/")
+    field(page, "ID").fill("motomachi_kei")
+    field(page, "パスワード").fill("kitano-slope-2027-new")
+    page.get_by_role("button", name="ログイン").click()
+    expect(page).to_have_url(f"{base}/public/my/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_TALL["width"]
