@@ -281,6 +281,9 @@ class CitizenDeleteForm(forms.Form):
         return password
 
 
+PHOTO_ACCEPT = "image/jpeg,image/png,image/heic,image/heif,image/webp"
+
+
 class MultiplePhotoInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
@@ -290,11 +293,11 @@ class PhotoField(forms.FileField):
 
     def __init__(self, *args, max_count: int, **kwargs):
         self.max_count = max_count
-        # Naming the two accepted formats (not image/*) makes Safari on a Mac convert HEIC
-        # photos to JPEG on upload; iPhones send JPEG either way.
+        # The formats decoded by kobepost.photos, not image/*: a browser converts any other
+        # format (a GIF, a camera's RAW) into one of these, or lets the citizen pick none.
         kwargs.setdefault(
             "widget",
-            MultiplePhotoInput(attrs={"accept": "image/jpeg,image/png", "capture": "environment"}),
+            MultiplePhotoInput(attrs={"accept": PHOTO_ACCEPT, "capture": "environment"}),
         )
         super().__init__(*args, **kwargs)
 
@@ -334,7 +337,10 @@ class PostForm(XmlSafeFormMixin, forms.Form):
         label=_("写真（4枚まで）"),
         required=False,
         max_count=settings.PUBLIC_PHOTOS_PER_POST,
-        help_text=_("JPEG または PNG。位置情報などの撮影データは削除して保存します。"),
+        help_text=_(
+            "JPEG・PNG・HEIC（iPhone）・WebP。大きな写真は縮小し、位置情報などの撮影データは"
+            "削除して保存します。"
+        ),
     )
     address = forms.CharField(
         label=_("場所（住所・目印）"),

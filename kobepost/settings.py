@@ -430,7 +430,8 @@ CSRF_FAILURE_VIEW = "kobepost.views.csrf_failure"
 # --- KOBE ぽすと (citizen side) ----------------------------------------------------------
 # Largest photo accepted from a citizen, and most pixels decoded (decompression bombs).
 PUBLIC_PHOTO_MAX_MB = env_int("PUBLIC_PHOTO_MAX_MB", 10, minimum=1)
-PUBLIC_PHOTO_MAX_PIXELS = env_int("PUBLIC_PHOTO_MAX_PIXELS", 40_000_000, minimum=1_000_000)
+# 50 MP: a 48 MP phone photo (8064×6048) is shrunk to the stored size, not refused.
+PUBLIC_PHOTO_MAX_PIXELS = env_int("PUBLIC_PHOTO_MAX_PIXELS", 50_000_000, minimum=1_000_000)
 PUBLIC_PHOTOS_PER_POST = 4
 # Links mailed to citizens: a password reset link works once and for an hour, a
 # confirmation link for three days (mail to a phone may be read the next evening).

@@ -1,6 +1,7 @@
 """Photo intake: content checks, limits, EXIF stripped, upright, nothing stored on refusal."""
 
 import io
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -144,4 +145,46 @@ def test_stored_under_generated_name_without_exif(citizen, citizen_client, priva
 def test_the_photo_input_names_the_accepted_formats(citizen, citizen_client):
     # Browsers convert other formats (Safari: HEIC) into the first one they can make.
     page = citizen_client(citizen).get("/public/post/").content.decode()
-    assert 'accept="image/jpeg,image/png"' in page and 'capture="environment"' in page
+    assert 'accept="image/jpeg,image/png,image/heic,image/heif,image/webp"' in page
+    assert 'capture="environment"' in page
+
+
+def _encoded(size, format_name: str) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, (30, 120, 200)).save(out, format=format_name, quality=80)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "format_name", "content_type"),
+    [("IMG_0001.HEIC", "HEIF", "image/heic"), ("photo.webp", "WEBP", "image/webp")],
+)
+def test_phone_formats_heic_and_webp_are_stored_as_jpeg(name, format_name, content_type):
+    upload = SimpleUploadedFile(name, _encoded((1200, 900), format_name), content_type)
+    cleaned = clean_photo(upload)
+    with Image.open(io.BytesIO(cleaned.content)) as stored:
+        assert stored.format == "JPEG" and stored.size == (1200, 900)
+
+
+def test_a_48_megapixel_phone_photo_is_shrunk_not_refused():
+    cleaned = clean_photo(SimpleUploadedFile("big.jpg", jpeg_bytes(size=(8064, 6048))))
+    assert (cleaned.width, cleaned.height) == (2048, 1536)
+
+
+def test_a_48_megapixel_heic_is_shrunk_not_refused():
+    cleaned = clean_photo(SimpleUploadedFile("big.heic", _encoded((8064, 6048), "HEIF")))
+    assert (cleaned.width, cleaned.height) == (2048, 1536)
+
+
+def test_nginx_public_body_limit_matches_the_app_and_refuses_in_japanese(settings):
+    from pathlib import Path
+
+    root = Path(settings.BASE_DIR)
+    conf = (root / "deploy" / "nginx" / "kobepost.conf").read_text()
+    public = conf[conf.index("server_name post.kobepost.example.jp;") :]
+    limit_mb = int(re.search(r"client_max_body_size (\d+)m;", public).group(1))
+    app_mb = settings.PUBLIC_PHOTOS_PER_POST * settings.PUBLIC_PHOTO_MAX_MB
+    assert app_mb < limit_mb <= app_mb + 5, "nginx must let through what the app accepts"
+    assert "error_page 413 /_errors/413.html;" in public
+    page = (root / "static" / "errors" / "public-413.html").read_text()
+    assert 'lang="ja"' in page and "写真が大きすぎます" in page
