@@ -351,6 +351,11 @@ class PostForm(XmlSafeFormMixin, forms.Form):
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput)
 
+    def __init__(self, *args, kept_photos: list[CleanPhoto] = (), **kwargs):
+        # Photos checked at an earlier, refused submit of this form (kobepost.photos).
+        self.kept_photos = list(kept_photos)
+        super().__init__(*args, **kwargs)
+
     def clean(self) -> dict:
         cleaned = super().clean()
         try:
@@ -361,6 +366,15 @@ class PostForm(XmlSafeFormMixin, forms.Form):
             self.add_error(
                 "address", _("地図で場所を選ぶか、場所（住所・目印）を入力してください。")
             )
+        if "photos" in cleaned:
+            photos = self.kept_photos + cleaned["photos"]
+            limit = settings.PUBLIC_PHOTOS_PER_POST
+            if len(photos) > limit:
+                self.add_error(
+                    "photos",
+                    _("写真は%(count)s枚までです（選んである写真を含みます）。") % {"count": limit},
+                )
+            cleaned["photos"] = photos
         return cleaned
 
 

@@ -6,15 +6,18 @@ written as a fresh JPEG without any metadata under a generated name.
 """
 
 import io
+import re
 import uuid
 import warnings
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
@@ -114,3 +117,59 @@ def store_photo(photo: CleanPhoto) -> str:
 def delete_stored(names: list[str]) -> None:
     for name in names:
         default_storage.delete(name)
+
+
+# --- Photos kept across a refused submit ---------------------------------------------------
+#
+# A browser cannot refill a file input: when the post form comes back with an error, the
+# photos already checked are kept here (cleaned, metadata-free), shown as previews and sent
+# again by id. Only the session that uploaded them may see or use them (public_views), and
+# a kept photo not used within a day is deleted at the next upload of anyone.
+
+PENDING_DIR = "pending"
+PENDING_MAX_AGE = timedelta(hours=24)
+_PENDING_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def _pending_name(photo_id: str) -> str:
+    if not _PENDING_ID.match(photo_id):
+        raise ValueError(f"not a kept photo id: {photo_id!r}")
+    return f"{PENDING_DIR}/{photo_id}.jpg"
+
+
+def pending_store(photo: CleanPhoto) -> str:
+    """Keep a cleaned photo for a later submit; returns its id."""
+    pending_purge()
+    photo_id = uuid.uuid4().hex
+    default_storage.save(_pending_name(photo_id), ContentFile(photo.content))
+    return photo_id
+
+
+def pending_open(photo_id: str):
+    name = _pending_name(photo_id)
+    return default_storage.open(name, "rb") if default_storage.exists(name) else None
+
+
+def pending_load(photo_id: str) -> CleanPhoto | None:
+    stored = pending_open(photo_id)
+    if stored is None:
+        return None
+    with stored:
+        content = stored.read()
+    with Image.open(io.BytesIO(content)) as image:
+        return CleanPhoto(content=content, width=image.width, height=image.height)
+
+
+def pending_delete(photo_ids: list[str]) -> None:
+    for photo_id in photo_ids:
+        default_storage.delete(_pending_name(photo_id))
+
+
+def pending_purge() -> None:
+    if not default_storage.exists(PENDING_DIR):
+        return
+    cutoff = timezone.now() - PENDING_MAX_AGE
+    for name in default_storage.listdir(PENDING_DIR)[1]:
+        path = f"{PENDING_DIR}/{name}"
+        if default_storage.get_modified_time(path) < cutoff:
+            default_storage.delete(path)

@@ -34,6 +34,7 @@ urlpatterns = [
     path("logout/", public_views.logout_view, name="logout"),
     path("my/", public_views.my_posts, name="my_posts"),
     path("post/", public_views.post_new, name="post_new"),
+    path("post/kept/<str:photo_id>.jpg", public_views.kept_photo, name="kept_photo"),
     path("account/", public_views.account, name="account"),
     path("account/token/", public_views.account_token, name="account_token"),
     path("account/delete/", public_views.account_delete, name="account_delete"),

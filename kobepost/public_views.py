@@ -52,6 +52,7 @@ from kobepost.citizen_services import (
     post_create,
 )
 from kobepost.network import client_ip
+from kobepost.photos import pending_delete, pending_load, pending_open, pending_store
 
 PAGE_SIZE = 20
 
@@ -264,6 +265,37 @@ def my_posts(request: HttpRequest) -> HttpResponse:
     return render(request, "kobepost/public/my_posts.html", {"page": page})
 
 
+SESSION_KEPT_PHOTOS = "citizen_kept_photos"
+
+
+def _kept_photo_ids(request: HttpRequest) -> list[str]:
+    """The kept photos this form sends back (ticked), of those this session uploaded."""
+    own = request.session.get(SESSION_KEPT_PHOTOS, [])
+    return [i for i in dict.fromkeys(request.POST.getlist("kept_photos")) if i in own]
+
+
+def _forget_kept_photos(request: HttpRequest) -> None:
+    """After a post is made: its kept photos are stored with it, unticked ones unwanted."""
+    pending_delete(request.session.get(SESSION_KEPT_PHOTOS, []))
+    request.session[SESSION_KEPT_PHOTOS] = []
+
+
+@citizen_login_required
+@never_cache
+@require_GET
+def kept_photo(request: HttpRequest, photo_id: str) -> HttpResponse:
+    """Preview of a kept photo: only for the session that uploaded it."""
+    if photo_id not in request.session.get(SESSION_KEPT_PHOTOS, []):
+        raise Http404
+    stored = pending_open(photo_id)
+    if stored is None:
+        raise Http404
+    response = FileResponse(stored, content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 @citizen_login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -273,7 +305,11 @@ def post_new(request: HttpRequest) -> HttpResponse:
         messages.info(request, _("投稿するには、先にメールアドレスを確認してください。"))
         return redirect("public:account")
     bound = request.method == "POST"
-    form = PostForm(request.POST if bound else None, request.FILES if bound else None)
+    kept_ids = _kept_photo_ids(request) if bound else []
+    kept = [photo for photo in map(pending_load, kept_ids) if photo is not None]
+    form = PostForm(
+        request.POST if bound else None, request.FILES if bound else None, kept_photos=kept
+    )
     if request.method == "POST":
         limits = (("post_address", client_ip(request)), ("post_account", str(citizen.pk)))
         if (wait := ratelimit.retry_after(*limits)) is not None:
@@ -290,17 +326,25 @@ def post_new(request: HttpRequest) -> HttpResponse:
                 photos=data["photos"],
             )
             ratelimit.record(*limits)
+            _forget_kept_photos(request)
             messages.success(
                 request,
                 _("投稿を受け付けました（受付番号 %(number)s）。市が確認したあと公開されます。")
                 % {"number": post.pk},
             )
             return redirect("public:my_posts")
+        # Photos that passed their checks are kept, so the citizen does not choose them again.
+        new_photos = form.cleaned_data.get("photos", [])[len(kept) :]
+        kept_ids = kept_ids + [pending_store(photo) for photo in new_photos]
+        request.session[SESSION_KEPT_PHOTOS] = (
+            request.session.get(SESSION_KEPT_PHOTOS, []) + kept_ids[len(kept) :]
+        )
     return render(
         request,
         "kobepost/public/post_new.html",
         {
             "form": form,
+            "kept_photo_ids": kept_ids if bound else [],
             "map_settings": map_settings(),
             "map_points": [],
             "position_messages": {

@@ -188,3 +188,50 @@ def test_nginx_public_body_limit_matches_the_app_and_refuses_in_japanese(setting
     assert "error_page 413 /_errors/413.html;" in public
     page = (root / "static" / "errors" / "public-413.html").read_text()
     assert 'lang="ja"' in page and "写真が大きすぎます" in page
+
+
+def test_photos_survive_a_refused_submit_and_are_previewed(
+    citizen, citizen_client, road_category, private_media
+):
+    from kobepost.tests.conftest import make_citizen
+
+    client = citizen_client(citizen)
+    refused = client.post(
+        "/public/post/",
+        {"category": road_category.pk, "text": "", "address": "中央区", "photos": jpeg_upload()},
+    )
+    assert refused.status_code == 400
+    page = refused.content.decode()
+    assert "選んである写真" in page
+    [photo_id] = re.findall(r'name="kept_photos" value="([0-9a-f]{32})"', page)
+    preview = client.get(f"/public/post/kept/{photo_id}.jpg")
+    assert preview.status_code == 200 and preview["Content-Type"] == "image/jpeg"
+    stranger = citizen_client(make_citizen("someone_else"))
+    assert stranger.get(f"/public/post/kept/{photo_id}.jpg").status_code == 404
+    assert (
+        stranger.post(
+            "/public/post/",
+            {
+                "category": road_category.pk,
+                "text": "穴",
+                "address": "中央区",
+                "kept_photos": photo_id,
+            },
+        ).status_code
+        == 302
+    )
+    assert Post.objects.get().photos.count() == 0, "another session cannot use the photo"
+
+    sent = client.post(
+        "/public/post/",
+        {
+            "category": road_category.pk,
+            "text": "穴です",
+            "address": "中央区",
+            "kept_photos": photo_id,
+        },
+    )
+    assert sent.status_code == 302
+    post = Post.objects.get(text="穴です")
+    assert post.photos.count() == 1
+    assert not list((private_media / "pending").iterdir()), "kept copies are removed"

@@ -47,3 +47,26 @@
   if (window.kobepostMap) { setUp(window.kobepostMap); }
   else { mapElement.addEventListener("kobepost:map-ready", function (e) { setUp(e.detail.map); }); }
 })();
+
+/* Preview of the photos chosen, before sending (nothing leaves the phone until then). */
+(function () {
+  "use strict";
+  var input = document.getElementById("id_photos");
+  var list = document.getElementById("photo-previews");
+  if (!input || !list || !window.URL) { return; }
+  input.addEventListener("change", function () {
+    list.textContent = "";
+    Array.prototype.forEach.call(input.files, function (file, index) {
+      var item = document.createElement("li");
+      var image = document.createElement("img");
+      image.src = URL.createObjectURL(file);
+      image.width = 96;
+      image.alt = (list.getAttribute("aria-label") || "") + " " + (index + 1);
+      // HEIC cannot be shown by most browsers: the file name stands in for it.
+      image.addEventListener("error", function () { item.textContent = file.name; });
+      item.appendChild(image);
+      list.appendChild(item);
+    });
+    list.hidden = input.files.length === 0;
+  });
+})();
