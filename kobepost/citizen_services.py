@@ -1,20 +1,22 @@
 """Workflows of KOBE ぽすと: posting with photos, account deletion, supervisor triage."""
 
+import hashlib
 import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.models import Department
 from kobepost.citizen_auth import citizen_uid, email_confirm_tokens, password_reset_tokens
+from kobepost.citizen_mail import PostEvent, post_status_notify, public_link
 from kobepost.citizen_models import (
     ApiClient,
     Citizen,
     Post,
     PostCategory,
+    PostFollow,
     PostPhoto,
     linked_post_status,
 )
@@ -65,6 +67,7 @@ def post_create(
                 PostPhoto.objects.create(
                     post=post, file_name=name, width=photo.width, height=photo.height
                 )
+            post_status_notify(post=post, event=PostEvent.RECEIVED)
     except Exception:
         delete_stored(stored)
         raise
@@ -111,19 +114,23 @@ def post_unpublish(*, post: Post, user: User) -> Post:
 
 def post_reject(*, post: Post, user: User, rejection: str, note: str = "") -> Post:
     """Not taken up (out of scope, spam, another body's road): never public."""
-    post.rejection = rejection
-    post.rejection_note = note
-    post.published = False
-    post.save(update_fields=["rejection", "rejection_note", "published", "updated_at"])
+    with transaction.atomic():
+        post.rejection = rejection
+        post.rejection_note = note
+        post.published = False
+        post.save(update_fields=["rejection", "rejection_note", "published", "updated_at"])
+        post_status_notify(post=post, event=PostEvent.REJECTED)
     _audit(post, user, f"reject:{rejection}")
     return post
 
 
 def post_mark_duplicate(*, post: Post, user: User, original: Post) -> Post:
-    post.rejection = Post.Rejection.DUPLICATE
-    post.duplicate_of = original
-    post.published = False
-    post.save(update_fields=["rejection", "duplicate_of", "published", "updated_at"])
+    with transaction.atomic():
+        post.rejection = Post.Rejection.DUPLICATE
+        post.duplicate_of = original
+        post.published = False
+        post.save(update_fields=["rejection", "duplicate_of", "published", "updated_at"])
+        post_status_notify(post=post, event=PostEvent.DUPLICATE)
     _audit(post, user, f"duplicate-of:{original.pk}")
     return post
 
@@ -177,6 +184,7 @@ def post_forward(
         post.case_link = Post.CaseLink.FORWARDED
         post.status = linked_post_status(case.status)
         post.save(update_fields=["case", "case_link", "status", "updated_at"])
+        post_status_notify(post=post, event=PostEvent.FORWARDED)
     _audit(post, user, f"forward:{case.reference}")
     return case
 
@@ -197,6 +205,7 @@ def post_link_case(*, post: Post, user: User, case: Case) -> Post:
             actor=user,
             note=_("KOBE ぽすと 投稿 %(number)s を重複として連携") % {"number": post.pk},
         )
+        post_status_notify(post=post, event=PostEvent.FORWARDED)
     _audit(post, user, f"link-case:{case.reference}")
     return post
 
@@ -232,6 +241,8 @@ def post_respond(
     ``status`` is ignored once a case is linked: the case decides it then.
     """
     stored: list[str] = []
+    answered = bool(public_reply) and public_reply != post.public_reply
+    finished = status == Post.Status.DONE and post.case_id is None and post.status != status
     try:
         with transaction.atomic():
             post.public_text = public_text
@@ -241,6 +252,14 @@ def post_respond(
                 post.status = status
                 fields.append("status")
             post.save(update_fields=fields)
+            if answered:
+                post_status_notify(
+                    post=post, event=PostEvent.ANSWERED, occurrence=_digest(public_reply)
+                )
+            if finished:
+                post_status_notify(
+                    post=post, event=PostEvent.FINISHED, occurrence=post.updated_at.timestamp()
+                )
             for photo in repair_photos:
                 name = store_photo(photo)
                 stored.append(name)
@@ -259,6 +278,10 @@ def post_respond(
     return post
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
 def photo_set_hidden(*, photo: PostPhoto, user: User, hidden: bool) -> PostPhoto:
     photo.hidden = hidden
     photo.save(update_fields=["hidden"])
@@ -271,10 +294,6 @@ def photo_set_hidden(*, photo: PostPhoto, user: User, hidden: bool) -> PostPhoto
 # Every mail goes through the outbox (notification_queue) in the transaction of the change,
 # like all mail of the project. The links carry Django's signed tokens (citizen_auth):
 # expiring, and single-use because their hash covers what using them changes.
-
-
-def _public_link(name: str, *args: object) -> str:
-    return settings.PUBLIC_SITE_URL + reverse(name, args=args)
 
 
 def _mail_citizen(*, key: str, address: str, subject: str, body: str, link: str = "") -> None:
@@ -294,7 +313,7 @@ def citizen_email_confirm_send(*, citizen: Citizen) -> bool:
     if not address:
         return False
     token = email_confirm_tokens.make_token(citizen)
-    link = _public_link("public:email_confirm", citizen_uid(citizen), token)
+    link = public_link("public:email_confirm", citizen_uid(citizen), token)
     hours = settings.PUBLIC_EMAIL_CONFIRM_SECONDS // 3600
     body = _(
         "%(nickname)s さん\n\n"
@@ -380,7 +399,7 @@ def citizen_password_reset_request(*, email: str) -> int:
     with transaction.atomic():
         for citizen in citizens:
             token = password_reset_tokens.make_token(citizen)
-            link = _public_link("public:password_reset", citizen_uid(citizen), token)
+            link = public_link("public:password_reset", citizen_uid(citizen), token)
             body = _(
                 "%(nickname)s さん\n\n"
                 "KOBE ぽすとのパスワードの再設定を受け付けました。\n"
@@ -419,3 +438,15 @@ def citizen_password_set(*, citizen: Citizen, password: str, by_reset: bool = Fa
     citizen.save(update_fields=fields)
     log.info("password set: citizen=%s reset=%s", citizen.pk, by_reset)
     return citizen
+
+
+# --- Status mail to the poster and followers -----------------------------------------------
+
+
+def post_follow(*, post: Post, citizen: Citizen, follow: bool) -> bool:
+    """Follow (or stop following) a post; returns whether the citizen now follows it."""
+    if follow:
+        PostFollow.objects.get_or_create(post=post, citizen=citizen)
+    else:
+        PostFollow.objects.filter(post=post, citizen=citizen).delete()
+    return follow

@@ -29,6 +29,7 @@ urlpatterns = [
     # The staff face's switch lives outside /public/, which only the city's networks reach.
     path("language/", login_not_required(set_language), name="set_language"),
     path("posts/<int:pk>/", public_views.post_detail, name="post_detail"),
+    path("posts/<int:pk>/follow/", public_views.post_follow_view, name="post_follow"),
     path("register/", public_views.register, name="register"),
     path("login/", public_views.login_view, name="login"),
     path("logout/", public_views.logout_view, name="logout"),

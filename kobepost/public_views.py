@@ -40,7 +40,7 @@ from kobepost.citizen_forms import (
     PasswordForgotForm,
     PostForm,
 )
-from kobepost.citizen_models import Citizen, Post, PostPhoto
+from kobepost.citizen_models import Citizen, Post, PostFollow, PostPhoto
 from kobepost.citizen_services import (
     citizen_delete,
     citizen_email_change,
@@ -50,6 +50,7 @@ from kobepost.citizen_services import (
     citizen_password_set,
     citizen_register,
     post_create,
+    post_follow,
 )
 from kobepost.network import client_ip
 from kobepost.photos import pending_delete, pending_load, pending_open, pending_store
@@ -174,11 +175,36 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_owner": is_owner,
             "shown": shown,
             "original": original,
+            "following": citizen is not None
+            and PostFollow.objects.filter(post=post, citizen=citizen).exists(),
             "photos": photos,
             "map_points": points,
             "map_settings": map_settings(),
         },
     )
+
+
+@citizen_login_required
+@require_POST
+def post_follow_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Follow a post (or stop): its status mails reach the follower too."""
+    post = get_visible_post(request, pk)
+    following = post_follow(
+        post=post, citizen=request.citizen, follow=request.POST.get("follow") == "1"
+    )
+    if following:
+        if request.citizen.email_confirmed:
+            messages.success(
+                request, _("この投稿をフォローしました。状況が変わるとメールでお知らせします。")
+            )
+        else:
+            messages.success(
+                request,
+                _("この投稿をフォローしました。メールアドレスの確認が済むと、お知らせが届きます。"),
+            )
+    else:
+        messages.success(request, _("フォローをやめました。"))
+    return redirect("public:post_detail", post.pk)
 
 
 @public_view

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from departments.models import Department
+from kobepost.citizen_mail import PostEvent, post_status_notify
 from kobepost.citizen_models import Post, linked_post_status
 from kobepost.models import Notification, User
 from kobepost.notifications import (
@@ -120,9 +121,13 @@ def _linked_posts_follow(case: Case, status: str, *, at: datetime.datetime) -> N
     """KOBE ぽすと posts linked to the case finish when it closes and live again if it is
     reopened: their retention period counts from the closing (tickets.retention)."""
     post_status = linked_post_status(status)
-    Post.objects.filter(case=case).exclude(status=post_status).update(
+    changing = list(Post.objects.filter(case=case).exclude(status=post_status))
+    Post.objects.filter(pk__in=[post.pk for post in changing]).update(
         status=post_status, updated_at=at
     )
+    if post_status == Post.Status.DONE:
+        for post in changing:
+            post_status_notify(post=post, event=PostEvent.FINISHED, occurrence=at.timestamp())
 
 
 # --- notifications ------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Fixtures of the citizen side: citizens, posts, generated photos, a private MEDIA_ROOT."""
 
 import io
+from contextlib import contextmanager
 
 import pytest
 from django.core.cache import cache
@@ -111,3 +112,18 @@ def api_client_key(db):
     key = client.issue_key()
     client.save()
     return key
+
+
+@pytest.fixture
+def mailed(celery_eager, mail_settings, smtp_server, django_capture_on_commit_callbacks):
+    """``with mailed() as inbox:`` runs a request whose mail reaches the SMTP server."""
+
+    @contextmanager
+    def run():
+        before = len(smtp_server.messages)
+        inbox: list = []
+        with django_capture_on_commit_callbacks(execute=True):
+            yield inbox
+        inbox.extend(smtp_server.messages[before:])
+
+    return run

@@ -2,7 +2,6 @@
 at a real SMTP server, expiring and single-use, no account enumeration, rate limited."""
 
 import re
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 import pytest
@@ -17,21 +16,6 @@ from kobepost.tests.test_citizen_accounts import registration
 pytestmark = pytest.mark.services
 
 NEW_PASSWORD = "harborland-umie-2027"
-
-
-@pytest.fixture
-def mailed(celery_eager, mail_settings, smtp_server, django_capture_on_commit_callbacks):
-    """``with mailed() as inbox:`` runs a request whose mail reaches the SMTP server."""
-
-    @contextmanager
-    def run():
-        before = len(smtp_server.messages)
-        inbox: list = []
-        with django_capture_on_commit_callbacks(execute=True):
-            yield inbox
-        inbox.extend(smtp_server.messages[before:])
-
-    return run
 
 
 def link_in(message, path: str) -> str:
