@@ -28,3 +28,24 @@ def test_seed_demo_is_idempotent_and_every_demo_login_works(db, capsys):
         client.post("/login/", {"username": username, "password": DEMO_PASSWORD})
         assert client.get("/")["Location"] == home
         assert client.get(home).status_code == 200
+
+
+def test_demo_posts_are_in_every_state_and_forwarding_is_prefilled(db):
+    from kobepost.citizen_models import Citizen, Post, PostCategory
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+    assert Citizen.objects.filter(login_id="kitano_demo").count() == 1
+    posts = Post.objects.filter(citizen__login_id="kitano_demo").with_current_status()
+    assert posts.filter(published=False, rejection="", case__isnull=True).exists(), "new"
+    assert posts.filter(published=True, linked_status=Post.Status.RECEIVED).exists()
+    assert posts.filter(linked_status=Post.Status.IN_PROGRESS, case__isnull=True).exists()
+    assert posts.filter(case__isnull=False).exists(), "forwarded"
+    assert posts.filter(linked_status=Post.Status.DONE).exists()
+    assert posts.filter(rejection=Post.Rejection.OUT_OF_SCOPE).exists()
+    assert posts.filter(rejection=Post.Rejection.DUPLICATE, duplicate_of__isnull=False).exists()
+    unrouted = PostCategory.objects.filter(ticket_category__isnull=True).exclude(code="other")
+    assert not unrouted.exists(), "every post category but その他 routes to a case category"
+    client = Client()
+    client.post("/public/login/", {"login_id": "kitano_demo", "password": DEMO_PASSWORD})
+    assert client.get("/public/my/").status_code == 200

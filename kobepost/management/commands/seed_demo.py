@@ -13,6 +13,9 @@ SEEDERS = [
 LATE_SEEDERS: list[str] = [
     "tickets.demo.seed_cases",
     "faq.demo.seed_faq",
+    # KOBE ぽすと: post category → case category, and posts in every state.
+    "kobepost.demo.seed_post_routing",
+    "kobepost.demo.seed_demo_posts",
     # Retention: the classes, records past their period, and the disposal list they make.
     "tickets.demo.seed_retention_classes",
     "tickets.demo.seed_old_cases",
