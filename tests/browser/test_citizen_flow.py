@@ -192,3 +192,19 @@ def test_citizen_confirms_the_address_forgets_the_password_and_resets_it(
     page.get_by_role("button", name="ログイン").click()
     expect(page).to_have_url(f"{base}/public/my/")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_TALL["width"]
+
+    page.goto(f"{base}/public/")
+    page.locator(".leaflet-control-zoom-in").wait_for()
+    assert_tap_targets(page, ".public-nav a, .public-nav button, .leaflet-control-zoom a")
+
+
+def assert_tap_targets(page, selector: str) -> None:
+    """Every element matching ``selector`` is at least 44×44 px (fingers, not pointers)."""
+    sizes = page.eval_on_selector_all(
+        selector,
+        "els => els.map(e => [e.textContent.trim() || e.title, e.getBoundingClientRect().width,"
+        " e.getBoundingClientRect().height])",
+    )
+    assert sizes
+    small = [(name, w, h) for name, w, h in sizes if w < 44 or h < 44]
+    assert not small, f"tap targets under 44 px: {small}"
