@@ -8,7 +8,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from kobepost.citizen_models import Citizen, Post
 from kobepost.models import Notification
@@ -31,12 +31,12 @@ class PostEvent:
 
 
 _EVENT_SENTENCES = {
-    PostEvent.RECEIVED: _lazy("投稿を受け付けました。市が内容を確認します。"),
-    PostEvent.FORWARDED: _lazy("投稿を市の担当部署へ送りました。対応を進めます。"),
-    PostEvent.ANSWERED: _lazy("市から回答がありました。"),
-    PostEvent.FINISHED: _lazy("対応が完了しました。"),
-    PostEvent.REJECTED: _lazy("この投稿は対応の対象外となりました。"),
-    PostEvent.DUPLICATE: _lazy("同じ内容の投稿・案件があるため、そちらで対応します。"),
+    PostEvent.RECEIVED: gettext_lazy("投稿を受け付けました。市が内容を確認します。"),
+    PostEvent.FORWARDED: gettext_lazy("投稿を市の担当部署へ送りました。対応を進めます。"),
+    PostEvent.ANSWERED: gettext_lazy("市から回答がありました。"),
+    PostEvent.FINISHED: gettext_lazy("対応が完了しました。"),
+    PostEvent.REJECTED: gettext_lazy("この投稿は対応の対象外となりました。"),
+    PostEvent.DUPLICATE: gettext_lazy("同じ内容の投稿・案件があるため、そちらで対応します。"),
 }
 
 
