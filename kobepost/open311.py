@@ -282,7 +282,19 @@ def _request_list(request: HttpRequest) -> list[Post]:
             posts = posts.filter_open(True)
         elif wanted == {"closed"}:
             posts = posts.filter_open(False)
-    return list(posts.order_by("-created_at")[:MAX_RESULTS])
+    return _page(params, posts.order_by("-created_at", "-pk"))
+
+
+def _page(params, posts) -> list[Post]:
+    """GeoReport pagination extension: ``page`` (from 1) and ``page_size`` (up to 1000)."""
+    try:
+        page = int(params.get("page") or 1)
+        size = int(params.get("page_size") or MAX_RESULTS)
+    except ValueError:
+        raise Open311Error(400, "page and page_size must be numbers") from None
+    if page < 1 or not 1 <= size <= MAX_RESULTS:
+        raise Open311Error(400, f"page must be 1 or more, page_size 1 to {MAX_RESULTS}")
+    return list(posts[(page - 1) * size : page * size])
 
 
 def _citizen_from_token(request: HttpRequest) -> Citizen:
@@ -364,6 +376,34 @@ def requests(request: HttpRequest, *, fmt: str) -> HttpResponse:
         return _create_request(request, fmt)
     data = [request_dict(request, post) for post in _request_list(request)]
     return respond(fmt, data, root="service_requests", item="request")
+
+
+@open311_view
+@require_GET
+def request_updates(request: HttpRequest, *, fmt: str) -> HttpResponse:
+    """What changed since a time (``since``, required), oldest change first, paginated:
+    an app polls this instead of reading every request again. Rejected posts are included
+    (closed, with their reason)."""
+    if not request.GET.get("since"):
+        raise Open311Error(400, "since is required (ISO 8601 date and time)")
+    since = _parse_date(request.GET["since"], "since")
+    posts = (
+        _with_request_fields(Post.objects.published_or_rejected())
+        .filter(linked_updated_at__gt=since)
+        .order_by("linked_updated_at", "pk")
+    )
+    data = [
+        {
+            "service_request_id": str(post.pk),
+            "status": "open" if post.is_open else "closed",
+            "status_notes": post.rejection_reason if post.is_rejected else post.public_reply,
+            "service_notice": post.current_status_label,
+            "updated_datetime": iso(post.public_updated_at),
+            "duplicate_of": str(post.duplicate_of_id) if post.duplicate_of_id else None,
+        }
+        for post in _page(request.GET, posts)
+    ]
+    return respond(fmt, data, root="service_request_updates", item="request_update")
 
 
 @open311_view

@@ -31,6 +31,17 @@ def _errors(*codes: int) -> dict:
     }
 
 
+PAGINATION = [
+    {"name": "page", "in": "query", "required": False, "schema": {"type": "integer", "minimum": 1}},
+    {
+        "name": "page_size",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": 1000},
+    },
+]
+
+
 def openapi_document() -> dict:
     string = {"type": "string"}
     nullable_string = {"type": "string", "nullable": True}
@@ -41,10 +52,14 @@ def openapi_document() -> dict:
             "title": "KOBE ぽすと Open311 GeoReport v2",
             "version": "2",
             "description": (
-                "Reading is open and shows published posts only. POST requests needs an "
+                "Reading is open and shows published posts; a rejected post is found by its "
+                "number (closed, its reason in status_notes, duplicate_of naming the original) "
+                "without its content. Every error is an Open311 error list (400 also for NUL "
+                "bytes and bad parameters, 404, 405, 429 with Retry-After). Text is XML 1.0 "
+                "safe: control characters are removed at input. POST requests needs an "
                 "api_key (registered app) and the citizen's app token "
                 "(Authorization: Bearer <token> or citizen_token). Photos: multipart "
-                "file fields named media (JPEG/PNG, up to 4). Personal data sent by an "
+                "file fields named media (JPEG/PNG/HEIC/WebP, up to 4). Personal data sent by an "
                 "app (first_name, last_name, email, phone) is ignored."
             ),
         },
@@ -92,10 +107,11 @@ def openapi_document() -> dict:
                                 "status",
                             )
                         ],
+                        *PAGINATION,
                     ],
                     "responses": {
                         "200": _ok("#/components/schemas/ServiceRequests"),
-                        **_errors(400),
+                        **_errors(400, 405),
                     },
                 },
                 "post": {
@@ -115,13 +131,32 @@ def openapi_document() -> dict:
                     },
                     "responses": {
                         "201": _ok("#/components/schemas/Created", "Created"),
-                        **_errors(400, 403, 429),
+                        **_errors(400, 403, 405, 429),
                     },
                 },
             },
+            "/request_updates.{format}": {
+                "get": {
+                    "summary": "Changes since a time (oldest first): what an app polls",
+                    "parameters": [
+                        FORMAT,
+                        {
+                            "name": "since",
+                            "in": "query",
+                            "required": True,
+                            "schema": {"type": "string", "format": "date-time"},
+                        },
+                        *PAGINATION,
+                    ],
+                    "responses": {
+                        "200": _ok("#/components/schemas/RequestUpdates"),
+                        **_errors(400),
+                    },
+                }
+            },
             "/requests/{service_request_id}.{format}": {
                 "get": {
-                    "summary": "One published service request",
+                    "summary": "One published or rejected service request",
                     "parameters": [
                         {
                             "name": "service_request_id",
@@ -205,7 +240,22 @@ def openapi_document() -> dict:
                             "lat": number,
                             "long": number,
                             "media_url": nullable_string,
-                            "nickname": string,
+                            "nickname": nullable_string,
+                            "duplicate_of": nullable_string,
+                        },
+                    },
+                },
+                "RequestUpdates": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "service_request_id": string,
+                            "status": {"type": "string", "enum": ["open", "closed"]},
+                            "status_notes": string,
+                            "service_notice": string,
+                            "updated_datetime": {"type": "string", "format": "date-time"},
+                            "duplicate_of": nullable_string,
                         },
                     },
                 },

@@ -62,6 +62,11 @@ urlpatterns = [
     ),
     path("open311/v2/requests.<fmt:fmt>", open311.requests, name="open311_requests"),
     path(
+        "open311/v2/request_updates.<fmt:fmt>",
+        open311.request_updates,
+        name="open311_request_updates",
+    ),
+    path(
         "open311/v2/requests/<int:request_id>.<fmt:fmt>",
         open311.request_detail,
         name="open311_request",

@@ -331,6 +331,7 @@ def test_openapi_document_lists_every_endpoint(client, db):
         "/services/{service_code}.{format}",
         "/requests.{format}",
         "/requests/{service_request_id}.{format}",
+        "/request_updates.{format}",
         "/tokens/{token}.{format}",
     }
     assert "post" in document["paths"]["/requests.{format}"]

@@ -158,3 +158,37 @@ def test_updated_datetime_moves_when_the_case_progresses_and_closes(
     case_change_status(case=case, user=supervisor, status=Case.Status.CLOSED)
     item = request_item(client, post.pk, "json")
     assert item["status"] == "closed" and item["updated_datetime"] > "2021"
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_pagination_pages_through_all_requests(client, citizen, fmt):
+    made = [make_post(citizen, published=True) for _ in range(3)]
+
+    def page(query: str) -> list[str]:
+        body = parse(client.get(f"{BASE}/requests.{fmt}?{query}"), fmt)
+        if fmt == "json":
+            return [r["service_request_id"] for r in body]
+        return [r.findtext("service_request_id") for r in body.findall("request")]
+
+    seen = page("page_size=2") + page("page_size=2&page=2")
+    assert sorted(seen) == sorted(str(p.pk) for p in made)
+    assert page("page_size=2&page=3") == []
+    assert_error(client.get(f"{BASE}/requests.{fmt}?page=0"), fmt, 400)
+    assert_error(client.get(f"{BASE}/requests.{fmt}?page_size=x"), fmt, 400)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_updates_endpoint_lists_what_changed_since_a_time(client, citizen, supervisor, fmt):
+    old = make_post(citizen, published=True)
+    Post.objects.filter(pk=old.pk).update(updated_at=old.updated_at.replace(year=2020))
+    changed = make_post(citizen)
+    post_reject(post=changed, user=supervisor, rejection=Post.Rejection.SPAM)
+    body = parse(client.get(f"{BASE}/request_updates.{fmt}?since=2021-01-01T00:00:00Z"), fmt)
+    if fmt == "json":
+        assert [(u["service_request_id"], u["status"]) for u in body] == [
+            (str(changed.pk), "closed")
+        ]
+    else:
+        assert body.tag == "service_request_updates"
+        assert [u.findtext("service_request_id") for u in body] == [str(changed.pk)]
+    assert_error(client.get(f"{BASE}/request_updates.{fmt}"), fmt, 400)
