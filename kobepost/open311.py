@@ -41,7 +41,16 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-26T00:00:00+09:00"
 DEFAULT_WINDOW_DAYS = 90
 MAX_RESULTS = 1000
-MAX_WINDOW_DAYS = 90  # the longest start_date..end_date range served in one query
+MAX_WINDOW_DAYS = 90
+# What request_updates tells of each changed request.
+UPDATE_FIELDS = (
+    "service_request_id",
+    "status",
+    "status_notes",
+    "service_notice",
+    "updated_datetime",
+    "duplicate_of",
+)  # the longest start_date..end_date range served in one query
 AGENCY = "神戸市"
 
 View = Callable[..., HttpResponse]
@@ -393,14 +402,7 @@ def request_updates(request: HttpRequest, *, fmt: str) -> HttpResponse:
         .order_by("linked_updated_at", "pk")
     )
     data = [
-        {
-            "service_request_id": str(post.pk),
-            "status": "open" if post.is_open else "closed",
-            "status_notes": post.rejection_reason if post.is_rejected else post.public_reply,
-            "service_notice": post.current_status_label,
-            "updated_datetime": iso(post.public_updated_at),
-            "duplicate_of": str(post.duplicate_of_id) if post.duplicate_of_id else None,
-        }
+        {key: value for key, value in request_dict(request, post).items() if key in UPDATE_FIELDS}
         for post in _page(request.GET, posts)
     ]
     return respond(fmt, data, root="service_request_updates", item="request_update")
