@@ -103,6 +103,18 @@ MATRIX: dict[str, str] = {
     "public:open311_requests": "200 200 200 200 200 200 200",
     "public:open311_request": "200 200 200 200 200 200 200",
     "public:open311_token": "200 200 200 200 200 200 200",
+    # Without "since": an Open311 400; anything else under open311/v2/: an Open311 404.
+    "public:open311_request_updates": "400 400 400 400 400 400 400",
+    "public:open311_not_found": "404 404 404 404 404 404 404",
+    # Account recovery: open to all; a link with a made-up token is refused (400).
+    "public:password_forgot": "200 200 200 200 200 200 200",
+    "public:password_forgot_sent": "200 200 200 200 200 200 200",
+    "public:password_reset": "400 400 400 400 400 400 400",
+    "public:email_confirm": "400 400 400 400 400 400 400",
+    "public:email_confirm_resend": "302 302 302 302 302 302 405",
+    "public:post_follow": "302 302 302 302 302 302 405",
+    # A kept photo only for the session that uploaded it.
+    "public:kept_photo": "302 302 302 302 302 302 404",
     # --- Django admin: administrators only; staff of other roles are sent to the login
     # (302). 403 where the admin forbids adding/deleting (audit trail, cases, holds).
     "-admin/login/": "302 302 302 302 302 302 302",
