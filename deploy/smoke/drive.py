@@ -307,6 +307,14 @@ def public_blocks_staff() -> None:
             expect(not response.from_django(), f"{path} reached Django")
 
 
+@check("staff face: citizen pages and Open311 are 404 from nginx")
+def staff_blocks_public() -> None:
+    for path in ("/public/", "/public/open311/v2/services.json"):
+        response = staff.get(path)
+        expect(response.status == 404, f"{path}: status {response.status}")
+        expect(not response.from_django(), f"{path} reached Django")
+
+
 @check("mail: the SMTP sink received the test mail sent through EMAIL_HOST")
 def mail_delivered() -> None:
     messages = list(mailbox.Maildir(WORK / "maildir", create=False))
