@@ -70,8 +70,9 @@ def post_status_notify(*, post: Post, event: str, occurrence: object = "") -> No
             "",
             str(_EVENT_SENTENCES[event]),
         ]
-        if event == PostEvent.ANSWERED and post.public_reply:
-            lines += ["", _("市からの回答:"), post.public_reply]
+        # The public answer as the public pages show it (tickets.outbound scrubs it).
+        if event == PostEvent.ANSWERED and post.for_public.reply:
+            lines += ["", _("市からの回答:"), post.for_public.reply]
         if event in (PostEvent.REJECTED, PostEvent.DUPLICATE) and post.rejection_reason:
             lines += ["", _("理由: %(reason)s") % {"reason": post.rejection_reason}]
         lines += [

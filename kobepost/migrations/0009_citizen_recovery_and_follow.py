@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kobepost', '0007_post_category_retention_class'),
+        ('kobepost', '0008_audit_trail_retention'),
     ]
 
     operations = [
