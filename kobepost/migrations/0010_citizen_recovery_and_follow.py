@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kobepost', '0008_audit_trail_retention'),
+        ('kobepost', '0009_audit_trail_retention'),
     ]
 
     operations = [
