@@ -87,6 +87,7 @@ MATRIX: dict[str, str] = {
     "privacy:close": "302 405 405 405 405 405 302",
     # --- citizen face (public internet) -----------------------------------------
     "public:home": "200 200 200 200 200 200 200",
+    "public:set_language": "302 302 302 302 302 302 302",
     "public:post_detail": "200 200 200 200 200 200 200",
     "public:register": "200 200 200 200 200 200 302",
     "public:login": "200 200 200 200 200 200 302",
