@@ -490,8 +490,8 @@ def photo(request: HttpRequest, public_id) -> HttpResponse:
 
 # The reset link's token moves from the URL into the session at once, so that it is not
 # leaked to other sites through the Referer header of the password page.
-RESET_URL_TOKEN = "set-password"  # noqa: S105 - a placeholder in the URL, not a password
-SESSION_RESET_TOKEN = "citizen_reset_token"  # noqa: S105 - a session key
+RESET_URL_TOKEN = "set-password"  # noqa: S105  # nosec B105 - a URL placeholder, not a password
+SESSION_RESET_TOKEN = "citizen_reset_token"  # noqa: S105  # nosec B105 - a session key
 
 
 @public_view

@@ -656,7 +656,7 @@ def retry_delay(attempt: int) -> float:
     shortened by up to RETRY_JITTER at random (never longer than the cap)."""
     doubled = settings.NOTIFICATION_RETRY_BACKOFF * 2 ** min(max(attempt - 1, 0), 30)
     capped = min(doubled, settings.NOTIFICATION_RETRY_BACKOFF_MAX)
-    return capped * random.uniform(1 - RETRY_JITTER, 1)  # noqa: S311 (spreading, not secrecy)
+    return capped * random.uniform(1 - RETRY_JITTER, 1)  # noqa: S311  # nosec B311 - spreading, not secrecy
 
 
 def notification_record_failure(notification: Notification, error: BaseException) -> float | None:
