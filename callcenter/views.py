@@ -542,9 +542,12 @@ def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 @role_required(*CALLCENTER)
 def callbacks(request: HttpRequest) -> HttpResponse:
-    cases = Case.objects.awaiting_callback().order_by("replied_at", "received_at", "id")
+    """Urgent first, then whoever has waited longest since the department's reply."""
     paginator = CappedCountPaginator(
-        cases, PAGE_SIZE, page_hint=request.GET.get("page"), columns=CALLBACK_COLUMNS
+        Case.objects.callback_queue(),
+        PAGE_SIZE,
+        page_hint=request.GET.get("page"),
+        columns=CALLBACK_COLUMNS,
     )
     page = paginator.get_page(request.GET.get("page"))
     _label_rows(
@@ -558,7 +561,22 @@ def callbacks(request: HttpRequest) -> HttpResponse:
         record_ids=[row["pk"] for row in page.object_list],
         fields=CALLBACK_FIELDS,
     )
+    now = timezone.now()
+    for row in page.object_list:
+        row["waited"] = waited_label(now - row["replied_at"]) if row["replied_at"] else ""
     return render(request, "callcenter/callbacks.html", {"page": page})
+
+
+def waited_label(waited: datetime.timedelta) -> str:
+    """How long the citizen has waited, to the unit that matters: 2日3時間, 4時間5分, 12分."""
+    minutes = max(0, int(waited.total_seconds() // 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return _("%(days)d日%(hours)d時間") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)d時間%(minutes)d分") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d分") % {"minutes": minutes}
 
 
 @require_http_methods(["GET", "POST"])
