@@ -19,7 +19,9 @@ run: install
 	$(RUN) python manage.py migrate --noinput
 	$(RUN) python manage.py seed_demo
 	@echo "→ http://$(HOST):$(PORT)/  (mail is written to var/mail/)"
-	$(RUN) python manage.py runserver $(HOST):$(PORT)
+	@# No tile proxy here (nginx serves /tiles/ in production): unless MAP_TILE_URL is set,
+	@# the maps request no tiles at all and say that they have no map image.
+	MAP_TILE_URL="$${MAP_TILE_URL-}" $(RUN) python manage.py runserver $(HOST):$(PORT)
 
 ## make test: lint, then the whole test suite (PostgreSQL, Redis and Chromium when present)
 test: install lint

@@ -1,16 +1,19 @@
 """Operator forms: call intake, case search, call-back record, status change, transfer."""
 
+import copy
 import datetime
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department
 from kobepost.forms import check_date_range
-from tickets.geo import Ward, ward_for_point
-from tickets.models import Case, Category, Dial
+from tickets.corrections import CORRECTABLE_FIELDS, LOCATION
+from tickets.geo import Ward, validate_point, ward_for_point
+from tickets.models import Case, Category, DataRequest, Dial
 from tickets.normalize import is_katakana, normalize_kana, normalize_phone
 from tickets.routing import routing_table
 from tickets.services import CALLBACK_METHODS
@@ -43,7 +46,35 @@ class CategoryChoiceField(forms.ModelChoiceField):
         return obj.name
 
 
-class CaseIntakeForm(NoColonLabels, forms.ModelForm):
+class CaseFieldsCleaning:
+    """How the caller's phone and kana and the map point are checked and stored, for every
+    form that writes them on a case (intake, the department's intake, correction)."""
+
+    cleaned_data: dict
+
+    def clean_caller_phone(self) -> str:
+        # The digits for searches are derived from this by Case.save().
+        raw = self.cleaned_data.get("caller_phone", "").strip()
+        return normalize_phone(raw).display if raw else ""
+
+    def clean_caller_kana(self) -> str:
+        kana = normalize_kana(self.cleaned_data.get("caller_kana", ""))
+        if kana and not is_katakana(kana):
+            raise ValidationError(_("氏名カナはカタカナかひらがなで入力してください。"))
+        return kana
+
+    def clean_point(self, data: dict) -> bool:
+        """Kobe's bounds (tickets.geo.validate_point); the error goes under the map and the
+        point stays in the form, so the operator sees where it was. True when valid."""
+        try:
+            validate_point(data.get("latitude"), data.get("longitude"))
+        except ValidationError as error:
+            self.add_error("latitude", error)  # type: ignore[attr-defined]
+            return False
+        return True
+
+
+class CaseIntakeForm(CaseFieldsCleaning, NoColonLabels, forms.ModelForm):
     """What the operator types during the call, in the order the call goes."""
 
     dial = forms.ModelChoiceField(
@@ -126,31 +157,6 @@ class CaseIntakeForm(NoColonLabels, forms.ModelForm):
             self.initial["received_at"] = timezone.localtime().replace(second=0, microsecond=0)
         self.fields["ward"].choices = [("", _("（区を選択）")), *Ward.choices]
 
-    def clean_caller_phone(self) -> str:
-        raw = self.cleaned_data.get("caller_phone", "").strip()
-        if not raw:
-            return ""
-        # The digits for searches are derived from this by Case.save().
-        return normalize_phone(raw).display
-
-    def clean_caller_kana(self) -> str:
-        kana = normalize_kana(self.cleaned_data.get("caller_kana", ""))
-        if kana and not is_katakana(kana):
-            raise ValidationError(_("氏名カナはカタカナかひらがなで入力してください。"))
-        return kana
-
-    def clean_latitude(self) -> float | None:
-        value = self.cleaned_data.get("latitude")
-        if value is not None and not -90 <= value <= 90:
-            raise ValidationError(_("緯度が正しくありません。"))
-        return value
-
-    def clean_longitude(self) -> float | None:
-        value = self.cleaned_data.get("longitude")
-        if value is not None and not -180 <= value <= 180:
-            raise ValidationError(_("経度が正しくありません。"))
-        return value
-
     def clean(self) -> dict:
         data = super().clean()
         category: Category | None = data.get("category")
@@ -159,9 +165,7 @@ class CaseIntakeForm(NoColonLabels, forms.ModelForm):
             self.add_error("category", _("選んだダイヤルの種別ではありません。"))
         if category and not data.get("department"):
             data["department"] = category.department
-        if (data.get("latitude") is None) != (data.get("longitude") is None):
-            self.add_error("address", _("地図の地点が不完全です。もう一度地点を選んでください。"))
-        elif data.get("latitude") is not None and not data.get("ward"):
+        if self.clean_point(data) and data.get("latitude") is not None and not data.get("ward"):
             # The page fills the ward from the point; this covers a page whose script did not
             # run (slow link) so that every located case has its ward for routing and figures.
             ward = ward_for_point(data["latitude"], data["longitude"])
@@ -182,6 +186,100 @@ class CaseIntakeForm(NoColonLabels, forms.ModelForm):
         return {
             name: value for name, value in self.cleaned_data.items() if name in self.Meta.fields
         }
+
+
+class CaseCorrectionForm(CaseFieldsCleaning, NoColonLabels, forms.ModelForm):
+    """Put right what a case records wrongly: the caller, the place, the category, the text.
+
+    The department stays: only its own categories are offered (another department's
+    category is a transfer, not a correction).
+    """
+
+    category = CategoryChoiceField(
+        label=_("種別"),
+        queryset=Category.objects.none(),
+        help_text=_(
+            "この所管課の種別から選びます。所管課が変わる場合は、訂正ではなく移管してください。"
+        ),
+    )
+    reason = forms.CharField(
+        label=_("訂正の理由"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "例: 通報者から電話番号の誤りの連絡。経過に残り、所管課とコールセンターが見ます。"
+        ),
+        error_messages={"required": _("訂正の理由を入力してください。")},
+    )
+    data_request = forms.IntegerField(
+        label=_("開示等の請求の番号（本人からの訂正の請求のとき）"),
+        required=False,
+        min_value=1,
+        help_text=_("管理者から伝えられた請求の番号（#の後の数字）。請求の記録に訂正が載ります。"),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    class Meta:
+        model = Case
+        # The correctable fields (tickets.corrections), the point as its two coordinates.
+        fields = [
+            part
+            for name in CORRECTABLE_FIELDS
+            for part in (("latitude", "longitude") if name == LOCATION else (name,))
+        ]
+        widgets = {
+            "caller_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+            "caller_name": forms.TextInput(attrs={"autocomplete": "off"}),
+            "caller_kana": forms.TextInput(attrs={"autocomplete": "off"}),
+            "details": forms.Textarea(attrs={"rows": 4}),
+            "latitude": forms.HiddenInput,
+            "longitude": forms.HiddenInput,
+        }
+        help_texts = {"caller_kana": CaseIntakeForm.Meta.help_texts["caller_kana"]}
+
+    def __init__(self, *args, instance: Case, **kwargs) -> None:
+        # A copy: a refused form must not change the case the rest of the page shows.
+        super().__init__(*args, instance=copy.copy(instance), **kwargs)
+        self.fields["category"].queryset = Category.objects.filter(
+            Q(active=True, department=instance.department_id) | Q(pk=instance.category_id)
+        )
+        choices = routing_table().category_choices(
+            EMPTY_LABEL, active_only=True, department_id=instance.department_id
+        )
+        if not any(instance.category_id == pk for _dial, group in choices[1:] for pk, _n in group):
+            choices.append((instance.category_id, instance.category.name))
+        self.fields["category"].choices = choices
+        self.fields["ward"].choices = [("", _("（区の指定なし）")), *Ward.choices]
+        if not self.is_bound:
+            self.initial["version"] = instance.version
+
+    def clean_data_request(self) -> DataRequest | None:
+        number = self.cleaned_data.get("data_request")
+        if number is None:
+            return None
+        found = DataRequest.objects.filter(
+            pk=number, kind=DataRequest.Kind.CORRECTION, closed_at__isnull=True
+        ).first()
+        if found is None:
+            raise ValidationError(
+                _("開示等の請求 #%(number)s は、受付中の訂正の請求ではありません。"),
+                params={"number": number},
+            )
+        return found
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if self.clean_point(data) and data.get("latitude") is not None and not data.get("ward"):
+            ward = ward_for_point(data["latitude"], data["longitude"])
+            data["ward"] = ward.value if ward else ""
+        return data
+
+    def changes(self) -> dict:
+        """What ``case_correct`` compares with the case (it ignores the unchanged)."""
+        data = self.cleaned_data
+        values = {name: data[name] for name in self.Meta.fields if name in data}
+        values[LOCATION] = (values.pop("latitude", None), values.pop("longitude", None))
+        return values
 
 
 class CaseSearchForm(NoColonLabels, forms.Form):

@@ -16,6 +16,7 @@ urlpatterns = [
     path("cases/<int:pk>/print/", views.case_print, name="case_print"),
     path("cases/<int:pk>/status/", views.case_status, name="case_status"),
     path("cases/<int:pk>/transfer/", views.case_transfer_view, name="case_transfer"),
+    path("cases/<int:pk>/correct/", views.case_correct_view, name="case_correct"),
     path("cases/<int:pk>/callback/", views.case_callback, name="case_callback"),
     path("callbacks/", views.callbacks, name="callbacks"),
 ]

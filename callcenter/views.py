@@ -5,6 +5,7 @@ import datetime
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Case as CaseExpression
 from django.db.models import IntegerField, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -17,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from callcenter.forms import (
     OPEN_STATUSES,
+    CaseCorrectionForm,
     CaseIntakeForm,
     CaseSearchForm,
     CitizenCallbackForm,
@@ -26,7 +28,8 @@ from callcenter.forms import (
 )
 from departments.forms import ContractorRequestForm
 from departments.services import contractors_for
-from kobepost.audit import audit_one_shown, audit_shown
+from faq.views import base_template
+from kobepost.audit import audit_one_shown, audit_record, audit_shown, record_type_of
 from kobepost.audit_models import AuditAction
 from kobepost.decorators import role_required
 from kobepost.links import url_with_pk
@@ -37,6 +40,7 @@ from kobepost.private_search import (
     private_search_url,
 )
 from tickets.access import audit_case_shown, cases_visible_to, get_case_for_user
+from tickets.corrections import correction_values_visible_to, with_correction_rows
 from tickets.geo import Ward
 from tickets.models import (
     HEALTH_DIAL_CODE,
@@ -58,7 +62,9 @@ from tickets.search import (
     search_cases,
 )
 from tickets.services import (
+    StaleCase,
     case_change_status,
+    case_correct,
     case_create_once,
     case_link_call,
     case_record_citizen_callback,
@@ -67,6 +73,7 @@ from tickets.services import (
 )
 
 CALLCENTER = (User.Role.OPERATOR, User.Role.SUPERVISOR)
+INTAKE_TEMPLATE = "callcenter/case_form.html"
 CASE_READERS = (*CALLCENTER, User.Role.DEPARTMENT_STAFF)
 PAGE_SIZE = 50
 # A common word matches tens of thousands of cases, and counting them is most of a search's
@@ -127,19 +134,40 @@ def _category_map() -> dict:
     }
 
 
-def _render_intake(request: HttpRequest, form: CaseIntakeForm, token: str, status: int = 200):
+def render_intake(
+    request: HttpRequest,
+    template: str,
+    form: CaseIntakeForm,
+    token: str,
+    *,
+    status: int = 200,
+    already_saved: Case | None = None,
+    extra_context: dict | None = None,
+) -> HttpResponse:
+    """An intake page (operators' or departments'), with the token it will be sent with."""
     context = {
         "form": form,
         "form_token": token,
+        "already_saved": already_saved,
+        "already_saved_url": case_page_url(request.user, already_saved) if already_saved else "",
+        "address_auto": request.POST.get("address_auto", "") if form.is_bound else "",
+        **(extra_context or {}),
+    }
+    return render(request, template, context, status=status)
+
+
+def _intake_context() -> dict:
+    """What the operator's intake page adds: routing for its script, the side column."""
+    return {
         "category_map": _category_map(),
         "intake_config": {
             "historyUrl": reverse("callcenter:phone_history"),
             "nearbyUrl": reverse("callcenter:nearby_cases"),
+            "faqUrl": reverse("faq:lookup"),
             "radiusM": nearby_radius_m(),
             "days": nearby_days(),
         },
     }
-    return render(request, "callcenter/case_form.html", context, status=status)
 
 
 def _link_note(data) -> str:
@@ -156,14 +184,36 @@ def _link_note(data) -> str:
     return "\n".join(lines)
 
 
-@require_http_methods(["GET", "POST"])
-@role_required(*CALLCENTER)
-def case_create(request: HttpRequest) -> HttpResponse:
-    if request.method == "GET":
-        form = CaseIntakeForm(initial=_intake_initial(request.GET))
-        return _render_intake(request, form, intake_token_issue(user=request.user))
+def intake_submit(
+    request: HttpRequest,
+    form: CaseIntakeForm,
+    *,
+    template: str,
+    detail_view: str,
+    extra_context: dict | None = None,
+    extra_fields: dict | None = None,
+    link_calls: bool = False,
+) -> HttpResponse:
+    """The POST of an intake page (operators' and departments'): one case per form token.
 
-    form = CaseIntakeForm(request.POST)
+    Back, reload and a double click all send a token that may already have made its case:
+    the page then answers 409 with a link to that case and everything typed still in
+    the form (the same token, so another save makes nothing either). An unknown or
+    expired token keeps the input too, under a new token.
+    """
+
+    def again(token: str, status: int, saved_pk: int | None = None) -> HttpResponse:
+        saved = _saved_case(request, saved_pk) if saved_pk else None
+        return render_intake(
+            request,
+            template,
+            form,
+            token,
+            status=status,
+            already_saved=saved,
+            extra_context=extra_context,
+        )
+
     token = request.POST.get("form_token", "")
     intake = IntakeToken.objects.filter(token=token, user=request.user).first()
     if intake is None:
@@ -171,33 +221,55 @@ def case_create(request: HttpRequest) -> HttpResponse:
             request, _("フォームの有効期限が切れました。内容を確認して、もう一度保存してください。")
         )
         form.is_valid()  # show the field errors too, keeping what was typed
-        return _render_intake(request, form, intake_token_issue(user=request.user), 400)
+        return again(intake_token_issue(user=request.user), 400)
     if intake.case_id is not None:
-        messages.info(request, _("この受付は既に保存されています。"))
-        return redirect("callcenter:case_detail", pk=intake.case_id)
+        return again(token, 409, intake.case_id)
 
     link_to = request.POST.get("link_case", "")
-    if link_to.isdigit():
+    if link_calls and link_to.isdigit():
         existing = get_case_for_user(request.user, int(link_to))
         case, linked = case_link_call(
             token=token, case=existing, user=request.user, note=_link_note(request.POST)
         )
-        if linked:
-            messages.success(
-                request,
-                _("既存の案件 %(reference)s に通報を追加しました。")
-                % {"reference": case.reference},
-            )
-        return redirect("callcenter:case_detail", pk=case.pk)
+        if not linked:
+            return again(token, 409, case.pk)
+        messages.success(
+            request,
+            _("既存の案件 %(reference)s に通報を追加しました。") % {"reference": case.reference},
+        )
+        return redirect(detail_view, pk=case.pk)
 
     if not form.is_valid():
-        return _render_intake(request, form, token, status=400)
-    case, created = case_create_once(token=token, created_by=request.user, **form.case_fields())
-    if created:
-        messages.success(
-            request, _("案件 %(reference)s を受け付けました。") % {"reference": case.reference}
-        )
-    return redirect("callcenter:case_detail", pk=case.pk)
+        return again(token, 400)
+    fields = form.case_fields() | (extra_fields or {})
+    case, created = case_create_once(token=token, created_by=request.user, **fields)
+    if not created:  # a double click: the first submit made the case while this one waited
+        return again(token, 409, case.pk)
+    messages.success(
+        request, _("案件 %(reference)s を受け付けました。") % {"reference": case.reference}
+    )
+    return redirect(detail_view, pk=case.pk)
+
+
+def _saved_case(request: HttpRequest, pk: int) -> Case:
+    return get_case_for_user(request.user, pk, Case.objects.select_related("category"))
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CALLCENTER)
+def case_create(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        form = CaseIntakeForm(initial=_intake_initial(request.GET))
+        token = intake_token_issue(user=request.user)
+        return render_intake(request, INTAKE_TEMPLATE, form, token, extra_context=_intake_context())
+    return intake_submit(
+        request,
+        CaseIntakeForm(request.POST),
+        template=INTAKE_TEMPLATE,
+        extra_context=_intake_context(),
+        detail_view="callcenter:case_detail",
+        link_calls=True,
+    )
 
 
 def audit_phone_lookup(request: HttpRequest, case_ids: list[int]) -> None:
@@ -459,9 +531,11 @@ def _detail_context(user: User, case: Case) -> dict:
         # Department staff's internal notes are for the city's staff only.
         events = events.exclude(kind=CaseEvent.Kind.INTERNAL_NOTE)
     contractors = contractors_for(case) if user.is_callcenter and case.is_open else None
+    show_corrections = correction_values_visible_to(user, case)
     return {
         "case": case,
-        "events": events,
+        "events": with_correction_rows(events, show_values=show_corrections),
+        "show_correction_values": show_corrections,
         "contractor_form": ContractorRequestForm(contractors=contractors)
         if contractors is not None and contractors.exists()
         else None,
@@ -478,8 +552,9 @@ def _detail_context(user: User, case: Case) -> dict:
 def case_print(request: HttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk, _detail_queryset())
     context = _detail_context(request.user, case)
-    # Paper leaves the system's access control: the health symptoms are never printed.
-    context.update(show_health=False, printing=True)
+    # Paper leaves the system's access control: the health symptoms and the values a
+    # correction replaced are never printed.
+    context.update(show_health=False, show_correction_values=False, printing=True)
     audit_case_shown(request, case, show_health=False, action=AuditAction.RECORD_PRINT)
     return render(request, "callcenter/case_print.html", context)
 
@@ -538,13 +613,78 @@ def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("callcenter:case_detail", pk=case.pk)
 
 
+# --- correction ---------------------------------------------------------------------------------
+def case_page_url(user: User, case: Case) -> str:
+    """The case page this user works on: the department's own, or the call center's."""
+    name = "departments:case_detail" if user.is_department_staff else "callcenter:case_detail"
+    return reverse(name, args=[case.pk])
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*CASE_READERS)
+def case_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Operators and the owning department correct a case; other departments get a 404."""
+    case = get_case_for_user(request.user, pk, _detail_queryset())
+    form = CaseCorrectionForm(request.POST or None, instance=case)
+    context: dict = {
+        "case": case,
+        "form": form,
+        "base_template": base_template(request.user),
+        "case_url": case_page_url(request.user, case),
+    }
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                with transaction.atomic():
+                    event = case_correct(
+                        case=case,
+                        user=request.user,
+                        changes=form.changes(),
+                        reason=form.cleaned_data["reason"],
+                        data_request=form.cleaned_data["data_request"],
+                        expected_version=form.cleaned_data["version"],
+                    )
+                    audit_record(
+                        request=request,
+                        action=AuditAction.RECORD_CORRECT,
+                        record_type=record_type_of(case),
+                        record_id=case.pk,
+                        fields=[row.field for row in event.corrections.all()],
+                        detail=f"event={event.pk}",
+                    )
+            except StaleCase as conflict:
+                # Keep what was typed, based on the new version, and say what changed.
+                data = form.data.copy()
+                data["version"] = str(conflict.case.version)
+                form = CaseCorrectionForm(data, instance=conflict.case)
+                form.is_valid()
+                context.update(form=form, conflict=list(conflict.changes), case=conflict.case)
+                status = 409
+            except ValueError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request,
+                    _("%(reference)s を訂正しました。経過に記録しました。")
+                    % {"reference": case.reference},
+                )
+                return redirect(case_page_url(request.user, case))
+    audit_case_shown(request, case, show_health=False)
+    return render(request, "tickets/case_correct.html", context, status=status)
+
+
 # --- call-back queue ---------------------------------------------------------------------------
 @require_GET
 @role_required(*CALLCENTER)
 def callbacks(request: HttpRequest) -> HttpResponse:
-    cases = Case.objects.awaiting_callback().order_by("replied_at", "received_at", "id")
+    """Urgent first, then whoever has waited longest since the department's reply."""
     paginator = CappedCountPaginator(
-        cases, PAGE_SIZE, page_hint=request.GET.get("page"), columns=CALLBACK_COLUMNS
+        Case.objects.callback_queue(),
+        PAGE_SIZE,
+        page_hint=request.GET.get("page"),
+        columns=CALLBACK_COLUMNS,
     )
     page = paginator.get_page(request.GET.get("page"))
     _label_rows(
@@ -558,7 +698,22 @@ def callbacks(request: HttpRequest) -> HttpResponse:
         record_ids=[row["pk"] for row in page.object_list],
         fields=CALLBACK_FIELDS,
     )
+    now = timezone.now()
+    for row in page.object_list:
+        row["waited"] = waited_label(now - row["replied_at"]) if row["replied_at"] else ""
     return render(request, "callcenter/callbacks.html", {"page": page})
+
+
+def waited_label(waited: datetime.timedelta) -> str:
+    """How long the citizen has waited, to the unit that matters: 2日3時間, 4時間5分, 12分."""
+    minutes = max(0, int(waited.total_seconds() // 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return _("%(days)d日%(hours)d時間") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)d時間%(minutes)d分") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)d分") % {"minutes": minutes}
 
 
 @require_http_methods(["GET", "POST"])

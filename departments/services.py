@@ -37,7 +37,9 @@ from tickets.models import Case, CaseEvent
 from tickets.outbound import Channel, outbound_case, scrub_for_case
 from tickets.services import (
     StaleCase,
+    _label,
     _lock,
+    _notify_callcenter,
     _record,
     _save,
     department_case_path,
@@ -97,21 +99,47 @@ def case_record_direct_answer(
     note: str = "",
     expected_version: int | None = None,
 ) -> Case:
-    """The department answered the citizen itself (所管課直接回答): when and how."""
+    """The department answered the citizen itself (所管課直接回答): when and how.
+
+    The answer is the department's reply, given straight to the citizen: a case still
+    waiting for it (受付, 所管課対応中) becomes 回答済 at the moment the citizen was told,
+    so it is no longer counted, listed or mailed as overdue. A direct-answer case never
+    waits for a call back (Case.skips_callback), so the call center can close it; they are
+    told as for any status change by the department. A case already past 回答済 only
+    gets the line on its timeline.
+    """
     with transaction.atomic():
         case = _lock(case, expected_version)
         if not case.direct_answer:
             raise ValueError(_("この案件は所管課直接回答の案件ではありません。"))
+        previous = case.status
+        moves_on = previous in Case.UNANSWERED_STATUSES
         case.citizen_told_at = told_at
-        _save(case, ["citizen_told_at"])
+        fields = ["citizen_told_at"]
+        if moves_on:
+            case.check_transition(Case.Status.ANSWERED)
+            case.status = Case.Status.ANSWERED
+            case.replied_at = told_at
+            fields += ["status", "replied_at"]
+        _save(case, fields)
         label = str(DIRECT_ANSWER_METHODS.get(method, method))
-        _record(
+        event = _record(
             case,
             kind=CaseEvent.Kind.DIRECT_ANSWER,
             actor=user,
             at=told_at,
+            from_status=previous if moves_on else "",
+            to_status=case.status if moves_on else "",
             note=f"{label}\n{note}".strip(),
         )
+        if moves_on:
+            _notify_callcenter(
+                case,
+                event,
+                kind=Notification.Kind.STATUS_CHANGE,
+                notice=_("所管課が市民へ直接回答 %(case)s") % {"case": _label(case)},
+                previous_status=str(Case.Status(previous).label),
+            )
     return case
 
 

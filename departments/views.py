@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from callcenter.views import render_case_page
+from callcenter.views import intake_submit, render_case_page, render_intake
 from departments.forms import (
     AgencyHandoverForm,
     AttachmentForm,
@@ -53,12 +53,12 @@ from kobepost.decorators import role_required
 from kobepost.links import url_with_pk
 from kobepost.models import User
 from tickets.access import audit_case_shown, cases_visible_to, get_case_for_user
+from tickets.corrections import correction_values_visible_to, with_correction_rows
 from tickets.geo import Ward
-from tickets.models import Case, IntakeToken, InvalidTransition, inbox_order
+from tickets.models import Case, InvalidTransition, inbox_order
 from tickets.outbound import MARK_PATTERN, marked_pieces
 from tickets.services import (
     StaleCase,
-    case_create_once,
     case_reply,
     case_set_work_status,
     case_transfer,
@@ -73,6 +73,7 @@ OVERDUE_PAGE_SIZE = 50
 MAP_MAX_POINTS = 200
 MAP_GRID = 8
 INBOX_REFRESH_SECONDS = 90
+INTAKE_TEMPLATE = "departments/case_form.html"
 
 INBOX_FILTERS = {
     "open": gettext_lazy("未完了"),
@@ -251,9 +252,13 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any]) -> 
     initial = {"version": case.version}
     contractors = contractors_for(case)
     can_reply = Case.Status.ANSWERED in case.allowed_transitions()
+    show_corrections = correction_values_visible_to(user, case)
     context: dict[str, Any] = {
         "case": case,
-        "events": case.events.select_related("actor"),
+        "events": with_correction_rows(
+            case.events.select_related("actor"), show_values=show_corrections
+        ),
+        "show_correction_values": show_corrections,
         "attachments": case.attachments.select_related("uploaded_by"),
         "show_health": case.health_symptoms_visible_to(user),
         "today": timezone.localdate(),
@@ -696,33 +701,14 @@ def case_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         form = DepartmentIntakeForm(department=department)
         token = intake_token_issue(user=request.user)
-        return render(request, "departments/case_form.html", {"form": form, "form_token": token})
-    form = DepartmentIntakeForm(request.POST, department=department)
-    token = request.POST.get("form_token", "")
-    intake = IntakeToken.objects.filter(token=token, user=request.user).first()
-    if intake is None:
-        messages.error(
-            request, _("フォームの有効期限が切れました。内容を確認して、もう一度保存してください。")
-        )
-        form.is_valid()
-        token = intake_token_issue(user=request.user)
-        return render(
-            request, "departments/case_form.html", {"form": form, "form_token": token}, status=400
-        )
-    if intake.case_id is not None:
-        return redirect("departments:case_detail", pk=intake.case_id)
-    if not form.is_valid():
-        return render(
-            request, "departments/case_form.html", {"form": form, "form_token": token}, status=400
-        )
-    fields = form.case_fields()
-    fields["department"] = department
-    case, created = case_create_once(token=token, created_by=request.user, **fields)
-    if created:
-        messages.success(
-            request, _("案件 %(reference)s を受け付けました。") % {"reference": case.reference}
-        )
-    return redirect("departments:case_detail", pk=case.pk)
+        return render_intake(request, INTAKE_TEMPLATE, form, token)
+    return intake_submit(
+        request,
+        DepartmentIntakeForm(request.POST, department=department),
+        template=INTAKE_TEMPLATE,
+        detail_view="departments:case_detail",
+        extra_fields={"department": department},
+    )
 
 
 # --- overdue (supervisors) ---------------------------------------------------------------------

@@ -6,6 +6,7 @@ app_name = "faq"
 
 urlpatterns = [
     path("", views.search, name="search"),
+    path("lookup/", views.lookup, name="lookup"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/answered/", views.answered, name="answered"),
     path("<int:pk>/edit/", views.entry_edit, name="edit"),

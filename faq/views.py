@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -195,6 +196,42 @@ def search(request: HttpRequest) -> HttpResponse:
     if request.user.is_callcenter:
         context["calls_today"] = services.calls_today(operator=request.user)
     return render(request, "faq/search.html", context)
+
+
+LOOKUP_LIMIT = 8
+
+
+@require_GET
+@role_required(OPERATOR, SUPERVISOR)
+def lookup(request: HttpRequest) -> JsonResponse:
+    """The intake page's FAQ search, as JSON: what the caller asks often turns out to be a
+    simple question, and the operator answers and logs it without leaving the form."""
+    form = SearchForm({"q": request.GET.get("q", "")})
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    if not query:
+        return JsonResponse({"results": [], "callUrl": reverse("faq:call_create")})
+    entries = visible_entries(request.user).filter(status=FaqEntry.Status.PUBLISHED)
+    results = list(search_entries(entries.select_related(None), query)[:LOOKUP_LIMIT])
+    _prepare_results(results, query)
+    if not results and request.GET.get("log") == "1":
+        # Only a search the operator sent (Enter, 検索) is a gap in the FAQ: the page also
+        # searches while typing, and half-typed words are no one's question.
+        _log_gap_once(request, query=query, dial=None)
+    return JsonResponse(
+        {
+            "results": [
+                {
+                    "question": entry.question,
+                    "answer": Truncator(entry.answer).chars(SNIPPET_LENGTH),
+                    "where": " / ".join(n for n in (entry.dial_name, entry.category_name) if n),
+                    "url": entry.detail_url,
+                    "answeredUrl": entry.answered_url,
+                }
+                for entry in results
+            ],
+            "callUrl": reverse("faq:call_create") + "?" + urlencode({"topic": query}),
+        }
+    )
 
 
 @require_GET

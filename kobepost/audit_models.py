@@ -29,6 +29,7 @@ class AuditAction(models.TextChoices):
     RECORD_VIEW = "record_view", _("個人情報の閲覧")
     RECORD_PRINT = "record_print", _("個人情報の印刷")
     RECORD_EXPORT = "record_export", _("個人情報の出力")
+    RECORD_CORRECT = "record_correct", _("個人情報の訂正")
     AUDIT_EXPORT = "audit_export", _("監査ログの出力")
     AUDIT_PURGED = "audit_purged", _("監査ログの廃棄")
 

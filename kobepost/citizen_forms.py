@@ -16,6 +16,7 @@ from departments.models import Department
 from kobepost.citizen_models import Citizen, Post, PostCategory
 from kobepost.photos import CleanPhoto, clean_photo
 from kobepost.xmltext import XmlSafeFormMixin
+from tickets.geo import validate_point
 from tickets.models import Case, Category
 
 LOGIN_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{4,40}$")
@@ -314,13 +315,6 @@ class PhotoField(forms.FileField):
         return [clean_photo(f) for f in files]
 
 
-def validate_position(lat: float | None, lng: float | None) -> None:
-    if (lat is None) != (lng is None):
-        raise ValidationError(_("位置は緯度と経度の両方が必要です。"))
-    if lat is not None and not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        raise ValidationError(_("位置（緯度・経度）が正しくありません。"))
-
-
 class PostForm(XmlSafeFormMixin, forms.Form):
     category = forms.ModelChoiceField(
         label=_("投稿区分"),
@@ -359,7 +353,9 @@ class PostForm(XmlSafeFormMixin, forms.Form):
     def clean(self) -> dict:
         cleaned = super().clean()
         try:
-            validate_position(cleaned.get("lat"), cleaned.get("lng"))
+            # The same rule as the staff intake (tickets.geo): a point outside Kobe is not
+            # a post this city can act on.
+            validate_point(cleaned.get("lat"), cleaned.get("lng"))
         except ValidationError as error:
             self.add_error(None, error)
         if "lat" in cleaned and cleaned.get("lat") is None and not cleaned.get("address"):

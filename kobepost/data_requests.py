@@ -30,8 +30,9 @@ from kobepost.citizen_models import Citizen, Post
 from kobepost.decorators import role_required
 from kobepost.models import User
 from kobepost.spreadsheets import Sheet, csv_response, requested_encoding, xlsx_response
-from tickets.models import Case, CaseEvent, DataCorrection, DataRequest, LegalHold
+from tickets.models import Case, DataCorrection, DataRequest, LegalHold
 from tickets.normalize import normalize_kana, phone_digits
+from tickets.services import case_correct
 
 ADMIN = User.Role.ADMIN
 SPACES = (" ", "\u3000")
@@ -250,13 +251,23 @@ def data_request_correct(
     model, fields = CORRECTABLE[record_type]
     if field not in fields:
         raise ValueError(field)
+    if model is Case:
+        # The staff correction screen's service: one place writes a case's corrections,
+        # its timeline line and the notice, whoever asked for them.
+        event = case_correct(
+            case=Case.objects.get(pk=record_id),
+            user=user,
+            changes={field: new_value},
+            reason=_("本人からの訂正の請求"),
+            data_request=data_request,
+        )
+        return event.corrections.get()
     with transaction.atomic():
         record = model.objects.select_for_update().get(pk=record_id)
         old_value = getattr(record, field)
         setattr(record, field, new_value)
-        # Case.save() refreshes the search columns and the phone digits with the field.
         record.save(update_fields=[field])
-        correction = DataCorrection.objects.create(
+        return DataCorrection.objects.create(
             data_request=data_request,
             record_type=record_type,
             record_id=str(record_id),
@@ -265,17 +276,6 @@ def data_request_correct(
             new_value=new_value,
             corrected_by=user,
         )
-        if isinstance(record, Case):
-            # The timeline says what was corrected and why, not the values (those are
-            # in the correction record, which disposal erases with the case).
-            CaseEvent.objects.create(
-                case=record,
-                kind=CaseEvent.Kind.CORRECTION,
-                actor=user,
-                note=_("請求 #%(number)s により「%(field)s」を訂正しました。")
-                % {"number": data_request.pk, "field": model._meta.get_field(field).verbose_name},
-            )
-    return correction
 
 
 # --- forms -------------------------------------------------------------------------------
@@ -439,15 +439,19 @@ def request_correct(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("完了した請求では訂正できません。"))
     elif form.is_valid():
         record_type, record_id = form.cleaned_data["record"]
-        data_request_correct(
-            data_request=data_request,
-            user=request.user,
-            record_type=record_type,
-            record_id=record_id,
-            field=form.cleaned_data["field"],
-            new_value=form.cleaned_data["new_value"],
-        )
-        messages.success(request, _("訂正を記録しました。"))
+        try:
+            data_request_correct(
+                data_request=data_request,
+                user=request.user,
+                record_type=record_type,
+                record_id=record_id,
+                field=form.cleaned_data["field"],
+                new_value=form.cleaned_data["new_value"],
+            )
+        except ValueError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("訂正を記録しました。"))
     else:
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return redirect("privacy:detail", pk=data_request.pk)

@@ -78,6 +78,14 @@ def map_settings() -> dict:
         "zoom": settings.LEAFLET_CONFIG["DEFAULT_ZOOM"],
         "minZoom": settings.LEAFLET_CONFIG["MIN_ZOOM"],
         "maxZoom": settings.LEAFLET_CONFIG["MAX_ZOOM"],
+        # Said on the map when no map image can be shown (no tile server, or it fails).
+        "text": {
+            "noTiles": _("地図画像を表示できません。投稿の場所は点で表示しています。"),
+            "noTilesPicker": _(
+                "地図画像を表示できません。地図を押すと場所は指定できますが、目印が見えません。"
+                "「現在地を使う」を押すか、場所（住所・目印）を入力してください。"
+            ),
+        },
     }
 
 

@@ -96,6 +96,9 @@ PAGES = [
     ("staff_tobu", "/departments/"),
     ("operator", "/faq/"),
     ("operator", "/callcenter/"),
+    ("operator", "/callcenter/cases/new/"),
+    ("operator", "/callcenter/callbacks/"),
+    ("staff_tobu", "/departments/cases/new/"),
 ]
 
 

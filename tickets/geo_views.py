@@ -58,15 +58,23 @@ def search(request: HttpRequest) -> JsonResponse:
 @require_POST
 @role_required(*STAFF_ROLES)
 def ward(request: HttpRequest) -> JsonResponse:
-    """lat=&lng= → {"ward": code|null, "ward_name", "town"}; null when outside Kobe."""
+    """lat=&lng= → {"ward": code|null, "ward_name", "town", "address"}; null outside Kobe.
+
+    ``address`` is what the picker offers for the address field (always in Japanese).
+    """
     point = _parse_point(request.POST.get("lat"), request.POST.get("lng"))
     if point is None:
         return _bad_request(_("緯度（lat）と経度（lng）を正しい数値で指定してください。"))
     town = geo.nearest_town(*point)
     if town is None:
-        return JsonResponse({"ward": None, "ward_name": "", "town": ""})
+        return JsonResponse({"ward": None, "ward_name": "", "town": "", "address": ""})
     return JsonResponse(
-        {"ward": town.ward_code, "ward_name": str(town.ward.label), "town": town.town}
+        {
+            "ward": town.ward_code,
+            "ward_name": str(town.ward.label),
+            "town": town.town,
+            "address": town.address,
+        }
     )
 
 

@@ -184,6 +184,10 @@ class CaseQuerySet(models.QuerySet):
     def awaiting_callback(self) -> "CaseQuerySet":
         return self.filter(status=Case.Status.ANSWERED, reply_needed=True, direct_answer=False)
 
+    def callback_queue(self) -> "CaseQuerySet":
+        """The call-back queue in the order operators work it (see ``callback_order``)."""
+        return self.awaiting_callback().order_by(*callback_order())
+
 
 def inbox_status_rank() -> models.Case:
     """The department inbox's order of statuses: 受付, then 所管課対応中, then the rest.
@@ -211,6 +215,19 @@ def inbox_order(*, in_index: bool = False) -> list:
         models.F("urgent").desc(),
         inbox_status_rank(),
         due if in_index else models.F("reply_due_date").asc(nulls_last=True),
+        models.F("received_at").asc(),
+        models.F("id").asc(),
+    ]
+
+
+def callback_order() -> list:
+    """Urgent first, then the citizen who has waited longest since the department's reply.
+
+    One definition for the queue and its index (case_awaiting_callback_idx).
+    """
+    return [
+        models.F("urgent").desc(),
+        models.F("replied_at").asc(),
         models.F("received_at").asc(),
         models.F("id").asc(),
     ]
@@ -433,7 +450,7 @@ class Case(QuickChoiceDisplay, models.Model):
             ),
             # The call-back queue (awaiting_callback), in its own order.
             models.Index(
-                fields=["replied_at", "received_at", "id"],
+                *callback_order(),
                 name="case_awaiting_callback_idx",
                 condition=models.Q(status="answered", reply_needed=True, direct_answer=False),
             ),

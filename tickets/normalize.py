@@ -46,15 +46,27 @@ def phone_digits(text: str) -> str:
     return digits
 
 
+# What a phone number may be written with besides digits: spaces, hyphens, brackets, "+".
+_PHONE_PUNCTUATION = re.compile(r"[\s\-‐‑‒–—―−ー()（）.+]")
+# Service numbers: 110, 119, 118, 171, 1xxx …, and the #-numbers (#7119).
+_SHORT_NUMBER = re.compile(r"^(#[0-9]{3,4}|1[0-9]{2,3})$")
+
+
 def normalize_phone(text: str) -> Phone:
     """Parse a caller's phone number as a Japanese number.
 
     Short numbers (110, 119, 171, #7119 ...) are refused: they are services, never a
-    caller's own number, and a call back to them would be wrong.
+    caller's own number, and a call back to them would be wrong. Letters get their own
+    message: 「12ab」 is a typing slip, not a service number.
     """
     cleaned = unicodedata.normalize("NFKC", text or "").strip()
-    digits = re.sub(r"[^0-9]", "", cleaned)
-    if cleaned.startswith("#") or (0 < len(digits) <= 4 and not cleaned.startswith("+")):
+    bare = _PHONE_PUNCTUATION.sub("", cleaned)
+    if re.search(r"[^0-9#]", bare):
+        raise ValidationError(
+            _("電話番号には数字と「-」「(」「)」だけを入力してください（例: 078-331-8181）。"),
+            code="not_digits",
+        )
+    if _SHORT_NUMBER.match(bare):
         raise ValidationError(
             _(
                 "110・119 などの短縮番号は登録できません。"

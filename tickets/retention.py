@@ -326,8 +326,9 @@ def case_erase_personal_data(case: Case, *, at: datetime.datetime) -> list[str]:
     case.disposed_at = at
     case.save()  # also rebuilds the search columns (search_text, search_tokens) without them
     case.events.exclude(note="").update(note="")
+    # The reason is free text typed about the caller ("本人から電話番号の訂正…"): it goes too.
     DataCorrection.objects.filter(record_type="tickets.case", record_id=str(case.pk)).update(
-        old_value="", new_value=""
+        old_value="", new_value="", reason=""
     )
     attachments = case.attachments.all()
     files = [attachment.file.name for attachment in attachments]

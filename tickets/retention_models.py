@@ -234,12 +234,19 @@ class DataRequest(models.Model):
 
 
 class DataCorrection(models.Model):
-    """One corrected field of a record, with the value before and after (訂正の履歴)."""
+    """One corrected field of a record, with the value before and after (訂正の履歴).
+
+    Written by every correction: a citizen's request (開示等の請求, ``data_request``) or
+    staff putting right what was typed wrong (``reason``). For a case, ``event`` is the
+    timeline line the correction belongs to, which shows the values to those allowed.
+    """
 
     data_request = models.ForeignKey(
         DataRequest,
         verbose_name=_("請求"),
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="corrections",
     )
     record_type = models.CharField(_("記録の種類"), max_length=100)
@@ -254,6 +261,15 @@ class DataCorrection(models.Model):
         related_name="+",
     )
     corrected_at = models.DateTimeField(_("訂正日時"), default=timezone.now)
+    reason = models.TextField(_("訂正の理由"), blank=True)
+    event = models.ForeignKey(
+        "tickets.CaseEvent",
+        verbose_name=_("案件の経過"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="corrections",
+    )
 
     class Meta:
         verbose_name = _("訂正の記録")

@@ -32,7 +32,22 @@ from kobepost.notifications import (
     notice_post,
     notification_queue_case,
 )
-from tickets.models import Case, CaseEvent, FiscalYearCounter, IntakeToken, fiscal_year_of
+from tickets.corrections import (
+    CORRECTABLE_FIELDS,
+    LOCATION,
+    current_value,
+    field_label,
+    value_text,
+)
+from tickets.models import (
+    Case,
+    CaseEvent,
+    DataCorrection,
+    DataRequest,
+    FiscalYearCounter,
+    IntakeToken,
+    fiscal_year_of,
+)
 from tickets.outbound import Channel, outbound_case
 
 
@@ -471,3 +486,86 @@ def case_record_citizen_callback(
             note=f"{method_label}: {note}".strip().rstrip(":"),
         )
     return case
+
+
+def case_correct(
+    *,
+    case: Case,
+    user: User,
+    changes: dict[str, Any],
+    reason: str,
+    data_request: DataRequest | None = None,
+    expected_version: int | None = None,
+) -> CaseEvent:
+    """Put right what the case records wrongly (訂正): caller, place, category, text.
+
+    ``changes`` maps names of tickets.corrections.CORRECTABLE_FIELDS to their corrected
+    values (``location`` to a (latitude, longitude) pair); unchanged ones are ignored.
+    Each changed field gets a DataCorrection row with the values before and after, and
+    the timeline one line that names the fields and the reason, never the values. The
+    other side (the department, or the call center when the department corrects) gets an
+    in-app notice naming the fields; nothing is mailed, because a correction is personal
+    data and the mail already sent carried none of it. The department stays: moving the
+    case is a transfer, with its own notice and due date.
+    """
+    reason = reason.strip()
+    if not reason:
+        raise ValueError(_("訂正の理由を入力してください。"))
+    unknown = set(changes) - set(CORRECTABLE_FIELDS)
+    if unknown:
+        raise ValueError(f"not correctable: {sorted(unknown)}")
+    with transaction.atomic():
+        case = _lock(case, expected_version)
+        changed: list[tuple[str, str, str]] = []
+        fields: list[str] = []
+        for name in CORRECTABLE_FIELDS:
+            if name not in changes:
+                continue
+            old, new = current_value(case, name), changes[name]
+            if old == new or (name == "category" and getattr(new, "pk", None) == case.category_id):
+                continue
+            changed.append((name, value_text(name, old), value_text(name, new)))
+            if name == LOCATION:
+                case.latitude, case.longitude = new
+                fields += ["latitude", "longitude"]
+            else:
+                setattr(case, name, new)
+                fields.append(name)
+        if not changed:
+            raise ValueError(_("変更された項目がありません。訂正する内容を入力してください。"))
+        if "category" in fields:
+            case.dial_id = case.category.dial_id
+            fields.append("dial")
+        # Case.save (not _save's UPDATE) so that the search columns and the phone digits
+        # follow the correction; the row is locked, so the version cannot move.
+        case.version += 1
+        case.save(update_fields=[*fields, "version", "updated_at"])
+        labels = "、".join(field_label(name) for name, _old, _new in changed)
+        note = _("訂正した項目: %(fields)s\n理由: %(reason)s") % {
+            "fields": labels,
+            "reason": reason,
+        }
+        if data_request is not None:
+            note += "\n" + _("開示等の請求 #%(number)s") % {"number": data_request.pk}
+        event = _record(case, kind=CaseEvent.Kind.CORRECTION, actor=user, note=note)
+        DataCorrection.objects.bulk_create(
+            DataCorrection(
+                data_request=data_request,
+                record_type="tickets.case",
+                record_id=str(case.pk),
+                field=name,
+                old_value=old,
+                new_value=new,
+                corrected_by=user,
+                corrected_at=event.at,
+                reason=reason,
+                event=event,
+            )
+            for name, old, new in changed
+        )
+        notice = _("訂正 %(case)s: %(fields)s") % {"case": _label(case), "fields": labels}
+        if user.is_department_staff:
+            notice_post(to_callcenter=True, title=notice, link=callcenter_case_path(case))
+        else:
+            notice_post(department=case.department, title=notice, link=department_case_path(case))
+    return event

@@ -1,7 +1,10 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from callcenter.views import waited_label
 from kobepost.audit_models import AuditAction, AuditEvent
 from tickets.models import Case, CaseEvent
 from tickets.services import case_reply
@@ -26,7 +29,9 @@ def answered(operator, staff_tobu):
     return older, newer
 
 
-def test_queue_lists_answered_cases_needing_a_call_oldest_first(login_client, operator, answered):
+def test_queue_lists_answered_cases_needing_a_call_longest_waiting_first(
+    login_client, operator, answered
+):
     response = login_client(operator).get(QUEUE)
     assert [row["title"] for row in response.context["page"].object_list] == [
         "古い回答済み",
@@ -112,3 +117,46 @@ def test_home_shows_counts_and_links(login_client, operator, answered):
     page = login_client(operator).get(reverse("callcenter:home")).content.decode()
     assert "新規受付" in page and "折り返し待ち" in page
     assert reverse("callcenter:callbacks") in page
+
+
+def test_urgent_cases_come_first_then_the_longest_wait_since_the_reply(
+    login_client, operator, staff_tobu
+):
+    now = timezone.now()
+    waits = {
+        "三日待ち": (datetime.timedelta(days=3, hours=2), False),
+        "一時間待ちの緊急": (datetime.timedelta(hours=1, minutes=5), True),
+        "一日待ち": (datetime.timedelta(days=1), False),
+        "十分待ちの緊急": (datetime.timedelta(minutes=10), True),
+    }
+    for title, (waited, urgent) in waits.items():
+        case = make_case(operator, title=title, urgent=urgent, urgent_contact="高橋")
+        case_reply(case=case, user=staff_tobu, reply_text="回答")
+        Case.objects.filter(pk=case.pk).update(replied_at=now - waited)
+    response = login_client(operator).get(QUEUE)
+    rows = response.context["page"].object_list
+    assert [row["title"] for row in rows] == [
+        "一時間待ちの緊急",
+        "十分待ちの緊急",
+        "三日待ち",
+        "一日待ち",
+    ]
+    page = response.content.decode()
+    assert "緊急の案件が先、次に所管課の回答から長く待っている順" in page
+    for text in ("1時間5分", "10分", "3日2時間", "1日0時間"):
+        assert f'<td class="case-table__waited">{text}</td>' in page
+    assert page.count('class="badge badge--urgent"') == 2
+
+
+@pytest.mark.parametrize(
+    ("waited", "label"),
+    [
+        (datetime.timedelta(seconds=30), "0分"),
+        (datetime.timedelta(minutes=59), "59分"),
+        (datetime.timedelta(hours=2, minutes=3), "2時間3分"),
+        (datetime.timedelta(days=2, hours=23, minutes=59), "2日23時間"),
+        (datetime.timedelta(seconds=-5), "0分"),  # clocks a little apart
+    ],
+)
+def test_waiting_time_is_told_to_the_unit_that_matters(waited, label):
+    assert waited_label(waited) == label

@@ -92,13 +92,24 @@ def test_anonymous_caller_allowed(operator_client):
     assert Case.objects.get().caller_phone_digits == ""
 
 
-def test_resubmit_never_creates_a_second_case(operator_client):
+def test_resubmit_answers_with_the_saved_case_and_keeps_what_was_typed(operator_client, kobe):
     token = token_of(operator_client.get(URL))
     first = operator_client.post(URL, valid_post(token))
-    second = operator_client.post(URL, valid_post(token))
+    case = Case.objects.get()
+    # Back, then save again, with a correction typed meanwhile: no second case, no mail.
+    second = operator_client.post(URL, valid_post(token, caller_name="日向 次郎"))
     assert Case.objects.count() == 1
-    assert second.status_code == 302
-    assert second["Location"] == first["Location"]
+    assert second.status_code == 409
+    page = second.content.decode()
+    assert "この受付は既に保存されています" in page
+    assert f'href="{first["Location"]}"' in page and case.reference in page
+    assert f'href="{reverse("callcenter:case_correct", args=[case.pk])}"' in page
+    assert 'value="日向 次郎"' in page and 'value="34.6946"' in page  # as typed, point too
+    assert token_of(second) == token  # the same token: saving again makes nothing either
+    assert 'id="intake-save"' not in page
+    third = operator_client.post(URL, valid_post(token))
+    assert third.status_code == 409 and Case.objects.count() == 1
+    assert case.events.count() == 1
 
 
 def test_unknown_token_keeps_input_and_saves_nothing(operator_client):
@@ -163,7 +174,7 @@ def test_link_to_existing_case_records_the_call_instead(operator_client, operato
     event = existing.events.get(kind=CaseEvent.Kind.LINKED_CALL)
     assert "歩道の陥没" in event.note
     again = operator_client.post(URL, valid_post(token, link_case=str(existing.pk)))
-    assert again["Location"] == response["Location"]
+    assert again.status_code == 409 and existing.reference in again.content.decode()
     assert existing.events.filter(kind=CaseEvent.Kind.LINKED_CALL).count() == 1
 
 
@@ -226,3 +237,41 @@ def test_ward_chosen_by_the_operator_wins_over_the_point(operator_client):
     data = valid_post(token, ward="28102", latitude="34.695075", longitude="135.193287")
     operator_client.post(URL, data)
     assert Case.objects.get(title="歩道の陥没").ward == "28102"
+
+
+# --- Kobe's bounds ---------------------------------------------------------------------------
+OSAKA = {"latitude": "34.6937", "longitude": "135.5023"}
+
+
+def test_a_point_outside_kobe_is_refused_and_nothing_typed_is_lost(operator_client):
+    token = token_of(operator_client.get(URL))
+    response = operator_client.post(URL, valid_post(token, ward="", **OSAKA))
+    assert response.status_code == 400
+    assert not Case.objects.exists()
+    page = response.content.decode()
+    assert "神戸市外です" in page and "34.69370" in page
+    assert 'value="34.6937"' in page and 'value="135.5023"' in page  # where it was, to fix
+    assert 'value="日向 太郎"' in page and "三宮駅の南、歩道が陥没している。" in page
+    fixed = operator_client.post(URL, valid_post(token))
+    assert fixed.status_code == 302 and Case.objects.count() == 1
+
+
+def test_half_a_point_is_refused(operator_client):
+    token = token_of(operator_client.get(URL))
+    response = operator_client.post(URL, valid_post(token, longitude=""))
+    assert response.status_code == 400
+    assert "緯度と経度の両方が必要です" in response.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_a_case_without_a_point_is_still_taken(operator_client):
+    token = token_of(operator_client.get(URL))
+    response = operator_client.post(URL, valid_post(token, latitude="", longitude=""))
+    assert response.status_code == 302
+    assert Case.objects.get().latitude is None
+
+
+def test_letters_in_the_phone_are_called_a_slip_not_a_short_number(operator_client):
+    token = token_of(operator_client.get(URL))
+    page = operator_client.post(URL, valid_post(token, caller_phone="12ab")).content.decode()
+    assert "電話番号には数字と" in page and "短縮番号" not in page

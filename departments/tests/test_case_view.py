@@ -221,23 +221,38 @@ def test_transfer_needs_a_reason_and_mails_the_new_department(
     assert Notice.objects.filter(department=target).exists()
 
 
-def test_direct_answer_is_recorded(login_client, staff_tobu, road_case):
+def test_direct_answer_is_recorded_and_moves_the_case_on(
+    login_client, staff_tobu, road_case, committed
+):
     road_case.direct_answer = True
     road_case.save(update_fields=["direct_answer"])
-    response = login_client(staff_tobu).post(
-        url(road_case, "case_direct_answer"),
-        {
-            "direct-version": road_case.version,
-            "direct-told_at": "2026-04-01T10:00",
-            "direct-method": "phone",
-            "direct-note": "補修予定を説明",
-        },
-    )
+    client = login_client(staff_tobu)
+    with committed():
+        response = client.post(
+            url(road_case, "case_direct_answer"),
+            {
+                "direct-version": road_case.version,
+                "direct-told_at": "2026-04-01T10:00",
+                "direct-method": "phone",
+                "direct-note": "補修予定を説明",
+            },
+        )
     assert response.status_code == 302
     road_case.refresh_from_db()
     assert road_case.citizen_told_at is not None
+    assert road_case.status == Case.Status.ANSWERED
     event = road_case.events.get(kind=CaseEvent.Kind.DIRECT_ANSWER)
     assert "電話" in event.note
+    assert (event.from_status, event.to_status) == ("received", "answered")
+    # Not overdue for the department, nothing for the call back queue.
+    Case.objects.filter(pk=road_case.pk).update(reply_due_date="2026-01-05")
+    overdue = client.get(reverse("departments:home"), {"filter": "overdue"})
+    assert road_case.reference not in overdue.content.decode()
+    assert not Case.objects.awaiting_callback().filter(pk=road_case.pk).exists()
+    # The call center is told, without the caller.
+    [message] = [m for m in mail.outbox if m.to == [settings.CALLCENTER_MAILBOX]]
+    assert road_case.reference in message.body and "回答済" in message.body
+    assert "山田" not in message.body and "090-1234-5678" not in message.body
 
 
 def test_reply_already_answered_case_shows_no_reply_form(login_client, staff_tobu, road_case):

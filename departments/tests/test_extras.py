@@ -11,7 +11,7 @@ from PIL import Image
 from departments.models import CannedReply, CaseAttachment, Contractor, RelatedAgency
 from departments.tests.outside_mail import preview_and_send
 from kobepost.models import Notification
-from tickets.models import Case, CaseEvent, Category
+from tickets.models import Case, CaseEvent, Category, IntakeToken
 from tickets.tests.factories import make_case
 
 
@@ -110,27 +110,31 @@ def test_canned_reply_of_another_department_category_is_refused(login_client, st
     assert not CannedReply.objects.filter(title="x").exists()
 
 
+def department_intake(client, **changes):
+    """GET the department's intake form, then POST it (a 街灯 case) with ``changes``."""
+    import re
+
+    page = client.get(reverse("departments:case_create")).content.decode()
+    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
+    data = {
+        "form_token": token,
+        "kind": "report",
+        "channel": "counter",
+        "received_at": "2026-11-20T10:15",
+        "category": Category.objects.get(code="streetlight").pk,
+        "title": "窓口で聞いた街灯の件",
+        "reply_needed": "on",
+        **changes,
+    }
+    return client.post(reverse("departments:case_create"), data)
+
+
 def test_department_intake_presets_department_and_channel(
     login_client, staff_tobu, django_capture_on_commit_callbacks
 ):
-    import re
-
     client = login_client(staff_tobu)
-    page = client.get(reverse("departments:case_create")).content.decode()
-    token = re.search(r'name="form_token" value="([^"]+)"', page).group(1)
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(
-            reverse("departments:case_create"),
-            {
-                "form_token": token,
-                "kind": "report",
-                "channel": "counter",
-                "received_at": "2026-11-20T10:15",
-                "category": Category.objects.get(code="streetlight").pk,
-                "title": "窓口で聞いた街灯の件",
-                "reply_needed": "on",
-            },
-        )
+        response = department_intake(client)
     case = Case.objects.get()
     assert response.status_code == 302
     assert response.url == reverse("departments:case_detail", args=[case.pk])
@@ -213,3 +217,27 @@ def test_agency_handover_is_recorded_and_optionally_mailed(
     [message] = mail.outbox
     assert message.to == [agency.email] and "山田" not in message.body
     assert message.body == shown and "国道2号のため" in message.body
+
+
+def test_department_intake_refuses_a_point_outside_kobe_keeping_the_input(login_client, staff_tobu):
+    response = department_intake(login_client(staff_tobu), latitude="34.6937", longitude="135.5023")
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert "神戸市外です" in text and 'value="窓口で聞いた街灯の件"' in text
+    assert not Case.objects.exists()
+
+
+def test_department_intake_saved_twice_makes_one_case(login_client, staff_tobu):
+    client = login_client(staff_tobu)
+    assert department_intake(client).status_code == 302
+    case = Case.objects.get()
+    token = IntakeToken.objects.get(case=case).token
+    again = client.post(
+        reverse("departments:case_create"),
+        {"form_token": token, "title": "窓口で聞いた街灯の件（二度目）"},
+    )
+    assert again.status_code == 409 and Case.objects.count() == 1
+    text = again.content.decode()
+    assert "この受付は既に保存されています" in text
+    assert f'href="{reverse("departments:case_detail", args=[case.pk])}"' in text
+    assert 'value="窓口で聞いた街灯の件（二度目）"' in text

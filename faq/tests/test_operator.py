@@ -164,3 +164,43 @@ def test_operator_home_shows_the_search_panel(login_client, operator):
 
 def test_admin_role_cannot_use_operator_pages(login_client, admin_user, pothole):
     assert login_client(admin_user).get("/faq/").status_code == 403
+
+
+# --- from the intake form (callcenter/case_form.html): search and log without leaving it ----
+def test_the_intake_page_finds_published_answers_as_json(
+    login_client, operator, pothole, make_entry
+):
+    make_entry("陥没の下書き", "まだ公開しない", status=FaqEntry.Status.DRAFT)
+    body = login_client(operator).get("/faq/lookup/", {"q": "道路 陥没"}).json()
+    assert [item["question"] for item in body["results"]] == ["道路の陥没を見つけた"]
+    [item] = body["results"]
+    assert item["answeredUrl"] == f"/faq/{pothole.pk}/answered/"
+    assert item["url"].startswith(f"/faq/{pothole.pk}/")
+    assert item["answer"] == "場所をお聞きして建設事務所へ引き継ぎます。"
+    assert body["callUrl"].startswith("/faq/calls/new/?topic=")
+
+
+def test_a_sent_lookup_that_finds_nothing_is_logged_once_as_a_gap(login_client, operator, pothole):
+    client = login_client(operator)
+    client.get("/faq/lookup/", {"q": "粗大ご"})  # while typing: no one's question yet
+    assert not UnansweredSearch.objects.exists()
+    for _ in range(2):
+        sent = client.get("/faq/lookup/", {"q": "粗大ごみの料金", "log": "1"})
+        assert sent.json()["results"] == []
+    assert UnansweredSearch.objects.get().query == "粗大ごみの料金"
+    assert client.get("/faq/lookup/").json()["results"] == []
+
+
+def test_lookup_is_for_the_call_center(login_client, staff_tobu):
+    assert login_client(staff_tobu).get("/faq/lookup/", {"q": "陥没"}).status_code == 403
+
+
+def test_answered_from_the_intake_logs_the_call_and_opens_a_fresh_intake(
+    login_client, operator, pothole
+):
+    response = login_client(operator).post(
+        f"/faq/{pothole.pk}/answered/", {"next": "/callcenter/cases/new/"}
+    )
+    assert response.status_code == 302 and response["Location"] == "/callcenter/cases/new/"
+    call = SimpleCall.objects.get()
+    assert call.faq_entry == pothole and call.operator == operator

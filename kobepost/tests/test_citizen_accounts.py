@@ -242,6 +242,22 @@ def test_post_needs_a_place(citizen, citizen_client, road_category):
     assert "地図で場所を選ぶか" in response.content.decode()
 
 
+def test_a_point_outside_kobe_is_refused_and_the_text_kept(citizen, citizen_client, road_category):
+    response = citizen_client(citizen).post(
+        "/public/post/",
+        {
+            "category": road_category.pk,
+            "text": "歩道に穴があります",
+            "lat": "34.6937",
+            "lng": "135.5023",
+        },
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "神戸市外です" in page and "歩道に穴があります" in page
+    assert not Post.objects.exists()
+
+
 def test_my_posts_show_status_and_reply(citizen, citizen_client, django_assert_max_num_queries):
     for _ in range(3):
         make_post(citizen, photos=1, public_reply="対応しました", status=Post.Status.DONE)

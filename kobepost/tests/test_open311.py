@@ -234,6 +234,7 @@ def test_create_request_token_as_field_and_personal_fields_ignored(client, citiz
         ({"lat": "", "long": ""}, 400),
         ({"lat": "north", "long": "135"}, 400),
         ({"lat": "95", "long": "135"}, 400),
+        ({"lat": "34.6937", "long": "135.5023"}, 400),  # 大阪市
     ],
 )
 def test_create_request_errors(client, citizen, api_client_key, fmt, change, status):
@@ -347,3 +348,17 @@ def test_list_query_count_does_not_grow(client, citizen, django_assert_max_num_q
         make_post(other, photos=1, published=True)
     with django_assert_max_num_queries(4):
         assert len(client.get(f"{BASE}/requests.json").json()) == 8
+
+
+def test_a_point_outside_kobe_is_refused_with_the_staff_intakes_message(
+    client, citizen, api_client_key
+):
+    token = citizen.issue_api_token()
+    response = client.post(
+        f"{BASE}/requests.json",
+        _post_fields(api_client_key, lat="34.6937", long="135.5023"),
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    description = assert_error(response, "json", 400)
+    assert description.startswith("lat/long: outside_kobe:") and "神戸市外です" in description
+    assert not Post.objects.exists()

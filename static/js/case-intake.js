@@ -1,4 +1,5 @@
-// Intake form: department from category, earlier cases of the phone number, nearby open cases.
+// Intake form: department from category, earlier cases of the phone number, nearby open cases,
+// the urgent contact asked only for urgent cases, and the FAQ answered from the side column.
 (function () {
   "use strict";
   var form = document.getElementById("intake-form");
@@ -64,6 +65,7 @@
   }
   // The number and the point are the caller's: posted, never in a URL (static/js/lookup.js).
   var postJson = window.kobepostJson.post;
+  var getJson = window.kobepostJson.get;
 
   // --- earlier cases from the same number (debounced while typing) -----------------------
   var historyTimer = null;
@@ -114,6 +116,7 @@
         li.appendChild(element("span", " (" + item.distanceM + texts.meters + ")", "muted"));
         var button = element("button", texts.link, "button--secondary button--small");
         button.type = "submit";
+        button.setAttribute("form", "intake-form"); // the side column is outside the form
         button.name = "link_case";
         button.value = String(item.id);
         li.appendChild(document.createElement("br"));
@@ -136,9 +139,89 @@
     setTimeout(function () { document.getElementById("intake-save").disabled = true; }, 0);
   });
 
+  // --- the urgent contact is asked for urgent cases only (fewer stops on the way to save) --
+  var urgent = document.getElementById("id_urgent");
+  var urgentRows = document.getElementById("urgent-contact-rows");
+  function toggleUrgent() {
+    var filled = Array.prototype.some.call(urgentRows.querySelectorAll("input"), function (input) {
+      return input.getAttribute("aria-invalid") === "true" || (input.type === "text" && input.value);
+    });
+    urgentRows.hidden = !urgent.checked && !filled;
+  }
+  if (urgent && urgentRows) {
+    urgent.addEventListener("change", toggleUrgent);
+    toggleUrgent();
+  }
+
+  // --- FAQ: what the caller asks may be a simple question; answer it from here -------------
+  var faqForm = document.getElementById("desk-faq-form");
+  var faqBox = document.getElementById("desk-faq-q");
+  var faqResults = document.getElementById("desk-faq-results");
+  var faqCall = document.getElementById("desk-faq-call");
+  var answeredForm = document.getElementById("faq-answered-form");
+  var faqRequest = 0;
+  function showFaq(data) {
+    if (faqCall && data.callUrl) { faqCall.href = data.callUrl; }
+    if (!data.results.length) {
+      faqResults.replaceChildren(element("p", texts.faqNone, "muted"));
+      return;
+    }
+    var list = element("ol", null, "desk-faq__list");
+    data.results.forEach(function (item) {
+      var li = element("li", null, "desk-faq__item");
+      var link = element("a", item.question);
+      link.href = item.url;
+      link.target = "_blank";
+      link.rel = "noopener";
+      li.appendChild(link);
+      li.appendChild(element("p", item.answer, "desk-faq__answer"));
+      if (item.where) { li.appendChild(element("p", item.where, "muted desk-faq__where")); }
+      var button = element("button", texts.faqAnswered, "button--small");
+      button.type = "button";
+      button.setAttribute("aria-label", texts.faqAnswered + ": " + item.question);
+      button.addEventListener("click", function () {
+        answeredForm.action = item.answeredUrl;
+        answeredForm.submit();
+      });
+      li.appendChild(button);
+      list.appendChild(li);
+    });
+    var count = element("p", texts.faqCount + ": " + data.results.length, "visually-hidden");
+    faqResults.replaceChildren(count, list);
+  }
+  function searchFaq(sent) {
+    var query = faqBox.value.trim();
+    if (!query) { faqResults.replaceChildren(); return; }
+    var request = ++faqRequest;
+    // Only a search the operator sent counts as a gap in the FAQ when nothing is found.
+    getJson(config.faqUrl, sent ? { q: query, log: "1" } : { q: query }).then(function (data) {
+      if (request === faqRequest) { showFaq(data); }
+    }).catch(function () { faqResults.replaceChildren(element("p", texts.error, "field-error")); });
+  }
+  if (faqForm) {
+    var faqTimer = null;
+    faqBox.addEventListener("input", function () {
+      clearTimeout(faqTimer);
+      if (faqBox.value.trim().length >= 2) {
+        faqTimer = setTimeout(function () { searchFaq(false); }, 300);
+      }
+    });
+    faqForm.addEventListener("submit", function (event) {
+      event.preventDefault(); // never leave the intake: the results come here
+      clearTimeout(faqTimer);
+      searchFaq(true);
+    });
+  }
+
+  var saved = document.getElementById("already-saved");
   var summary = document.getElementById("form-error-summary");
-  if (summary) {
-    var firstInvalid = form.querySelector("[aria-invalid='true']");
+  if (saved) {
+    saved.focus();
+  } else if (summary) {
+    var firstInvalid = form.querySelector("[aria-invalid='true']:not([type=hidden])");
+    if (!firstInvalid && form.querySelector("#id_latitude[aria-invalid='true']")) {
+      firstInvalid = document.getElementById("location-map");
+    }
     (firstInvalid || summary).focus();
   }
 })();

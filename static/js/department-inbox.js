@@ -35,7 +35,19 @@
   if (!element || typeof L === "undefined") return;
   var map = L.map(element, { minZoom: config.minZoom, maxZoom: config.maxZoom })
     .setView(config.center, config.zoom);
-  L.tileLayer(config.tileUrl, { attribution: config.attribution, maxZoom: config.maxZoom }).addTo(map);
+  // Without a map image (no tile server configured, or tiles that fail) the map says so
+  // plainly: the cases are still drawn as points on a plain background.
+  var notice = document.getElementById("inbox-map-notice");
+  function noTiles() {
+    if (notice) notice.hidden = false;
+    element.classList.add("inbox-map--no-tiles");
+  }
+  if (config.tileUrl) {
+    L.tileLayer(config.tileUrl, { attribution: config.attribution, maxZoom: config.maxZoom })
+      .on("tileerror", noTiles).addTo(map);
+  } else {
+    noTiles();
+  }
   var layer = L.layerGroup().addTo(map);
   var pending = null;
 

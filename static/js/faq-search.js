@@ -1,5 +1,6 @@
 // FAQ search, keyboard first: the operator is on the phone while typing.
-// "/" jumps to the search box, ↓/↑ move between results, Esc goes back to the box.
+// "/" (or Alt+Q, static/js/desk-shortcuts.js) jumps to the search box, ↓/↑ move between
+// results, Esc goes back to the box.
 (function () {
   "use strict";
   var box = document.querySelector("[data-faq-query]");
@@ -24,9 +25,14 @@
 
   document.addEventListener("keydown", function (event) {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
+    if (event.isComposing || event.keyCode === 229) return; // Japanese input conversion
     var target = event.target;
-    var typing = target.tagName === "INPUT" || target.tagName === "TEXTAREA" || target.tagName === "SELECT";
-    if (event.key === "/" && !typing) {
+    var typing = target.tagName === "INPUT" || target.tagName === "TEXTAREA" ||
+      target.tagName === "SELECT" || target.isContentEditable;
+    if (event.key === "/" && (!typing || (target === box && !box.value))) {
+      // "/" means "to the search box". In a box already focused and still empty (the box
+      // has the focus on arrival) it is that same request, not a slash to search for;
+      // in any field with text it is typing and left alone.
       event.preventDefault();
       box.focus();
       box.select();

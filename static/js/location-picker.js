@@ -1,8 +1,13 @@
 /* Location picker: address / postal code search, a Leaflet map with a draggable marker,
-   and the ward derived from the point (editable). Everything comes from our own server:
-   tiles from MAP_TILE_URL, look-ups from /geo/. When tiles cannot load, town points are
-   drawn so the operator can still place the point. Config: json_script
-   "location-picker-config" (see tickets/templatetags/location_picker.py). */
+   and the ward and address proposed from the point (both editable). Everything comes from
+   our own server: tiles from MAP_TILE_URL, look-ups from /geo/. Without tiles (none
+   configured, or they fail to load) the map says so and draws town points to click.
+
+   The map is ONE keyboard control (one Tab stop): the arrow keys move a pending point,
+   Enter sets it, Esc or leaving the map drops it, + / - zoom. Leaflet's own keyboard
+   handling, the marker, the zoom buttons and the town points are kept out of the Tab
+   order, so Tab goes on to the ward. Config: json_script "location-picker-config" (see
+   tickets/templatetags/location_picker.py). */
 (function () {
   "use strict";
 
@@ -24,6 +29,7 @@
   var searchStatus = document.getElementById("location-search-status");
   var pointStatus = document.getElementById("location-point-status");
   var notice = document.getElementById("location-map-notice");
+  var addressAuto = document.getElementById("location-address-auto");
 
   function format(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (match, key) {
@@ -51,17 +57,17 @@
 
   var map = L.map(mapElement, {
     zoomControl: false,
+    keyboard: false, /* the arrows move the point, not the map (see below) */
     minZoom: config.minZoom,
     maxZoom: config.maxZoom,
   });
   L.control.zoom({ zoomInTitle: text.zoomIn, zoomOutTitle: text.zoomOut }).addTo(map);
   map.attributionControl.setPrefix(false);
-
-  var tiles = L.tileLayer(config.tileUrl, {
-    attribution: config.attribution,
-    minZoom: config.minZoom,
-    maxZoom: config.maxZoom,
-  });
+  /* + and - on the map do the same: the buttons are for the mouse, not Tab stops. */
+  Array.prototype.forEach.call(
+    mapElement.querySelectorAll(".leaflet-control-zoom a"),
+    function (button) { button.setAttribute("tabindex", "-1"); }
+  );
 
   var marker = null;
   var wardRequest = 0;
@@ -83,6 +89,28 @@
     wardSelect.dispatchEvent(new Event("change", { bubbles: true }));
   }
 
+  /* The address follows the point while nobody typed one: it is replaced only when empty
+     or still what the picker itself proposed for the previous point. */
+  function proposeAddress(address) {
+    if (!addressInput || !address) {
+      return;
+    }
+    var current = addressInput.value.trim();
+    if (current === "" || (addressAuto && current === addressAuto.value)) {
+      addressInput.value = address;
+      if (addressAuto) { addressAuto.value = address; }
+      addressInput.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }
+
+  function announce() {
+    document.dispatchEvent(
+      new CustomEvent("location:change", {
+        detail: { lat: latInput.value, lng: lngInput.value },
+      })
+    );
+  }
+
   function placeMarker(latlng) {
     if (marker) {
       marker.setLatLng(latlng);
@@ -90,7 +118,7 @@
     }
     marker = L.marker(latlng, {
       draggable: true,
-      keyboard: true,
+      keyboard: false, /* the map itself is the keyboard control */
       title: text.marker,
       alt: text.marker,
     }).addTo(map);
@@ -99,15 +127,18 @@
     });
   }
 
-  /* known: {ward, place} when the caller already knows them (search result, town point). */
+  /* known: {ward, place, address} when the caller already knows them (search, town point). */
   function setPoint(latlng, known) {
     placeMarker(latlng);
+    marker.getElement() && marker.getElement().classList.remove("is-pending");
     latInput.value = latlng.lat.toFixed(6);
     lngInput.value = latlng.lng.toFixed(6);
     var request = ++wardRequest;
     if (known.ward) {
       setWard(known.ward);
+      proposeAddress(known.address);
       pointStatus.textContent = format(text.pointSet, { place: known.place });
+      announce();
       return;
     }
     postJson(config.wardUrl, { lat: latInput.value, lng: lngInput.value })
@@ -117,22 +148,92 @@
         }
         if (body.ward) {
           setWard(body.ward);
+          proposeAddress(body.address);
           pointStatus.textContent = format(text.pointSet, {
             place: body.ward_name + body.town,
           });
         } else {
           pointStatus.textContent = text.pointOutside;
         }
+        announce();
       })
       .catch(function () {
         if (request === wardRequest) {
           pointStatus.textContent = text.pointOutside;
+          announce();
         }
       });
   }
 
   map.on("click", function (event) {
     setPoint(event.latlng, {});
+  });
+
+  /* ---- Keyboard: the arrows move a pending point, Enter sets it ---------------------- */
+
+  var STEP_PX = 12;
+  var BIG_STEP_PX = 60;
+  var pending = null;
+  var KEY_MOVES = {
+    ArrowUp: [0, -1],
+    ArrowDown: [0, 1],
+    ArrowLeft: [-1, 0],
+    ArrowRight: [1, 0],
+  };
+
+  function dropPending(message) {
+    if (!pending) {
+      return;
+    }
+    pending = null;
+    var committed = readPoint();
+    if (committed) {
+      placeMarker(committed);
+      marker.getElement() && marker.getElement().classList.remove("is-pending");
+    } else if (marker) {
+      map.removeLayer(marker);
+      marker = null;
+    }
+    pointStatus.textContent = message;
+  }
+
+  mapElement.addEventListener("keydown", function (event) {
+    if (event.target !== mapElement || event.altKey || event.ctrlKey || event.metaKey) {
+      return;
+    }
+    var move = KEY_MOVES[event.key];
+    if (move) {
+      event.preventDefault();
+      var start = pending || readPoint() || map.getCenter();
+      var step = event.shiftKey ? BIG_STEP_PX : STEP_PX;
+      var point = map.latLngToContainerPoint(start).add(L.point(move[0] * step, move[1] * step));
+      pending = map.containerPointToLatLng(point);
+      placeMarker(pending);
+      marker.getElement() && marker.getElement().classList.add("is-pending");
+      map.panInside(pending, { padding: [40, 40] });
+      pointStatus.textContent = text.pointPending;
+    } else if (event.key === "Enter") {
+      /* Never the surrounding form's submit. */
+      event.preventDefault();
+      var chosen = pending || (readPoint() ? null : map.getCenter());
+      pending = null;
+      if (chosen) {
+        setPoint(chosen, {});
+      }
+    } else if (event.key === "Escape" && pending) {
+      event.preventDefault();
+      dropPending(text.pointCancelled);
+    } else if (event.key === "+" || event.key === "=" || event.key === "-" || event.key === "_") {
+      event.preventDefault();
+      if (event.key === "+" || event.key === "=") {
+        map.zoomIn();
+      } else {
+        map.zoomOut();
+      }
+    }
+  });
+  mapElement.addEventListener("blur", function () {
+    dropPending(text.pointCancelled);
   });
 
   /* ---- Fallback when tiles do not load: town points to click ---------------------------- */
@@ -167,9 +268,19 @@
           });
           point.bindTooltip(format(text.townPoint, { town: town.town }));
           point.on("click", function () {
-            setPoint(L.latLng(town.lat, town.lng), { ward: town.ward, place: town.town });
+            setPoint(L.latLng(town.lat, town.lng), {
+              ward: town.ward,
+              place: town.town,
+              address: town.address,
+            });
           });
           townsLayer.addLayer(point);
+          /* Hundreds of points must not be hundreds of Tab stops: the map is one control. */
+          var element = point.getElement();
+          if (element) {
+            element.setAttribute("tabindex", "-1");
+            element.setAttribute("focusable", "false");
+          }
         });
         mapElement.dataset.townPoints = String(body.towns.length);
       })
@@ -189,16 +300,29 @@
     loadTowns();
   }
 
-  tiles.on("tileerror", showTownFallback);
-
-  var initial = readPoint();
-  if (initial) {
-    map.setView(initial, config.pointZoom);
-    placeMarker(initial);
-  } else {
-    map.setView(config.center, config.zoom);
+  function showPoint() {
+    var point = readPoint();
+    if (point) {
+      map.setView(point, config.pointZoom);
+      placeMarker(point);
+    } else {
+      map.setView(config.center, config.zoom);
+    }
   }
-  tiles.addTo(map);
+
+  showPoint();
+  if (config.tileUrl) {
+    var tiles = L.tileLayer(config.tileUrl, {
+      attribution: config.attribution,
+      minZoom: config.minZoom,
+      maxZoom: config.maxZoom,
+    });
+    tiles.on("tileerror", showTownFallback);
+    tiles.addTo(map);
+  } else {
+    /* No tile server configured (make run): no request per tile, the notice at once. */
+    showTownFallback();
+  }
 
   /* ---- Search (combobox + listbox) --------------------------------------------------- */
 
@@ -235,10 +359,13 @@
     closeResults();
     var latlng = L.latLng(place.lat, place.lng);
     map.setView(latlng, place.town ? config.pointZoom : config.zoom);
-    setPoint(latlng, { ward: place.ward, place: place.label });
     if (addressInput) {
+      /* Chosen from the search: the address is the operator's choice, and still one a
+         later point may replace, like any address the picker filled in. */
       addressInput.value = place.address;
+      if (addressAuto) { addressAuto.value = place.address; }
     }
+    setPoint(latlng, { ward: place.ward, place: place.label });
     searchStatus.textContent = "";
   }
 

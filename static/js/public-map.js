@@ -13,7 +13,25 @@
     center: settings.center, zoom: settings.zoom,
     minZoom: settings.minZoom, maxZoom: settings.maxZoom
   });
-  L.tileLayer(settings.tileUrl, { attribution: settings.attribution, maxZoom: settings.maxZoom }).addTo(map);
+  // No map image (no tile server configured, or tiles that fail): say so plainly, and how
+  // to give the place anyway.
+  var noticeShown = false;
+  function noTiles() {
+    if (noticeShown || !settings.text) { return; }
+    noticeShown = true;
+    var notice = document.createElement("p");
+    notice.className = "map-notice";
+    notice.setAttribute("role", "status");
+    notice.textContent = element.dataset.picker ? settings.text.noTilesPicker : settings.text.noTiles;
+    element.parentNode.insertBefore(notice, element);
+    element.classList.add("public-map--no-tiles");
+  }
+  if (settings.tileUrl) {
+    L.tileLayer(settings.tileUrl, { attribution: settings.attribution, maxZoom: settings.maxZoom })
+      .on("tileerror", noTiles).addTo(map);
+  } else {
+    noTiles();
+  }
 
   var bounds = [];
   points.forEach(function (point) {

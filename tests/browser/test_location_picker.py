@@ -12,7 +12,8 @@ pytestmark = pytest.mark.urls("tests.browser.location_picker_urls")
 KANO_6 = ("34.688801", "135.196121")
 WARD_LABEL = re.compile(r"^区( 必須)?$")
 ADDRESS_LABEL = re.compile(r"^発生場所の住所")
-NOTICE = "地図画像を読み込めません。町丁目の点をクリックして位置を指定できます。"
+NOTICE = re.compile(r"^地図画像を表示できません（地図の配信がありません）。地点は")
+MARKER = "通報地点（ドラッグで移動できます）"
 
 
 @pytest.fixture
@@ -75,7 +76,7 @@ def test_search_by_keyboard_sets_point_ward_and_address_then_town_point_moves_it
 
     expect(page.locator("#id_latitude")).to_have_value(KANO_6[0])
     expect(page.locator("#id_longitude")).to_have_value(KANO_6[1])
-    expect(page.get_by_role("button", name="通報地点（ドラッグで移動できます）")).to_be_visible()
+    expect(page.get_by_alt_text(MARKER)).to_be_visible()
     ward = page.get_by_label(WARD_LABEL)
     expect(ward).to_have_value("28110")
     expect(ward.locator("option:checked")).to_have_text("中央区")
@@ -83,6 +84,8 @@ def test_search_by_keyboard_sets_point_ward_and_address_then_town_point_moves_it
     expect(page.locator("#location-point-status")).to_contain_text("加納町六丁目")
 
     click_a_town_point_away_from_the_marker(page)
+    # The address was the search's: the town point proposes its own.
+    expect(page.get_by_label(ADDRESS_LABEL)).not_to_have_value("中央区加納町六丁目")
     expect(page.locator("#id_latitude")).not_to_have_value(KANO_6[0])
     expect(page.locator("#id_longitude")).not_to_have_value(KANO_6[1])
     new_lat = float(page.locator("#id_latitude").input_value())
@@ -104,6 +107,48 @@ def test_clicking_the_map_sets_the_point_and_asks_the_server_for_the_ward(picker
     expect(page.locator("#id_latitude")).not_to_have_value("")
     expect(page.get_by_label(WARD_LABEL)).not_to_have_value("")
     expect(page.locator("#location-point-status")).to_contain_text("付近")
+    # An empty address is offered the town under the point.
+    expect(page.get_by_label(ADDRESS_LABEL)).to_have_value(
+        re.compile(r"^(東灘|灘|兵庫|長田|須磨|垂水|北|中央|西)区.")
+    )
+
+
+def test_a_typed_address_is_never_replaced_by_a_point(picker):
+    page = picker
+    page.get_by_label(ADDRESS_LABEL).fill("市役所前の歩道")
+    map_box = page.locator("#location-map")
+    map_box.scroll_into_view_if_needed()
+    with page.expect_response("**/geo/ward/**"):
+        map_box.click(position={"x": 200, "y": 150})
+    expect(page.get_by_label(WARD_LABEL)).not_to_have_value("")
+    expect(page.get_by_label(ADDRESS_LABEL)).to_have_value("市役所前の歩道")
+
+
+def test_the_map_is_one_keyboard_control(picker):
+    page = picker
+    expect(page.locator("path.town-point").first).to_be_attached()
+    page.get_by_label(ADDRESS_LABEL).focus()
+    page.keyboard.press("Tab")
+    expect(page.locator("#location-map")).to_be_focused()
+    # No town point, marker or zoom button is a Tab stop.
+    stops = page.evaluate(
+        """() => [...document.querySelectorAll('#location-map *')]
+                 .filter(e => e.tabIndex >= 0 && !e.closest('.leaflet-control-attribution'))
+                 .length"""
+    )
+    assert stops == 0
+    page.keyboard.press("ArrowRight")
+    expect(page.locator("#location-point-status")).to_contain_text("Enter で決定")
+    expect(page.locator("#id_latitude")).to_have_value("")  # not set before Enter
+    page.keyboard.press("Escape")
+    expect(page.locator("#location-point-status")).to_contain_text("変更していません")
+    page.keyboard.press("ArrowLeft")
+    with page.expect_response("**/geo/ward/**"):
+        page.keyboard.press("Enter")
+    expect(page.locator("#id_latitude")).not_to_have_value("")
+    expect(page.get_by_label(WARD_LABEL)).not_to_have_value("")
+    expect(page.locator("#saved")).to_have_count(0)  # Enter on the map never submits
+    assert_accessible(page)
 
 
 def test_values_survive_a_validation_error_and_are_saved(picker):
@@ -118,7 +163,7 @@ def test_values_survive_a_validation_error_and_are_saved(picker):
     expect(page.get_by_label(WARD_LABEL)).to_have_value("28110")
     expect(page.get_by_label(ADDRESS_LABEL)).to_have_value("中央区加納町六丁目5-1 神戸市役所")
     # The marker is drawn again from the re-rendered inputs.
-    expect(page.get_by_role("button", name="通報地点（ドラッグで移動できます）")).to_be_visible()
+    expect(page.get_by_alt_text(MARKER)).to_be_visible()
 
     page.get_by_label("内容").fill("歩道の陥没")
     page.get_by_role("button", name="保存").click()

@@ -35,7 +35,14 @@ def location_picker_config() -> dict[str, object]:
                 "地点を指定しました: %(place)s付近。"
                 "区は地点から推定しています。違う場合は選び直してください。"
             ),
-            "pointOutside": _("指定した地点は神戸市外のようです。区を選んでください。"),
+            "pointOutside": _(
+                "指定した地点は神戸市外のようです。神戸市外の地点は保存できません。"
+                "地点を選び直してください。"
+            ),
+            "pointPending": _(
+                "地点を動かしています。Enter で決定、Esc で取り消します（Shift で大きく移動）。"
+            ),
+            "pointCancelled": _("地点は変更していません（Enter で決定しなかったため）。"),
             "townPoint": _("%(town)s（クリックで地点に指定）"),
         },
     }

@@ -1,11 +1,17 @@
 """Offline address look-up: normalising, search, postal codes, ward of a point."""
 
+import math
+
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import CommandError, call_command
+from hypothesis import given
+from hypothesis import strategies as st
 
 from tickets.geo import (
     TOWNS_CSV,
     Ward,
+    address_for_point,
     all_towns,
     from_kanji_number,
     nearest_town,
@@ -14,6 +20,7 @@ from tickets.geo import (
     search_address,
     to_kanji_number,
     towns_in_bbox,
+    validate_point,
     ward_centre,
     ward_for_point,
 )
@@ -193,6 +200,64 @@ def test_a_few_dozen_metres_off_a_town_point_keeps_its_ward_nearly_always():
 )
 def test_points_clearly_outside_kobe_have_no_ward(lat, lng):
     assert ward_for_point(lat, lng) is None
+
+
+@pytest.mark.parametrize(
+    ("lat", "lng"),
+    [(34.6937, 135.5023), (34.6000, 135.2000), (34.9000, 135.2200), (0.0, 0.0)],
+)
+def test_a_point_outside_kobe_is_refused_in_japanese_with_its_coordinates(lat, lng):
+    with pytest.raises(ValidationError) as error:
+        validate_point(lat, lng)
+    assert error.value.code == "outside_kobe"
+    assert "神戸市外" in error.value.messages[0]
+    assert f"{lat:.5f}" in error.value.messages[0]
+
+
+def test_points_in_kobe_and_no_point_at_all_pass():
+    validate_point(*KANO_6)
+    validate_point(34.7890, 135.0500)  # 西区 (rural)
+    validate_point(None, None)
+
+
+@pytest.mark.parametrize(
+    ("lat", "lng", "code"),
+    [
+        (34.69, None, "incomplete_point"),
+        (None, 135.19, "incomplete_point"),
+        (math.nan, 135.19, "invalid_point"),
+        (95.0, 135.19, "invalid_point"),
+        (34.69, math.inf, "invalid_point"),
+    ],
+)
+def test_half_a_point_or_a_broken_one_is_refused(lat, lng, code):
+    with pytest.raises(ValidationError) as error:
+        validate_point(lat, lng)
+    assert error.value.code == code
+
+
+@given(
+    st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+    st.one_of(st.none(), st.floats(allow_nan=True, allow_infinity=True)),
+)
+def test_any_pair_of_numbers_is_accepted_exactly_when_it_has_a_ward(lat, lng):
+    try:
+        validate_point(lat, lng)
+    except ValidationError:
+        accepted = False
+    else:
+        accepted = True
+    if lat is None and lng is None:
+        assert accepted
+    elif lat is None or lng is None or not (math.isfinite(lat) and math.isfinite(lng)):
+        assert not accepted
+    elif -90 <= lat <= 90 and -180 <= lng <= 180:
+        assert accepted == (ward_for_point(lat, lng) is not None)
+
+
+def test_the_address_offered_for_a_point_is_its_nearest_town():
+    assert address_for_point(*KANO_6) == "中央区加納町六丁目"
+    assert address_for_point(34.6937, 135.5023) == ""
 
 
 def test_towns_in_bbox_returns_points_inside_only():

@@ -98,13 +98,24 @@ def test_search_refuses_bad_input_in_japanese(client_operator, params, message):
 def test_ward_of_a_point(client_operator):
     response = client_operator.post(WARD, {"lat": "34.6888", "lng": "135.1961"})
     assert response.status_code == 200
-    assert response.json() == {"ward": "28110", "ward_name": "中央区", "town": "加納町六丁目"}
+    assert response.json() == {
+        "ward": "28110",
+        "ward_name": "中央区",
+        "town": "加納町六丁目",
+        "address": "中央区加納町六丁目",
+    }
+
+
+def test_the_address_offered_for_a_point_is_japanese_in_the_english_ui(client_operator):
+    client_operator.cookies["django_language"] = "en"
+    body = client_operator.post(WARD, {"lat": "34.6888", "lng": "135.1961"}).json()
+    assert body["address"] == "中央区加納町六丁目"
 
 
 def test_ward_of_a_point_outside_kobe_is_null(client_operator):
     response = client_operator.post(WARD, {"lat": "34.6937", "lng": "135.5023"})  # 大阪市
     assert response.status_code == 200
-    assert response.json() == {"ward": None, "ward_name": "", "town": ""}
+    assert response.json() == {"ward": None, "ward_name": "", "town": "", "address": ""}
 
 
 @pytest.mark.parametrize(
@@ -130,9 +141,13 @@ def test_towns_in_a_box(client_operator):
     assert response.status_code == 200
     body = response.json()
     assert body["truncated"] is False
-    assert {"ward": "28110", "town": "加納町六丁目", "lat": 34.688801, "lng": 135.196121} in body[
-        "towns"
-    ]
+    assert {
+        "ward": "28110",
+        "town": "加納町六丁目",
+        "lat": 34.688801,
+        "lng": 135.196121,
+        "address": "中央区加納町六丁目",
+    } in body["towns"]
 
 
 def test_towns_for_the_whole_city_are_capped(client_operator):

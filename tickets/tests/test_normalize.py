@@ -92,6 +92,25 @@ def test_short_numbers_get_a_clear_japanese_error(short):
     assert "短縮番号" in error.value.messages[0]
 
 
+@pytest.mark.parametrize("typed", ["12ab", "078-331-81８1x", "０７８ー３３１ーABCD", "電話なし"])
+def test_letters_are_called_a_typing_slip_not_a_short_number(typed):
+    with pytest.raises(ValidationError) as error:
+        normalize_phone(typed)
+    assert error.value.code == "not_digits"
+    assert "数字" in error.value.messages[0] and "短縮番号" not in error.value.messages[0]
+
+
+@given(st.text(alphabet="0123456789-() abcxyzあ#", min_size=1, max_size=16))
+def test_only_a_service_number_is_ever_called_a_short_number(typed):
+    try:
+        normalize_phone(typed)
+    except ValidationError as error:
+        if error.code == "short_number":
+            bare = "".join(c for c in typed if c not in "-() ")
+            assert bare.lstrip("#").isdigit() and (bare.startswith(("#", "1")))
+            assert len(bare.lstrip("#")) <= 4
+
+
 @pytest.mark.parametrize("garbage", ["abc", "0783", "078-331-818"])
 def test_invalid_numbers_are_refused_in_japanese(garbage):
     with pytest.raises(ValidationError) as error:
