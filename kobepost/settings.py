@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tickets",
     "callcenter",
     "faq",
+    "kobepost.cti",
 ]
 
 MIDDLEWARE = [
@@ -204,6 +205,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "tickets.tasks.purge_temporary_data",
         "schedule": crontab(hour=3, minute=0),
     },
+    # Callers' numbers in the call journal past their retention (kobepost/cti/retention.py).
+    "purge-call-numbers": {
+        "task": "kobepost.cti.tasks.purge_call_numbers",
+        "schedule": crontab(hour=3, minute=15),
+    },
     # Each department gets one mail a morning listing its overdue cases (idempotent per day).
     "send-overdue-reminders": {
         "task": "departments.tasks.send_overdue_reminders",
@@ -252,6 +258,10 @@ ADMIN_NETWORKS = env_networks("ADMIN_NETWORKS", _LOOPBACK)
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", [])
 # Everything under this prefix is the citizen side: public, outside the staff allowlist.
 PUBLIC_URL_PREFIX = "/public/"
+# The phone system (kobepost/cti): its event endpoint lives under this prefix and is open
+# to these addresses only (and to no staff network), with a per-PBX token on top.
+CTI_PBX_NETWORKS = env_networks("CTI_PBX_NETWORKS", _LOOPBACK)
+CTI_PBX_URL_PREFIX = "/cti/pbx/"
 
 # --- Sessions and login ----------------------------------------------------------------
 IDLE_TIMEOUT_MINUTES = env_int("IDLE_TIMEOUT_MINUTES", 30, minimum=1)

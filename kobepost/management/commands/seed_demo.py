@@ -22,6 +22,8 @@ LATE_SEEDERS: list[str] = [
     "kobepost.demo.seed_old_posts",
     "faq.demo.seed_old_calls",
     "tickets.demo.seed_disposal_list",
+    # After the cases and FAQ answers: the call journal links to them.
+    "kobepost.cti.demo.seed_calls",
 ]
 
 
