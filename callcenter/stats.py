@@ -801,7 +801,8 @@ def unanswered_searches(stats: StatsFilter) -> list[Row]:
 # --- The call journal (kobepost.cti) -------------------------------------------------------
 # 応答率: answered / (answered + missed + abandoned). 平均処理時間: from answer to hang-up,
 # the part of the work the phone system sees. 一次完結率: the answered calls that were
-# answered on the spot from the FAQ and became no case.
+# answered on the spot (an FAQ answer, or a call logged as answered without one) and
+# became no case.
 CALL_KEYS = ("calls", "answered", "missed", "abandoned", "faq", "talk_n", "talk_seconds")
 
 

@@ -44,7 +44,7 @@ MAX_EVENT_BYTES = 8 * 1024
 EVENT_FIELDS = {field for field in CallEventForm.base_fields} | {"token"}
 JOURNAL_PAGE_SIZE = 50
 POP_FAQ_LIMIT = 5
-CALL_RECORD_TYPE = "cti.call"
+CALL_RECORD_TYPE = Call._meta.label_lower  # "cti.call"
 
 
 # --- the PBX's endpoint ----------------------------------------------------------------------
@@ -268,9 +268,9 @@ def _result_text(call: Call) -> str:
         return _("既存の案件に追加") if call.case_existing else _("新規案件")
     if call.simple_call_id:
         entry = call.simple_call.faq_entry
-        return _("FAQ で回答: %(question)s") % {
-            "question": entry.question if entry else call.simple_call.topic or _("FAQ なし")
-        }
+        if entry is not None:
+            return _("FAQ で回答: %(question)s") % {"question": entry.question}
+        return _("その場で回答（FAQ なし）: %(topic)s") % {"topic": call.simple_call.topic}
     if call.callback_resolution:
         return call.get_callback_resolution_display()
     if is_awaiting_callback(call):

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from kobepost.audit_models import AuditEvent
 from kobepost.cti.demo import ring_call
 from kobepost.cti.models import Call
 from tickets.models import Case, Category
@@ -54,6 +55,8 @@ def test_the_intake_from_the_pop_is_filled_from_the_journal_not_the_url(
     html = page.content.decode()
     assert f'name="cti_call" value="{on_the_line.public_id}"' in html
     assert "着信から受付を開始しました" in html
+    audit = AuditEvent.objects.get(record_type="cti.call", record_id=str(on_the_line.pk))
+    assert audit.user == seated[0] and audit.fields == ["caller_phone"]
 
 
 def test_saving_the_intake_links_the_new_case_to_the_call(login_client, seated, on_the_line):
