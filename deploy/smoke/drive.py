@@ -290,7 +290,7 @@ def pbx_events() -> None:
             "caller": "078-331-8181",
             "dial": "roads",
             "extension": "201",
-            "token": "kobe-demo-pbx-2026",
+            "token": "kobe-demo-pbx-2026",  # nosec B105 - the demo PBX of seed_demo
         }
     ).encode()
 
