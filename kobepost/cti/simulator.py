@@ -42,6 +42,8 @@ DEFAULT_DIALS = ("hygiene", "clean110", "roads")
 DIAL_WEIGHTS = (2, 5, 4)
 # Callers with earlier cases in the demo data call again now and then.
 KNOWN_NUMBERS = ("078-331-8181", "078-851-2222", "090-1234-5678")
+# Ringing (at most a minute) and talking (at most 15 minutes).
+LONGEST_CALL = datetime.timedelta(minutes=17)
 
 
 @dataclass(frozen=True)
@@ -118,7 +120,8 @@ def simulate_day(
         rings_at = datetime.datetime.combine(
             day, datetime.time(hour, minute, rng.randint(0, 59)), tzinfo=JST
         )
-        if until is not None and rings_at > until - datetime.timedelta(minutes=15):
+        # Every event of a call must lie before ``until`` (the endpoint refuses the future).
+        if until is not None and rings_at > until - LONGEST_CALL:
             continue
         draw = rng.random()
         caller = (
@@ -143,7 +146,8 @@ def simulate_day(
                 rings_at=rings_at,
                 outcome=outcome,
                 ring_seconds=rng.randint(3, 25) if outcome == "answered" else rng.randint(20, 60),
-                talk_seconds=int(rng.lognormvariate(5.2, 0.5)),  # about 3 minutes, a long tail
+                # About 3 minutes, with a long tail cut at 15 minutes.
+                talk_seconds=min(int(rng.lognormvariate(5.2, 0.5)), 900),
                 transfer_to=rng.choice(extensions) if rng.random() < 0.05 else "",
             )
         )
