@@ -205,11 +205,6 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "tickets.tasks.purge_temporary_data",
         "schedule": crontab(hour=3, minute=0),
     },
-    # Callers' numbers in the call journal past their retention (kobepost/cti/retention.py).
-    "purge-call-numbers": {
-        "task": "kobepost.cti.tasks.purge_call_numbers",
-        "schedule": crontab(hour=3, minute=15),
-    },
     # Each department gets one mail a morning listing its overdue cases (idempotent per day).
     "send-overdue-reminders": {
         "task": "departments.tasks.send_overdue_reminders",

@@ -32,6 +32,12 @@ OTHER_CALLERS = (
     "080-3141-5926",
     "078-991-7788",
 )
+# Calls of years ago, past their dial's retention: the demo's disposal list shows them.
+# (year, month, day, hour, minute), dial code, caller
+OLD_CALLS = (
+    ((2019, 6, 3, 10, 15), "clean110", "078-611-2468"),
+    ((2020, 9, 14, 15, 40), "clean110", "090-8642-1357"),
+)
 # outcome, caller (None: one of OTHER_CALLERS), extension, ring, talk seconds
 EXTRA_CALLS = (
     ("missed", "078-811-3456", "201", 45, 0),
@@ -161,6 +167,18 @@ def seed_calls() -> None:
             dial_id=simple_call.dial_id,
             taken_by=simple_call.operator,
             simple_call=simple_call,
+        )
+    dial_by_code = dict(Dial.objects.values_list("code", "pk"))
+    for moment, dial_code, caller in OLD_CALLS:
+        ring_call(
+            pbx,
+            next_id(),
+            at=datetime.datetime(*moment, tzinfo=timezone.get_current_timezone()),
+            caller=caller,
+            dial_id=dial_by_code.get(dial_code),
+            extension="201",
+            outcome="answered",
+            talk=rng.randint(60, 240),
         )
     # The last hour's calls nobody could take, and callers without a number.
     for index, (outcome, caller, extension, ring, talk) in enumerate(EXTRA_CALLS):

@@ -2,7 +2,7 @@
 
 A caller's number is personal data: it lives on ``Call`` only (never on an event row, in a
 log line or in a URL), is shown masked to those who may not see it (access.py), and is
-erased when its retention ends (retention.py).
+erased when its retention ends (tickets/retention.py, with the other stores).
 """
 
 import secrets
