@@ -4,6 +4,7 @@ and one key starts the intake; a missed call from a known number becomes a call-
 import datetime
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from kobepost.cti.models import Call, Pbx
@@ -95,6 +96,9 @@ def test_the_operator_at_the_extension_sees_the_caller_and_takes_the_call(
     assert call.case == case and call.outcome == Call.Outcome.ANSWERED
     assert case.caller_phone == PHONE and case != earlier
     page.get_by_role("link", name="通話記録").first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("通話記録")
+    # The call's own day (it rang half a minute ago: maybe before midnight).
+    page.goto(f"{live_server.url}/cti/calls/?day={timezone.localdate(call.started_at)}")
     expect(page.get_by_role("cell", name=f"{case.reference} 新規案件")).to_be_visible()
     assert_accessible(page)
 

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +16,16 @@ from tickets.models import Dial
 from tickets.tests.factories import make_case
 
 JOURNAL = reverse("cti:journal")
+
+
+@pytest.fixture(autouse=True)
+def at_noon():
+    """The journal shows a day: its calls are made at noon, whatever time the tests run."""
+    noon = timezone.make_aware(
+        datetime.datetime.combine(timezone.localdate(), datetime.time(12, 0))
+    )
+    with time_machine.travel(noon, tick=True):
+        yield
 
 
 @pytest.fixture
