@@ -146,3 +146,21 @@ def test_the_page_costs_the_same_queries_for_few_and_many_calls(
         )
     with django_assert_num_queries(5):
         client.get(JOURNAL)
+
+
+def test_the_journal_reads_in_english(login_client, supervisor, calls, pbx, roads):
+    from tests.test_english_walk import data_strings, english, japanese_ui_text
+
+    ring_call(
+        pbx[0],
+        "out-1",
+        at=timezone.now() - datetime.timedelta(minutes=1),
+        caller="078-331-8181",
+        dial_id=roads.pk,
+        extension="201",
+        outcome="answered",
+        direction="out",
+    )
+    html = english(login_client(supervisor), JOURNAL)
+    assert "Missed (no answer)" in html and "(Outgoing)" in html
+    assert japanese_ui_text(html, data_strings() | {"日本語"}) == []
