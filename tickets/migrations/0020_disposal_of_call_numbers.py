@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tickets', '0017_case_phone_digits_backfill'),
+        ('tickets', '0019_datacorrection_staff_corrections'),
     ]
 
     operations = [
