@@ -241,6 +241,45 @@ def response_cells(rows: list[stats.Row]) -> list[tuple[str, list[str]]]:
     ]
 
 
+def duration_text(seconds: float | int | None) -> str:
+    """An average handling time in minutes and seconds: 185 → 3:05."""
+    if seconds is None:
+        return "—"
+    whole = round(seconds)
+    return f"{whole // 60}:{whole % 60:02d}"
+
+
+def percent_text(value: float | None) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def call_cells(rows: list[stats.Row]) -> list[tuple[str, list[str]]]:
+    """Calls, answered, missed, abandoned, answer rate, average handling time, FCR."""
+    return [
+        (
+            row.label,
+            [
+                *(str(row.values[key]) for key in ("calls", "answered", "missed", "abandoned")),
+                percent_text(row.values["answer_rate"]),
+                duration_text(row.values["aht"]),
+                percent_text(row.values["fcr"]),
+            ],
+        )
+        for row in rows
+    ]
+
+
+def hour_cells(table: tuple[list[tuple[str, str]], list[stats.Row]]) -> dict:
+    columns, rows = table
+    return {
+        "columns": [name for _key, name in columns],
+        "rows": [
+            (row.label, [str(row.values[key]) for key, _name in columns], str(row.values["total"]))
+            for row in rows
+        ],
+    }
+
+
 VOLUME_SERIES = [
     ("faq", gettext_lazy("FAQ で回答")),
     ("cases", gettext_lazy("案件")),
@@ -301,6 +340,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "unanswered": (
             partial(count_cells, figures["unanswered"], "searches") if with_searches else None
         ),
+        "with_calls": with_searches,
+        "call_cells": partial(call_cells, figures["calls"]),
+        "hour_cells": partial(hour_cells, figures["calls_by_hour"]),
         "fiscal_year": stats.fiscal_year_of_date(scope.date_to),
         "fiscal_year_label": stats.fiscal_year_label(stats.fiscal_year_of_date(scope.date_to)),
         "cache_minutes": max(1, stats.archive_cache_seconds() // 60),
@@ -316,7 +358,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "callcenter/stats/dashboard.html", context)
 
 
-DASHBOARD_SECTIONS = ("charts", "response", "faq")
+DASHBOARD_SECTIONS = ("charts", "response", "faq", "calls")
 
 
 def figure_sections(

@@ -4,15 +4,15 @@ import datetime
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Case as CaseExpression
-from django.db.models import IntegerField, QuerySet, Value, When
+from django.db.models import CharField, F, IntegerField, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,8 +31,11 @@ from departments.services import contractors_for
 from faq.views import base_template
 from kobepost.audit import audit_one_shown, audit_record, audit_shown, record_type_of
 from kobepost.audit_models import AuditAction
+from kobepost.cti.access import caller_text
+from kobepost.cti.models import Call
+from kobepost.cti.services import call_for_intake, call_link_case
 from kobepost.decorators import role_required
-from kobepost.links import url_with_pk
+from kobepost.links import UUID_PLACEHOLDER, url_with_pk
 from kobepost.models import User
 from kobepost.private_search import (
     carries_private_fields,
@@ -42,6 +45,7 @@ from kobepost.private_search import (
 from tickets.access import audit_case_shown, cases_visible_to, get_case_for_user
 from tickets.corrections import correction_values_visible_to, with_correction_rows
 from tickets.geo import Ward
+from tickets.history import audit_phone_history, case_summary, cases_of_phone
 from tickets.models import (
     HEALTH_DIAL_CODE,
     Case,
@@ -51,7 +55,6 @@ from tickets.models import (
     IntakeToken,
     InvalidTransition,
 )
-from tickets.normalize import normalize_phone, phone_digits
 from tickets.pagination import COUNT_CAP, CappedCountPaginator, LookaheadPaginator
 from tickets.routing import routing_table
 from tickets.search import (
@@ -156,9 +159,11 @@ def render_intake(
     return render(request, template, context, status=status)
 
 
-def _intake_context() -> dict:
-    """What the operator's intake page adds: routing for its script, the side column."""
+def _intake_context(call: Call | None = None) -> dict:
+    """What the operator's intake page adds: routing for its script, the side column, and
+    the phone call it was started from (the screen pop), linked to the case when saved."""
     return {
+        "cti_call": str(call.public_id) if call else "",
         "category_map": _category_map(),
         "intake_config": {
             "historyUrl": reverse("callcenter:phone_history"),
@@ -233,6 +238,7 @@ def intake_submit(
         )
         if not linked:
             return again(token, 409, case.pk)
+        _link_phone_call(request, case, existing=True)
         messages.success(
             request,
             _("既存の案件 %(reference)s に通報を追加しました。") % {"reference": case.reference},
@@ -245,10 +251,19 @@ def intake_submit(
     case, created = case_create_once(token=token, created_by=request.user, **fields)
     if not created:  # a double click: the first submit made the case while this one waited
         return again(token, 409, case.pk)
+    _link_phone_call(request, case, existing=False)
     messages.success(
         request, _("案件 %(reference)s を受け付けました。") % {"reference": case.reference}
     )
     return redirect(detail_view, pk=case.pk)
+
+
+def _link_phone_call(request: HttpRequest, case: Case, *, existing: bool) -> None:
+    """The intake was started from a phone call (the screen pop): the journal records what
+    the call became. Nothing for an intake without a call, or a department's."""
+    call = request.POST.get("cti_call", "")
+    if call:
+        call_link_case(public_id=call, case=case, user=request.user, existing=existing)
 
 
 def _saved_case(request: HttpRequest, pk: int) -> Case:
@@ -259,39 +274,27 @@ def _saved_case(request: HttpRequest, pk: int) -> Case:
 @role_required(*CALLCENTER)
 def case_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        form = CaseIntakeForm(initial=_intake_initial(request.GET))
+        initial = _intake_initial(request.GET)
+        call = call_for_intake(user=request.user, public_id=request.GET.get("call", ""))
+        if call is not None:
+            # The number comes from the journal, never from the URL.
+            initial.update(caller_phone=call.caller_phone, dial=call.dial or initial.get("dial"))
+            if call.caller_phone:
+                audit_one_shown(request, call, fields=("caller_phone",))
+        form = CaseIntakeForm(initial=initial)
         token = intake_token_issue(user=request.user)
-        return render_intake(request, INTAKE_TEMPLATE, form, token, extra_context=_intake_context())
+        return render_intake(
+            request, INTAKE_TEMPLATE, form, token, extra_context=_intake_context(call)
+        )
+    call = call_for_intake(user=request.user, public_id=request.POST.get("cti_call", ""))
     return intake_submit(
         request,
         CaseIntakeForm(request.POST),
         template=INTAKE_TEMPLATE,
-        extra_context=_intake_context(),
+        extra_context=_intake_context(call),
         detail_view="callcenter:case_detail",
         link_calls=True,
     )
-
-
-def audit_phone_lookup(request: HttpRequest, case_ids: list[int]) -> None:
-    """Cases found by a caller's phone number tell who called about what: audited."""
-    audit_shown(
-        request,
-        record_type=Case._meta.label_lower,
-        record_ids=case_ids,
-        fields=("caller_phone",),
-        detail="phone lookup",
-    )
-
-
-def _case_summary(case: Case) -> dict:
-    return {
-        "id": case.pk,
-        "reference": case.reference,
-        "title": case.title,
-        "status": case.get_status_display(),
-        "receivedAt": date_format(timezone.localtime(case.received_at), "DATETIME_FORMAT"),
-        "url": reverse("callcenter:case_detail", args=[case.pk]),
-    }
 
 
 @require_POST
@@ -299,18 +302,9 @@ def _case_summary(case: Case) -> dict:
 def phone_history(request: HttpRequest) -> JsonResponse:
     """Earlier cases from the number being typed (the caller may have called before).
     Posted: the number must not be in a URL (kobepost.private_search)."""
-    raw = request.POST.get("phone", "")
-    try:
-        digits = normalize_phone(raw).digits
-        cases = Case.objects.filter(caller_phone_digits=digits)
-    except ValidationError:
-        digits = phone_digits(raw)
-        if len(digits) < 6:
-            return JsonResponse({"cases": []})
-        cases = Case.objects.filter(caller_phone_digits__startswith=digits)
-    cases = list(cases.for_list().order_by("-received_at", "-id")[:10])
-    audit_phone_lookup(request, [case.pk for case in cases])
-    return JsonResponse({"cases": [_case_summary(case) for case in cases]})
+    cases = list(cases_of_phone(request.POST.get("phone", "")))
+    audit_phone_history(request, [case.pk for case in cases])
+    return JsonResponse({"cases": [case_summary(case) for case in cases]})
 
 
 @require_POST
@@ -338,7 +332,7 @@ def nearby_cases(request: HttpRequest) -> JsonResponse:
     return JsonResponse(
         {
             "cases": [
-                {**_case_summary(case), "distanceM": round(distance), "address": case.address}
+                {**case_summary(case), "distanceM": round(distance), "address": case.address}
                 for case, distance in found
             ]
         }
@@ -468,7 +462,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     page = paginator.get_page(request.GET.get("page"))
     _label_rows(page.object_list, detail_url="callcenter:case_detail")
     if searching and phone_query_digits(form.cleaned_data["q"]):
-        audit_phone_lookup(request, [row["pk"] for row in page.object_list])
+        audit_phone_history(request, [row["pk"] for row in page.object_list])
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -676,31 +670,80 @@ def case_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- call-back queue ---------------------------------------------------------------------------
+def callback_queue() -> QuerySet:
+    """Cases the department answered and missed calls from a known number, as one list of
+    (pk, urgent, waiting since, source) in the order operators work it: urgent cases first,
+    then whoever has waited longest, since the department's reply for a case
+    (tickets.models.callback_order), since the call ended for a call."""
+    text = CharField()
+    cases = (
+        Case.objects.awaiting_callback()
+        .annotate(since=F("replied_at"), source=Value("case", output_field=text))
+        .values_list("pk", "urgent", "since", "source")
+    )
+    calls = (
+        Call.objects.awaiting_callback()
+        .annotate(
+            urgent=Value(False),
+            since=F("ended_at"),
+            source=Value("call", output_field=text),
+        )
+        .values_list("pk", "urgent", "since", "source")
+    )
+    return cases.union(calls, all=True).order_by("-urgent", "since", "source", "pk")
+
+
+def _callback_call_rows(user: User, pks: list[int]) -> dict[int, dict]:
+    intake = reverse("callcenter:case_create")
+    done = url_with_pk("cti:callback_done", placeholder=UUID_PLACEHOLDER)
+    rows = {}
+    for call in Call.objects.filter(pk__in=pks).select_related("dial"):
+        rows[call.pk] = {
+            "source": "call",
+            "pk": call.pk,
+            "ended_at": call.ended_at,
+            "outcome_label": call.get_outcome_display(),
+            "dial_name": call.dial.name if call.dial_id else "",
+            "caller_phone": caller_text(user, call)[0],
+            "intake_url": f"{intake}?call={call.public_id}",
+            "done_url": done(call.public_id),
+        }
+    return rows
+
+
 @require_GET
 @role_required(*CALLCENTER)
 def callbacks(request: HttpRequest) -> HttpResponse:
-    """Urgent first, then whoever has waited longest since the department's reply."""
-    paginator = CappedCountPaginator(
-        Case.objects.callback_queue(),
-        PAGE_SIZE,
-        page_hint=request.GET.get("page"),
-        columns=CALLBACK_COLUMNS,
-    )
-    page = paginator.get_page(request.GET.get("page"))
-    _label_rows(
-        page.object_list,
-        detail_url="callcenter:case_detail",
-        callback_url="callcenter:case_callback",
+    """Urgent first, then whoever has waited longest: cases since the department's reply,
+    missed calls since they ended (callback_queue)."""
+    page = Paginator(callback_queue(), PAGE_SIZE).get_page(request.GET.get("page"))
+    entries = list(page.object_list)
+    case_pks = [pk for pk, _urgent, _since, source in entries if source == "case"]
+    call_pks = [pk for pk, _urgent, _since, source in entries if source == "call"]
+    rows: dict[tuple[str, int], dict] = {}
+    if case_pks:
+        cases = list(Case.objects.filter(pk__in=case_pks).values(*CALLBACK_COLUMNS))
+        _label_rows(
+            cases, detail_url="callcenter:case_detail", callback_url="callcenter:case_callback"
+        )
+        rows.update((("case", row["pk"]), {**row, "source": "case"}) for row in cases)
+    if call_pks:
+        rows.update(
+            (("call", pk), row) for pk, row in _callback_call_rows(request.user, call_pks).items()
+        )
+    page.object_list = [
+        rows[source, pk] for pk, _urgent, _since, source in entries if (source, pk) in rows
+    ]
+    audit_shown(
+        request, record_type=Case._meta.label_lower, record_ids=case_pks, fields=CALLBACK_FIELDS
     )
     audit_shown(
-        request,
-        record_type=Case._meta.label_lower,
-        record_ids=[row["pk"] for row in page.object_list],
-        fields=CALLBACK_FIELDS,
+        request, record_type=Call._meta.label_lower, record_ids=call_pks, fields=("caller_phone",)
     )
     now = timezone.now()
     for row in page.object_list:
-        row["waited"] = waited_label(now - row["replied_at"]) if row["replied_at"] else ""
+        since = row.get("replied_at") or row.get("ended_at")
+        row["waited"] = waited_label(now - since) if since else ""
     return render(request, "callcenter/callbacks.html", {"page": page})
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from faq.models import FaqEntry, FaqProposal, FaqRevision, SimpleCall, UnansweredSearch
 from faq.normalize import normalize_text
+from kobepost.cti.services import call_link_faq
 from kobepost.models import User
 from tickets.models import Dial
 
@@ -90,9 +91,14 @@ def call_log(
     topic: str = "",
     note: str = "",
 ) -> SimpleCall:
-    return SimpleCall.objects.create(
-        operator=operator, dial=dial, faq_entry=faq_entry, topic=topic, note=note
-    )
+    """Count a call answered on the spot. With the phone system connected, it is also what
+    the call the operator is on became (the call journal's FAQ answers)."""
+    with transaction.atomic():
+        call = SimpleCall.objects.create(
+            operator=operator, dial=dial, faq_entry=faq_entry, topic=topic, note=note
+        )
+        call_link_faq(operator=operator, simple_call=call)
+    return call
 
 
 def calls_today(*, operator: User) -> int:

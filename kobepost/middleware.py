@@ -32,6 +32,11 @@ def is_public_path(path: str) -> bool:
     return path.startswith(settings.PUBLIC_URL_PREFIX) or path.startswith(settings.STATIC_URL)
 
 
+def is_pbx_path(path: str) -> bool:
+    """The phone system's endpoint: its own network rule and token (kobepost.cti.views)."""
+    return path.startswith(settings.CTI_PBX_URL_PREFIX)
+
+
 def is_background_request(request: HttpRequest) -> bool:
     return request.META.get(BACKGROUND_HEADER) == "1"
 
@@ -68,7 +73,7 @@ class NetworkAllowlistMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if is_public_path(request.path):
+        if is_public_path(request.path) or is_pbx_path(request.path):
             return self.get_response(request)
         address = client_ip(request)
         user = request.user

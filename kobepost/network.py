@@ -70,3 +70,9 @@ def networks_for_role(role: str | None) -> tuple[IPNetwork, ...]:
 def address_allowed(address: str, role: str | None) -> bool:
     parsed = _parse(address)
     return parsed is not None and _in_any(parsed, networks_for_role(role))
+
+
+def pbx_address_allowed(address: str) -> bool:
+    """The phone system's event endpoint: only from CTI_PBX_NETWORKS, whatever the role."""
+    parsed = _parse(address)
+    return parsed is not None and _in_any(parsed, settings.CTI_PBX_NETWORKS)

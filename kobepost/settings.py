@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "tickets",
     "callcenter",
     "faq",
+    "kobepost.cti",
 ]
 
 MIDDLEWARE = [
@@ -252,6 +253,10 @@ ADMIN_NETWORKS = env_networks("ADMIN_NETWORKS", _LOOPBACK)
 TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", [])
 # Everything under this prefix is the citizen side: public, outside the staff allowlist.
 PUBLIC_URL_PREFIX = "/public/"
+# The phone system (kobepost/cti): its event endpoint lives under this prefix and is open
+# to these addresses only (and to no staff network), with a per-PBX token on top.
+CTI_PBX_NETWORKS = env_networks("CTI_PBX_NETWORKS", _LOOPBACK)
+CTI_PBX_URL_PREFIX = "/cti/pbx/"
 
 # --- Sessions and login ----------------------------------------------------------------
 IDLE_TIMEOUT_MINUTES = env_int("IDLE_TIMEOUT_MINUTES", 30, minimum=1)

@@ -27,6 +27,7 @@ urlpatterns = [
     path("triage/", include("kobepost.triage_urls")),
     path("stats/", include("callcenter.stats_urls")),
     path("privacy/", include("kobepost.data_requests")),
+    path("cti/", include("kobepost.cti.urls")),
     # One login page for everyone: the admin's own login form is not offered.
     path("admin/login/", views.admin_login_redirect),
     # The admin's logout button lands on ours, so that it is audited like every logout.

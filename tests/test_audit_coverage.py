@@ -15,17 +15,21 @@ by phone number) are declared in ``SHOWN_WITHOUT_TEXT`` and checked the same way
 out, nothing personal may appear at all; a citizen may see only their own data.
 """
 
+import datetime
 import html
 import io
 import json
 from dataclasses import dataclass
 
 import pytest
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from departments.services import case_attach_file
 from faq.services import call_log
 from kobepost.audit_models import AuditEvent
+from kobepost.cti.demo import ring_call
+from kobepost.cti.models import Pbx, Seat
 from kobepost.data_requests import data_request_open
 from kobepost.models import User
 from kobepost.tests.conftest import jpeg_upload, make_citizen, make_post
@@ -65,6 +69,8 @@ CITIZEN_LOGIN = "hamabe_nanami"
 POST = {"text": "浜辺宅の裏の側溝が毎晩あふれています", "address": "塩屋町九丁目 浜辺宅の裏"}
 ATTACHMENT = {"name": "鷲尾宅の玄関.jpg", "description": "鷲尾さん宅の玄関の段差"}
 CALL_NOTE = "折り返し先 090-5555-0888 の方"
+# A call the phone system left in the journal, missed: only the journal holds this number.
+MISSED_CALLER = "078-555-0277"
 REQUESTER_EMAIL = "washio.request@example.jp"
 
 
@@ -167,6 +173,32 @@ def world(make_user, operator, supervisor, staff_tobu, staff_eisei, admin_user, 
     post = make_post(citizen, photos=1, **POST)
     make_post(citizen, published=True, text="公園の街灯が消えています", address="塩屋町")
     call = call_log(operator=operator, dial=case.dial, topic="ごみの出し方", note=CALL_NOTE)
+    # The phone system: the first caller rings the operator's seat now (the screen pop, the
+    # journal); an unknown number's missed call waits for a call back.
+    pbx = Pbx(name="本庁 PBX")
+    pbx.issue_token()
+    pbx.save()
+    Seat.objects.create(user=operator, extension="201")
+    ringing = timezone.now() - datetime.timedelta(seconds=30)
+    journal_call = ring_call(
+        pbx,
+        "audit-1",
+        at=ringing,
+        caller=CALLER["caller_phone"],
+        dial_id=case.dial_id,
+        extension="201",
+        outcome="answered",
+        talk=None,
+    )
+    missed_call = ring_call(
+        pbx,
+        "audit-2",
+        at=ringing - datetime.timedelta(minutes=20),
+        caller=MISSED_CALLER,
+        dial_id=case.dial_id,
+        extension="202",
+        outcome="missed",
+    )
     data_request = data_request_open(
         user=admin_user,
         kind="disclosure",
@@ -183,9 +215,13 @@ def world(make_user, operator, supervisor, staff_tobu, staff_eisei, admin_user, 
         "photo": post.photos.first(),
         "call": call,
         "data_request": data_request,
+        "journal_call": journal_call,
+        "missed_call": missed_call,
     }
     holders = {
         **{value: {"case", "data_request"} for value in CALLER.values()},
+        CALLER["caller_phone"]: {"case", "data_request", "journal_call"},
+        MISSED_CALLER: {"missed_call"},
         **{value: {"health_case"} for value in HEALTH_CALLER.values()},
         **{value: {"citizen"} for value in (*CITIZEN.values(), CITIZEN_LOGIN)},
         **{value: {"post"} for value in POST.values()},
@@ -277,8 +313,14 @@ def shown_values(response, world: dict) -> set[str]:
 # Pages that must show seeded data to the role: proof that the seeding and the detection
 # work, so that an empty walk never passes by accident.
 MUST_SHOW = {
-    "operator": {"callcenter:case_detail", "callcenter:callbacks", "callcenter:case_callback"},
-    "supervisor": {"triage:detail", "triage:queue", "callcenter:case_export"},
+    "operator": {
+        "callcenter:case_detail",
+        "callcenter:callbacks",
+        "callcenter:case_callback",
+        "cti:pop",
+        "cti:journal",
+    },
+    "supervisor": {"triage:detail", "triage:queue", "callcenter:case_export", "cti:journal"},
     "dept_own": {"departments:case_detail", "callcenter:case_print"},
     "dept_health": {"departments:case_detail"},
     "admin": {"privacy:detail", "privacy:export"},

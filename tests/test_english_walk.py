@@ -99,6 +99,7 @@ PAGES = [
     ("operator", "/callcenter/cases/new/"),
     ("operator", "/callcenter/callbacks/"),
     ("staff_tobu", "/departments/cases/new/"),
+    ("operator", "/cti/calls/"),
 ]
 
 

@@ -88,7 +88,8 @@ class Page:
 # (kobepost.audit.audit_shown, one statement whatever the number of records): case detail,
 # case search by phone number, phone history, nearby cases, call-back queue, department case.
 PAGES = {
-    "operator home": Page("operator", lambda w: "/callcenter/", add_cases, 7),
+    # + the operator's seat (内線) for the screen pop
+    "operator home": Page("operator", lambda w: "/callcenter/", add_cases, 8),
     "intake form": Page("operator", lambda w: "/callcenter/cases/new/", add_cases, 4),
     "case list": Page("operator", lambda w: "/callcenter/cases/", add_cases, 4),
     # A search reads one row ahead instead of counting (tickets.pagination.LookaheadPaginator).
@@ -118,7 +119,8 @@ PAGES = {
         4,
         lookup={"latitude": "34.6901", "longitude": "135.1955"},
     ),
-    "call-back queue": Page("operator", lambda w: "/callcenter/callbacks/", answer_cases, 5),
+    # Cases and missed calls in one list: its count, its page, the cases' rows, the audit.
+    "call-back queue": Page("operator", lambda w: "/callcenter/callbacks/", answer_cases, 6),
     "FAQ search": Page("operator", lambda w: "/faq/?q=陥没", add_faq, 5),
     "notices": Page("staff", lambda w: "/notifications/", add_notices, 5),
     "department case": Page(

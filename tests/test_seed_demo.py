@@ -49,3 +49,19 @@ def test_demo_posts_are_in_every_state_and_forwarding_is_prefilled(db):
     client = Client()
     client.post("/public/login/", {"login_id": "kitano_demo", "password": DEMO_PASSWORD})
     assert client.get("/public/my/").status_code == 200
+
+
+def test_the_demo_has_a_call_journal_with_call_backs_and_a_pbx_for_the_simulator(db):
+    from kobepost.cti.demo import DEMO_PBX_TOKEN
+    from kobepost.cti.models import Call, Pbx, Seat
+
+    call_command("seed_demo")
+    calls = Call.objects.count()
+    call_command("seed_demo")
+    assert Call.objects.count() == calls > 10
+    assert Pbx.for_token(DEMO_PBX_TOKEN) is not None
+    assert Seat.objects.get(extension="201").user.username == "operator1"
+    assert Call.objects.filter(case__isnull=False).exists()
+    assert Call.objects.filter(simple_call__isnull=False).exists()
+    assert Call.objects.awaiting_callback().exists()
+    assert Call.objects.filter(caller_id="withheld").exists()

@@ -147,6 +147,7 @@ class DisposalBatchAdmin(admin.ModelAdmin):
         "post_count",
         "citizen_count",
         "call_note_count",
+        "call_number_count",
         "file_count",
         "skipped_count",
         "approved_by",
@@ -162,6 +163,7 @@ class DisposalBatchAdmin(admin.ModelAdmin):
         "post_count",
         "citizen_count",
         "call_note_count",
+        "call_number_count",
         "file_count",
         "skipped_count",
     )
@@ -188,14 +190,15 @@ class DisposalBatchAdmin(admin.ModelAdmin):
                 request,
                 _(
                     "廃棄しました：案件 %(cases)s 件、投稿 %(posts)s 件、市民アカウント "
-                    "%(citizens)s 件、簡易対応のメモ %(notes)s 件、ファイル %(files)s 件"
-                    "（保留等で除外 %(skipped)s 件）。"
+                    "%(citizens)s 件、簡易対応のメモ %(notes)s 件、通話記録の電話番号 "
+                    "%(numbers)s 件、ファイル %(files)s 件（保留等で除外 %(skipped)s 件）。"
                 )
                 % {
                     "cases": batch.case_count,
                     "posts": batch.post_count,
                     "citizens": batch.citizen_count,
                     "notes": batch.call_note_count,
+                    "numbers": batch.call_number_count,
                     "files": batch.file_count,
                     "skipped": batch.skipped_count,
                 },

@@ -20,6 +20,10 @@ list filters them out, "未設定（廃棄されない）"):
   citizen had deleted them (``citizen_delete``: their posts stay, anonymous).
 * Notes of logged FAQ calls, under the class of the call's dial: the note is blanked, the
   call stays for the statistics.
+* Callers' numbers in the call journal (kobepost.cti), under the class of the call's dial,
+  else the shortest class: a number in a log of calls serves nothing of its own once its
+  period is over (the cases it led to keep theirs under their own class). The number is
+  erased, the call stays for the statistics; a call whose case is held keeps its number.
 
 The audit trail is not disposed of with the records it names (its rows are kept apart, under
 the audit trail's own period): a row holds only the record's type and id, the names of the
@@ -53,6 +57,7 @@ from kobepost.audit import sqlite_audit_delete_trigger_lifted
 from kobepost.audit_models import AuditAction, AuditEvent
 from kobepost.citizen_models import Citizen, Post, PostPhoto
 from kobepost.citizen_services import citizen_delete
+from kobepost.cti.models import Call
 from kobepost.models import Notice, Notification, User
 from kobepost.notifications import event_key
 from tickets.models import (
@@ -203,6 +208,34 @@ def expired_call_notes(
     )
 
 
+def expired_call_numbers(
+    today: datetime.date, classes: dict[int, RetentionClass] | None = None
+) -> QuerySet[Call]:
+    """Journal rows whose caller's number is past its retention (see the module's list)."""
+    classes = retention_classes() if classes is None else classes
+    shortest = min(classes.values(), key=lambda c: (c.years, c.pk), default=None)
+    kept_under = (
+        models.Value(None, output_field=models.BigIntegerField())
+        if shortest is None
+        else Coalesce(
+            "dial__retention_class",
+            models.Value(shortest.pk),
+            output_field=models.BigIntegerField(),
+        )
+    )
+    return (
+        Call.objects.filter(number_purged_at__isnull=True)
+        .exclude(caller_phone="")
+        .annotate(kept_under=kept_under)
+        .exclude(_active_hold(case=OuterRef("case_id")))
+        .filter(_expiry_filter("started_at", today, classes))
+    )
+
+
+# A call without a dial is listed under this record id (no dial has it).
+NO_DIAL = 0
+
+
 @dataclass(frozen=True)
 class Candidate:
     kind: str
@@ -210,6 +243,29 @@ class Candidate:
     label: str
     expired_on: datetime.date | None
     retention_class: str
+
+
+def _per_dial(
+    kind: str, expired: QuerySet, moment: str, classes: dict[int, RetentionClass]
+) -> list[Candidate]:
+    """One item per dial for records that nothing else names (call notes, callers' numbers):
+    the dial's name, its class, the expiry of its latest record."""
+    rows = (
+        expired.values("dial", "dial__name", "kept_under")
+        .annotate(last=Max(moment))
+        .order_by("dial")
+    )
+    label_length = DisposalItem._meta.get_field("label").max_length
+    return [
+        Candidate(
+            kind,
+            row["dial"] or NO_DIAL,
+            (row["dial__name"] or "ダイヤル不明")[:label_length],
+            retention_expires_on(row["last"], classes[row["kept_under"]].years),
+            str(classes[row["kept_under"]]),
+        )
+        for row in rows
+    ]
 
 
 def disposal_candidates(
@@ -240,22 +296,12 @@ def disposal_candidates(
         Candidate(DisposalItem.Kind.CITIZEN, citizen.pk, f"#{citizen.pk}", None, CITIZEN_RULE)
         for citizen in unneeded_citizens(today)
     ]
-    calls_per_dial = (
-        expired_call_notes(today, classes)
-        .values("dial", "dial__name", "kept_under")
-        .annotate(last=Max("created_at"))
-        .order_by("dial")
+    candidates += _per_dial(
+        DisposalItem.Kind.CALL_NOTES, expired_call_notes(today, classes), "created_at", classes
     )
-    candidates += [
-        Candidate(
-            DisposalItem.Kind.CALL_NOTES,
-            row["dial"],
-            row["dial__name"][: DisposalItem._meta.get_field("label").max_length],
-            retention_expires_on(row["last"], classes[row["kept_under"]].years),
-            str(classes[row["kept_under"]]),
-        )
-        for row in calls_per_dial
-    ]
+    candidates += _per_dial(
+        DisposalItem.Kind.CALL_NUMBERS, expired_call_numbers(today, classes), "started_at", classes
+    )
     return candidates
 
 
@@ -409,6 +455,19 @@ def call_notes_erase(
     return SimpleCall.objects.filter(pk__in=Subquery(expired)).update(note="")
 
 
+def call_numbers_erase(
+    *, dial_id: int, today: datetime.date, classes: dict[int, RetentionClass], at: datetime.datetime
+) -> int:
+    """Erase the expired callers' numbers of one dial's calls (NO_DIAL: calls without one)."""
+    expired = expired_call_numbers(today, classes)
+    expired = (
+        expired.filter(dial__isnull=True) if dial_id == NO_DIAL else expired.filter(dial_id=dial_id)
+    )
+    return Call.objects.filter(pk__in=Subquery(expired.values("pk"))).update(
+        caller_phone="", caller_phone_digits="", number_purged_at=at
+    )
+
+
 def disposal_batch_approve(*, batch: DisposalBatch, user: User) -> DisposalBatch:
     """Erase everything listed that is still expired and not held. Admins only."""
     if not user.is_system_admin:
@@ -426,7 +485,7 @@ def disposal_batch_approve(*, batch: DisposalBatch, user: User) -> DisposalBatch
         # Re-check: a hold, an open request or a reopened case since the listing wins.
         still_due = {(c.kind, c.record_id) for c in disposal_candidates(today, classes)}
         counts = {kind: 0 for kind in DisposalItem.Kind.values}
-        call_notes = 0
+        call_notes = call_numbers = 0
         skipped = 0
         for item in batch.items.filter(outcome=DisposalItem.Outcome.LISTED):
             if (item.kind, item.record_id) not in still_due:
@@ -442,6 +501,10 @@ def disposal_batch_approve(*, batch: DisposalBatch, user: User) -> DisposalBatch
                     files += post_erase_personal_data(Post.objects.get(pk=item.record_id))
                 elif item.kind == DisposalItem.Kind.CITIZEN:
                     citizen_delete(citizen=Citizen.objects.get(pk=item.record_id))
+                elif item.kind == DisposalItem.Kind.CALL_NUMBERS:
+                    call_numbers += call_numbers_erase(
+                        dial_id=item.record_id, today=today, classes=classes, at=now
+                    )
                 else:
                     call_notes += call_notes_erase(
                         dial_id=item.record_id, today=today, classes=classes
@@ -457,6 +520,7 @@ def disposal_batch_approve(*, batch: DisposalBatch, user: User) -> DisposalBatch
         batch.post_count = counts[DisposalItem.Kind.POST]
         batch.citizen_count = counts[DisposalItem.Kind.CITIZEN]
         batch.call_note_count = call_notes
+        batch.call_number_count = call_numbers
         batch.file_count = sum(1 for name in files if not name.endswith("/"))
         batch.skipped_count = skipped
         batch.files_to_delete = files

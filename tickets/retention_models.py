@@ -60,6 +60,7 @@ class DisposalBatch(models.Model):
     post_count = models.PositiveIntegerField(_("投稿数"), default=0)
     citizen_count = models.PositiveIntegerField(_("市民アカウント数"), default=0)
     call_note_count = models.PositiveIntegerField(_("消去した簡易対応のメモ数"), default=0)
+    call_number_count = models.PositiveIntegerField(_("消去した通話記録の電話番号数"), default=0)
     file_count = models.PositiveIntegerField(_("削除したファイル数"), default=0)
     skipped_count = models.PositiveIntegerField(_("保留により除外した数"), default=0)
     # Files of the erased records still to be removed from MEDIA_ROOT: written with the
@@ -96,6 +97,7 @@ class DisposalItem(models.Model):
         POST = "post", _("KOBE ぽすと投稿")
         CITIZEN = "citizen", _("市民アカウント")
         CALL_NOTES = "call_notes", _("簡易対応のメモ")
+        CALL_NUMBERS = "calls", _("通話記録の電話番号")
 
     class Outcome(models.TextChoices):
         LISTED = "listed", _("廃棄予定")

@@ -4,6 +4,10 @@ Not a test: a bounded measurement on loopback only. It creates the bench users (
 bench_dept01..90) and their sessions in the database given by DATABASE_URL, starts gunicorn
 on 127.0.0.1, and runs one thread per person for ``--duration`` seconds (at most 120).
 
+The phone system runs along (kobepost/cti): each operator's page asks for the screen pop
+once a second, as the browser does, and every call is posted by the PBX (new, answered,
+hang-up) to the operator's extension.
+
 Rate, derived in docs/performance.md: 50,000 cases a year; at the busiest hour an operator
 takes about 40 calls, so 15 operators take 600 calls an hour; ten times that is 6,000 calls
 an hour (1.7 a second). Each call is one intake: form, phone history, nearby cases, save,
@@ -17,7 +21,9 @@ person paces itself to that rate (exponential gaps).
 """
 
 import argparse
+import contextlib
 import http.client
+import json
 import os
 import random
 import re
@@ -29,6 +35,7 @@ import tempfile
 import threading
 import time
 import urllib.parse
+import uuid
 from collections import defaultdict
 from pathlib import Path
 
@@ -41,6 +48,7 @@ CALLS_PER_HOUR_PER_OPERATOR = 40
 VISITS_PER_HOUR_PER_STAFF = 10
 TOKEN = re.compile(r'name="(form_token|csrfmiddlewaretoken)" value="([^"]+)"')
 CASE_LINK = re.compile(r'href="/callcenter/cases/(\d+)/"')
+POP_INTERVAL_SECONDS = 1.0
 
 
 def environment(port: int) -> dict[str, str]:
@@ -73,6 +81,7 @@ def prepare(port: int) -> tuple[dict[str, str], dict[str, str], dict]:
     from django.test import Client
 
     from departments.models import Department
+    from kobepost.cti.models import Pbx, Seat
     from kobepost.models import User
     from tickets.models import Case, Category
 
@@ -95,6 +104,18 @@ def prepare(port: int) -> tuple[dict[str, str], dict[str, str], dict]:
         client.force_login(user)
         cookies[username] = client.cookies[settings.SESSION_COOKIE_NAME].value
         roles[username] = role
+    pbx, _created = Pbx.objects.get_or_create(name="bench PBX")
+    pbx_token = pbx.issue_token()
+    pbx.save()
+    extensions = {}
+    for number in range(1, OPERATORS + 1):
+        username = f"bench_op{number:02d}"
+        extensions[username] = f"3{number:03d}"
+        Seat.objects.filter(extension=extensions[username]).delete()
+        Seat.objects.update_or_create(
+            user=User.objects.get(username=username),
+            defaults={"extension": extensions[username]},
+        )
     category = Category.objects.get(code="road-damage")
     phones = list(
         Case.objects.exclude(caller_phone="")
@@ -105,6 +126,8 @@ def prepare(port: int) -> tuple[dict[str, str], dict[str, str], dict]:
         "category": category.pk,
         "phones": phones,
         "session_cookie": settings.SESSION_COOKIE_NAME,
+        "pbx_token": pbx_token,
+        "extensions": extensions,
         "csrf_cookie": settings.CSRF_COOKIE_NAME,
     }
     return cookies, roles, samples
@@ -135,15 +158,20 @@ class Person(threading.Thread):
         self.cookies = {samples["session_cookie"]: cookie}
         self.connection = http.client.HTTPConnection(HOST, port, timeout=30)
 
-    def request(self, name, method, path, body=None, expected=(200,)) -> tuple[int, str, dict]:
+    def request(
+        self, name, method, path, body=None, expected=(200,), extra=None
+    ) -> tuple[int, str, dict]:
         headers = {
             "Host": HOST,
             "X-Forwarded-Proto": "https",  # as nginx would say; the app requires HTTPS
             "Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items()),
             "Referer": f"https://{HOST}/callcenter/cases/new/",
             "Accept-Encoding": "gzip",
+            **(extra or {}),
         }
-        if body is not None:
+        if isinstance(body, bytes):
+            headers["Content-Type"] = "application/json"
+        elif body is not None:
             body = urllib.parse.urlencode(body)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         began = time.perf_counter()
@@ -181,11 +209,27 @@ class Person(threading.Thread):
             if gap > 0:
                 time.sleep(min(gap, max(0.0, self.deadline - time.monotonic())))
 
+    def pbx_event(self, event: str, call_id: str, **fields: str) -> None:
+        """What the phone system posts; the operator's thread posts it for simplicity."""
+        body = json.dumps({"event": event, "call_id": call_id, **fields}).encode()
+        self.request(
+            "pbx event",
+            "POST",
+            "/cti/pbx/events/",
+            body,
+            extra={"Authorization": f"Bearer {self.samples['pbx_token']}", "Cookie": ""},
+        )
+
     def take_call(self) -> None:
         self.connection.close()  # uncompressed HTML for the tokens
+        phone = self.rng.choice(self.samples["phones"] or ["078-331-8181"])
+        call_id = f"bench-{uuid.uuid4()}"
+        extension = self.samples["extensions"][self.username]
+        if self.samples["phone"]:
+            self.pbx_event("new", call_id, caller=phone, dial="roads", extension=extension)
+            self.pbx_event("answered", call_id, extension=extension)
         status, html, _h = self.request("intake form", "GET", "/callcenter/cases/new/")
         tokens = dict(TOKEN.findall(html))
-        phone = self.rng.choice(self.samples["phones"] or ["078-331-8181"])
         # Posted as the page does: the number and the point never go into a URL.
         csrf = {"csrfmiddlewaretoken": tokens.get("csrfmiddlewaretoken", "")}
         self.request(
@@ -232,6 +276,8 @@ class Person(threading.Thread):
         location = headers.get("Location", "")
         if location.startswith("/callcenter/cases/"):
             self.request("case detail", "GET", location)
+        if self.samples["phone"]:
+            self.pbx_event("hangup", call_id)
 
     def browse(self) -> None:
         self.connection.close()
@@ -240,6 +286,27 @@ class Person(threading.Thread):
         if found:
             self.request("case detail", "GET", f"/callcenter/cases/{self.rng.choice(found)}/")
         self.request("department home", "GET", "/departments/")
+
+
+class PopPoller(Person):
+    """An operator's open page asking for the screen pop once a second, one at a time."""
+
+    def run(self) -> None:
+        state = ""
+        time.sleep(self.rng.uniform(0, POP_INTERVAL_SECONDS))
+        while time.monotonic() < self.deadline:
+            started = time.monotonic()
+            _status, text, _h = self.request(
+                "screen pop poll",
+                "GET",
+                "/cti/pop/?" + urllib.parse.urlencode({"since": state}),
+                extra={"X-Kobepost-Background": "1", "Accept-Encoding": "identity"},
+            )
+            with contextlib.suppress(ValueError):  # a refused poll keeps the last state
+                state = json.loads(text).get("state", state)
+            gap = POP_INTERVAL_SECONDS - (time.monotonic() - started)
+            if gap > 0:
+                time.sleep(min(gap, max(0.0, self.deadline - time.monotonic())))
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -254,10 +321,14 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--scale", type=float, default=10, help="times the busiest hour")
+    parser.add_argument(
+        "--without-phone", action="store_true", help="no screen pop polls, no PBX events"
+    )
     args = parser.parse_args()
     duration = min(args.duration, 120)
 
     cookies, roles, samples = prepare(args.port)
+    samples["phone"] = not args.without_phone
     server = subprocess.Popen(  # noqa: S603 # nosec B603 -- fixed arguments
         [
             str(ROOT / ".venv/bin/gunicorn"),
@@ -292,6 +363,13 @@ def main() -> int:
                 name, roles[name], cookie, samples, args.port, recorder, deadline, seed, args.scale
             )
             for seed, (name, cookie) in enumerate(sorted(cookies.items()))
+        ]
+        people += [
+            PopPoller(
+                name, roles[name], cookie, samples, args.port, recorder, deadline, seed, args.scale
+            )
+            for seed, (name, cookie) in enumerate(sorted(cookies.items()))
+            if roles[name] == "operator" and not args.without_phone
         ]
         began = time.monotonic()
         for person in people:

@@ -280,6 +280,32 @@ def staff_allowlist() -> None:
     expect(response.status == 403 and not response.from_django(), f"status {response.status}")
 
 
+@check("phone system: a call event through nginx is journaled, other addresses refused")
+def pbx_events() -> None:
+    # The demo PBX's token (seed_demo); the PBX posts as JSON, the token as a field.
+    event = json.dumps(
+        {
+            "event": "new",
+            "call_id": "smoke-1",
+            "caller": "078-331-8181",
+            "dial": "roads",
+            "extension": "201",
+            "token": "kobe-demo-pbx-2026",  # nosec B105 - the demo PBX of seed_demo
+        }
+    ).encode()
+
+    def post(source: str) -> Response:
+        return Browser(STAFF_HOST, source=source).request(
+            "POST", "/cti/pbx/events/", raw_body=event, content_type="application/json"
+        )
+
+    response = post("127.0.0.1")
+    expect(response.status == 200, f"status {response.status}: {response.text[:200]}")
+    expect(json.loads(response.body)["ok"] is True, response.text[:200])
+    refused = post("127.0.0.2")
+    expect(refused.status == 403 and not refused.from_django(), f"status {refused.status}")
+
+
 @check("public face: /public/ reaches Django")
 def public_reaches_django() -> None:
     response = public.get("/public/")

@@ -24,6 +24,7 @@ def render(work: Path, https_port: int, http_port: int, app_port: int, tile_port
         ("server 127.0.0.1:8000;", f"server 127.0.0.1:{app_port};"),
         ("/etc/kobepost/tls/", f"{work}/tls/"),
         ("/etc/kobepost/nginx/staff-networks.conf", f"{work}/nginx/staff-networks.conf"),
+        ("/etc/kobepost/nginx/pbx-networks.conf", f"{work}/nginx/pbx-networks.conf"),
         ("/var/lib/kobepost/static/", f"{work}/static/"),
         ("/var/cache/nginx/kobepost-tiles", f"{work}/nginx/tiles-cache"),
         ("/var/log/nginx/kobepost/", f"{work}/logs/nginx-"),

@@ -157,6 +157,11 @@ cat >"$WORK/nginx/staff-networks.conf" <<NETEOF
 allow 127.0.0.1;
 deny all;
 NETEOF
+cat >"$WORK/nginx/pbx-networks.conf" <<NETEOF
+# rendered by run-smoke.sh: the phone system is this machine too
+allow 127.0.0.1;
+deny all;
+NETEOF
 cat >"$WORK/nginx/nginx.conf" <<NGINXEOF
 worker_processes 1;
 user $(id -un) $(id -gn);

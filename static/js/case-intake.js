@@ -46,23 +46,9 @@
   });
   filterCategories();
 
-  // --- small rendering helpers (textContent only: never HTML from the server) ------------
-  function element(tag, text, className) {
-    var node = document.createElement(tag);
-    if (text) { node.textContent = text; }
-    if (className) { node.className = className; }
-    return node;
-  }
-  function caseLine(item) {
-    var li = element("li");
-    var link = element("a", item.reference + " " + item.title);
-    link.href = item.url;
-    link.target = "_blank";
-    link.rel = "noopener";
-    li.appendChild(link);
-    li.appendChild(element("span", " " + item.receivedAt + "・" + item.status, "muted"));
-    return li;
-  }
+  // The history lines are shared with the screen pop (static/js/case-lines.js).
+  var element = window.kobepostLines.element;
+  var caseLine = window.kobepostLines.caseLine;
   // The number and the point are the caller's: posted, never in a URL (static/js/lookup.js).
   var postJson = window.kobepostJson.post;
   var getJson = window.kobepostJson.get;

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from kobepost.citizen_models import PostCategory
+from tickets import retention
 from tickets.models import Case, CaseEvent, Category, RetentionClass
 from tickets.services import case_change_status, case_reply
 from tickets.tests.factories import make_case
@@ -46,3 +47,16 @@ def closed_case(operator, staff_tobu, closed_at: datetime.datetime, **fields) ->
     case_change_status(case=case, user=operator, status=Case.Status.CLOSED)
     CaseEvent.objects.filter(case=case, to_status=Case.Status.CLOSED).update(at=closed_at)
     return Case.objects.get(pk=case.pk)
+
+
+@pytest.fixture
+def approve(admin_user, django_capture_on_commit_callbacks):
+    """List what is due and approve it as an administrator, running the after-commit work."""
+
+    def run():
+        batch = retention.disposal_batch_prepare()
+        assert batch is not None, "nothing was listed"
+        with django_capture_on_commit_callbacks(execute=True):
+            return retention.disposal_batch_approve(batch=batch, user=admin_user)
+
+    return run

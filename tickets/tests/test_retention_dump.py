@@ -24,6 +24,7 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.urls import reverse
+from django.utils import timezone
 
 from departments.models import Contractor, Department
 from departments.services import (
@@ -36,6 +37,8 @@ from faq.models import SimpleCall
 from faq.services import call_log
 from kobepost.citizen_models import Citizen, Post, PostCategory
 from kobepost.citizen_services import post_forward, post_reject, post_respond
+from kobepost.cti.demo import ring_call
+from kobepost.cti.models import Call, Pbx
 from kobepost.models import Notification
 from kobepost.notifications import notification_resend
 from kobepost.notifications.services import notification_relay
@@ -314,6 +317,20 @@ def test_after_approval_no_store_keeps_the_disposed_personal_data(
         note=f"{secrets.kanji('call note')} {secrets.phone('call note phone')}",
     )
 
+    # A call in the phone system's journal (kobepost.cti): the caller's number.
+    pbx = Pbx(name="本庁 PBX")
+    pbx.issue_token()
+    pbx.save()
+    ring_call(
+        pbx,
+        "dump-call",
+        at=timezone.now(),
+        caller=secrets.phone("journal caller phone"),
+        dial_id=road.dial_id,
+        extension="201",
+        outcome="answered",
+    )
+
     # Records within their period, with strings of their own: they must stay.
     kept_name, kept_kana = kept.person("kept caller")
     kept_case = make_case(operator, caller_name=kept_name, caller_kana=kept_kana)
@@ -335,12 +352,21 @@ def test_after_approval_no_store_keeps_the_disposed_personal_data(
     Post.objects.filter(citizen=citizen).update(updated_at=LONG_AGO)
     Citizen.objects.filter(pk=citizen.pk).update(last_login=LONG_AGO)
     SimpleCall.objects.update(created_at=LONG_AGO)
+    Call.objects.update(started_at=LONG_AGO)
     assert smtp_server.messages, "the flows mailed the departments and the call center"
     failed = Notification.objects.get(status=Notification.Status.FAILED)
     assert secrets.values["contractor note"] in failed.body
 
     before = found(secrets.values, {"database": pg_dump()})
-    for what in ("caller name", "details", "symptoms", "post text", "citizen phone", "call note"):
+    for what in (
+        "caller name",
+        "details",
+        "symptoms",
+        "post text",
+        "citizen phone",
+        "call note",
+        "journal caller phone",
+    ):
         assert any(hit.startswith(f"{what} ") for hit in before), f"{what} is in the dump"
 
     # The nightly list, approved by an administrator in the admin.
@@ -368,6 +394,7 @@ def test_after_approval_no_store_keeps_the_disposed_personal_data(
     batch.refresh_from_db()
     assert batch.status == DisposalBatch.Status.DISPOSED and batch.approved_by == admin_user
     assert batch.case_count == 3 and batch.citizen_count == 1 and batch.call_note_count == 1
+    assert batch.call_number_count == 1
     for pk in disposed_cases:
         reference = Case.objects.get(pk=pk).reference
         assert reference in dump

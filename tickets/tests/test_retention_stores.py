@@ -5,7 +5,6 @@ deleted only after the erasure is committed."""
 import datetime
 import importlib
 
-import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -35,19 +34,6 @@ from tickets.tests.conftest import PERSONAL, closed_case, jst
 from tickets.tests.factories import make_case
 
 LONG_AGO = jst(2015, 5, 1, 9)
-
-
-@pytest.fixture
-def approve(admin_user, django_capture_on_commit_callbacks):
-    """List what is due and approve it as an administrator, running the after-commit work."""
-
-    def run():
-        batch = retention.disposal_batch_prepare()
-        assert batch is not None, "nothing was listed"
-        with django_capture_on_commit_callbacks(execute=True):
-            return retention.disposal_batch_approve(batch=batch, user=admin_user)
-
-    return run
 
 
 def pdf_upload(text: str) -> SimpleUploadedFile:

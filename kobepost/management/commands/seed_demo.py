@@ -21,6 +21,9 @@ LATE_SEEDERS: list[str] = [
     "tickets.demo.seed_old_cases",
     "kobepost.demo.seed_old_posts",
     "faq.demo.seed_old_calls",
+    # After the cases and FAQ answers (the call journal links to them), before the
+    # disposal list (old journal rows are on it).
+    "kobepost.cti.demo.seed_calls",
     "tickets.demo.seed_disposal_list",
 ]
 
