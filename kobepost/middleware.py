@@ -1,4 +1,4 @@
-"""Site-wide middleware: language choice, network allowlist and idle logout."""
+"""Site-wide middleware: language choice, crafted input, network allowlist and idle logout."""
 
 import logging
 import time
@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from kobepost.audit import audit_record
 from kobepost.audit_models import AuditAction
 from kobepost.network import address_allowed, client_ip
+from kobepost.request_input import bad_input_response, has_nul
 
 security_log = logging.getLogger("kobepost.security")
 
@@ -59,6 +60,25 @@ class PreferredLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class CraftedInputMiddleware:
+    """Refuses a request whose path, query or form holds a NUL character, with a 400 (the
+    API's error format under Open311). No form a person fills in sends one, and PostgreSQL
+    cannot store or even compare one: every view reading that value would fail with a 500.
+    Before the allowlist, whose audit row records the path."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if has_nul(request):
+            security_log.warning(
+                "crafted input refused: NUL character in path=%s",
+                request.path.replace("\x00", "\\x00")[:200],
+            )
+            return bad_input_response(request)
+        return self.get_response(request)
 
 
 class NetworkAllowlistMiddleware:
