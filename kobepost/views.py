@@ -1,9 +1,11 @@
+import logging
 from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from kobepost import open311
 from kobepost.audit import audit_record
 from kobepost.audit_models import AuditAction
-from kobepost.forms import StaffLoginForm, StaffPasswordChangeForm
+from kobepost.forms import WRONG_NETWORK, StaffLoginForm, StaffPasswordChangeForm
 from kobepost.links import safe_next_url
 from kobepost.middleware import (
     SESSION_LAST_ACTIVITY,
@@ -26,9 +28,11 @@ from kobepost.middleware import (
     session_remaining_seconds,
 )
 from kobepost.models import User
+from kobepost.network import client_ip
 from kobepost.request_input import bad_input_response
 
 SESSION_PREVIOUS_LOGIN = "kobepost_previous_login"
+security_log = logging.getLogger("kobepost.security")
 
 
 @login_not_required
@@ -57,27 +61,44 @@ def login_view(request: HttpRequest) -> HttpResponse:
         else:
             messages.info(request, _("初めてのログインです。"))
         return redirect(safe_next_url(request) or "home")
+    status = 200
     if request.method == "POST":
-        _audit_refused_login(request)
+        wrong_network = form.has_error(NON_FIELD_ERRORS, WRONG_NETWORK)
+        _audit_refused_login(request, wrong_network=wrong_network)
+        status = 403 if wrong_network else 400
     return render(
         request,
         "kobepost/login.html",
         {"form": form, "next": safe_next_url(request) or ""},
-        status=200 if request.method == "GET" or form.is_valid() else 400,
+        status=status,
     )
 
 
-def _audit_refused_login(request: HttpRequest) -> None:
-    """One audit row per refused attempt: a wrong password, or an ID that is locked."""
+def _audit_refused_login(request: HttpRequest, *, wrong_network: bool) -> None:
+    """One audit row per refused attempt: a wrong password, an ID that is locked, or the
+    right password from a network the role may not use."""
     typed = request.POST.get("username", "").strip()
+    user = User.objects.filter(username=typed).first() if typed else None
     locked = bool(getattr(request, "axes_locked_out", False))
     failures = getattr(request, "axes_failures_since_start", None)
+    if wrong_network:
+        security_log.warning(
+            "login refused: network of the role, address=%s user=%s",
+            client_ip(request),
+            user.pk if user else "-",
+        )
+        action, detail = AuditAction.NETWORK_REFUSED, "login refused: network of the role"
+    elif locked:
+        action, detail = AuditAction.LOCKOUT, f"failures={failures}"
+    else:
+        action = AuditAction.LOGIN_FAILED
+        detail = f"failures={failures}" if failures is not None else ""
     audit_record(
         request=request,
-        user=User.objects.filter(username=typed).first() if typed else None,
+        user=user,
         username=typed,
-        action=AuditAction.LOCKOUT if locked else AuditAction.LOGIN_FAILED,
-        detail=f"failures={failures}" if failures is not None else "",
+        action=action,
+        detail=detail,
     )
 
 
