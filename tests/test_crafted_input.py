@@ -15,12 +15,15 @@ import json
 import re
 import xml.etree.ElementTree as ET  # nosec B405 - parses our own responses in a test
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import pytest
 from django.db import transaction
 from django.test import Client
 
+from kobepost.citizen_models import ApiClient
+from kobepost.tests.conftest import make_citizen
 from tests.permission_matrix import ROLES
 from tests.test_permission_matrix import world  # noqa: F401 - a fixture
 from tests.urlwalk import NOT_WALKED, Pattern, all_patterns, client_for, concrete_path
@@ -37,6 +40,32 @@ CRAFTED: list[tuple[str, str | bytes]] = [
     ("invalid utf-8", b"\xff\xfe\xc3("),
     ("oversized", "９" * 20_000),
 ]
+# One request per kind, method and page would be ~16,000 requests over all roles (half an
+# hour on a busy machine). A NUL is refused before any view and a huge number goes
+# everywhere at once; the other kinds are dealt out over the parameters; a line break goes
+# where it could reach a header (``next``). A page is posted to only when it posts to
+# itself (or takes nothing else). tests/test_crafted_search.py adds random combinations.
+NUL, BREAK, HUGE_INT, *DEALT = CRAFTED
+
+
+def queries(names: list[str]) -> list[tuple[str, str]]:
+    """(label, query string) of the requests to send to a page with these names."""
+
+    def every(value: str | bytes) -> str:
+        return "&".join(encode(name, value) for name in names)
+
+    def dealt(turn: int) -> str:
+        kinds = [DEALT[(index + turn) % len(DEALT)][1] for index in range(len(names))]
+        return "&".join(encode(name, value) for name, value in zip(names, kinds, strict=True))
+
+    return [
+        (NUL[0], every(NUL[1])),
+        (HUGE_INT[0], every(HUGE_INT[1])),
+        ("dealt: " + ", ".join(label for label, _ in DEALT), dealt(0)),
+        (BREAK[0], encode("next", BREAK[1])),
+    ]
+
+
 # Names the views read from the query string or the form, besides the page's own fields.
 KNOWN_PARAMETERS = [
     *("page", "q", "next", "status", "sort", "o", "p", "format", "mode", "filter", "state"),
@@ -62,20 +91,51 @@ def encode(name: str, value: str | bytes) -> str:
     return f"{quote(name)}={quote(raw, safe='')}"
 
 
-def field_names(
+POST_FORM = re.compile(r"<form\b[^>]*\bmethod=\"post\"[^>]*>", re.IGNORECASE)
+ACTION = re.compile(r"\baction=\"([^\"]*)\"")
+
+
+@dataclass(frozen=True)
+class PageInput:
+    names: list[str]  # ``known`` and the page's form fields
+    methods: tuple[str, ...]  # "get" unless GET is refused (405), "post" if it takes posts
+
+
+def posts_to_itself(html: str, path: str) -> bool:
+    for form in POST_FORM.findall(html):
+        action = ACTION.search(form)
+        if action is None or action[1].split("?")[0] in ("", path):
+            return True
+    return False
+
+
+def page_input(
     client: Client, path: str, *, known: Iterable[str] = KNOWN_PARAMETERS
-) -> list[str] | None:
-    """The parameter names to craft for a page (``known`` and the page's form fields), or
-    None when this role is refused the page before any input is read (403, or a login)."""
+) -> PageInput | None:
+    """What to craft for a page, or None when this role is refused the page before any
+    input is read (403, or sent to a login)."""
     response = send(client, "get", path)
     location = response.get("Location", "")
     if response.status_code == 403 or "/login/" in location:
         return None
     names = set(known)
+    html = ""
     if response.status_code == 200 and "html" in response.get("Content-Type", ""):
-        names.update(FIELD_NAME.findall(response.content.decode(errors="replace")))
+        html = response.content.decode(errors="replace")
+        names.update(FIELD_NAME.findall(html))
     names.discard("csrfmiddlewaretoken")
-    return sorted(names)
+    refused_get = response.status_code == 405
+    methods = (() if refused_get else ("get",)) + (
+        ("post",) if refused_get or posts_to_itself(html, path) else ()
+    )
+    return PageInput(sorted(names), methods)
+
+
+def field_names(
+    client: Client, path: str, *, known: Iterable[str] = KNOWN_PARAMETERS
+) -> list[str] | None:
+    page = page_input(client, path, known=known)
+    return page.names if page is not None else None
 
 
 def assert_api_error_format(response) -> None:
@@ -116,9 +176,10 @@ def crafted_path(pattern: Pattern, objects: dict) -> str | None:
     return concrete_path(Pattern(pattern.name, text), objects)
 
 
-# Of the Django admin, the pages that read input: lists (search, filters, paging), forms and
-# our own additions. History and delete pages only read the id, like the change page.
-ADMIN_INPUT_PAGES = re.compile(r"^admin:(index|.*_(changelist|add|change|import|export))$")
+# Of the Django admin, the pages that read input: lists (search, filters, paging), the add
+# forms and our own additions. History, delete and change pages read the id (the change
+# form is the add form with a row), which the crafted path tries.
+ADMIN_INPUT_PAGES = re.compile(r"^admin:(index|.*_(changelist|add|import|export))$")
 
 
 def walked_patterns(role: str) -> list[Pattern]:
@@ -141,17 +202,50 @@ def test_crafted_input_never_gives_a_server_error(world, role, settings):  # noq
     problems: list[str] = []
     for pattern in walked_patterns(role):
         path = concrete_path(pattern, world)
-        names = field_names(client, path)
-        if names is None:
+        page = page_input(client, path)
+        if page is None:
             continue
-        for label, value in CRAFTED:
-            query = "&".join(encode(name, value) for name in names)
-            response = send(client, "get", f"{path}?{query}")
-            check(problems, response, f"GET {path} ({label})", path)
-            response = send(
-                client, "post", path, data=query, content_type="application/x-www-form-urlencoded"
-            )
-            check(problems, response, f"POST {path} ({label})", path)
+        for label, query in queries(page.names):
+            if "get" in page.methods:
+                response = send(client, "get", f"{path}?{query}")
+                check(problems, response, f"GET {path} ({label})", path)
+            if "post" in page.methods:
+                response = send(
+                    client,
+                    "post",
+                    path,
+                    data=query,
+                    content_type="application/x-www-form-urlencoded",
+                )
+                check(problems, response, f"POST {path} ({label})", path)
         if crafted := crafted_path(pattern, world):
             check(problems, send(client, "get", crafted), f"GET {crafted}", crafted)
     assert not problems, f"role {role}:\n" + "\n".join(problems)
+
+
+# --- the inputs of issue 22, one by one ---------------------------------------------------
+
+
+def test_a_nul_in_an_open311_filter_is_a_400_in_the_api_format(db):
+    for fmt in ("json", "xml"):
+        response = Client().get(f"{OPEN311_PREFIX}requests.{fmt}?service_code=%00")
+        assert response.status_code == 400
+        assert_api_error_format(response)
+
+
+def test_a_nul_in_an_open311_post_is_a_400_in_the_api_format(db):
+    app = ApiClient(name="NUL テスト")
+    key = app.issue_key()
+    app.save()
+    token = make_citizen().issue_api_token()
+    response = Client().post(
+        f"{OPEN311_PREFIX}requests.json",
+        {"api_key": key, "citizen_token": token, "service_code": "road\x00", "description": "穴"},
+    )
+    assert response.status_code == 400
+    assert_api_error_format(response)
+
+
+def test_a_page_number_beyond_bigint_shows_the_last_page(login_client, operator):
+    response = login_client(operator).get("/callcenter/cases/?page=99999999999999999999")
+    assert response.status_code == 200
