@@ -42,9 +42,10 @@ from kobepost.private_search import (
     private_search_data,
     private_search_url,
 )
+from kobepost.request_input import parse_id
 from tickets.access import audit_case_shown, cases_visible_to, get_case_for_user
 from tickets.corrections import correction_values_visible_to, with_correction_rows
-from tickets.geo import Ward
+from tickets.geo import Ward, parse_point
 from tickets.history import audit_phone_history, case_summary, cases_of_phone
 from tickets.models import (
     HEALTH_DIAL_CODE,
@@ -105,11 +106,13 @@ def _intake_initial(params) -> dict:
     initial: dict = {}
     dial_value = params.get("dial", "")
     if dial_value:
-        lookup = {"pk": dial_value} if dial_value.isdigit() else {"code": dial_value}
+        dial_id = parse_id(dial_value)
+        lookup = {"pk": dial_id} if dial_id else {"code": dial_value}
         initial["dial"] = Dial.objects.filter(**lookup).first()
     category_value = params.get("category", "")
     if category_value:
-        lookup = {"pk": category_value} if category_value.isdigit() else {"code": category_value}
+        category_id = parse_id(category_value)
+        lookup = {"pk": category_id} if category_id else {"code": category_value}
         category = Category.objects.filter(active=True, **lookup).first()
         if category:
             initial.update(
@@ -230,9 +233,9 @@ def intake_submit(
     if intake.case_id is not None:
         return again(token, 409, intake.case_id)
 
-    link_to = request.POST.get("link_case", "")
-    if link_calls and link_to.isdigit():
-        existing = get_case_for_user(request.user, int(link_to))
+    link_to = parse_id(request.POST.get("link_case"))
+    if link_calls and link_to:
+        existing = get_case_for_user(request.user, link_to)
         case, linked = case_link_call(
             token=token, case=existing, user=request.user, note=_link_note(request.POST)
         )
@@ -312,16 +315,14 @@ def phone_history(request: HttpRequest) -> JsonResponse:
 def nearby_cases(request: HttpRequest) -> JsonResponse:
     """Open cases of the same category near the chosen point: maybe the same problem.
     Posted: the point is often the caller's home."""
-    try:
-        latitude = float(request.POST["latitude"])
-        longitude = float(request.POST["longitude"])
-    except (KeyError, ValueError):
+    point = parse_point(request.POST.get("latitude"), request.POST.get("longitude"))
+    if point is None:
         return JsonResponse({"cases": []})
-    category = request.POST.get("category", "")
+    latitude, longitude = point
     found = nearby_open_cases(
         latitude=latitude,
         longitude=longitude,
-        category_id=int(category) if category.isdigit() else None,
+        category_id=parse_id(request.POST.get("category")),
     )
     audit_shown(
         request,

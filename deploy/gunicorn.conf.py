@@ -7,10 +7,6 @@ file serves every server; the GUNICORN_* variables are listed in deploy/kobepost
 import multiprocessing
 import os
 
-from gunicorn.glogging import Logger
-
-from kobepost.log_privacy import drop_query_strings_from
-
 wsgi_app = "kobepost.wsgi:application"
 
 # nginx on the same host proxies here; TRUSTED_PROXIES=127.0.0.1/32 makes the app believe
@@ -34,25 +30,14 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
 
 # Logs go to stdout/stderr → journald (journalctl -u kobepost-web), kept for the days stated
-# in deploy/README.md (deploy/journald/kobepost.conf).
+# in deploy/README.md (deploy/journald/kobepost.conf). One JSON object per line like the
+# application's (kobepost/logs.py): the request id nginx sets (X-Request-ID), the path only,
+# never the query string nor the Referer (a URL may hold what someone typed,
+# kobepost/private_search.py), and Japan time with its offset.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-# The path only (%(U)s), never the query string (%(r)s, %(q)s) nor the Referer (%(f)s):
-# a URL may hold what someone typed (kobepost/private_search.py).
-access_log_format = '%({x-forwarded-for}i)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
-
-
-class PrivateLogger(Logger):
-    """gunicorn's own lines ("Error handling request /x/?…") without query strings."""
-
-    def setup(self, cfg) -> None:
-        super().setup(cfg)
-        drop_query_strings_from(self.error_log)
-        drop_query_strings_from(self.access_log)
-
-
-logger_class = PrivateLogger
+logger_class = "kobepost.logs.GunicornLogger"
 # The real client address is in X-Forwarded-For; believe only our nginx here.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proxy_allow_ips = forwarded_allow_ips

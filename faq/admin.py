@@ -18,6 +18,11 @@ class FaqRevisionAdmin(admin.ModelAdmin):
     list_select_related = ["entry", "changed_by"]
     readonly_fields = ["entry", "changed_by", "changed_at", "note", "snapshot"]
 
+    def has_add_permission(self, request) -> bool:
+        # History is written by saving an entry; a revision added by hand would have no
+        # entry (every field is read-only), and saving it failed with a 500.
+        return False
+
 
 @admin.register(FaqProposal)
 class FaqProposalAdmin(admin.ModelAdmin):

@@ -14,6 +14,7 @@ from departments.models import Department
 from faq.models import FaqEntry
 from faq.services import entry_save
 from kobepost.models import User
+from kobepost.request_input import parse_id
 from kobepost.spreadsheets import undefuse, xlsx_unescape
 from tickets.models import Category, Dial
 
@@ -129,10 +130,9 @@ def faq_import(*, rows: list[list[str]], user: User) -> ImportResult:
         problems = []
         entry: FaqEntry | None = None
         if values["id"]:
-            if not values["id"].isdigit() or int(values["id"]) not in existing:
+            entry = existing.get(parse_id(values["id"]))
+            if entry is None:
                 problems.append(_("ID %(id)s の FAQ はありません") % {"id": values["id"]})
-            else:
-                entry = existing[int(values["id"])]
         dial = dials.get(values["dial"])
         if dial is None:
             problems.append(_("ダイヤル「%(code)s」はありません") % {"code": values["dial"]})

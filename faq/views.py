@@ -8,7 +8,6 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -27,7 +26,7 @@ from faq.models import FaqEntry, FaqProposal, review_after_days, review_due_befo
 from faq.normalize import normalize_text
 from faq.search import SNIPPET_LENGTH, highlight, search_entries
 from kobepost.decorators import role_required
-from kobepost.links import url_with_pk
+from kobepost.links import safe_next_url, url_with_pk
 from kobepost.models import User
 from kobepost.spreadsheets import Sheet, csv_response, requested_encoding, xlsx_response
 from tickets.models import Category, Dial
@@ -79,13 +78,6 @@ def proposal_for(user: User, pk: int) -> FaqProposal:
     if user.is_department_staff:
         return get_object_or_404(proposals, pk=pk, entry__department_id=user.department_id)
     raise PermissionDenied
-
-
-def safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
 
 
 def intake_url(*, query: str, dial: Dial | None) -> str:
@@ -270,7 +262,7 @@ def answered(request: HttpRequest, pk: int) -> HttpResponse:
         _("「%(question)s」で回答したことを記録しました（本日 %(count)s 件目）。")
         % {"question": entry.question, "count": count},
     )
-    return redirect(safe_next(request, reverse("faq:search")))
+    return redirect(safe_next_url(request) or reverse("faq:search"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -358,7 +350,7 @@ def entry_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
     entry = entry_for(request.user, pk)
     services.entry_mark_reviewed(entry=entry, user=request.user)
     messages.success(request, _("確認済みにしました。"))
-    return redirect(safe_next(request, reverse("faq:detail", args=[entry.pk])))
+    return redirect(safe_next_url(request) or reverse("faq:detail", args=[entry.pk]))
 
 
 @require_GET

@@ -29,6 +29,7 @@ from kobepost.audit_models import AuditAction
 from kobepost.citizen_models import Citizen, Post
 from kobepost.decorators import role_required
 from kobepost.models import User
+from kobepost.request_input import parse_id
 from kobepost.spreadsheets import Sheet, csv_response, requested_encoding, xlsx_response
 from tickets.models import Case, DataCorrection, DataRequest, LegalHold
 from tickets.normalize import normalize_kana, phone_digits
@@ -315,10 +316,11 @@ class CorrectionForm(forms.Form):
     )
 
     def clean_record(self) -> tuple[str, int]:
-        record_type, _sep, record_id = self.cleaned_data["record"].partition(":")
-        if record_type not in CORRECTABLE or not record_id.isdigit():
+        record_type, _sep, record_text = self.cleaned_data["record"].partition(":")
+        record_id = parse_id(record_text)
+        if record_type not in CORRECTABLE or record_id is None:
             raise forms.ValidationError(_("訂正する記録を選んでください。"))
-        return record_type, int(record_id)
+        return record_type, record_id
 
     def clean(self):
         data = super().clean()

@@ -2,6 +2,11 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.utils.translation import gettext_lazy as _
 
+from kobepost.network import address_allowed, client_ip, network_name_for_role
+
+# Error code of a login with the right password from a network the role may not use.
+WRONG_NETWORK = "wrong_network"
+
 
 def check_date_range(form: forms.Form, start: str, end: str) -> None:
     """A period's end may not come before its start (the error goes on the end field)."""
@@ -14,6 +19,10 @@ class StaffLoginForm(AuthenticationForm):
     error_messages = {
         "invalid_login": _("ID またはパスワードが正しくありません。大文字と小文字は区別されます。"),
         "inactive": _("このアカウントは利用停止中です。管理者に連絡してください。"),
+        WRONG_NETWORK: _(
+            "%(role)sの ID は、このネットワーク（接続元アドレス %(address)s）からは"
+            "ログインできません。%(network)sから接続してください。"
+        ),
     }
 
     def __init__(self, *args, **kwargs):
@@ -24,6 +33,22 @@ class StaffLoginForm(AuthenticationForm):
         )
         self.fields["password"].label = _("パスワード")
         self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+    def confirm_login_allowed(self, user) -> None:
+        """The right password from the wrong network for the role is refused here, at the
+        login (the pages after it would refuse every request anyway)."""
+        super().confirm_login_allowed(user)
+        address = client_ip(self.request)
+        if not address_allowed(address, user.role):
+            raise forms.ValidationError(
+                self.error_messages[WRONG_NETWORK],
+                code=WRONG_NETWORK,
+                params={
+                    "role": user.get_role_display(),
+                    "address": address,
+                    "network": network_name_for_role(user.role),
+                },
+            )
 
 
 class StaffImportForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Site-wide middleware: language choice, network allowlist and idle logout."""
+"""Site-wide middleware: language choice, crafted input, network allowlist and idle logout."""
 
 import logging
 import time
@@ -7,14 +7,25 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
+from django.core.signals import request_finished, request_started
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.request import HttpHeaders
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kobepost.audit import audit_record
 from kobepost.audit_models import AuditAction
+from kobepost.logs import (
+    REQUEST_ID_HEADER,
+    bind_request_id,
+    current_request_id,
+    new_request_id,
+    reset_request_id,
+    valid_request_id,
+)
 from kobepost.network import address_allowed, client_ip
+from kobepost.request_input import bad_input_response, has_nul
 
 security_log = logging.getLogger("kobepost.security")
 
@@ -46,6 +57,50 @@ def now_timestamp() -> float:
     return timezone.now().timestamp()
 
 
+def _request_id_from(headers) -> str:
+    return valid_request_id(headers.get(REQUEST_ID_HEADER)) or new_request_id()
+
+
+def request_id_bind(*, environ: dict, **kwargs) -> None:
+    """request_started: every log line of a request carries its id (kobepost/logs.py), nginx's
+    X-Request-ID or a new one. Bound before any middleware and until the response is closed,
+    so Django's own lines about the request ("Not Found", a 500's traceback) carry it too."""
+    bind_request_id(_request_id_from(HttpHeaders(environ)))
+
+
+def request_id_unbind(**kwargs) -> None:
+    """request_finished: the next line of this worker belongs to no request."""
+    bind_request_id(None)
+
+
+# Connected here, by the module the handler imports before its first request.
+request_started.connect(request_id_bind, dispatch_uid="kobepost.request_id_bind")
+request_finished.connect(request_id_unbind, dispatch_uid="kobepost.request_id_unbind")
+
+
+class RequestIdMiddleware:
+    """The response names its request id, so that a person reporting a problem can quote it;
+    the view finds it as ``request.request_id``."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        request_id = current_request_id()
+        token = None
+        if request_id is None:  # called without request_started (a RequestFactory request)
+            request_id = _request_id_from(request.headers)
+            token = bind_request_id(request_id)
+        request.request_id = request_id
+        try:
+            response = self.get_response(request)
+        finally:
+            if token is not None:
+                reset_request_id(token)
+        response.headers[REQUEST_ID_HEADER] = request_id
+        return response
+
+
 class PreferredLanguageMiddleware:
     """Japanese unless the person chose English (language cookie).
 
@@ -64,6 +119,25 @@ class PreferredLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class CraftedInputMiddleware:
+    """Refuses a request whose path, query or form holds a NUL character, with a 400 (the
+    API's error format under Open311). No form a person fills in sends one, and PostgreSQL
+    cannot store or even compare one: every view reading that value would fail with a 500.
+    Before the allowlist, whose audit row records the path."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if has_nul(request):
+            security_log.warning(
+                "crafted input refused: NUL character in path=%s",
+                request.path.replace("\x00", "\\x00")[:200],
+            )
+            return bad_input_response(request)
+        return self.get_response(request)
 
 
 class NetworkAllowlistMiddleware:

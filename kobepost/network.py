@@ -5,6 +5,7 @@ import logging
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from kobepost.env import IPNetwork
 
@@ -65,6 +66,20 @@ def networks_for_role(role: str | None) -> tuple[IPNetwork, ...]:
     if role is None:
         return settings.CALLCENTER_NETWORKS + settings.CITY_NETWORKS + settings.ADMIN_NETWORKS
     return by_role.get(role, ())
+
+
+def network_name_for_role(role: str) -> str:
+    """Where a role may connect from, as the login's refusal tells the person."""
+    from kobepost.models import User
+
+    callcenter = _("コールセンターの VPN")
+    by_role = {
+        User.Role.OPERATOR: callcenter,
+        User.Role.SUPERVISOR: callcenter,
+        User.Role.DEPARTMENT_STAFF: _("神戸市の LGWAN"),
+        User.Role.ADMIN: _("管理用のネットワーク"),
+    }
+    return by_role.get(role, _("許可されたネットワーク"))
 
 
 def address_allowed(address: str, role: str | None) -> bool:

@@ -125,6 +125,15 @@ def _has_nul(request: HttpRequest) -> bool:
     return False
 
 
+def api_format(path: str) -> str | None:
+    """The format an error on ``path`` is answered in: "json" or "xml" under the API (by the
+    path's suffix, json when it has none), None elsewhere. Used by the site-wide 400 and 404
+    pages so that an app never has to parse an HTML page."""
+    if not path.startswith(f"{settings.PUBLIC_URL_PREFIX}open311/"):
+        return None
+    return "xml" if path.endswith(".xml") else "json"
+
+
 def open311_view(view: View) -> View:
     """Public, and every refusal in the GeoReport error format (400, 403, 404, 405, 429)."""
 

@@ -13,7 +13,6 @@ from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -52,6 +51,7 @@ from kobepost.citizen_services import (
     post_create,
     post_follow,
 )
+from kobepost.links import safe_next_url
 from kobepost.network import client_ip
 from kobepost.photos import pending_delete, pending_load, pending_open, pending_store
 
@@ -125,14 +125,7 @@ def get_visible_post(request: HttpRequest, pk: int) -> Post:
 
 
 def _safe_next(request: HttpRequest) -> str | None:
-    target = request.POST.get("next") or request.GET.get("next")
-    if (
-        target
-        and target.startswith(settings.PUBLIC_URL_PREFIX)
-        and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
-    ):
-        return target
-    return None
+    return safe_next_url(request, within=settings.PUBLIC_URL_PREFIX)
 
 
 @public_view

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kobepost.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -61,6 +62,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "kobepost.middleware.CraftedInputMiddleware",
     "kobepost.middleware.NetworkAllowlistMiddleware",
     "kobepost.middleware.IdleSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
@@ -410,18 +412,30 @@ HEALTH_MAX_FAILED_NOTIFICATIONS = env_int("HEALTH_MAX_FAILED_NOTIFICATIONS", 0, 
 # --- Logging ---------------------------------------------------------------------------
 # The logs go to the journal (deploy/journald/kobepost.conf: kept for the days stated in
 # deploy/README.md). No line keeps a query string: a URL may hold what someone typed.
+# One JSON object per line with the request id, Japan time with offset (kobepost/logs.py);
+# LOG_FORMAT=text for people reading a terminal (the development default).
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+    "filters": {
+        "no_query_strings": {"()": "kobepost.log_privacy.DropQueryStrings"},
+        "context": {"()": "kobepost.logs.ContextFilter"},
     },
-    "filters": {"no_query_strings": {"()": "kobepost.log_privacy.DropQueryStrings"}},
+    "formatters": {
+        "line": {
+            "()": "kobepost.logs.JsonLineFormatter"
+            if LOG_FORMAT == "json"
+            else "kobepost.logs.TextLineFormatter"
+        },
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["no_query_strings"],
+            "formatter": "line",
+            "filters": ["no_query_strings", "context"],
         }
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},

@@ -55,6 +55,7 @@ def send_notification(self: Task, notification_id: int) -> str:
             services.notification_publish([notification_id], countdown=retry_in)
         return "retrying"
     services.notification_mark_sent(notification)
+    log.info("notification %s sent", notification_id, extra={"notification_id": notification_id})
     return "sent"
 
 

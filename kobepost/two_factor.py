@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -22,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from kobepost.audit import audit_record
 from kobepost.audit_models import AuditAction, TwoFactorRequirement
+from kobepost.links import safe_next_url
 
 DEVICE_NAME = "authenticator"
 # Decided once per login and kept in the session, so pages pay no query for it; a new
@@ -100,12 +101,7 @@ class TwoFactorRequiredMiddleware:
 
 
 def _next(request: HttpRequest) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("home")
+    return safe_next_url(request) or reverse("home")
 
 
 def _check_token(request: HttpRequest, device: TOTPDevice, form: TokenForm) -> bool:

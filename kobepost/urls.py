@@ -5,6 +5,7 @@ from django.views.i18n import set_language
 
 from kobepost import health, two_factor, views
 
+handler400 = "kobepost.views.bad_request"
 handler403 = "kobepost.views.permission_denied"
 handler404 = "kobepost.views.page_not_found"
 

@@ -1,23 +1,26 @@
+import logging
 from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from kobepost import open311
 from kobepost.audit import audit_record
 from kobepost.audit_models import AuditAction
-from kobepost.forms import StaffLoginForm, StaffPasswordChangeForm
+from kobepost.forms import WRONG_NETWORK, StaffLoginForm, StaffPasswordChangeForm
+from kobepost.links import safe_next_url
 from kobepost.middleware import (
     SESSION_LAST_ACTIVITY,
     SESSION_STARTED,
@@ -25,17 +28,11 @@ from kobepost.middleware import (
     session_remaining_seconds,
 )
 from kobepost.models import User
+from kobepost.network import client_ip
+from kobepost.request_input import bad_input_response
 
 SESSION_PREVIOUS_LOGIN = "kobepost_previous_login"
-
-
-def _safe_next(request: HttpRequest) -> str | None:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
+security_log = logging.getLogger("kobepost.security")
 
 
 @login_not_required
@@ -45,7 +42,7 @@ def _safe_next(request: HttpRequest) -> str | None:
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated and request.method == "GET":
-        return redirect(_safe_next(request) or "home")
+        return redirect(safe_next_url(request) or "home")
     form = StaffLoginForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.get_user()
@@ -63,28 +60,45 @@ def login_view(request: HttpRequest) -> HttpResponse:
             messages.info(request, _("前回のログイン: %(when)s") % {"when": shown})
         else:
             messages.info(request, _("初めてのログインです。"))
-        return redirect(_safe_next(request) or "home")
+        return redirect(safe_next_url(request) or "home")
+    status = 200
     if request.method == "POST":
-        _audit_refused_login(request)
+        wrong_network = form.has_error(NON_FIELD_ERRORS, WRONG_NETWORK)
+        _audit_refused_login(request, wrong_network=wrong_network)
+        status = 403 if wrong_network else 400
     return render(
         request,
         "kobepost/login.html",
-        {"form": form, "next": _safe_next(request) or ""},
-        status=200 if request.method == "GET" or form.is_valid() else 400,
+        {"form": form, "next": safe_next_url(request) or ""},
+        status=status,
     )
 
 
-def _audit_refused_login(request: HttpRequest) -> None:
-    """One audit row per refused attempt: a wrong password, or an ID that is locked."""
+def _audit_refused_login(request: HttpRequest, *, wrong_network: bool) -> None:
+    """One audit row per refused attempt: a wrong password, an ID that is locked, or the
+    right password from a network the role may not use."""
     typed = request.POST.get("username", "").strip()
+    user = User.objects.filter(username=typed).first() if typed else None
     locked = bool(getattr(request, "axes_locked_out", False))
     failures = getattr(request, "axes_failures_since_start", None)
+    if wrong_network:
+        security_log.warning(
+            "login refused: network of the role, address=%s user=%s",
+            client_ip(request),
+            user.pk if user else "-",
+        )
+        action, detail = AuditAction.NETWORK_REFUSED, "login refused: network of the role"
+    elif locked:
+        action, detail = AuditAction.LOCKOUT, f"failures={failures}"
+    else:
+        action = AuditAction.LOGIN_FAILED
+        detail = f"failures={failures}" if failures is not None else ""
     audit_record(
         request=request,
-        user=User.objects.filter(username=typed).first() if typed else None,
+        user=user,
         username=typed,
-        action=AuditAction.LOCKOUT if locked else AuditAction.LOGIN_FAILED,
-        detail=f"failures={failures}" if failures is not None else "",
+        action=action,
+        detail=detail,
     )
 
 
@@ -107,7 +121,7 @@ def admin_logout(request: HttpRequest) -> HttpResponse:
 @login_not_required
 @require_GET
 def admin_login_redirect(request: HttpRequest) -> HttpResponse:
-    target = _safe_next(request) or "/admin/"
+    target = safe_next_url(request) or "/admin/"
     return redirect(f"{redirect('login').url}?{urlencode({'next': target})}")
 
 
@@ -169,7 +183,15 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return render(request, "403.html", status=403)
 
 
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Input that cannot be processed (a NUL, a body beyond the upload limits, a malformed
+    upload): a Japanese page, or the API's own error format under Open311."""
+    return bad_input_response(request)
+
+
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if fmt := open311.api_format(request.path):
+        return open311.error_response(fmt, 404, "not found")
     return render(request, "404.html", status=404)
 
 

@@ -238,7 +238,7 @@ MATRIX: dict[str, str] = {
     "admin:faq_faqentry_change": "302 302 302 302 302 200 302",
     "-admin/faq/faqentry/<path:object_id>/": "302 302 302 302 302 302 302",
     "admin:faq_faqrevision_changelist": "302 302 302 302 302 200 302",
-    "admin:faq_faqrevision_add": "302 302 302 302 302 200 302",
+    "admin:faq_faqrevision_add": "302 302 302 302 302 403 302",
     "admin:faq_faqrevision_history": "302 302 302 302 302 302 302",
     "admin:faq_faqrevision_delete": "302 302 302 302 302 302 302",
     "admin:faq_faqrevision_change": "302 302 302 302 302 302 302",

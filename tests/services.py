@@ -529,6 +529,8 @@ def _celery_worker(
         "EMAIL_PORT": str(_smtp_server.port),
         "SITE_URL": settings.SITE_URL,
         "PYTHONUNBUFFERED": "1",
+        # One JSON object per line, as in production (tests/test_logs.py reads them).
+        "LOG_FORMAT": "json",
         **WORKER_NOTIFICATION_ENV,
     }
     worker = CeleryWorker(env, tmp_path_factory.mktemp("celery"))

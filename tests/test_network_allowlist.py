@@ -7,6 +7,9 @@ import logging
 import pytest
 from django.test import Client, override_settings
 
+from kobepost.audit_models import AuditAction, AuditEvent
+from tests.fixtures import TEST_PASSWORD
+
 VPN = "10.10.1.5"  # call center (internet VPN)
 LGWAN = "172.20.3.4"  # city departments
 ADMIN_NET = "10.99.0.7"
@@ -102,3 +105,32 @@ def test_login_post_from_outside_is_refused_before_checking_password(operator):
 def test_citizen_prefix_is_outside_the_staff_allowlist(db):
     response = Client().get("/public/", REMOTE_ADDR=INTERNET)
     assert response.status_code != 403
+
+
+@NETWORKS
+@pytest.mark.parametrize(
+    ("role", "address", "network"),
+    [
+        ("operator", LGWAN, "コールセンターの VPN"),
+        ("department", VPN, "神戸市の LGWAN"),
+        ("admin", VPN, "管理用のネットワーク"),
+    ],
+)
+def test_right_password_from_the_wrong_network_for_the_role_is_refused_at_the_login(
+    users, role, address, network
+):
+    user = users[role]
+    client = Client()
+    response = client.post(
+        "/login/", {"username": user.username, "password": TEST_PASSWORD}, REMOTE_ADDR=address
+    )
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert "このネットワーク（接続元アドレス" in page and address in page and network in page
+    assert user.username in page, "the typed ID is kept in the form"
+    assert "_auth_user_id" not in client.session
+    refused = AuditEvent.objects.get(user=user)
+    assert refused.action == AuditAction.NETWORK_REFUSED
+    assert refused.address == address
+    assert "login" in refused.detail

@@ -139,6 +139,23 @@ def normalise_address(text: str) -> str:
     return text
 
 
+def parse_coordinate(value: str | None) -> float | None:
+    """A latitude or longitude sent by a page script: a finite number, else None (float()
+    also takes "nan", "inf" and 20,000 full-width digits)."""
+    try:
+        number = float(value or "")
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def parse_point(lat_text: str | None, lng_text: str | None) -> tuple[float, float] | None:
+    lat, lng = parse_coordinate(lat_text), parse_coordinate(lng_text)
+    if lat is None or lng is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        return None
+    return lat, lng
+
+
 def parse_postal_code(text: str) -> str | None:
     """'650-0001', '〒６５０８５７０' → '6500001' / '6508570'; anything else → None."""
     text = unicodedata.normalize("NFKC", text or "")

@@ -5,8 +5,6 @@ point chosen are often the caller's home, so those two look-ups are POSTed
 (kobepost.private_search); the town points of the map's view stay a GET.
 """
 
-import math
-
 from django.http import HttpRequest, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
@@ -23,21 +21,6 @@ TOWNS_LIMIT = 500
 
 def _bad_request(message: str) -> JsonResponse:
     return JsonResponse({"error": message}, status=400)
-
-
-def _parse_float(value: str | None) -> float | None:
-    try:
-        number = float(value or "")
-    except ValueError:
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _parse_point(lat_text: str | None, lng_text: str | None) -> tuple[float, float] | None:
-    lat, lng = _parse_float(lat_text), _parse_float(lng_text)
-    if lat is None or lng is None or not (-90 <= lat <= 90 and -180 <= lng <= 180):
-        return None
-    return lat, lng
 
 
 @require_POST
@@ -62,7 +45,7 @@ def ward(request: HttpRequest) -> JsonResponse:
 
     ``address`` is what the picker offers for the address field (always in Japanese).
     """
-    point = _parse_point(request.POST.get("lat"), request.POST.get("lng"))
+    point = geo.parse_point(request.POST.get("lat"), request.POST.get("lng"))
     if point is None:
         return _bad_request(_("緯度（lat）と経度（lng）を正しい数値で指定してください。"))
     town = geo.nearest_town(*point)
@@ -83,7 +66,7 @@ def ward(request: HttpRequest) -> JsonResponse:
 def towns(request: HttpRequest) -> JsonResponse:
     """?bbox=south,west,north,east → {"towns": [...], "truncated": bool}."""
     parts = request.GET.get("bbox", "").split(",")
-    numbers = [_parse_float(part) for part in parts]
+    numbers = [geo.parse_coordinate(part) for part in parts]
     if len(numbers) != 4 or any(n is None for n in numbers):
         return _bad_request(
             _(

@@ -10,6 +10,10 @@ from django.core.paginator import Paginator
 from django.utils.functional import cached_property
 
 COUNT_CAP = 1000
+# No archive comes near this many pages; a larger page number (a crafted
+# ?page=99999999999999999999) is read as this one, which is past the end: the last page shows.
+# Without the bound its LIMIT overflowed PostgreSQL's bigint (a 500).
+MAX_PAGE = 1_000_000
 # From this offset on, a page first picks its ids from the ordering index alone (an
 # index-only scan skips the rows before it cheaply) and then loads just those rows.
 DEEP_OFFSET = 1000
@@ -31,7 +35,7 @@ class CappedCountPaginator(Paginator):
         super().__init__(object_list, per_page)
         self.columns = columns
         try:
-            self.wanted_page = max(1, int(page_hint or 1))
+            self.wanted_page = min(max(1, int(page_hint or 1)), MAX_PAGE)
         except (TypeError, ValueError):
             self.wanted_page = 1
         # Rows needed to know that the asked page and the one after it exist.

@@ -2,7 +2,12 @@
 # shellcheck shell=bash
 
 die() { echo "$(basename "$0"): $*" >&2; exit 1; }
-say() { printf '%s %s\n' "$(date '+%Y-%m-%d %H:%M:%S')" "$*"; }
+# Japan time in ISO 8601 with its offset, like every other log line (deploy/README.md, ログ).
+now_iso() { TZ=Asia/Tokyo date --iso-8601=seconds "$@"; }
+say() { printf '%s %s\n' "$(now_iso)" "$*"; }
+
+# The files of a backup, as SHA256SUMS lists them. The ones ending in .age are encrypted.
+BACKUP_FILES=(db.dump.age media.tar.gz.age media.sha256.age rowcounts.tsv manifest.txt)
 
 # Reads the few keys the scripts need from the env file (never executes it). A variable
 # already set in the environment wins over the file.
@@ -13,7 +18,11 @@ read_env_file() {
     [[ $line =~ ^[[:space:]]*([A-Z_][A-Z0-9_]*)=(.*)$ ]] || continue
     key=${BASH_REMATCH[1]}
     value=${BASH_REMATCH[2]}
-    case $key in DATABASE_URL | MEDIA_ROOT | VAR_DIR | BACKUP_DIR | BACKUP_KEEP_DAYS) ;; *) continue ;; esac
+    case $key in
+      DATABASE_URL | MEDIA_ROOT | VAR_DIR | BACKUP_DIR | BACKUP_KEEP_DAYS) ;;
+      BACKUP_AGE_RECIPIENTS | BACKUP_COPY_TO) ;;
+      *) continue ;;
+    esac
     if [[ $value =~ ^\"(.*)\"$ || $value =~ ^\'(.*)\'$ ]]; then value=${BASH_REMATCH[1]}; fi
     [[ -n ${!key+x} ]] || printf -v "$key" '%s' "$value"
   done <"$file"
@@ -45,4 +54,30 @@ file_list() {  # dir -> NUL-separated relative paths
 }
 file_checksums() {  # dir
   (cd "$1" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 -r sha256sum)
+}
+
+# The age identity (private key) for decrypt, read once: from a file, or "-" from standard
+# input. Kept in this shell's memory and handed to age as /dev/fd/N, never written to disk.
+load_identity() {  # file|-
+  command -v age >/dev/null || die "age is not installed (apt-get install age)"
+  if [[ $1 == - ]]; then
+    AGE_IDENTITY="$(cat)"
+  else
+    [[ -r $1 ]] || die "cannot read the key file $1"
+    AGE_IDENTITY="$(cat -- "$1")"
+  fi
+  [[ -n $AGE_IDENTITY ]] || die "the key is empty"
+  # A key protected with a passphrase (age -p): asked for once, on the terminal.
+  if [[ $AGE_IDENTITY == age-encryption.org/v1* ]]; then
+    AGE_IDENTITY="$(printf '%s\n' "$AGE_IDENTITY" | age --decrypt)" \
+      || die "the key's passphrase was not accepted"
+  fi
+}
+decrypt() {  # encrypted file -> stdout
+  age --decrypt --identity <(printf '%s\n' "$AGE_IDENTITY") -- "$1"
+}
+# A wrong key fails here, before any database or directory is touched.
+check_identity() {  # an encrypted file of the backup
+  decrypt "$1" >/dev/null 2>&1 \
+    || die "the key cannot decrypt $1 (not a recipient of this backup?)"
 }

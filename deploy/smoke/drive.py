@@ -515,6 +515,80 @@ def case_flow() -> None:
     expect(reference not in operator.get("/callcenter/callbacks/").text, "still in the queue")
 
 
+JAPAN_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+09:00$")
+
+
+def json_lines(path: Path, *, prints: bool = False) -> list[dict]:
+    """Every line of a log file as a JSON object; any other line fails the check. With
+    ``prints``, lines a program prints outside logging (Celery's shutdown notice, Python's
+    warnings) are skipped, but a log line in another format still fails."""
+    lines = []
+    for number, line in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+        if prints and not line.startswith("{"):
+            expect(
+                re.match(r"^\[?\d{4}-\d\d-\d\d[ T]", line) is None,
+                f"{path.name}:{number} is a log line but not JSON: {line[:200]}",
+            )
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            raise SmokeFailure(f"{path.name}:{number} is not JSON: {line[:200]}") from None
+        expect(isinstance(record, dict), f"{path.name}:{number} is not a JSON object")
+        expect(
+            bool(JAPAN_TIME.match(str(record.get("time", "")))),
+            f"{path.name}:{number} time is not Japan time with offset: {record.get('time')}",
+        )
+        lines.append(record)
+    return lines
+
+
+@check("logs: JSON lines in Japan time; one request id in nginx, gunicorn, Django and a task")
+def one_request_id_everywhere() -> None:
+    response = staff.get("/callcenter/cases/?q=%E6%97%A5%E5%90%91")  # a search: 日向
+    request_id = response.headers.get("X-Request-ID", "")
+    expect(re.fullmatch(r"[0-9a-f]{32}", request_id) is not None, f"X-Request-ID {request_id!r}")
+    logs = WORK / "logs"
+    deadline = time.monotonic() + 30  # gunicorn writes the access line after the response
+    while True:
+        nginx = json_lines(logs / "nginx-staff.access.log")
+        gunicorn = json_lines(logs / "gunicorn.log")
+        seen = {line.get("request_id") for line in gunicorn}
+        if request_id in seen or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    expect(
+        any(
+            line["request_id"] == request_id and line["path"] == "/callcenter/cases/"
+            for line in nginx
+        ),
+        "the request id is not in nginx's access log",
+    )
+    expect(
+        any(
+            line.get("request_id") == request_id and line.get("path") == "/callcenter/cases/"
+            for line in gunicorn
+        ),
+        "the request id nginx set is not in gunicorn's access log",
+    )
+    expect(
+        not any(
+            "?" in str(line.get("path", "")) or "日向" in json.dumps(line)
+            for line in nginx + gunicorn
+        ),
+        "a query string reached a log",
+    )
+    # The case flow above queued mail from requests: those tasks log with the requests' ids.
+    tasks = [line for line in json_lines(logs / "worker.log", prints=True) if line.get("task_id")]
+    expect(tasks, "no task lines in the worker's log")
+    from_requests = [line for line in tasks if line.get("request_id")]
+    expect(from_requests, "no task line carries a request id")
+    expect(
+        all(line["request_id"] in seen for line in from_requests),
+        "a task's request id is not a request gunicorn logged",
+    )
+
+
 def main() -> int:
     failed = 0
     for name, function in CHECKS:

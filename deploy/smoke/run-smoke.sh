@@ -9,7 +9,7 @@
 # Needs: nginx (nginx-light), redis-server, openssl, PostgreSQL reachable with createdb rights.
 # Env:   SMOKE_PG_URL   maintenance URL, default from DATABASE_URL (…/postgres)
 #        SMOKE_KEEP=1   keep the temp dir (logs) after the run
-#        SMOKE_LOG_LEVEL  LOG_LEVEL of gunicorn, Django and Celery (default WARNING)
+#        SMOKE_LOG_LEVEL  LOG_LEVEL of gunicorn, Django and Celery (default INFO: the log check)
 #        SMOKE_SERVE_FILE=path  instead of drive.py: write the ports and the temp dir there as
 #                       JSON and keep the stack up until the file is removed (a test drives
 #                       it itself, tests/deploy/smoke.py), at most SMOKE_SERVE_SECONDS (600)
@@ -132,7 +132,8 @@ export TRUSTED_PROXIES=127.0.0.1/32
 export CALLCENTER_NETWORKS="127.0.0.0/8 ::1/128" CITY_NETWORKS="127.0.0.0/8 ::1/128"
 export ADMIN_NETWORKS="127.0.0.0/8 ::1/128"
 export STATIC_ROOT="$WORK/static" MEDIA_ROOT="$WORK/media" VAR_DIR="$WORK/var"
-export LOG_LEVEL="${SMOKE_LOG_LEVEL:-WARNING}"
+# INFO by default, as in production: the log check reads the access and task lines.
+export LOG_LEVEL="${SMOKE_LOG_LEVEL:-INFO}" LOG_FORMAT=json
 export DJANGO_SETTINGS_MODULE=kobepost.settings
 cd "$ROOT"
 
@@ -146,7 +147,7 @@ log "gunicorn on $APP_PORT, Celery worker"
 GUNICORN_BIND="127.0.0.1:$APP_PORT" GUNICORN_WORKERS=2 GUNICORN_WORKER_TMP_DIR="$WORK/var" \
   "$BIN/gunicorn" -c deploy/gunicorn.conf.py >"$WORK/logs/gunicorn.log" 2>&1 &
 PIDS+=($!); APP_PID=$!
-"$BIN/celery" -A kobepost worker --pool=solo --without-mingle --without-gossip \
+"$BIN/celery" -A kobepost --quiet worker --pool=solo --without-mingle --without-gossip \
   --hostname="smoke-$$@%h" --loglevel="$LOG_LEVEL" >"$WORK/logs/worker.log" 2>&1 &
 PIDS+=($!)
 
@@ -183,7 +184,8 @@ http {
 NGINXEOF
 nginx -t -q -p "$WORK/nginx" -e "$WORK/logs/nginx-error.log" -c "$WORK/nginx/nginx.conf" 2>"$WORK/logs/nginx-t.log" \
   || { cat "$WORK/logs/nginx-t.log"; exit 1; }
-nginx -p "$WORK/nginx" -e "$WORK/logs/nginx-error.log" -c "$WORK/nginx/nginx.conf" \
+# The servers' time zone (deploy/README.md, ログ): nginx writes local time with its offset.
+TZ=Asia/Tokyo nginx -p "$WORK/nginx" -e "$WORK/logs/nginx-error.log" -c "$WORK/nginx/nginx.conf" \
   -g "daemon off;" >"$WORK/logs/nginx.log" 2>&1 &
 PIDS+=($!); NGINX_PID=$!
 

@@ -53,19 +53,37 @@
   var postJson = window.kobepostJson.post;
   var getJson = window.kobepostJson.get;
 
+  // Each look-up below shows only the answer to its latest request: an older answer that
+  // arrives late (a busy server) would show another caller's cases, or cases near a point
+  // the operator has moved away from, with a button linking the call to the wrong case.
+  function latestOnly() {
+    var latest = 0;
+    return function (promise) {
+      var mine = ++latest;
+      return new Promise(function (resolve, reject) {
+        promise.then(
+          function (value) { if (mine === latest) { resolve(value); } },
+          function (error) { if (mine === latest) { reject(error); } }
+        );
+      });
+    };
+  }
+
   // --- earlier cases from the same number (debounced while typing) -----------------------
   var historyTimer = null;
   var lastPhone = null;
+  var historyAnswer = latestOnly();
   function loadHistory() {
     var phone = phoneInput.value.trim();
     var digits = phone.normalize("NFKC").replace(/[^0-9]/g, "");
     if (digits === lastPhone) { return; }
     lastPhone = digits;
     if (digits.length < 6) {
+      historyAnswer(Promise.resolve(null));
       historyBox.replaceChildren(element("p", texts.none, "muted"));
       return;
     }
-    postJson(config.historyUrl, { phone: phone }).then(function (data) {
+    historyAnswer(postJson(config.historyUrl, { phone: phone })).then(function (data) {
       if (!data.cases.length) {
         historyBox.replaceChildren(element("p", texts.none, "muted"));
         return;
@@ -82,16 +100,18 @@
   if (phoneInput.value) { loadHistory(); }
 
   // --- open cases nearby: link the call instead of creating a duplicate -------------------
+  var nearbyAnswer = latestOnly();
   function checkNearby() {
     var latitude = document.getElementById("id_latitude").value;
     var longitude = document.getElementById("id_longitude").value;
     if (!latitude || !longitude) {
+      nearbyAnswer(Promise.resolve(null));
       nearbyBox.replaceChildren(element("p", texts.nearbyNoPoint, "muted"));
       return;
     }
-    postJson(config.nearbyUrl, {
+    nearbyAnswer(postJson(config.nearbyUrl, {
       latitude: latitude, longitude: longitude, category: categorySelect.value
-    }).then(function (data) {
+    })).then(function (data) {
       if (!data.cases.length) {
         nearbyBox.replaceChildren(element("p", texts.nearbyNone, "muted"));
         return;

@@ -44,13 +44,19 @@
 
   function debounce(callback, delay) {
     var timer = null;
-    return function () {
+    function debounced() {
       var args = arguments;
       window.clearTimeout(timer);
       timer = window.setTimeout(function () {
+        timer = null;
         callback.apply(null, args);
       }, delay);
+    }
+    debounced.cancel = function () {
+      window.clearTimeout(timer);
+      timer = null;
     };
+    return debounced;
   }
 
   /* ---- Map and point ---------------------------------------------------------------- */
@@ -328,7 +334,28 @@
 
   var results = [];
   var activeIndex = -1;
+  /* Every search, and every closing of the list by the person, starts a new generation:
+     an answer of an older one (late on a busy server) is dropped, so it can never reopen
+     a list that was closed or show results for text that has changed since. */
   var searchRequest = 0;
+  var searchAbort = null;
+  var searchSoon = null;
+
+  function cancelSearch() {
+    searchRequest += 1;
+    if (searchSoon) {
+      searchSoon.cancel();
+    }
+    if (searchAbort) {
+      searchAbort.abort();
+      searchAbort = null;
+    }
+  }
+
+  function dismissResults() {
+    cancelSearch();
+    closeResults();
+  }
 
   function closeResults() {
     resultsList.hidden = true;
@@ -356,7 +383,7 @@
     if (!place) {
       return;
     }
-    closeResults();
+    dismissResults();
     var latlng = L.latLng(place.lat, place.lng);
     map.setView(latlng, place.town ? config.pointZoom : config.zoom);
     if (addressInput) {
@@ -400,14 +427,16 @@
 
   function runSearch() {
     var query = searchInput.value.trim();
+    cancelSearch();
     if (!query) {
       closeResults();
       searchStatus.textContent = "";
       return Promise.resolve();
     }
-    var request = ++searchRequest;
+    var request = searchRequest;
+    searchAbort = typeof AbortController === "function" ? new AbortController() : null;
     searchStatus.textContent = text.searching;
-    return postJson(config.searchUrl, { q: query })
+    return postJson(config.searchUrl, { q: query }, searchAbort && searchAbort.signal)
       .then(function (body) {
         if (request === searchRequest) {
           showResults(body.results);
@@ -424,7 +453,7 @@
       });
   }
 
-  var searchSoon = debounce(function () {
+  searchSoon = debounce(function () {
     if (searchInput.value.trim().length >= 2) {
       runSearch();
     }
@@ -433,7 +462,7 @@
   searchInput.addEventListener("input", function () {
     /* Old results must not be picked for new text. */
     results = [];
-    closeResults();
+    dismissResults();
     searchSoon();
   });
   searchButton.addEventListener("click", runSearch);
@@ -456,12 +485,19 @@
       } else {
         runSearch();
       }
-    } else if (event.key === "Escape" && open) {
-      event.preventDefault();
-      closeResults();
+    } else if (event.key === "Escape") {
+      /* Also while a search is still on its way: its answer must not open the list. */
+      if (open) {
+        event.preventDefault();
+      }
+      dismissResults();
+      if (searchStatus.textContent === text.searching) {
+        searchStatus.textContent = "";
+      }
     }
   });
   searchInput.addEventListener("blur", function () {
+    /* Only closed, not cancelled: the blur may be the click on the search button. */
     window.setTimeout(closeResults, 150);
   });
 })();

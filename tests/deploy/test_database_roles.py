@@ -22,6 +22,7 @@ import pytest
 from django.conf import settings
 from psycopg import sql
 
+from tests.deploy.test_backup_restore import age_key
 from tests.fixtures import service_missing
 from tests.services import database_url
 
@@ -244,13 +245,17 @@ def test_the_application_runs_as_the_runtime_role_and_cannot_flush(deployed, as_
 
 
 def test_the_runtime_role_backs_up_and_a_restore_gets_the_same_privileges(deployed, tmp_path):
+    if shutil.which("age") is None:
+        service_missing("age is not installed (backups are encrypted: apt-get install age)")
     (tmp_path / "media").mkdir()
+    key = age_key(tmp_path)
     backup = run(
         [str(DEPLOY / "backup" / "kobepost-backup.sh")],
         env={
             "DATABASE_URL": deployed["app"],
             "MEDIA_ROOT": str(tmp_path / "media"),
             "BACKUP_DIR": str(tmp_path / "backups"),
+            "BACKUP_AGE_RECIPIENTS": str(key["recipients"]),
         },
     )
     assert backup.returncode == 0, backup.stdout + backup.stderr
@@ -279,6 +284,8 @@ def test_the_runtime_role_backs_up_and_a_restore_gets_the_same_privileges(deploy
             str(tmp_path / "restored-media"),
             "--app-role",
             app_role,
+            "--identity",
+            str(key["identity"]),
         ],
         env={},
     )

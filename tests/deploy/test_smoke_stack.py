@@ -26,4 +26,4 @@ def test_smoke_stack_through_nginx():
     assert result.returncode == 0, output[-6000:]
     summary = re.search(r"^(\d+)/(\d+) smoke checks passed$", output, re.MULTILINE)
     assert summary and summary.group(1) == summary.group(2), output[-6000:]
-    assert int(summary.group(2)) >= 13, "a smoke check went missing"
+    assert int(summary.group(2)) >= 14, "a smoke check went missing"
