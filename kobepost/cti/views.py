@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -29,7 +28,7 @@ from kobepost.cti.services import (
     seat_assign,
 )
 from kobepost.decorators import role_required
-from kobepost.links import url_with_pk
+from kobepost.links import safe_next_url, url_with_pk
 from kobepost.models import User
 from kobepost.network import client_ip, pbx_address_allowed
 from tickets.history import audit_phone_history, case_summary, cases_of_phone
@@ -219,10 +218,7 @@ def dismiss(request: HttpRequest, public_id) -> JsonResponse:
 
 # --- the seat --------------------------------------------------------------------------------
 def _back(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return target
-    return fallback
+    return safe_next_url(request) or fallback
 
 
 @require_POST
