@@ -47,7 +47,8 @@ class CallState:
 
 def call_state(events: Iterable[EventFacts]) -> CallState:
     """The journal's view of a call. Needs at least one event."""
-    ordered = sorted(events, key=lambda e: (e.at, _ORDER[e.kind], e.key))
+    # Extension and agent break the last tie, so no arrival order can change the answer.
+    ordered = sorted(events, key=lambda e: (e.at, _ORDER[e.kind], e.key, e.extension, e.agent))
     if not ordered:
         raise ValueError("a call has at least one event")
     answered_at = next((e.at for e in ordered if e.kind == Kind.ANSWERED), None)
