@@ -46,6 +46,15 @@ class SeatAdmin(admin.ModelAdmin):
     list_select_related = ("user",)
     autocomplete_fields = ("user",)
 
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict:
+        initial = super().get_changeform_initial_data(request)
+        # Django's autocomplete widget looks an initial ?user= up as it was given: anything
+        # but an id would end in a server error instead of an empty choice.
+        user = initial.get("user")
+        if user is not None and not (isinstance(user, str) and user.isascii() and user.isdigit()):
+            del initial["user"]
+        return initial
+
 
 class CallEventInline(admin.TabularInline):
     model = CallEvent

@@ -70,7 +70,9 @@ def keyboard_login(page: Page, base: str, user) -> None:
     page.keyboard.press("Tab")
     page.keyboard.type(TEST_PASSWORD)
     page.keyboard.press("Enter")
-    page.wait_for_load_state()
+    # Until the next page has loaded, its deferred scripts (the shortcuts) are not there yet:
+    # a shortcut pressed on the way would fall on nothing.
+    page.wait_for_url(lambda url: "/login/" not in url)
 
 
 def mouse_presses(page: Page) -> int:
@@ -89,6 +91,7 @@ def test_a_whole_call_taken_with_the_keyboard_alone(desk, live_server, operator,
     expect(page.get_by_role("heading", level=1)).to_have_text("オペレーターホーム")
     page.keyboard.press("Alt+KeyN")  # new call
     expect(page.get_by_role("heading", level=1)).to_have_text("新規受付")
+    page.wait_for_load_state()  # the new page's own shortcuts and scripts
     expect(page.locator("#id_caller_phone")).to_be_focused()
 
     # One screen: the empty form fits in two screen heights, and Tab reaches 保存 quickly.
