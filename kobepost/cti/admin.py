@@ -4,6 +4,7 @@ The call journal itself is read at /cti/calls/, where numbers are masked and aud
 the admin lists calls without their numbers, for looking into what a PBX sent.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
@@ -40,18 +41,32 @@ class PbxAdmin(admin.ModelAdmin):
             messages.warning(request, f"{pbx.name}: {token}")
 
 
+def is_id(value: object) -> bool:
+    return isinstance(value, str) and value.isascii() and value.isdigit()
+
+
+class SeatAdminForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Django's autocomplete widget looks the chosen user up as it was sent, even when
+        # showing the form again with its errors: anything but an id would end in a server
+        # error. Such a value counts as no choice, and the form asks for one.
+        if self.is_bound and not is_id(self.data.get("user", "")):
+            self.data = self.data.copy()
+            self.data.pop("user", None)
+
+
 @admin.register(Seat)
 class SeatAdmin(admin.ModelAdmin):
+    form = SeatAdminForm
     list_display = ("extension", "user", "since")
     list_select_related = ("user",)
     autocomplete_fields = ("user",)
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict:
         initial = super().get_changeform_initial_data(request)
-        # Django's autocomplete widget looks an initial ?user= up as it was given: anything
-        # but an id would end in a server error instead of an empty choice.
-        user = initial.get("user")
-        if user is not None and not (isinstance(user, str) and user.isascii() and user.isdigit()):
+        # The same lookup for an initial ?user= (see SeatAdminForm).
+        if "user" in initial and not is_id(initial["user"]):
             del initial["user"]
         return initial
 
