@@ -127,6 +127,9 @@ SHOWN_WITHOUT_TEXT = [
     ),
     ShownWithoutText("supervisor", Probe("triage:photo"), "photo", "the citizen's photo"),
     ShownWithoutText(
+        "supervisor", Probe("triage:photo_original"), "photo", "the photo as posted"
+    ),
+    ShownWithoutText(
         "operator",
         Probe("callcenter:phone_history", post=(("phone", PHONE_TYPED),)),
         "case",
