@@ -419,7 +419,17 @@ def _render_redact(
             "photo": item,
             "formset": formset,
             "can_redo": bool(item.original_name) or not item.is_redacted,
-            "redact_config": {"max": MAX_REDACTIONS, "prefix": formset.prefix},
+            "redact_config": {
+                "max": MAX_REDACTIONS,
+                "prefix": formset.prefix,
+                # %n: the row's number.
+                "text": {
+                    "added": _("範囲 %n を表に入れました。"),
+                    "full": _("これ以上の範囲は追加できません。"),
+                    "clear": _("範囲 %n を消す"),
+                    "cleared": _("範囲 %n を消しました。"),
+                },
+            },
         },
         status=status,
     )

@@ -2,7 +2,8 @@
    row of the table (x, y, w, h in percent of the photo), adding a row when all are used;
    typing in the table moves the rectangles drawn. The table is the form: without this
    script the numbers are typed, and the server checks them either way.
-   Data from json_script #redact-config: {max, prefix}. */
+   Data from json_script #redact-config: {max, prefix, text} (text: the
+   translated messages, %n standing for a row's number). */
 (function () {
   "use strict";
   var form = document.getElementById("redact-form");
@@ -16,18 +17,7 @@
   var total = form.querySelector("input[name='" + config.prefix + "-TOTAL_FORMS']");
   var status = document.getElementById("redact-status");
   var NAMES = ["x", "y", "w", "h"];
-  var lang = document.documentElement.lang || "ja";
-  var TEXT = lang.indexOf("en") === 0 ? {
-    added: "Area %n added to the table.",
-    full: "No more areas can be added.",
-    clear: "Clear area %n",
-    cleared: "Area %n cleared."
-  } : {
-    added: "範囲 %n を表に入れました。",
-    full: "これ以上の範囲は追加できません。",
-    clear: "範囲 %n を消す",
-    cleared: "範囲 %n を消しました。"
-  };
+  var TEXT = config.text;
 
   function say(text) { status.textContent = text; }
   function inputs(row) {
