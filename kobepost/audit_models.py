@@ -30,6 +30,8 @@ class AuditAction(models.TextChoices):
     RECORD_PRINT = "record_print", _("個人情報の印刷")
     RECORD_EXPORT = "record_export", _("個人情報の出力")
     RECORD_CORRECT = "record_correct", _("個人情報の訂正")
+    PHOTO_REDACT = "photo_redact", _("写真のぼかし")
+    PHOTO_ORIGINAL_DROPPED = "photo_original_drop", _("写真の原本の削除")
     AUDIT_EXPORT = "audit_export", _("監査ログの出力")
     AUDIT_PURGED = "audit_purged", _("監査ログの廃棄")
 

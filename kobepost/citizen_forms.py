@@ -1,5 +1,6 @@
 """Forms of the citizen side and of supervisor triage; they validate and normalise input."""
 
+import math
 import re
 import unicodedata
 
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department
 from kobepost.citizen_models import Citizen, Post, PostCategory
-from kobepost.photos import CleanPhoto, clean_photo
+from kobepost.photos import MAX_REDACTIONS, CleanPhoto, Redaction, clean_photo
 from kobepost.xmltext import XmlSafeFormMixin
 from tickets.geo import validate_point
 from tickets.models import Case, Category
@@ -492,3 +493,100 @@ class DuplicateCaseForm(forms.Form):
         if case is None:
             raise ValidationError(_("その受付番号の案件はありません。"))
         return case
+
+
+# --- Blurring a photo ----------------------------------------------------------------------
+
+PERCENT_ERROR = _("0〜100 の数で入力してください（例: 12.5）。")
+
+
+class PercentField(forms.Field):
+    """A position or size in percent of the photo; full-width digits and a % sign accepted."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault(
+            "widget", forms.TextInput(attrs={"inputmode": "decimal", "size": 6, "class": "num"})
+        )
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return f"{value:g}" if isinstance(value, int | float) else value
+
+    def to_python(self, value) -> float | None:
+        text = unicodedata.normalize("NFKC", str(value or "")).replace("%", "").strip()
+        if not text:
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            raise ValidationError(PERCENT_ERROR, code="invalid") from None
+        if not math.isfinite(number) or not 0 <= number <= 100:
+            raise ValidationError(PERCENT_ERROR, code="range")
+        return round(number, 2)
+
+
+class RedactionForm(forms.Form):
+    """One rectangle to blur; a row left empty is no rectangle."""
+
+    x = PercentField(label=_("左端からの位置（%）"))
+    y = PercentField(label=_("上端からの位置（%）"))
+    w = PercentField(label=_("幅（%）"))
+    h = PercentField(label=_("高さ（%）"))
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        self.redaction: Redaction | None = None
+        values = [cleaned.get(name) for name in ("x", "y", "w", "h")]
+        if self.errors:
+            return cleaned
+        if all(value is None for value in values):
+            return cleaned
+        if any(value is None for value in values):
+            raise ValidationError(_("位置と大きさの4つをすべて入力してください。"))
+        x, y, w, h = values
+        if w == 0 or h == 0:
+            raise ValidationError(_("幅と高さは 0 より大きくしてください。"))
+        if round(x + w, 2) > 100:
+            self.add_error("w", _("左端からの位置と幅の合計が 100% を超えています。"))
+        if round(y + h, 2) > 100:
+            self.add_error("h", _("上端からの位置と高さの合計が 100% を超えています。"))
+        if not self.errors:
+            self.redaction = Redaction(x=x, y=y, w=min(w, 100 - x), h=min(h, 100 - y))
+        return cleaned
+
+
+class BaseRedactionFormSet(forms.BaseFormSet):
+    """The rectangles of one photo: at least one, at most MAX_REDACTIONS."""
+
+    def clean(self) -> None:
+        if any(self.errors):
+            return
+        count = len(self.redactions())
+        if count == 0:
+            raise ValidationError(_("ぼかす範囲を1つ以上指定してください。"))
+        if count > MAX_REDACTIONS:
+            raise ValidationError(
+                _("ぼかす範囲は %(limit)s か所までです。") % {"limit": MAX_REDACTIONS}
+            )
+
+    def redactions(self) -> list[Redaction]:
+        return [form.redaction for form in self.forms if getattr(form, "redaction", None)]
+
+
+RedactionFormSet = forms.formset_factory(
+    RedactionForm,
+    formset=BaseRedactionFormSet,
+    extra=3,
+    max_num=MAX_REDACTIONS,
+    absolute_max=MAX_REDACTIONS,
+    validate_max=True,
+)
+RedactionFormSet.default_error_messages = {
+    **forms.BaseFormSet.default_error_messages,
+    "too_many_forms": _("ぼかす範囲は %(num)d か所までです。"),
+}
+
+
+def redaction_formset(data=None, *, initial: list[dict] | None = None) -> BaseRedactionFormSet:
+    return RedactionFormSet(data, initial=initial or None, prefix="rect")

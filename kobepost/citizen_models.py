@@ -438,7 +438,15 @@ class Post(QuickChoiceDisplay, models.Model):
 
 
 class PostPhoto(models.Model):
-    """A re-encoded, metadata-free JPEG stored under MEDIA_ROOT/posts/."""
+    """A re-encoded, metadata-free JPEG stored under MEDIA_ROOT/posts/.
+
+    ``file_name`` is the copy everyone allowed to see the photo gets (the public page,
+    Open311, the poster). Once a supervisor blurs faces or number plates
+    (``citizen_services.photo_redact``) it is the blurred copy, and the photo as posted is
+    kept apart in ``original_name`` for supervisors only, so that the blur can be redone;
+    both files go with the post at the end of its retention period (tickets.retention),
+    or the original earlier when a supervisor drops it.
+    """
 
     class Kind(models.TextChoices):
         CITIZEN = "citizen", _("投稿写真")
@@ -452,6 +460,11 @@ class PostPhoto(models.Model):
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(default=timezone.now)
+    # The photo as posted, when file_name is a blurred copy; empty otherwise.
+    original_name = models.CharField(max_length=200, blank=True, editable=False)
+    # The rectangles of the blurred copy, in percent of the photo: [{"x", "y", "w", "h"}].
+    redactions = models.JSONField(default=list, blank=True, editable=False)
+    redacted_at = models.DateTimeField(_("ぼかしを入れた日時"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("投稿写真")
@@ -464,6 +477,14 @@ class PostPhoto(models.Model):
     @property
     def publicly_visible(self) -> bool:
         return self.post.published and not self.hidden
+
+    @property
+    def is_redacted(self) -> bool:
+        return self.redacted_at is not None
+
+    def stored_names(self) -> list[str]:
+        """Every file of this photo: the copy served and, if kept, the original."""
+        return [name for name in (self.file_name, self.original_name) if name]
 
 
 class ApiClient(models.Model):

@@ -1,14 +1,21 @@
-"""Workflows of KOBE ぽすと: posting with photos, account deletion, supervisor triage."""
+"""Workflows of KOBE ぽすと: posting with photos, account deletion, supervisor triage
+(blurring photos included)."""
 
 import hashlib
 import logging
+import uuid
+from functools import partial
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from departments.models import Department
+from kobepost.audit import audit_record, record_type_of
+from kobepost.audit_models import AuditAction
 from kobepost.citizen_auth import citizen_uid, email_confirm_tokens, password_reset_tokens
 from kobepost.citizen_mail import PostEvent, post_status_notify, public_link
 from kobepost.citizen_models import (
@@ -22,7 +29,14 @@ from kobepost.citizen_models import (
 )
 from kobepost.models import Notification, User
 from kobepost.notifications.services import event_key, notification_queue
-from kobepost.photos import CleanPhoto, delete_stored, store_photo
+from kobepost.photos import (
+    MAX_REDACTIONS,
+    CleanPhoto,
+    Redaction,
+    delete_stored,
+    redacted_copy,
+    store_photo,
+)
 from tickets.geo import ward_for_point
 from tickets.models import Case, CaseEvent, Category
 from tickets.services import case_create, case_record_citizen_callback
@@ -286,6 +300,120 @@ def photo_set_hidden(*, photo: PostPhoto, user: User, hidden: bool) -> PostPhoto
     photo.hidden = hidden
     photo.save(update_fields=["hidden"])
     _audit(photo.post, user, f"photo-{'hide' if hidden else 'show'}:{photo.pk}")
+    return photo
+
+
+def _audit_photo_change(
+    photo: PostPhoto,
+    user: User,
+    request: HttpRequest | None,
+    action: AuditAction,
+    *,
+    field: str,
+    detail: str = "",
+) -> None:
+    """The audit row of a change to a photo's files: ids and numbers only, no text."""
+    audit_record(
+        request=request,
+        user=user,
+        action=action,
+        record_type=record_type_of(photo),
+        record_id=photo.pk,
+        fields=[field],
+        detail=" ".join(filter(None, [f"kobepost.post={photo.post_id}", detail])),
+    )
+
+
+class OriginalGone(ValueError):
+    """The photo as posted is no longer kept: the blur cannot be redone."""
+
+
+def photo_redact(
+    *,
+    photo: PostPhoto,
+    user: User,
+    redactions: list[Redaction],
+    request: HttpRequest | None = None,
+) -> PostPhoto:
+    """Blur rectangles of a photo (faces, number plates) in the copy everyone is served.
+
+    Always drawn from the photo as posted, so a second call replaces the first blur instead
+    of adding to it. The original moves to ``original_name`` (supervisors only) and the
+    photo gets a new ``public_id``: a copy of the old address cached anywhere stops
+    working instead of showing what was blurred. Who blurred which rectangles is an audit
+    row (the ``request`` gives its address). Files written are removed if anything fails;
+    the previous blurred copy is deleted once the change is committed.
+    """
+    if not redactions:
+        raise ValueError(_("ぼかす範囲を1つ以上指定してください。"))
+    if len(redactions) > MAX_REDACTIONS:
+        raise ValueError(_("ぼかす範囲は %(limit)s か所までです。") % {"limit": MAX_REDACTIONS})
+    if not all(redaction.fits() for redaction in redactions):
+        raise ValueError(_("ぼかす範囲が写真からはみ出しています。"))
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            photo = PostPhoto.objects.select_for_update().select_related("post").get(pk=photo.pk)
+            # Once the original is dropped, blurring the blurred copy again would only
+            # pile blur on blur: a redo needs the photo as posted.
+            source = photo.original_name or ("" if photo.is_redacted else photo.file_name)
+            if not source or not default_storage.exists(source):
+                raise OriginalGone(_("元の写真が残っていないため、ぼかしをやり直せません。"))
+            with default_storage.open(source, "rb") as original:
+                redacted = redacted_copy(original.read(), redactions)
+            name = store_photo(redacted)
+            stored.append(name)
+            previous = photo.file_name if photo.original_name else ""
+            photo.original_name = source
+            photo.file_name = name
+            photo.redactions = [redaction.as_dict() for redaction in redactions]
+            photo.redacted_at = timezone.now()
+            photo.public_id = uuid.uuid4()
+            photo.save(
+                update_fields=[
+                    "original_name",
+                    "file_name",
+                    "redactions",
+                    "redacted_at",
+                    "public_id",
+                ]
+            )
+            _audit_photo_change(
+                photo,
+                user,
+                request,
+                AuditAction.PHOTO_REDACT,
+                field="file",
+                detail="rectangles="
+                + ";".join(f"{r.x:g},{r.y:g},{r.w:g},{r.h:g}" for r in redactions),
+            )
+            if previous:
+                transaction.on_commit(partial(delete_stored, [previous]), robust=True)
+    except Exception:
+        delete_stored(stored)
+        raise
+    _audit(photo.post, user, f"photo-redact:{photo.pk}:{len(redactions)}")
+    return photo
+
+
+def photo_drop_original(
+    *, photo: PostPhoto, user: User, request: HttpRequest | None = None
+) -> PostPhoto:
+    """Delete the photo as posted once its blurred copy is right (audited).
+
+    Nothing but a redo of the blur needs it; from then on the blurred copy is all there is.
+    """
+    with transaction.atomic():
+        photo = PostPhoto.objects.select_for_update().get(pk=photo.pk)
+        if not photo.original_name:
+            raise OriginalGone(_("元の写真はすでに削除されています。"))
+        original, photo.original_name = photo.original_name, ""
+        photo.save(update_fields=["original_name"])
+        _audit_photo_change(
+            photo, user, request, AuditAction.PHOTO_ORIGINAL_DROPPED, field="original"
+        )
+        transaction.on_commit(partial(delete_stored, [original]), robust=True)
+    _audit(photo.post, user, f"photo-drop-original:{photo.pk}")
     return photo
 
 

@@ -19,5 +19,18 @@ urlpatterns = [
         triage_views.photo_visibility,
         name="photo_visibility",
     ),
+    path(
+        "posts/<int:pk>/photos/<uuid:public_id>/redact/",
+        triage_views.photo_redact_view,
+        name="photo_redact",
+    ),
+    path(
+        "posts/<int:pk>/photos/<uuid:public_id>/drop-original/",
+        triage_views.photo_original_drop,
+        name="photo_original_drop",
+    ),
     path("photos/<uuid:public_id>.jpg", triage_views.photo, name="photo"),
+    path(
+        "photos/<uuid:public_id>/original.jpg", triage_views.photo_original, name="photo_original"
+    ),
 ]

@@ -2,8 +2,9 @@
 
 Supervisors review new posts, reject them (out of scope, spam, another body's road),
 mark duplicates (of another post or of an existing case), forward a post to a department
-(which creates a case linked to the post), edit what the public sees, hide photos, publish
-and answer. A linked post's status is derived from its case (``Post.current_status``).
+(which creates a case linked to the post), edit what the public sees, hide photos or blur
+parts of them (faces, number plates), publish and answer. A linked post's status is
+derived from its case (``Post.current_status``).
 """
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kobepost.audit import audit_one_shown, audit_shown
 from kobepost.citizen_forms import (
@@ -26,9 +27,13 @@ from kobepost.citizen_forms import (
     ForwardForm,
     PublicResponseForm,
     RejectForm,
+    redaction_formset,
 )
 from kobepost.citizen_models import Post, PostPhoto
 from kobepost.citizen_services import (
+    OriginalGone,
+    photo_drop_original,
+    photo_redact,
     photo_set_hidden,
     post_forward,
     post_link_case,
@@ -41,6 +46,7 @@ from kobepost.citizen_services import (
 from kobepost.decorators import role_required
 from kobepost.links import UUID_PLACEHOLDER, url_with_pk
 from kobepost.models import User
+from kobepost.photos import MAX_REDACTIONS
 from kobepost.public_views import map_settings
 from tickets.models import Case, Category
 
@@ -143,6 +149,12 @@ def _linked_case(post: Post) -> Case | None:
 def get_triage_post(request: HttpRequest, pk: int) -> Post:
     """Any post, for a supervisor (the role check is on every view)."""
     return get_object_or_404(triage_posts(), pk=pk)
+
+
+def get_triage_photo(request: HttpRequest, pk: int, public_id) -> tuple[Post, PostPhoto]:
+    """A photo of post ``pk`` (404 for another post's photo), with its post."""
+    post = get_triage_post(request, pk)
+    return post, get_object_or_404(PostPhoto, post=post, public_id=public_id)
 
 
 @role_required(SUPERVISOR)
@@ -361,8 +373,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(SUPERVISOR)
 @require_POST
 def photo_visibility(request: HttpRequest, pk: int, public_id) -> HttpResponse:
-    post = get_triage_post(request, pk)
-    photo = get_object_or_404(PostPhoto, post=post, public_id=public_id)
+    post, photo = get_triage_photo(request, pk, public_id)
     hidden = request.POST.get("hidden") == "1"
     photo_set_hidden(photo=photo, user=request.user, hidden=hidden)
     messages.success(
@@ -371,14 +382,94 @@ def photo_visibility(request: HttpRequest, pk: int, public_id) -> HttpResponse:
     return redirect("triage:detail", pk=post.pk)
 
 
+def _photo_response(request: HttpRequest, item: PostPhoto, name: str, field: str) -> HttpResponse:
+    if not name or not default_storage.exists(name):
+        raise Http404
+    audit_one_shown(request, item, fields=(field,), detail=f"kobepost.post={item.post_id}")
+    response = FileResponse(default_storage.open(name, "rb"), content_type="image/jpeg")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 @role_required(SUPERVISOR)
 @require_GET
 def photo(request: HttpRequest, public_id) -> HttpResponse:
-    """Every photo, hidden ones included, for supervisors."""
+    """Every photo, hidden ones included, for supervisors: the copy the public gets."""
     item = get_object_or_404(PostPhoto, public_id=public_id)
-    if not default_storage.exists(item.file_name):
-        raise Http404
-    audit_one_shown(request, item, fields=("file",), detail=f"kobepost.post={item.post_id}")
-    response = FileResponse(default_storage.open(item.file_name, "rb"), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return _photo_response(request, item, item.file_name, "file")
+
+
+@role_required(SUPERVISOR)
+@require_GET
+def photo_original(request: HttpRequest, public_id) -> HttpResponse:
+    """The photo as posted, before any blur: supervisors only, while it is kept."""
+    item = get_object_or_404(PostPhoto, public_id=public_id)
+    return _photo_response(request, item, item.original_name or item.file_name, "original")
+
+
+def _render_redact(
+    request: HttpRequest, post: Post, item: PostPhoto, formset, *, status: int = 200
+) -> HttpResponse:
+    audit_one_shown(request, post, fields=POST_PERSONAL_FIELDS)
+    return render(
+        request,
+        "kobepost/triage/photo_redact.html",
+        {
+            "post": post,
+            "photo": item,
+            "formset": formset,
+            "can_redo": bool(item.original_name) or not item.is_redacted,
+            "redact_config": {
+                "max": MAX_REDACTIONS,
+                "prefix": formset.prefix,
+                # %n: the row's number.
+                "text": {
+                    "added": _("範囲 %n を表に入れました。"),
+                    "full": _("これ以上の範囲は追加できません。"),
+                    "clear": _("範囲 %n を消す"),
+                    "cleared": _("範囲 %n を消しました。"),
+                },
+            },
+        },
+        status=status,
+    )
+
+
+@role_required(SUPERVISOR)
+@require_http_methods(["GET", "POST"])
+def photo_redact_view(request: HttpRequest, pk: int, public_id) -> HttpResponse:
+    """Blur rectangles (drawn on the photo or typed in percent) in the public copy."""
+    post, item = get_triage_photo(request, pk, public_id)
+    if request.method == "GET":
+        return _render_redact(request, post, item, redaction_formset(initial=item.redactions))
+    formset = redaction_formset(request.POST)
+    if not formset.is_valid():
+        return _render_redact(request, post, item, formset, status=400)
+    try:
+        photo_redact(
+            photo=item, user=request.user, redactions=formset.redactions(), request=request
+        )
+    except ValueError as error:
+        messages.error(request, str(error))
+        return _render_redact(request, post, item, formset, status=400)
+    messages.success(
+        request,
+        _("写真に %(count)s か所のぼかしを入れました。公開される写真はぼかした写真です。")
+        % {"count": len(formset.redactions())},
+    )
+    return redirect("triage:detail", pk=post.pk)
+
+
+@role_required(SUPERVISOR)
+@require_POST
+def photo_original_drop(request: HttpRequest, pk: int, public_id) -> HttpResponse:
+    post, item = get_triage_photo(request, pk, public_id)
+    try:
+        photo_drop_original(photo=item, user=request.user, request=request)
+    except OriginalGone as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("元の写真を削除しました。ぼかしのやり直しはできなくなりました。")
+        )
+    return redirect("triage:detail", pk=post.pk)

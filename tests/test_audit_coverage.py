@@ -126,6 +126,7 @@ SHOWN_WITHOUT_TEXT = [
         "operator", Probe("departments:attachment"), "attachment", "the file itself (a photo)"
     ),
     ShownWithoutText("supervisor", Probe("triage:photo"), "photo", "the citizen's photo"),
+    ShownWithoutText("supervisor", Probe("triage:photo_original"), "photo", "the photo as posted"),
     ShownWithoutText(
         "operator",
         Probe("callcenter:phone_history", post=(("phone", PHONE_TYPED),)),

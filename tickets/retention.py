@@ -15,7 +15,8 @@ list filters them out, "未設定（廃棄されない）"):
 * KOBE ぽすと posts once finished (done without a case, or their case closed: the stored
   status follows the case, ``linked_post_status``) or rejected (duplicates too), under the
   class of their post category, else of its ticket category or that one's dial, else of
-  the linked case. Texts, place and poster are erased, the photos deleted.
+  the linked case. Texts, place and poster are erased, the photos deleted (a blurred
+  photo's original with its blurred copy).
 * Citizen accounts with no live post, unused for CITIZEN_IDLE_YEARS: deleted as if the
   citizen had deleted them (``citizen_delete``: their posts stay, anonymous).
 * Notes of logged FAQ calls, under the class of the call's dial: the note is blanked, the
@@ -431,7 +432,8 @@ def case_messages_erase(*, references: dict[int, str], links: Iterable[str]) -> 
 
 def post_erase_personal_data(post: Post) -> list[str]:
     """Blank the texts and remove the photos; returns the files to delete from disk."""
-    files = [photo.file_name for photo in post.photos.all()]
+    # A blurred photo has two files: the copy served and the original kept for supervisors.
+    files = [name for photo in post.photos.all() for name in photo.stored_names()]
     PostPhoto.objects.filter(post=post).delete()
     post.text = ""
     post.public_text = ""

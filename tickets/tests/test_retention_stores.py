@@ -18,6 +18,7 @@ from faq.services import call_log
 from kobepost.audit_models import AuditAction, AuditEvent
 from kobepost.citizen_models import Citizen, Post, PostCategory, PostPhoto
 from kobepost.citizen_services import (
+    photo_redact,
     post_forward,
     post_link_case,
     post_mark_duplicate,
@@ -25,6 +26,7 @@ from kobepost.citizen_services import (
 )
 from kobepost.models import Notice, Notification
 from kobepost.notifications import event_key, notification_queue
+from kobepost.photos import Redaction
 from kobepost.tests.conftest import jpeg_upload, make_citizen, make_post
 from tickets import retention
 from tickets.models import Case, CaseEvent, Category, Dial, DisposalItem, RetentionClass
@@ -192,6 +194,22 @@ def test_disposed_post_loses_its_texts_photos_and_poster(supervisor, three_years
     post.refresh_from_db()
     assert (post.text, post.public_text, post.public_reply, post.rejection_note) == ("",) * 4
     assert post.citizen is None and post.nickname == "" and post.lat is None
+    assert not PostPhoto.objects.filter(post=post).exists()
+    assert not any(default_storage.exists(name) for name in files)
+    assert batch.post_count == 1 and batch.file_count == 2
+
+
+def test_a_blurred_photo_goes_with_its_original(supervisor, three_years, approve):
+    post = make_post(make_citizen(), photos=1, status=Post.Status.DONE)
+    photo = post.photos.get()
+    photo_redact(photo=photo, user=supervisor, redactions=[Redaction(x=0, y=0, w=50, h=50)])
+    photo.refresh_from_db()
+    files = [photo.file_name, photo.original_name]
+    assert all(default_storage.exists(name) for name in files) and files[0] != files[1]
+    Post.objects.filter(pk=post.pk).update(updated_at=LONG_AGO)
+
+    batch = approve()
+
     assert not PostPhoto.objects.filter(post=post).exists()
     assert not any(default_storage.exists(name) for name in files)
     assert batch.post_count == 1 and batch.file_count == 2

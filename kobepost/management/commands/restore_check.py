@@ -97,7 +97,9 @@ class Command(BaseCommand):
             photos_rows = photos_rows.filter(created_at__lt=files_before)
             attachment_rows = attachment_rows.filter(uploaded_at__lt=files_before)
         photos = list(photos_rows.order_by("-pk")[:sample])
-        missing = [p.file_name for p in photos if not default_storage.exists(p.file_name)]
+        missing = [
+            name for p in photos for name in p.stored_names() if not default_storage.exists(name)
+        ]
         attachments = list(attachment_rows.order_by("-pk")[:sample])
         for attachment in attachments:
             name = attachment.file.name
