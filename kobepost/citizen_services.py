@@ -114,11 +114,16 @@ def _audit(post: Post, user: User, action: str) -> None:
 
 
 def post_publish(*, post: Post, user: User) -> Post:
+    """Publish a post; the first publication is mailed to the poster (published again
+    after being taken down, it is not news to them)."""
     with transaction.atomic():
+        first = post.published_at is None
         post.published = True
         post.published_at = post.published_at or timezone.now()
         post.save(update_fields=["published", "published_at", "updated_at"])
         _tell_citizen_through_case(post, user)
+        if first:
+            post_status_notify(post=post, event=PostEvent.PUBLISHED)
     _audit(post, user, "publish")
     return post
 
