@@ -83,7 +83,7 @@ def seed_service_details(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('kobepost', '0011_audit_record_correct'),
+        ('kobepost', '0012_post_photo_redaction'),
     ]
 
     operations = [
