@@ -7,8 +7,9 @@ seen only by the citizen (and, later, through the case workflow).
 from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from kobepost.citizen_models import ApiClient, PostCategory
+from kobepost.citizen_models import ApiClient, PostCategory, ServiceAttribute
 
 
 @admin.register(ApiClient)
@@ -37,9 +38,43 @@ class ApiClientAdmin(admin.ModelAdmin):
             messages.warning(request, f"{client.name}: api_key {key}")
 
 
+class ServiceAttributeInline(admin.TabularInline):
+    """The details a category asks for (Open311 service definition attributes)."""
+
+    model = ServiceAttribute
+    extra = 0
+    fields = (
+        "sort_order",
+        "code",
+        "description",
+        "datatype",
+        "required",
+        "datatype_description",
+        "values",
+    )
+
+
 @admin.register(PostCategory)
 class PostCategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "ticket_category", "retention_class", "sort_order", "active")
+    list_display = (
+        "name",
+        "code",
+        "ticket_category",
+        "routed_department",
+        "group",
+        "retention_class",
+        "sort_order",
+        "active",
+    )
     list_editable = ("sort_order", "active")
     list_filter = ("retention_class", "active")
-    list_select_related = ("ticket_category", "retention_class")
+    list_select_related = ("ticket_category__department", "retention_class")
+    inlines = [ServiceAttributeInline]
+
+    @admin.display(
+        description=gettext_lazy("送付先の所管課"), ordering="ticket_category__department"
+    )
+    def routed_department(self, category: PostCategory) -> str:
+        """Where a forwarded post goes: the case category's department (振り分け表)."""
+        routed = category.ticket_category
+        return routed.department.name if routed else "—"

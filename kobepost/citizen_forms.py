@@ -448,6 +448,17 @@ def forward_title(post: Post) -> str:
     return " ".join(p for p in parts if p)[:CASE_TITLE_LENGTH]
 
 
+def routed_category(post: Post) -> Category | None:
+    """The active case category a post's category routes to, with its active department."""
+    if post.category.ticket_category_id is None:
+        return None
+    return (
+        Category.objects.select_related("department")
+        .filter(pk=post.category.ticket_category_id, active=True, department__active=True)
+        .first()
+    )
+
+
 class ForwardForm(forms.Form):
     """Forward a post to a department: category and department prefilled from the routing."""
 
@@ -464,16 +475,23 @@ class ForwardForm(forms.Form):
     )
     title = forms.CharField(label=_("タイトル"), max_length=CASE_TITLE_LENGTH)
 
+    # The case category the post's category routes to (None: the supervisor chooses).
+    routed_category: Category | None = None
+
     @classmethod
     def for_post(cls, post: Post) -> "ForwardForm":
-        category = post.category.ticket_category
-        return cls(
+        """Prefilled from the routing: the post category's case category and the department
+        that category is routed to, so that the supervisor checks and presses one button."""
+        category = routed_category(post)
+        form = cls(
             initial={
                 "category": category.pk if category else None,
                 "department": category.department_id if category else None,
                 "title": forward_title(post),
             }
         )
+        form.routed_category = category
+        return form
 
     def clean_title(self) -> str:
         return unicodedata.normalize("NFKC", self.cleaned_data["title"]).strip()

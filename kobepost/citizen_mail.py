@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from kobepost.citizen_models import Citizen, Post
 from kobepost.models import Notification
+from kobepost.notifications.mail import japanese_date
 from kobepost.notifications.services import event_key, notification_queue
 
 
@@ -23,6 +24,7 @@ class PostEvent:
     """What a status mail tells; the value is part of the mail's event key."""
 
     RECEIVED = "received"
+    PUBLISHED = "published"
     FORWARDED = "forwarded"
     ANSWERED = "answered"
     FINISHED = "finished"
@@ -32,6 +34,10 @@ class PostEvent:
 
 _EVENT_SENTENCES = {
     PostEvent.RECEIVED: gettext_lazy("投稿を受け付けました。市が内容を確認します。"),
+    PostEvent.PUBLISHED: gettext_lazy(
+        "投稿を確認し、KOBE ぽすとのページで公開しました。"
+        "公開されるのはニックネームと投稿の内容・場所・写真で、氏名や連絡先は公開しません。"
+    ),
     PostEvent.FORWARDED: gettext_lazy("投稿を市の担当部署へ送りました。対応を進めます。"),
     PostEvent.ANSWERED: gettext_lazy("市から回答がありました。"),
     PostEvent.FINISHED: gettext_lazy("対応が完了しました。"),
@@ -73,6 +79,9 @@ def post_status_notify(*, post: Post, event: str, occurrence: object = "") -> No
         # The public answer as the public pages show it (tickets.outbound scrubs it).
         if event == PostEvent.ANSWERED and post.for_public.reply:
             lines += ["", _("市からの回答:"), post.for_public.reply]
+        # The case's reply due date (回答期限), the date Open311 gives as expected_datetime.
+        if event == PostEvent.FORWARDED and post.expected_date:
+            lines += ["", _("回答の予定日: %(date)s") % {"date": japanese_date(post.expected_date)}]
         if event in (PostEvent.REJECTED, PostEvent.DUPLICATE) and post.rejection_reason:
             lines += ["", _("理由: %(reason)s") % {"reason": post.rejection_reason}]
         lines += [

@@ -9,6 +9,7 @@ import secrets
 import uuid
 
 from django.contrib.auth.hashers import check_password, make_password
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -158,6 +159,19 @@ class PostCategory(models.Model):
             "なければそのダイヤルの保存年限）、それもなければ連携した案件の保存年限に従います。"
         ),
     )
+    # Open311 ``group`` and ``keywords``: how an app groups its menu and finds a service.
+    group = models.CharField(
+        _("グループ"),
+        max_length=60,
+        blank=True,
+        help_text=_("アプリのメニューでまとめる見出し（Open311 の group）。例: 道路・公園"),
+    )
+    keywords = models.CharField(
+        _("キーワード"),
+        max_length=300,
+        blank=True,
+        help_text=_("アプリの検索に使う言葉をカンマ区切りで（Open311 の keywords）。"),
+    )
     sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
     active = models.BooleanField(_("有効"), default=True)
 
@@ -168,6 +182,79 @@ class PostCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [
+            word.strip() for word in self.keywords.replace("、", ",").split(",") if word.strip()
+        ]
+
+
+class ServiceAttribute(models.Model):
+    """A detail a post category asks for (which park, which facility): an attribute of the
+    Open311 service definition. What a citizen answers is kept on the post and shown to
+    staff only."""
+
+    class Datatype(models.TextChoices):
+        STRING = "string", _("文字列（1行）")
+        TEXT = "text", _("文章（複数行）")
+        NUMBER = "number", _("数値")
+        DATETIME = "datetime", _("日時")
+        SINGLE = "singlevaluelist", _("選択肢から1つ")
+        MULTI = "multivaluelist", _("選択肢から複数")
+
+    LIST_TYPES = (Datatype.SINGLE, Datatype.MULTI)
+
+    category = models.ForeignKey(
+        PostCategory,
+        verbose_name=_("投稿区分"),
+        on_delete=models.CASCADE,
+        related_name="attributes",
+    )
+    code = models.SlugField(_("コード"), max_length=40)
+    description = models.CharField(_("項目名"), max_length=200)
+    datatype = models.CharField(
+        _("種類"), max_length=16, choices=Datatype.choices, default=Datatype.STRING
+    )
+    required = models.BooleanField(_("必須"), default=False)
+    datatype_description = models.CharField(
+        _("入力の説明"), max_length=200, blank=True, help_text=_("例: 公園の入口の看板の名前")
+    )
+    values = models.TextField(
+        _("選択肢"),
+        blank=True,
+        help_text=_("選択肢の種類のとき、1 行に 1 つ「キー:表示名」で書きます。"),
+    )
+    sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
+
+    class Meta:
+        verbose_name = _("詳細項目")
+        verbose_name_plural = _("詳細項目（Open311 の attribute）")
+        ordering = ["sort_order", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category", "code"], name="service_attribute_unique_code"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    def value_choices(self) -> list[tuple[str, str]]:
+        """The choices of a list attribute as (key, name), in the order written."""
+        choices = []
+        for line in self.values.splitlines():
+            key, _sep, name = line.partition(":")
+            if key.strip():
+                choices.append((key.strip(), name.strip() or key.strip()))
+        return choices
+
+    def clean(self) -> None:
+        choices = self.value_choices()
+        if self.datatype in self.LIST_TYPES and not choices:
+            raise ValidationError({"values": _("選択肢を 1 つ以上書いてください。")})
+        if len({key for key, _name in choices}) != len(choices):
+            raise ValidationError({"values": _("選択肢のキーが重複しています。")})
 
 
 # Case states in which the citizen's problem counts as dealt with (対応完了 on the post).
@@ -226,6 +313,7 @@ class PostQuerySet(models.QuerySet):
         return self.annotate(
             linked_status=current_status_expression(),
             linked_updated_at=Greatest("updated_at", Coalesce("case__updated_at", "updated_at")),
+            linked_due_date=models.F("case__reply_due_date"),
         )
 
     def filter_open(self, is_open: bool) -> "PostQuerySet":
@@ -325,6 +413,9 @@ class Post(QuickChoiceDisplay, models.Model):
         blank=True,
         related_name="posts",
     )
+    # The answers to the category's details ({attribute code: value or list of keys}); for
+    # staff only, never published (free text a citizen typed).
+    attributes = models.JSONField(_("詳細項目"), default=dict, blank=True)
     created_at = models.DateTimeField(_("投稿日時"), default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
@@ -418,6 +509,27 @@ class Post(QuickChoiceDisplay, models.Model):
         if self.case_id is None:
             return self.updated_at
         return max(self.updated_at, self.case.updated_at)
+
+    @property
+    def expected_date(self):
+        """The linked case's reply due date (回答期限), None while no case is linked."""
+        if "linked_due_date" in self.__dict__:
+            return self.__dict__["linked_due_date"]
+        return self.case.reply_due_date if self.case_id else None
+
+    def attribute_rows(self) -> list[tuple[str, str]]:
+        """The details the citizen gave, as (item name, answer) for staff pages."""
+        if not self.attributes:
+            return []
+        rows = []
+        known = {a.code: a for a in self.category.attributes.all()}
+        for code, value in self.attributes.items():
+            attribute = known.get(code)
+            names = dict(attribute.value_choices()) if attribute else {}
+            values = value if isinstance(value, list) else [value]
+            shown = "、".join(str(names.get(str(v), v)) for v in values)
+            rows.append((attribute.description if attribute else code, shown))
+        return rows
 
     @property
     def current_status_label(self) -> str:
@@ -519,4 +631,12 @@ class ApiClient(models.Model):
         return cls.objects.filter(key_digest=token_digest(key), active=True).first()
 
 
-__all__ = ["ApiClient", "Citizen", "Post", "PostCategory", "PostFollow", "PostPhoto"]
+__all__ = [
+    "ApiClient",
+    "Citizen",
+    "Post",
+    "PostCategory",
+    "PostFollow",
+    "PostPhoto",
+    "ServiceAttribute",
+]

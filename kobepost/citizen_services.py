@@ -58,8 +58,11 @@ def post_create(
     photos: list[CleanPhoto] = (),
     channel: str = Post.Channel.WEB,
     api_client: ApiClient | None = None,
+    attributes: dict | None = None,
 ) -> Post:
-    """Save a citizen's post and its photos (all or nothing; no file left on failure)."""
+    """Save a citizen's post and its photos (all or nothing; no file left on failure).
+
+    ``attributes``: the category's details, already checked (``service_attributes``)."""
     stored: list[str] = []
     try:
         with transaction.atomic():
@@ -74,6 +77,7 @@ def post_create(
                 address=address,
                 channel=channel,
                 api_client=api_client,
+                attributes=attributes or {},
             )
             for photo in photos:
                 name = store_photo(photo)
@@ -110,11 +114,16 @@ def _audit(post: Post, user: User, action: str) -> None:
 
 
 def post_publish(*, post: Post, user: User) -> Post:
+    """Publish a post; the first publication is mailed to the poster (published again
+    after being taken down, it is not news to them)."""
     with transaction.atomic():
+        first = post.published_at is None
         post.published = True
         post.published_at = post.published_at or timezone.now()
         post.save(update_fields=["published", "published_at", "updated_at"])
         _tell_citizen_through_case(post, user)
+        if first:
+            post_status_notify(post=post, event=PostEvent.PUBLISHED)
     _audit(post, user, "publish")
     return post
 
@@ -160,6 +169,14 @@ def _check_linkable(post: Post) -> None:
         raise ValueError(_("不採用・重複の投稿は案件にできません。"))
 
 
+def forward_details(post: Post) -> str:
+    """The case's details: the citizen's text, then the category's details they gave."""
+    rows = post.attribute_rows()
+    if not rows:
+        return post.text
+    return post.text + "\n\n" + "\n".join(f"{name}: {value}" for name, value in rows)
+
+
 def post_forward(
     *,
     post: Post,
@@ -186,7 +203,7 @@ def post_forward(
             category=category,
             department=department,
             title=title,
-            details=post.text,
+            details=forward_details(post),
             latitude=post.lat,
             longitude=post.lng,
             address=post.address,

@@ -17,7 +17,7 @@ Every response carries only the poster's nickname at most; never a personal fiel
 import uuid
 import xml.etree.ElementTree as ET  # nosec B405 - only builds XML, never parses input
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from functools import wraps
 
 from django.conf import settings
@@ -32,9 +32,17 @@ from django.views.decorators.http import require_GET, require_http_methods
 from kobepost import ratelimit
 from kobepost.citizen_auth import public_view
 from kobepost.citizen_forms import PhotoField
-from kobepost.citizen_models import ApiClient, Citizen, Post, PostCategory, token_digest
+from kobepost.citizen_models import (
+    ApiClient,
+    Citizen,
+    Post,
+    PostCategory,
+    ServiceAttribute,
+    token_digest,
+)
 from kobepost.citizen_services import post_create
 from kobepost.network import client_ip
+from kobepost.service_attributes import AttributeRefused, attributes_clean, submitted_attributes
 from kobepost.xmltext import xml_safe
 from tickets.geo import validate_point
 
@@ -50,9 +58,14 @@ UPDATE_FIELDS = (
     "status_notes",
     "service_notice",
     "updated_datetime",
+    "expected_datetime",
     "duplicate_of",
 )  # the longest start_date..end_date range served in one query
 AGENCY = "神戸市"
+DEFAULT_GROUP = "KOBE ぽすと"
+# expected_datetime: a reply due date (回答期限) is a business day; the department answers
+# within the city's office hours, which close at 17:30.
+EXPECTED_TIME = time(17, 30)
 
 View = Callable[..., HttpResponse]
 
@@ -163,15 +176,40 @@ def open311_view(view: View) -> View:
 
 
 def service_dict(category: PostCategory) -> dict:
+    """A service of the list; ``attributes`` must be prefetched (``metadata``)."""
     return {
         "service_code": category.code,
         "service_name": category.name,
         "description": category.description,
-        "metadata": False,
+        "metadata": bool(category.attributes.all()),
         "type": "realtime",
-        "keywords": "",
-        "group": "KOBE ぽすと",
+        "keywords": ",".join(category.keyword_list),
+        "group": category.group or DEFAULT_GROUP,
     }
+
+
+def attribute_dict(attribute: ServiceAttribute, order: int) -> dict:
+    """One attribute of a service definition (GeoReport v2, GET Service Definition)."""
+    return {
+        "variable": True,
+        "code": attribute.code,
+        "datatype": attribute.datatype,
+        "required": attribute.required,
+        "datatype_description": attribute.datatype_description or None,
+        "order": order,
+        "description": attribute.description,
+        "values": [{"key": key, "name": name} for key, name in attribute.value_choices()],
+    }
+
+
+def expected_datetime(post: Post) -> str | None:
+    """The linked case's reply due date, at the close of that business day; None before a
+    case is linked (nobody has promised a date yet)."""
+    due = post.expected_date
+    if due is None:
+        return None
+    closing = datetime.combine(due, EXPECTED_TIME, tzinfo=timezone.get_current_timezone())
+    return iso(closing)
 
 
 def request_dict(request: HttpRequest, post: Post) -> dict:
@@ -195,7 +233,7 @@ def request_dict(request: HttpRequest, post: Post) -> dict:
         "service_notice": post.current_status_label,
         "requested_datetime": iso(post.created_at),
         "updated_datetime": iso(post.public_updated_at),
-        "expected_datetime": None,
+        "expected_datetime": expected_datetime(post),
         "address": texts.address if public else None,
         "address_id": None,
         "zipcode": None,
@@ -236,7 +274,8 @@ def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
 @open311_view
 @require_GET
 def services(request: HttpRequest, *, fmt: str) -> HttpResponse:
-    data = [service_dict(c) for c in PostCategory.objects.filter(active=True)]
+    categories = PostCategory.objects.filter(active=True).prefetch_related("attributes")
+    data = [service_dict(c) for c in categories]
     return respond(fmt, data, root="services", item="service")
 
 
@@ -246,12 +285,21 @@ def service_definition(request: HttpRequest, code: str, *, fmt: str) -> HttpResp
     category = PostCategory.objects.filter(code=code, active=True).first()
     if category is None:
         raise Open311Error(404, f"service_code {code} not found")
-    data = {"service_code": category.code, "attributes": []}
+    data = {
+        "service_code": category.code,
+        "attributes": [
+            attribute_dict(attribute, order)
+            for order, attribute in enumerate(category.attributes.all(), start=1)
+        ],
+    }
     return respond(fmt, data, root="service_definition", item=None)
 
 
 def _parse_date(value: str, name: str) -> datetime:
-    parsed = parse_datetime(value.replace(" ", "+")) if value else None
+    try:
+        parsed = parse_datetime(value.replace(" ", "+")) if value else None
+    except ValueError:  # well formed but impossible: month 13, February 30
+        parsed = None
     if parsed is None:
         raise Open311Error(400, f"{name} must be an ISO 8601 date and time")
     if timezone.is_naive(parsed):
@@ -363,6 +411,10 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
             raise Open311Error(400, f"lat/long: {error.code}: {' '.join(error.messages)}") from None
     if lat is None and not address:
         raise Open311Error(400, "lat/long or address_string is required")
+    try:
+        attributes = attributes_clean(category, submitted_attributes(data.lists()))
+    except AttributeRefused as refusal:
+        raise Open311Error(400, str(refusal)) from None
     photo_field = PhotoField(required=False, max_count=settings.PUBLIC_PHOTOS_PER_POST)
     try:
         photos = photo_field.clean(request.FILES.getlist("media"))
@@ -378,6 +430,7 @@ def _create_request(request: HttpRequest, fmt: str) -> HttpResponse:
         photos=photos,
         channel=Post.Channel.API,
         api_client=client,
+        attributes=attributes,
     )
     ratelimit.record(*limits)
     result = [

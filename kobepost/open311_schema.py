@@ -56,7 +56,14 @@ def openapi_document() -> dict:
                 "number (closed, its reason in status_notes, duplicate_of naming the original) "
                 "without its content. Every error is an Open311 error list (400 also for NUL "
                 "bytes and bad parameters, 404, 405, 429 with Retry-After). Text is XML 1.0 "
-                "safe: control characters are removed at input. POST requests needs an "
+                "safe: control characters are removed at input. Services whose metadata is "
+                "true ask for details: their definition (GET services/{service_code}) lists "
+                "the attributes, sent on POST as attribute[code]=value (attribute[code][]=key "
+                "once per choice of a multivaluelist); a missing required attribute, a value "
+                "of the wrong type or not among the values, and an unknown code are refused "
+                "with 400. expected_datetime is the reply due date of the city's case once "
+                "the post is forwarded (17:30 Japan time that day), null before. POST "
+                "requests need an "
                 "api_key (registered app) and the citizen's app token "
                 "(Authorization: Bearer <token> or citizen_token). Photos: multipart "
                 "file fields named media (JPEG/PNG/HEIC/WebP, up to 4). Personal data sent by an "
@@ -74,14 +81,14 @@ def openapi_document() -> dict:
             },
             "/services.{format}": {
                 "get": {
-                    "summary": "Service list (投稿区分)",
+                    "summary": "Service list (投稿区分): group and keywords for an app's menu",
                     "parameters": [FORMAT],
                     "responses": {"200": _ok("#/components/schemas/Services")},
                 }
             },
             "/services/{service_code}.{format}": {
                 "get": {
-                    "summary": "Service definition",
+                    "summary": "Service definition: the attributes a service asks for",
                     "parameters": [
                         {"name": "service_code", "in": "path", "required": True, "schema": string},
                         FORMAT,
@@ -215,7 +222,39 @@ def openapi_document() -> dict:
                     "type": "object",
                     "properties": {
                         "service_code": string,
-                        "attributes": {"type": "array", "items": {"type": "object"}},
+                        "attributes": {
+                            "type": "array",
+                            "items": {"$ref": "#/components/schemas/Attribute"},
+                        },
+                    },
+                },
+                "Attribute": {
+                    "type": "object",
+                    "properties": {
+                        "variable": {"type": "boolean"},
+                        "code": string,
+                        "datatype": {
+                            "type": "string",
+                            "enum": [
+                                "string",
+                                "number",
+                                "datetime",
+                                "text",
+                                "singlevaluelist",
+                                "multivaluelist",
+                            ],
+                        },
+                        "required": {"type": "boolean"},
+                        "datatype_description": nullable_string,
+                        "order": {"type": "integer"},
+                        "description": string,
+                        "values": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {"key": string, "name": string},
+                            },
+                        },
                     },
                 },
                 "ServiceRequests": {
@@ -233,7 +272,11 @@ def openapi_document() -> dict:
                             "service_notice": string,
                             "requested_datetime": {"type": "string", "format": "date-time"},
                             "updated_datetime": {"type": "string", "format": "date-time"},
-                            "expected_datetime": nullable_string,
+                            "expected_datetime": {
+                                "type": "string",
+                                "format": "date-time",
+                                "nullable": True,
+                            },
                             "address": string,
                             "address_id": nullable_string,
                             "zipcode": nullable_string,
@@ -255,6 +298,11 @@ def openapi_document() -> dict:
                             "status_notes": string,
                             "service_notice": string,
                             "updated_datetime": {"type": "string", "format": "date-time"},
+                            "expected_datetime": {
+                                "type": "string",
+                                "format": "date-time",
+                                "nullable": True,
+                            },
                             "duplicate_of": nullable_string,
                         },
                     },
@@ -270,6 +318,13 @@ def openapi_document() -> dict:
                         "lat": {"type": "number"},
                         "long": {"type": "number"},
                         "address_string": string,
+                        "attribute[{code}]": {
+                            "type": "string",
+                            "description": (
+                                "The answer to the service definition's attribute {code} "
+                                "(attribute[{code}][] repeated for a multivaluelist)"
+                            ),
+                        },
                         "media": {
                             "type": "array",
                             "items": {"type": "string", "format": "binary"},

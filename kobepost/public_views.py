@@ -58,16 +58,34 @@ from kobepost.photos import pending_delete, pending_load, pending_open, pending_
 PAGE_SIZE = 20
 
 
-def too_many_requests(request: HttpRequest, retry_after: int) -> HttpResponse:
-    """The 429 page: says in minutes when to try again, and tells clients in Retry-After."""
+def too_many_requests(
+    request: HttpRequest,
+    retry_after: int,
+    template: str = "kobepost/public/too_many.html",
+    context: dict | None = None,
+) -> HttpResponse:
+    """A 429: says in minutes when to try again, and tells clients in Retry-After.
+
+    Given a form's template and context, the refused form is shown again with what was
+    typed (``refused_form``) instead of a bare page that loses it.
+    """
     response = render(
         request,
-        "kobepost/public/too_many.html",
-        {"retry_minutes": max(1, -(-retry_after // 60))},
+        template,
+        {**(context or {}), "retry_minutes": max(1, -(-retry_after // 60))},
         status=429,
     )
     response["Retry-After"] = str(retry_after)
     return response
+
+
+def refused_form(form_class, request: HttpRequest, **kwargs):
+    """The form again, filled with what was sent, for a submit refused by a rate limit.
+
+    Unbound, with the sent values as initial data: the form is not validated (a refused
+    request costs no photo decoding and no queries); passwords are never shown again.
+    """
+    return form_class(initial=request.POST.dict(), **kwargs)
 
 
 def map_settings() -> dict:
@@ -219,7 +237,8 @@ def register(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         limits = (("register_address", client_ip(request)),)
         if (wait := ratelimit.retry_after(*limits)) is not None:
-            return too_many_requests(request, wait)
+            form = refused_form(CitizenRegistrationForm, request)
+            return too_many_requests(request, wait, "kobepost/public/register.html", {"form": form})
         if form.is_valid():
             citizen = citizen_register(citizen=form.save(commit=False))
             ratelimit.record(*limits)
@@ -340,7 +359,12 @@ def post_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         limits = (("post_address", client_ip(request)), ("post_account", str(citizen.pk)))
         if (wait := ratelimit.retry_after(*limits)) is not None:
-            return too_many_requests(request, wait)
+            # The photos kept from earlier submits stay; ones chosen just now are not
+            # decoded for a refused request and must be chosen again (the page says so).
+            form = refused_form(PostForm, request, kept_photos=kept)
+            context = _post_new_context(form, kept_ids)
+            context["photos_dropped"] = bool(request.FILES)
+            return too_many_requests(request, wait, "kobepost/public/post_new.html", context)
         if form.is_valid():
             data = form.cleaned_data
             post = post_create(
@@ -369,20 +393,24 @@ def post_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "kobepost/public/post_new.html",
-        {
-            "form": form,
-            "kept_photo_ids": kept_ids if bound else [],
-            "map_settings": map_settings(),
-            "map_points": [],
-            "position_messages": {
-                "chosen": _("地図で場所を選びました。"),
-                "locating": _("現在地を調べています…"),
-                "located": _("現在地を場所にしました。地図をタップすると変えられます。"),
-                "failed": _("現在地を取得できませんでした。地図をタップして選んでください。"),
-            },
-        },
+        _post_new_context(form, kept_ids if bound else []),
         status=400 if form.is_bound else 200,
     )
+
+
+def _post_new_context(form, kept_ids: list[str]) -> dict:
+    return {
+        "form": form,
+        "kept_photo_ids": kept_ids,
+        "map_settings": map_settings(),
+        "map_points": [],
+        "position_messages": {
+            "chosen": _("地図で場所を選びました。"),
+            "locating": _("現在地を調べています…"),
+            "located": _("現在地を場所にしました。地図をタップすると変えられます。"),
+            "failed": _("現在地を取得できませんでした。地図をタップして選んでください。"),
+        },
+    }
 
 
 @citizen_login_required

@@ -160,3 +160,15 @@ def login_client():
         return client
 
     return make
+
+
+@pytest.fixture
+def post_routing(kobe):
+    """The post categories linked to case categories as the demo links them
+    (``kobepost.demo.POST_ROUTING``): {post category code: case category}."""
+    from kobepost.citizen_models import PostCategory
+    from kobepost.demo import seed_post_routing
+
+    seed_post_routing()
+    categories = PostCategory.objects.select_related("ticket_category__department")
+    return {category.code: category.ticket_category for category in categories}

@@ -2,7 +2,10 @@
 
 import re
 
-from kobepost.citizen_models import ApiClient
+import pytest
+from django.core.exceptions import ValidationError
+
+from kobepost.citizen_models import ApiClient, PostCategory, ServiceAttribute
 
 
 def test_admin_creates_api_client_and_shows_key_once(login_client, admin_user):
@@ -23,3 +26,30 @@ def test_admin_creates_api_client_and_shows_key_once(login_client, admin_user):
 
 def test_citizens_are_not_in_the_admin(login_client, admin_user):
     assert login_client(admin_user).get("/admin/kobepost/citizen/").status_code == 404
+
+
+def test_admin_edits_routing_group_keywords_and_details_of_a_post_category(
+    login_client, admin_user, post_routing
+):
+    client = login_client(admin_user)
+    listing = client.get("/admin/kobepost/postcategory/").content.decode()
+    assert "送付先の所管課" in listing and "建設局 東部建設事務所" in listing
+    park = PostCategory.objects.get(code="park-equipment")
+    page = client.get(f"/admin/kobepost/postcategory/{park.pk}/change/").content.decode()
+    for text in ("グループ", "キーワード", "詳細項目", "park_name", "公園名"):
+        assert text in page
+
+
+def test_a_list_detail_needs_choices_with_distinct_keys(db):
+    park = PostCategory.objects.get(code="park-equipment")
+    for values in ("", "a:一\na:二"):
+        attribute = ServiceAttribute(
+            category=park, code="x", description="x", datatype="singlevaluelist", values=values
+        )
+        with pytest.raises(ValidationError):
+            attribute.clean()
+    fine = ServiceAttribute(
+        category=park, code="x", description="x", datatype="multivaluelist", values="a:一\nb"
+    )
+    fine.clean()
+    assert fine.value_choices() == [("a", "一"), ("b", "b")]

@@ -4,7 +4,14 @@ import pytest
 from django.utils import timezone
 
 from kobepost.citizen_models import Post
-from kobepost.citizen_services import post_forward, post_mark_duplicate, post_reject, post_respond
+from kobepost.citizen_services import (
+    post_forward,
+    post_mark_duplicate,
+    post_publish,
+    post_reject,
+    post_respond,
+    post_unpublish,
+)
 from kobepost.tests.conftest import make_citizen, make_post
 from kobepost.tests.test_triage_forward import road  # noqa: F401 - fixture
 from tickets.models import Case
@@ -47,6 +54,8 @@ def test_opted_in_poster_hears_of_receipt_forwarding_and_the_end(
         )
     [forwarded] = to(inbox, poster.email)
     assert "担当部署へ送りました" in body(forwarded)
+    due = case.reply_due_date
+    assert f"回答の予定日: {due.year}年{due.month}月{due.day}日" in body(forwarded)
     assert case.reference not in body(forwarded), "no staff data in the citizen's mail"
 
     case = case_reply(case=case, user=staff_tobu, reply_text="内部の回答メモ")
@@ -117,3 +126,19 @@ def test_an_unpublished_post_cannot_be_followed_by_others(db, citizen_client):
     post = make_post(make_citizen("poster"))
     other = citizen_client(make_citizen("other"))
     assert other.post(f"/public/posts/{post.pk}/follow/", {"follow": "1"}).status_code == 404
+
+
+def test_the_poster_hears_when_the_post_is_first_published(mailed, poster, supervisor):
+    post = make_post(poster)
+    with mailed() as inbox:
+        post_publish(post=post, user=supervisor)
+    [published] = to(inbox, poster.email)
+    assert "公開しました" in body(published)
+    assert "氏名や連絡先は公開しません" in body(published)
+    assert f"/public/posts/{post.pk}/" in body(published)
+
+    # Taken down and published again: not news to the poster.
+    post_unpublish(post=post, user=supervisor)
+    with mailed() as inbox:
+        post_publish(post=post, user=supervisor)
+    assert to(inbox, poster.email) == []

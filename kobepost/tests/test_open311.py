@@ -66,23 +66,26 @@ def test_service_list(client, db, fmt):
     if fmt == "json":
         names = {s["service_code"]: s["service_name"] for s in body}
         assert body[0].keys() >= {"service_code", "service_name", "metadata", "type"}
-        assert body[0]["metadata"] is False
+        metadata = {s["service_code"]: s["metadata"] for s in body}
+        assert metadata["other"] is False and metadata["park-equipment"] is True
     else:
         assert body.tag == "services"
         names = {s.findtext("service_code"): s.findtext("service_name") for s in body}
-        assert body.find("service/metadata").text == "false"
+        metadata = {s.findtext("service_code"): s.findtext("metadata") for s in body}
+        assert metadata["other"] == "false" and metadata["park-equipment"] == "true"
     assert names["road-damage"] == "道路の損傷"
     assert names["abandoned-bicycle"] == "放置自転車"
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_service_definition_and_unknown_service(client, db, fmt):
-    body = parse(client.get(f"{BASE}/services/street-light.{fmt}"), fmt)
+    body = parse(client.get(f"{BASE}/services/other.{fmt}"), fmt)
     if fmt == "json":
-        assert body == {"service_code": "street-light", "attributes": []}
+        assert body == {"service_code": "other", "attributes": []}
     else:
         assert body.tag == "service_definition"
-        assert body.findtext("service_code") == "street-light"
+        assert body.findtext("service_code") == "other"
+        assert body.find("attributes/attribute") is None
     assert_error(client.get(f"{BASE}/services/no-such-thing.{fmt}"), fmt, 404)
 
 

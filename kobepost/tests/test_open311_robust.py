@@ -96,6 +96,15 @@ def test_unknown_formats_and_ids_get_an_open311_404(client, db):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("value", ["2026-13-45T00:00:00", "2026-02-30T10:00:00+09:00"])
+def test_an_impossible_date_gets_an_open311_400(client, db, fmt, value):
+    query = {"start_date": value, "end_date": "2026-03-01T00:00:00+09:00"}
+    assert "start_date" in assert_error(client.get(f"{BASE}/requests.{fmt}", query), fmt, 400)
+    updates = client.get(f"{BASE}/request_updates.{fmt}", {"since": value})
+    assert "since" in assert_error(updates, fmt, 400)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_a_date_range_over_90_days_is_refused(client, db, fmt):
     query = "start_date=2026-01-01T00:00:00%2B09:00&end_date=2026-06-01T00:00:00%2B09:00"
     description = assert_error(client.get(f"{BASE}/requests.{fmt}?{query}"), fmt, 400)

@@ -112,3 +112,38 @@ def test_a_citizen_correcting_photo_errors_is_not_locked_out(
         assert client.post("/public/post/", {**data, "photos": broken}).status_code == 400
     assert client.post("/public/post/", data).status_code == 302
     assert client.post("/public/post/", data).status_code == 429
+
+
+def test_a_refused_registration_keeps_what_was_typed(db, settings):
+    from kobepost.tests.test_citizen_accounts import registration
+
+    settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "register_address": (1, 3600)}
+    assert Client().post("/public/register/", registration()).status_code == 302
+    typed = registration(login_id="second_one", nickname="ふたりめ")
+    refused = Client().post("/public/register/", typed)
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 3600
+    page = refused.content.decode()
+    assert "入力した内容は残してあります" in page and "分後にもう一度お試しください" in page
+    assert 'value="second_one"' in page and 'value="ふたりめ"' in page
+    assert typed["password1"] not in page, "a password is never sent back"
+    assert Citizen.objects.count() == 1
+
+
+def test_a_refused_post_keeps_the_text_and_asks_for_photos_again(
+    citizen, citizen_client, road_category, settings
+):
+    from kobepost.tests.conftest import jpeg_upload
+
+    settings.PUBLIC_RATE_LIMITS = {**settings.PUBLIC_RATE_LIMITS, "post_account": (1, 3600)}
+    client = citizen_client(citizen)
+    data = {"category": road_category.pk, "text": "穴", "address": "中央区"}
+    assert client.post("/public/post/", data).status_code == 302
+    typed = {"category": road_category.pk, "text": "二つ目の穴の説明", "address": "灘区深田町"}
+    refused = client.post("/public/post/", {**typed, "photos": jpeg_upload()})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    page = refused.content.decode()
+    assert "二つ目の穴の説明" in page and 'value="灘区深田町"' in page
+    assert f'<option value="{road_category.pk}" selected>' in page
+    assert "写真は受け取れなかったので、もう一度選んでください。" in page
+    assert Post.objects.count() == 1

@@ -2,6 +2,7 @@
 
 import datetime
 import json
+import re
 
 import pytest
 from django.test import Client
@@ -432,3 +433,71 @@ def test_open311_shows_flowed_back_status_and_public_reply_only(supervisor, staf
     assert [item["service_request_id"] for item in closed] == [str(post.pk)]
     still_open = json.loads(Client().get("/public/open311/v2/requests.json?status=open").content)
     assert still_open == []
+
+
+def _selected(page: str, name: str) -> list[str]:
+    """The labels of the selected options of the select ``name`` on a page."""
+    select = re.search(rf'<select name="{name}".*?</select>', page, re.S).group(0)
+    return re.findall(r"<option value=\"[^\"]+\" selected>([^<]*)</option>", select)
+
+
+def test_a_road_damage_post_is_prefilled_to_the_roads_department_never_hygiene(
+    login_client, supervisor, citizen, post_routing
+):
+    """The demo's routing (the one seed_demo loads): 道路の損傷 → 道路の陥没・損傷 →
+    東部建設事務所. In a trial, picked by hand, road damage went to the hygiene office."""
+    post = make_post(citizen, text="歩道に穴があいています。", address="中央区加納町6丁目")
+    client = login_client(supervisor)
+    response = client.get(f"/triage/posts/{post.pk}/")
+    page = response.content.decode()
+    assert _selected(page, "category") == [
+        "道路・公園・河川・放置自転車ダイヤル / 道路の陥没・損傷"
+    ]
+    assert _selected(page, "department") == ["建設局 東部建設事務所"]
+    assert "健康局 衛生監視事務所" not in _selected(page, "department")
+    assert (
+        "投稿区分「道路の損傷」の振り分けから、種別「道路の陥没・損傷」と所管課"
+        "「建設局 東部建設事務所」を入れました。" in page
+    )
+
+    # One confirmation: the prefilled form, sent as it stands.
+    form = response.context["forward_form"]
+    client.post(f"/triage/posts/{post.pk}/forward/", form.initial)
+    case = Post.objects.get(pk=post.pk).case
+    assert case.department.code == "kensetsu-tobu"
+    assert case.category.code == "road-damage" and case.category.dial.code == "roads"
+
+
+def test_every_routed_post_category_prefills_its_case_categorys_department(
+    login_client, supervisor, citizen, post_routing
+):
+    client = login_client(supervisor)
+    routed = {code: category for code, category in post_routing.items() if category}
+    assert set(routed) >= {"road-damage", "park-equipment", "street-light", "illegal-dumping"}
+    for code, category in routed.items():
+        post = make_post(citizen, category=PostCategory.objects.get(code=code))
+        page = client.get(f"/triage/posts/{post.pk}/").content.decode()
+        assert _selected(page, "category") == [str(category)], code
+        assert _selected(page, "department") == [category.department.name], code
+
+
+def test_an_unrouted_category_asks_the_supervisor_to_choose(
+    login_client, supervisor, citizen, post_routing
+):
+    assert post_routing["other"] is None
+    post = make_post(citizen, category=PostCategory.objects.get(code="other"))
+    page = login_client(supervisor).get(f"/triage/posts/{post.pk}/").content.decode()
+    assert _selected(page, "category") == [] and _selected(page, "department") == []
+    assert "投稿区分「その他」には振り分けがありません。種別と所管課を選んでください。" in page
+
+
+def test_routing_to_an_inactive_department_is_not_prefilled(
+    login_client, supervisor, citizen, post_routing
+):
+    post_routing["road-damage"].department.__class__.objects.filter(code="kensetsu-tobu").update(
+        active=False
+    )
+    post = make_post(citizen)
+    page = login_client(supervisor).get(f"/triage/posts/{post.pk}/").content.decode()
+    assert _selected(page, "department") == []
+    assert "振り分けがありません" in page

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kobepost.citizen_models import Post, PostCategory
-from kobepost.tests.conftest import jpeg_bytes
+from kobepost.tests.conftest import jpeg_bytes, make_citizen, make_post
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_citizen_flow import PHONE, field, register_citizen
 from tickets.models import Case, Category
@@ -119,3 +119,27 @@ def test_post_forwarded_answered_and_closed(
     expect(page.get_by_role("img", name=re.compile("対応後の写真"))).to_be_visible()
     assert_accessible(page)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_supervisor_forwards_a_post_with_one_confirmation(
+    page, live_server, login, supervisor, post_categories, post_routing, private_media
+):
+    """Category, department and title come prefilled from the routing the demo seeds; the
+    supervisor reads the routing note and presses one button."""
+    post = make_post(
+        make_citizen(), text="三宮の交差点の手前に深い穴があります。", address="中央区三宮町1丁目"
+    )
+    page.set_viewport_size(DESKTOP)
+    login(page, supervisor)
+    page.goto(f"{live_server.url}/triage/posts/{post.pk}/")
+    expect(page.locator("#forward-routing")).to_contain_text(
+        "種別「道路の陥没・損傷」と所管課「建設局 東部建設事務所」を入れました"
+    )
+    expect(field(page, "所管課")).to_have_value(str(post_routing["road-damage"].department_id))
+    assert_accessible(page)
+    page.get_by_role("button", name="所管課へ送付する").click()
+    expect(page.get_by_text(re.compile(r"建設局 東部建設事務所 へ送付しました"))).to_be_visible()
+    case = Case.objects.get()
+    assert case.department.code == "kensetsu-tobu" and case.category.code == "road-damage"
+    assert case.title.startswith("道路の損傷 中央区三宮町1丁目")
+    expect(page.get_by_role("link", name=case.reference)).to_be_visible()
