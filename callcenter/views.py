@@ -7,8 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case as CaseExpression
-from django.db.models import CharField, F, IntegerField, QuerySet, Value, When
+from django.db.models import CharField, F, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -55,10 +54,13 @@ from tickets.models import (
     Dial,
     IntakeToken,
     InvalidTransition,
+    list_status_order,
 )
 from tickets.pagination import COUNT_CAP, CappedCountPaginator, LookaheadPaginator
 from tickets.routing import routing_table
 from tickets.search import (
+    few_matches_first,
+    is_word_search,
     nearby_days,
     nearby_open_cases,
     nearby_radius_m,
@@ -341,12 +343,6 @@ def nearby_cases(request: HttpRequest) -> JsonResponse:
 
 
 # --- list and search -----------------------------------------------------------------------
-STATUS_RANK = CaseExpression(
-    *[When(status=value, then=Value(rank)) for rank, value in enumerate(Case.STATUS_ORDER)],
-    output_field=IntegerField(),
-)
-
-
 def _filtered_cases(user: User, form: CaseSearchForm) -> QuerySet[Case]:
     cases = cases_visible_to(user, Case.objects.for_list())
     if not form.is_valid():
@@ -369,12 +365,11 @@ def _filtered_cases(user: User, form: CaseSearchForm) -> QuerySet[Case]:
         end = start_of_day(data["received_to"]) + datetime.timedelta(days=1)
         cases = cases.filter(received_at__lt=end)
     cases = search_cases(cases, data.get("q", ""))
+    if is_word_search(data.get("q", "")):
+        cases = few_matches_first(cases)
     sort = data.get("sort") or "-received_at"
     if sort.endswith("status"):
-        direction = "-" if sort.startswith("-") else ""
-        return cases.annotate(status_rank=STATUS_RANK).order_by(
-            f"{direction}status_rank", "-received_at", "-id"
-        )
+        return cases.order_by(*list_status_order(descending=sort.startswith("-")))
     direction = "-" if sort.startswith("-") else ""
     return cases.order_by(sort, f"{direction}id")
 

@@ -92,12 +92,21 @@ PAGES = {
     "operator home": Page("operator", lambda w: "/callcenter/", add_cases, 8),
     "intake form": Page("operator", lambda w: "/callcenter/cases/new/", add_cases, 4),
     "case list": Page("operator", lambda w: "/callcenter/cases/", add_cases, 4),
-    # A search reads one row ahead instead of counting (tickets.pagination.LookaheadPaginator).
+    # Sorted by status: the same count and page, read from its own index.
+    "case list by status": Page(
+        "operator", lambda w: "/callcenter/cases/?sort=-status", add_cases, 4
+    ),
+    # A word search probes for its few matches (tickets.search.few_matches_first), then reads
+    # one row ahead instead of counting (tickets.pagination.LookaheadPaginator).
     "case search (word)": Page(
-        "operator", lambda w: "/callcenter/cases/", add_cases, 3, search={"q": "陥没"}
+        "operator", lambda w: "/callcenter/cases/", add_cases, 4, search={"q": "陥没"}
     ),
     "case search (kana)": Page(
-        "operator", lambda w: "/callcenter/cases/", add_cases, 3, search={"q": "ヒナタ"}
+        "operator", lambda w: "/callcenter/cases/", add_cases, 4, search={"q": "ヒナタ"}
+    ),
+    # No match: the probe finds none and no page is read.
+    "case search (absent word)": Page(
+        "operator", lambda w: "/callcenter/cases/", add_cases, 3, search={"q": "鰻丼"}
     ),
     "case search (phone)": Page(
         "operator", lambda w: "/callcenter/cases/", add_cases, 4, search={"q": PHONE}

@@ -204,6 +204,38 @@ def inbox_status_rank() -> models.Case:
     )
 
 
+# Case.STATUS_ORDER, spelled out: Case.Status does not exist yet where Case.Meta is evaluated
+# (a test checks that the two agree).
+LIST_STATUS_ORDER = ("received", "in_progress", "answered", "citizen_answered", "closed")
+
+
+def list_status_rank() -> models.Case:
+    """The case list's "状態" sort: the statuses in the order of the workflow.
+
+    One definition for the list's ORDER BY and its two indexes (case_status_rank_idx and
+    case_status_rank_desc_idx): without them the sort read and sorted the whole archive
+    (826 ms on 500,000 cases), as PostgreSQL uses an expression index only for the very
+    same expression.
+    """
+    return models.Case(
+        *[
+            models.When(status=value, then=models.Value(rank))
+            for rank, value in enumerate(LIST_STATUS_ORDER)
+        ],
+        output_field=models.IntegerField(),
+    )
+
+
+def list_status_order(*, descending: bool) -> list:
+    """ORDER BY of the "状態" sort: status, then the newest first (both directions)."""
+    rank = list_status_rank()
+    return [
+        rank.desc() if descending else rank.asc(),
+        models.F("received_at").desc(),
+        models.F("id").desc(),
+    ]
+
+
 def inbox_order(*, in_index: bool = False) -> list:
     """Urgent first, then new and unanswered, the nearest due date, the oldest first.
 
@@ -441,6 +473,9 @@ class Case(QuickChoiceDisplay, models.Model):
             models.Index(
                 models.F("department"), *inbox_order(in_index=True), name="case_inbox_all_idx"
             ),
+            # The case list sorted by status, both ways (list_status_order).
+            models.Index(*list_status_order(descending=False), name="case_status_rank_idx"),
+            models.Index(*list_status_order(descending=True), name="case_status_rank_desc_idx"),
             # The department map: the bounding box of a department's open cases, read from
             # the index alone (no table access) when the map groups them into grid cells.
             models.Index(
