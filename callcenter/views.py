@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import CharField, F, QuerySet, Value
+from django.db.models import CharField, F, Q, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -48,6 +48,7 @@ from tickets.geo import Ward, parse_point
 from tickets.history import audit_phone_history, case_summary, cases_of_phone
 from tickets.models import (
     HEALTH_DIAL_CODE,
+    LIST_STATUS_ORDER,
     Case,
     CaseEvent,
     Category,
@@ -55,8 +56,9 @@ from tickets.models import (
     IntakeToken,
     InvalidTransition,
     list_status_order,
+    list_status_rank,
 )
-from tickets.pagination import COUNT_CAP, CappedCountPaginator, LookaheadPaginator
+from tickets.pagination import COUNT_CAP, CappedCountPaginator, KeysetPage, LookaheadPaginator
 from tickets.routing import routing_table
 from tickets.search import (
     few_matches_first,
@@ -374,6 +376,45 @@ def _filtered_cases(user: User, form: CaseSearchForm) -> QuerySet[Case]:
     return cases.order_by(sort, f"{direction}id")
 
 
+def _rows_after(sort: str, last: dict) -> list[Q]:
+    """The rows after ``last`` in the list's order, as conditions read one after the other.
+
+    Each condition starts an index range at the last row (received_at <= its time, or its
+    status rank), so the next page costs what the first one costs, however deep. The status
+    sorts read the rest of the last row's status, then the statuses after it.
+    """
+    received, pk = last["received_at"], last["pk"]
+    if sort == "received_at":
+        return [Q(received_at__gte=received) & (Q(received_at__gt=received) | Q(pk__gt=pk))]
+    newer = Q(received_at__lte=received) & (Q(received_at__lt=received) | Q(pk__lt=pk))
+    if not sort.endswith("status"):
+        return [newer]
+    rank = LIST_STATUS_ORDER.index(last["status"])
+    later = Q(status_rank__lt=rank) if sort.startswith("-") else Q(status_rank__gt=rank)
+    return [Q(status_rank=rank) & newer, later]
+
+
+def _page_after(user: User, form: CaseSearchForm, after: int, number: str | None):
+    """The page after the case ``after`` (the previous page's last row), or None when that
+    case is not one the user may see."""
+    last = (
+        cases_visible_to(user, Case.objects.all())
+        .filter(pk=after)
+        .values("pk", "received_at", "status")
+        .first()
+    )
+    if last is None:
+        return None
+    cases = _filtered_cases(user, form).alias(status_rank=list_status_rank())
+    rows: list[dict] = []
+    for condition in _rows_after(form.cleaned_data.get("sort") or "-received_at", last):
+        wanted = PAGE_SIZE + 1 - len(rows)
+        rows += cases.filter(condition).values(*LIST_COLUMNS)[:wanted]
+        if len(rows) > PAGE_SIZE:
+            break
+    return KeysetPage(rows, parse_id(number) or 2, PAGE_SIZE)
+
+
 # The list's table reads plain rows: 50 cases with their dial, category and department as
 # model instances took longer to build than the rest of the page (about 5 ms of 20).
 LIST_COLUMNS = (
@@ -448,25 +489,34 @@ def case_list(request: HttpRequest) -> HttpResponse:
             ),
         )
     searching = form.is_valid() and bool(form.cleaned_data.get("q"))
-    paginator = (LookaheadPaginator if searching else CappedCountPaginator)(
-        _filtered_cases(request.user, form),
-        PAGE_SIZE,
-        page_hint=request.GET.get("page"),
-        cap=SEARCH_COUNT_CAP if searching else COUNT_CAP,
-        columns=LIST_COLUMNS,
-    )
-    page = paginator.get_page(request.GET.get("page"))
+    after = parse_id(request.GET.get("after"))
+    page = None
+    if after is not None and form.is_valid():
+        page = _page_after(request.user, form, after, request.GET.get("page"))
+    if page is None:
+        paginator = (LookaheadPaginator if searching else CappedCountPaginator)(
+            _filtered_cases(request.user, form),
+            PAGE_SIZE,
+            page_hint=request.GET.get("page"),
+            cap=SEARCH_COUNT_CAP if searching else COUNT_CAP,
+            columns=LIST_COLUMNS,
+        )
+        page = paginator.get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
     _label_rows(page.object_list, detail_url="callcenter:case_detail")
     if searching and phone_query_digits(form.cleaned_data["q"]):
         audit_phone_history(request, [row["pk"] for row in page.object_list])
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("after", None)
     return render(
         request,
         "callcenter/case_list.html",
         {
             "form": form,
             "page": page,
+            # 次へ reads after this page's last row (tickets.pagination.KeysetPage).
+            "next_after": page.object_list[-1]["pk"] if page.has_next() else None,
             "query": query.urlencode(),
             # The export repeats the search's address (its filters and ``s``), not its words.
             "search_params": [(name, value) for name, values in query.lists() for value in values],

@@ -96,6 +96,10 @@ PAGES = {
     "case list by status": Page(
         "operator", lambda w: "/callcenter/cases/?sort=-status", add_cases, 4
     ),
+    # 次へ: the last row shown, then the page after it (tickets.pagination.KeysetPage).
+    "case list (next page)": Page(
+        "operator", lambda w: f"/callcenter/cases/?page=2&after={w.cases[-1].pk}", add_cases, 4
+    ),
     # A word search probes for its few matches (tickets.search.few_matches_first), then reads
     # one row ahead instead of counting (tickets.pagination.LookaheadPaginator).
     "case search (word)": Page(

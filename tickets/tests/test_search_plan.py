@@ -5,10 +5,6 @@ status sort reads its own indexes. Both change how PostgreSQL finds the rows, ne
 rows or in what order: checked here against the plain query on generated searches.
 """
 
-import datetime
-import itertools
-from zoneinfo import ZoneInfo
-
 import pytest
 from django.db import connection
 from hypothesis import HealthCheck, given, settings
@@ -18,9 +14,8 @@ from callcenter.forms import CaseSearchForm
 from callcenter.views import _filtered_cases
 from tickets.models import LIST_STATUS_ORDER, Case, list_status_order
 from tickets.search import few_matches_first, search_cases
-from tickets.tests.factories import make_case
+from tickets.tests.factories import make_sort_archive
 
-JST = ZoneInfo("Asia/Tokyo")
 # Few characters, so that generated words hit some cases, many cases or none.
 ALPHABET = "鰻丼陥没道路の穴ぼこ"
 WORD = st.text(alphabet=ALPHABET, min_size=1, max_size=4)
@@ -30,19 +25,7 @@ SORTS = list(CaseSearchForm.SORTS)
 
 @pytest.fixture
 def archive(operator):
-    """Cases whose titles combine the alphabet, with equal receipt times (the id breaks the
-    tie) and every status, so each sort has ties to break."""
-    titles = ["".join(pair) for pair in itertools.product("陥没道路", "の穴ぼこ")]
-    titles += ["鰻丼の店", "道路の陥没", "道路の陥没", "穴"]
-    start = datetime.datetime(2026, 5, 1, 9, tzinfo=JST)
-    cases = []
-    for number, title in enumerate(titles):
-        received = start + datetime.timedelta(hours=number // 3)
-        cases.append(make_case(operator, title=title, received_at=received))
-    statuses = itertools.cycle(LIST_STATUS_ORDER)
-    for case in cases:
-        Case.objects.filter(pk=case.pk).update(status=next(statuses))
-    return cases
+    return make_sort_archive(operator)
 
 
 def ids(cases) -> list[int]:
