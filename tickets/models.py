@@ -470,12 +470,28 @@ class Case(QuickChoiceDisplay, models.Model):
                 name="case_inbox_open_idx",
                 condition=~models.Q(status="closed"),
             ),
+            # Its status is included so that a deep page picks its ids from the index alone
+            # (9 ms instead of 132 ms at offset 26,640 of a department's 26,668 cases).
             models.Index(
-                models.F("department"), *inbox_order(in_index=True), name="case_inbox_all_idx"
+                models.F("department"),
+                *inbox_order(in_index=True),
+                name="case_inbox_all_idx",
+                include=["status"],
             ),
-            # The case list sorted by status, both ways (list_status_order).
-            models.Index(*list_status_order(descending=False), name="case_status_rank_idx"),
-            models.Index(*list_status_order(descending=True), name="case_status_rank_desc_idx"),
+            # The case list sorted by status, both ways (list_status_order). The status is
+            # included so that a deep page by number picks its ids from the index alone
+            # (an expression's own column is not enough for an index-only scan): 18 ms
+            # instead of ~190 ms at offset 100,000.
+            models.Index(
+                *list_status_order(descending=False),
+                name="case_status_rank_idx",
+                include=["status"],
+            ),
+            models.Index(
+                *list_status_order(descending=True),
+                name="case_status_rank_desc_idx",
+                include=["status"],
+            ),
             # The department map: the bounding box of a department's open cases, read from
             # the index alone (no table access) when the map groups them into grid cells.
             models.Index(
