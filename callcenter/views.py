@@ -376,43 +376,56 @@ def _filtered_cases(user: User, form: CaseSearchForm) -> QuerySet[Case]:
     return cases.order_by(sort, f"{direction}id")
 
 
-def _rows_after(sort: str, last: dict) -> list[Q]:
-    """The rows after ``last`` in the list's order, as conditions read one after the other.
+def _rows_beyond(sort: str, row: dict, *, backward: bool = False) -> list[Q]:
+    """The rows after ``row`` in the list's order (before it when ``backward``), as
+    conditions read one after the other.
 
-    Each condition starts an index range at the last row (received_at <= its time, or its
-    status rank), so the next page costs what the first one costs, however deep. The status
-    sorts read the rest of the last row's status, then the statuses after it.
+    Each condition starts an index range at the row (its receipt time, or its status rank),
+    so the next or previous page costs what the first one costs, however deep. The status
+    sorts read the rest of the row's status, then the statuses beyond it.
     """
-    received, pk = last["received_at"], last["pk"]
-    if sort == "received_at":
-        return [Q(received_at__gte=received) & (Q(received_at__gt=received) | Q(pk__gt=pk))]
-    newer = Q(received_at__lte=received) & (Q(received_at__lt=received) | Q(pk__lt=pk))
+    received, pk = row["received_at"], row["pk"]
+    if (sort == "received_at") != backward:
+        step = Q(received_at__gte=received) & (Q(received_at__gt=received) | Q(pk__gt=pk))
+    else:
+        step = Q(received_at__lte=received) & (Q(received_at__lt=received) | Q(pk__lt=pk))
     if not sort.endswith("status"):
-        return [newer]
-    rank = LIST_STATUS_ORDER.index(last["status"])
-    later = Q(status_rank__lt=rank) if sort.startswith("-") else Q(status_rank__gt=rank)
-    return [Q(status_rank=rank) & newer, later]
+        return [step]
+    rank = LIST_STATUS_ORDER.index(row["status"])
+    if sort.startswith("-") != backward:
+        return [Q(status_rank=rank) & step, Q(status_rank__lt=rank)]
+    return [Q(status_rank=rank) & step, Q(status_rank__gt=rank)]
 
 
-def _page_after(user: User, form: CaseSearchForm, after: int, number: str | None):
-    """The page after the case ``after`` (the previous page's last row), or None when that
-    case is not one the user may see."""
-    last = (
+def _keyset_page(
+    user: User, form: CaseSearchForm, *, pk: int, backward: bool, number: str | None
+) -> KeysetPage | None:
+    """The page after the case ``pk`` (次へ: the page before's last row), or before it
+    (前へ: the page after's first row). None when the user may not see that case, or when
+    going back reaches the start (the first page is then shown as usual)."""
+    row = (
         cases_visible_to(user, Case.objects.all())
-        .filter(pk=after)
+        .filter(pk=pk)
         .values("pk", "received_at", "status")
         .first()
     )
-    if last is None:
+    if row is None:
         return None
     cases = _filtered_cases(user, form).alias(status_rank=list_status_rank())
+    if backward:
+        cases = cases.reverse()
     rows: list[dict] = []
-    for condition in _rows_after(form.cleaned_data.get("sort") or "-received_at", last):
+    sort = form.cleaned_data.get("sort") or "-received_at"
+    for condition in _rows_beyond(sort, row, backward=backward):
         wanted = PAGE_SIZE + 1 - len(rows)
         rows += cases.filter(condition).values(*LIST_COLUMNS)[:wanted]
         if len(rows) > PAGE_SIZE:
             break
-    return KeysetPage(rows, parse_id(number) or 2, PAGE_SIZE)
+    if not backward:
+        return KeysetPage(rows, parse_id(number) or 2, PAGE_SIZE)
+    if len(rows) <= PAGE_SIZE:
+        return None
+    return KeysetPage(rows[PAGE_SIZE - 1 :: -1], parse_id(number) or 2, PAGE_SIZE, after=True)
 
 
 # The list's table reads plain rows: 50 cases with their dial, category and department as
@@ -489,19 +502,24 @@ def case_list(request: HttpRequest) -> HttpResponse:
             ),
         )
     searching = form.is_valid() and bool(form.cleaned_data.get("q"))
-    after = parse_id(request.GET.get("after"))
     page = None
-    if after is not None and form.is_valid():
-        page = _page_after(request.user, form, after, request.GET.get("page"))
+    page_hint = request.GET.get("page")
+    for name, backward in (("after", False), ("before", True)):
+        pk = parse_id(request.GET.get(name))
+        if pk is not None and form.is_valid():
+            page = _keyset_page(request.user, form, pk=pk, backward=backward, number=page_hint)
+            if page is None and backward:
+                page_hint = "1"  # 前へ reached the start
+            break
     if page is None:
         paginator = (LookaheadPaginator if searching else CappedCountPaginator)(
             _filtered_cases(request.user, form),
             PAGE_SIZE,
-            page_hint=request.GET.get("page"),
+            page_hint=page_hint,
             cap=SEARCH_COUNT_CAP if searching else COUNT_CAP,
             columns=LIST_COLUMNS,
         )
-        page = paginator.get_page(request.GET.get("page"))
+        page = paginator.get_page(page_hint)
         page.object_list = list(page.object_list)
     _label_rows(page.object_list, detail_url="callcenter:case_detail")
     if searching and phone_query_digits(form.cleaned_data["q"]):
@@ -509,6 +527,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("after", None)
+    query.pop("before", None)
     return render(
         request,
         "callcenter/case_list.html",
@@ -517,6 +536,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             # 次へ reads after this page's last row (tickets.pagination.KeysetPage).
             "next_after": page.object_list[-1]["pk"] if page.has_next() else None,
+            # 前へ reads before this page's first row; to the first page by its number.
+            "previous_before": page.object_list[0]["pk"] if page.number > 2 else None,
             "query": query.urlencode(),
             # The export repeats the search's address (its filters and ``s``), not its words.
             "search_params": [(name, value) for name, values in query.lists() for value in values],

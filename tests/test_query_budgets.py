@@ -100,6 +100,12 @@ PAGES = {
     "case list (next page)": Page(
         "operator", lambda w: f"/callcenter/cases/?page=2&after={w.cases[-1].pk}", add_cases, 4
     ),
+    # 前へ with less than a page before the row: the start is reached, the first page shown as
+    # usual (the row, the rows before it, the count, the page). A 前へ page deep in the list
+    # takes 4 (callcenter/tests/test_case_list_keyset.py).
+    "case list (previous page)": Page(
+        "operator", lambda w: f"/callcenter/cases/?page=3&before={w.cases[0].pk}", add_cases, 6
+    ),
     # A word search probes for its few matches (tickets.search.few_matches_first), then reads
     # one row ahead instead of counting (tickets.pagination.LookaheadPaginator).
     "case search (word)": Page(

@@ -115,13 +115,16 @@ class KeysetPage:
     the previous page's last row, so every page costs what the first one costs. ``number``
     is the page's label only (the address carries it); what is shown is decided by the
     last row. Like LookaheadPaginator, one row more than shown says whether a next page
-    exists, and the total is known only on the last page.
+    exists, and the total is known only on the last page. 前へ reads the same way backward,
+    before the next page's first row.
     """
 
-    def __init__(self, rows: list, number: int, per_page: int):
+    def __init__(self, rows: list, number: int, per_page: int, *, after: bool = False):
+        """``rows``: the page and one row more when a next page exists; ``after``: a page
+        read backward (前へ), which the page it was reached from follows."""
         self.number = min(max(1, number), MAX_PAGE)
         self.object_list = rows[:per_page]
-        self._has_next = len(rows) > per_page
+        self._has_next = after or len(rows) > per_page
         self.paginator = _KeysetCount(
             count=(self.number - 1) * per_page + len(self.object_list),
             lower_bound=self._has_next,
