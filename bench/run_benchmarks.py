@@ -73,10 +73,19 @@ def fetch(client, path: str):
 
 
 def search_address(client, path: str) -> str:
-    """ "SEARCH /callcenter/cases/?q=…" → the address the posted search is shown at."""
+    """ "SEARCH /callcenter/cases/?q=…" → the address the posted search is shown at; the
+    parameters other than q (page, after) follow that address."""
     if not path.startswith("SEARCH "):
         return path
-    return fetch(client, path.replace("SEARCH ", "POST ", 1))["Location"]
+    from urllib.parse import parse_qsl, urlencode
+
+    url, _sep, data = path.removeprefix("SEARCH ").partition("?")
+    params = dict(parse_qsl(data))
+    rest = {name: params.pop(name) for name in ("page", "after") if name in params}
+    address = fetch(client, f"POST {url}?{urlencode(params)}")["Location"]
+    if not rest:
+        return address
+    return f"{address}{'&' if '?' in address else '?'}{urlencode(rest)}"
 
 
 def measure(entries: list[tuple[object, str, str]], count: int, warmup: int) -> list[Result]:
@@ -205,6 +214,133 @@ def sample_values() -> dict[str, str]:
     }
 
 
+# Words a user types that the archive's text never has (0 hits) and that the bench's own
+# marker case has once (1 hit), of 1, 2 and 3+ characters: the inputs where the planner's
+# estimate is farthest from the truth (issue 19).
+ABSENT_WORDS = ("鰻", "鰻丼", "鰻重屋")
+ONE_HIT_WORDS = ("鱧", "鱧鍋", "鱧鍋料理")
+ONE_HIT_TITLE = "鱧鍋料理の店の前の歩道に穴（ベンチ用の 1 件）"
+
+
+def one_hit_case() -> None:
+    """The bench's marker case (bench database only), received in the middle of the archive,
+    so that each ONE_HIT_WORDS has exactly one match; prints the hits of every rare word."""
+    from kobepost.models import User
+    from tickets.models import Case, Category
+    from tickets.search import search_cases
+    from tickets.services import case_create
+
+    if not Case.objects.filter(title=ONE_HIT_TITLE).exists():
+        oldest, newest = (
+            Case.objects.order_by(field).values_list("received_at", flat=True).first()
+            for field in ("received_at", "-received_at")
+        )
+        case_create(
+            created_by=User.objects.filter(role=User.Role.OPERATOR).order_by("pk").first(),
+            category=Category.objects.get(code="road-damage"),
+            title=ONE_HIT_TITLE,
+            details="",
+            received_at=oldest + (newest - oldest) / 2,
+        )
+    hits = {
+        word: search_cases(Case.objects.all(), word).count()
+        for word in (*ABSENT_WORDS, *ONE_HIT_WORDS)
+    }
+    print("rare words (hits): " + ", ".join(f"{w} {n}" for w, n in hits.items()))
+
+
+def deep_positions(per_page: int = 50) -> dict[str, str]:
+    """Page numbers and 次へ ids (the last row of the page before) of the middle and last
+    pages: of the list in each sort, of the search 陥没 and of a department's すべて tab."""
+    from django.db.models import F
+
+    from tickets.models import Case, list_status_order
+    from tickets.search import search_cases
+
+    orders = {
+        "-received_at": [F("received_at").desc(), F("id").desc()],
+        "received_at": [F("received_at").asc(), F("id").asc()],
+        "status": list_status_order(descending=False),
+        "-status": list_status_order(descending=True),
+    }
+    found: dict[str, str] = {}
+    total = Case.objects.count()
+    for name, order in orders.items():
+        ordered = Case.objects.order_by(*order).values_list("pk", flat=True)
+        for where, page in (("middle", total // per_page // 2), ("last", -(-total // per_page))):
+            found[f"{name}:{where}:page"] = str(page)
+            found[f"{name}:{where}:after"] = str(ordered[(page - 1) * per_page - 1])
+    hits = search_cases(Case.objects.all(), "陥没")
+    hit_count = hits.count()
+    ordered = hits.order_by("-received_at", "-id").values_list("pk", flat=True)
+    for where, page in (
+        ("middle", hit_count // per_page // 2),
+        ("last", -(-hit_count // per_page)),
+    ):
+        found[f"陥没:{where}:page"] = str(page)
+        found[f"陥没:{where}:after"] = str(ordered[(page - 1) * per_page - 1])
+    department = busiest_department_id()
+    inbox = Case.objects.filter(department=department).count()
+    for where, page in (("middle", inbox // 30 // 2), ("last", -(-inbox // 30))):
+        found[f"inbox:{where}:page"] = str(page)
+    return found
+
+
+def worst_inputs(deep: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(user key, label, path) of the inputs that used to be slow (issue 19)."""
+    cases = "/callcenter/cases/"
+    found = []
+    for words, hits in ((ABSENT_WORDS, 0), (ONE_HIT_WORDS, 1)):
+        for word in words:
+            found.append(
+                (
+                    "operator",
+                    f"最悪: 検索 {len(word)}文字 {hits}件（{word}）",
+                    f"SEARCH {cases}?q={word}",
+                )
+            )
+    for sort in ("received_at", "status", "-status"):
+        found.append(("operator", f"最悪: 並び順 {sort} 1ページ目", f"{cases}?sort={sort}"))
+    for sort in ("-received_at", "received_at", "status", "-status"):
+        for where in ("middle", "last"):
+            page, after = deep[f"{sort}:{where}:page"], deep[f"{sort}:{where}:after"]
+            label = f"{sort} {'中ほど' if where == 'middle' else '最後'}の {page} ページ目"
+            found.append(
+                ("operator", f"最悪: 一覧 {label}（番号）", f"{cases}?sort={sort}&page={page}")
+            )
+            found.append(
+                (
+                    "operator",
+                    f"最悪: 一覧 {label}（次へ）",
+                    f"{cases}?sort={sort}&page={page}&after={after}",
+                )
+            )
+    for where in ("middle", "last"):
+        page, after = deep[f"陥没:{where}:page"], deep[f"陥没:{where}:after"]
+        label = f"{'中ほど' if where == 'middle' else '最後'}の {page} ページ目"
+        found.append(
+            ("operator", f"最悪: 検索 陥没 {label}（番号）", f"SEARCH {cases}?q=陥没&page={page}")
+        )
+        found.append(
+            (
+                "operator",
+                f"最悪: 検索 陥没 {label}（次へ）",
+                f"SEARCH {cases}?q=陥没&page={page}&after={after}",
+            )
+        )
+    for where in ("middle", "last"):
+        page = deep[f"inbox:{where}:page"]
+        label = f"{'中ほど' if where == 'middle' else '最後'}の {page} ページ目"
+        found.append(
+            (
+                "busiest_department",
+                f"最悪: 所管課 すべて {label}",
+                f"/departments/?filter=all&page={page}",
+            )
+        )
+    return found
+
+
 def route_exists(path: str) -> bool:
     from django.urls import Resolver404, resolve
 
@@ -281,6 +417,11 @@ def main() -> int:
     parser.add_argument("--only", default="", help="measure only labels containing this")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument(
+        "--without-worst",
+        action="store_true",
+        help="leave out the worst inputs (rare words, every sort, middle and last pages)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="instead of timing, profile the --only pages (cProfile) and print the top functions",
@@ -326,7 +467,11 @@ def main() -> int:
             clients[key] = client
         values = sample_values()
         entries = []
-        for user_key, label, path in pages(values):
+        worst = []
+        if not args.without_worst:
+            one_hit_case()
+            worst = worst_inputs(deep_positions())
+        for user_key, label, path in [*pages(values), *worst]:
             if args.only and args.only not in label and label != "空ページ（基準）":
                 continue
             if args.profile:

@@ -7,8 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Case as CaseExpression
-from django.db.models import CharField, F, IntegerField, QuerySet, Value, When
+from django.db.models import CharField, F, Q, QuerySet, Value
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -49,16 +48,21 @@ from tickets.geo import Ward, parse_point
 from tickets.history import audit_phone_history, case_summary, cases_of_phone
 from tickets.models import (
     HEALTH_DIAL_CODE,
+    LIST_STATUS_ORDER,
     Case,
     CaseEvent,
     Category,
     Dial,
     IntakeToken,
     InvalidTransition,
+    list_status_order,
+    list_status_rank,
 )
-from tickets.pagination import COUNT_CAP, CappedCountPaginator, LookaheadPaginator
+from tickets.pagination import COUNT_CAP, CappedCountPaginator, KeysetPage, LookaheadPaginator
 from tickets.routing import routing_table
 from tickets.search import (
+    few_matches_first,
+    is_word_search,
     nearby_days,
     nearby_open_cases,
     nearby_radius_m,
@@ -341,12 +345,6 @@ def nearby_cases(request: HttpRequest) -> JsonResponse:
 
 
 # --- list and search -----------------------------------------------------------------------
-STATUS_RANK = CaseExpression(
-    *[When(status=value, then=Value(rank)) for rank, value in enumerate(Case.STATUS_ORDER)],
-    output_field=IntegerField(),
-)
-
-
 def _filtered_cases(user: User, form: CaseSearchForm) -> QuerySet[Case]:
     cases = cases_visible_to(user, Case.objects.for_list())
     if not form.is_valid():
@@ -369,14 +367,65 @@ def _filtered_cases(user: User, form: CaseSearchForm) -> QuerySet[Case]:
         end = start_of_day(data["received_to"]) + datetime.timedelta(days=1)
         cases = cases.filter(received_at__lt=end)
     cases = search_cases(cases, data.get("q", ""))
+    if is_word_search(data.get("q", "")):
+        cases = few_matches_first(cases)
     sort = data.get("sort") or "-received_at"
     if sort.endswith("status"):
-        direction = "-" if sort.startswith("-") else ""
-        return cases.annotate(status_rank=STATUS_RANK).order_by(
-            f"{direction}status_rank", "-received_at", "-id"
-        )
+        return cases.order_by(*list_status_order(descending=sort.startswith("-")))
     direction = "-" if sort.startswith("-") else ""
     return cases.order_by(sort, f"{direction}id")
+
+
+def _rows_beyond(sort: str, row: dict, *, backward: bool = False) -> list[Q]:
+    """The rows after ``row`` in the list's order (before it when ``backward``), as
+    conditions read one after the other.
+
+    Each condition starts an index range at the row (its receipt time, or its status rank),
+    so the next or previous page costs what the first one costs, however deep. The status
+    sorts read the rest of the row's status, then the statuses beyond it.
+    """
+    received, pk = row["received_at"], row["pk"]
+    if (sort == "received_at") != backward:
+        step = Q(received_at__gte=received) & (Q(received_at__gt=received) | Q(pk__gt=pk))
+    else:
+        step = Q(received_at__lte=received) & (Q(received_at__lt=received) | Q(pk__lt=pk))
+    if not sort.endswith("status"):
+        return [step]
+    rank = LIST_STATUS_ORDER.index(row["status"])
+    if sort.startswith("-") != backward:
+        return [Q(status_rank=rank) & step, Q(status_rank__lt=rank)]
+    return [Q(status_rank=rank) & step, Q(status_rank__gt=rank)]
+
+
+def _keyset_page(
+    user: User, form: CaseSearchForm, *, pk: int, backward: bool, number: str | None
+) -> KeysetPage | None:
+    """The page after the case ``pk`` (次へ: the page before's last row), or before it
+    (前へ: the page after's first row). None when the user may not see that case, or when
+    going back reaches the start (the first page is then shown as usual)."""
+    row = (
+        cases_visible_to(user, Case.objects.all())
+        .filter(pk=pk)
+        .values("pk", "received_at", "status")
+        .first()
+    )
+    if row is None:
+        return None
+    cases = _filtered_cases(user, form).alias(status_rank=list_status_rank())
+    if backward:
+        cases = cases.reverse()
+    rows: list[dict] = []
+    sort = form.cleaned_data.get("sort") or "-received_at"
+    for condition in _rows_beyond(sort, row, backward=backward):
+        wanted = PAGE_SIZE + 1 - len(rows)
+        rows += cases.filter(condition).values(*LIST_COLUMNS)[:wanted]
+        if len(rows) > PAGE_SIZE:
+            break
+    if not backward:
+        return KeysetPage(rows, parse_id(number) or 2, PAGE_SIZE)
+    if len(rows) <= PAGE_SIZE:
+        return None
+    return KeysetPage(rows[PAGE_SIZE - 1 :: -1], parse_id(number) or 2, PAGE_SIZE, after=True)
 
 
 # The list's table reads plain rows: 50 cases with their dial, category and department as
@@ -453,25 +502,42 @@ def case_list(request: HttpRequest) -> HttpResponse:
             ),
         )
     searching = form.is_valid() and bool(form.cleaned_data.get("q"))
-    paginator = (LookaheadPaginator if searching else CappedCountPaginator)(
-        _filtered_cases(request.user, form),
-        PAGE_SIZE,
-        page_hint=request.GET.get("page"),
-        cap=SEARCH_COUNT_CAP if searching else COUNT_CAP,
-        columns=LIST_COLUMNS,
-    )
-    page = paginator.get_page(request.GET.get("page"))
+    page = None
+    page_hint = request.GET.get("page")
+    for name, backward in (("after", False), ("before", True)):
+        pk = parse_id(request.GET.get(name))
+        if pk is not None and form.is_valid():
+            page = _keyset_page(request.user, form, pk=pk, backward=backward, number=page_hint)
+            if page is None and backward:
+                page_hint = "1"  # 前へ reached the start
+            break
+    if page is None:
+        paginator = (LookaheadPaginator if searching else CappedCountPaginator)(
+            _filtered_cases(request.user, form),
+            PAGE_SIZE,
+            page_hint=page_hint,
+            cap=SEARCH_COUNT_CAP if searching else COUNT_CAP,
+            columns=LIST_COLUMNS,
+        )
+        page = paginator.get_page(page_hint)
+        page.object_list = list(page.object_list)
     _label_rows(page.object_list, detail_url="callcenter:case_detail")
     if searching and phone_query_digits(form.cleaned_data["q"]):
         audit_phone_history(request, [row["pk"] for row in page.object_list])
     query = request.GET.copy()
     query.pop("page", None)
+    query.pop("after", None)
+    query.pop("before", None)
     return render(
         request,
         "callcenter/case_list.html",
         {
             "form": form,
             "page": page,
+            # 次へ reads after this page's last row (tickets.pagination.KeysetPage).
+            "next_after": page.object_list[-1]["pk"] if page.has_next() else None,
+            # 前へ reads before this page's first row; to the first page by its number.
+            "previous_before": page.object_list[0]["pk"] if page.number > 2 else None,
             "query": query.urlencode(),
             # The export repeats the search's address (its filters and ``s``), not its words.
             "search_params": [(name, value) for name, values in query.lists() for value in values],

@@ -57,6 +57,7 @@ from tickets.corrections import correction_values_visible_to, with_correction_ro
 from tickets.geo import Ward
 from tickets.models import Case, InvalidTransition, inbox_order
 from tickets.outbound import MARK_PATTERN, marked_pieces
+from tickets.pagination import LookaheadPaginator
 from tickets.services import (
     StaleCase,
     case_reply,
@@ -127,9 +128,18 @@ def home(request: HttpRequest) -> HttpResponse:
     choice = request.GET.get("filter", "open")
     if choice not in INBOX_FILTERS:
         choice = "open"
-    page = Paginator(_inbox_cases(request.user, choice), INBOX_PAGE_SIZE).get_page(
-        request.GET.get("page")
+    # "すべて" holds the department's whole archive: read one row ahead instead of counting
+    # it ("31 件以上", exact on the last page); the other tabs are small and counted.
+    paginator = (
+        LookaheadPaginator(
+            _inbox_cases(request.user, choice),
+            INBOX_PAGE_SIZE,
+            page_hint=request.GET.get("page"),
+        )
+        if choice == "all"
+        else Paginator(_inbox_cases(request.user, choice), INBOX_PAGE_SIZE)
     )
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = _with_labels(list(page.object_list))
     map_config = location_picker_config()
     config = {

@@ -92,12 +92,31 @@ PAGES = {
     "operator home": Page("operator", lambda w: "/callcenter/", add_cases, 8),
     "intake form": Page("operator", lambda w: "/callcenter/cases/new/", add_cases, 4),
     "case list": Page("operator", lambda w: "/callcenter/cases/", add_cases, 4),
-    # A search reads one row ahead instead of counting (tickets.pagination.LookaheadPaginator).
+    # Sorted by status: the same count and page, read from its own index.
+    "case list by status": Page(
+        "operator", lambda w: "/callcenter/cases/?sort=-status", add_cases, 4
+    ),
+    # 次へ: the last row shown, then the page after it (tickets.pagination.KeysetPage).
+    "case list (next page)": Page(
+        "operator", lambda w: f"/callcenter/cases/?page=2&after={w.cases[-1].pk}", add_cases, 4
+    ),
+    # 前へ with less than a page before the row: the start is reached, the first page shown as
+    # usual (the row, the rows before it, the count, the page). A 前へ page deep in the list
+    # takes 4 (callcenter/tests/test_case_list_keyset.py).
+    "case list (previous page)": Page(
+        "operator", lambda w: f"/callcenter/cases/?page=3&before={w.cases[0].pk}", add_cases, 6
+    ),
+    # A word search probes for its few matches (tickets.search.few_matches_first), then reads
+    # one row ahead instead of counting (tickets.pagination.LookaheadPaginator).
     "case search (word)": Page(
-        "operator", lambda w: "/callcenter/cases/", add_cases, 3, search={"q": "陥没"}
+        "operator", lambda w: "/callcenter/cases/", add_cases, 4, search={"q": "陥没"}
     ),
     "case search (kana)": Page(
-        "operator", lambda w: "/callcenter/cases/", add_cases, 3, search={"q": "ヒナタ"}
+        "operator", lambda w: "/callcenter/cases/", add_cases, 4, search={"q": "ヒナタ"}
+    ),
+    # No match: the probe finds none and no page is read.
+    "case search (absent word)": Page(
+        "operator", lambda w: "/callcenter/cases/", add_cases, 3, search={"q": "鰻丼"}
     ),
     "case search (phone)": Page(
         "operator", lambda w: "/callcenter/cases/", add_cases, 4, search={"q": PHONE}
@@ -123,6 +142,8 @@ PAGES = {
     "call-back queue": Page("operator", lambda w: "/callcenter/callbacks/", answer_cases, 6),
     "FAQ search": Page("operator", lambda w: "/faq/?q=陥没", add_faq, 5),
     "notices": Page("staff", lambda w: "/notifications/", add_notices, 5),
+    # "すべて" reads one row ahead instead of counting the department's archive.
+    "department inbox (all)": Page("staff", lambda w: "/departments/?filter=all", add_cases, 4),
     "department case": Page(
         "staff", lambda w: f"/departments/cases/{w.cases[0].pk}/", answer_cases, 12
     ),

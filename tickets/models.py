@@ -204,6 +204,38 @@ def inbox_status_rank() -> models.Case:
     )
 
 
+# Case.STATUS_ORDER, spelled out: Case.Status does not exist yet where Case.Meta is evaluated
+# (a test checks that the two agree).
+LIST_STATUS_ORDER = ("received", "in_progress", "answered", "citizen_answered", "closed")
+
+
+def list_status_rank() -> models.Case:
+    """The case list's "状態" sort: the statuses in the order of the workflow.
+
+    One definition for the list's ORDER BY and its two indexes (case_status_rank_idx and
+    case_status_rank_desc_idx): without them the sort read and sorted the whole archive
+    (826 ms on 500,000 cases), as PostgreSQL uses an expression index only for the very
+    same expression.
+    """
+    return models.Case(
+        *[
+            models.When(status=value, then=models.Value(rank))
+            for rank, value in enumerate(LIST_STATUS_ORDER)
+        ],
+        output_field=models.IntegerField(),
+    )
+
+
+def list_status_order(*, descending: bool) -> list:
+    """ORDER BY of the "状態" sort: status, then the newest first (both directions)."""
+    rank = list_status_rank()
+    return [
+        rank.desc() if descending else rank.asc(),
+        models.F("received_at").desc(),
+        models.F("id").desc(),
+    ]
+
+
 def inbox_order(*, in_index: bool = False) -> list:
     """Urgent first, then new and unanswered, the nearest due date, the oldest first.
 
@@ -438,8 +470,27 @@ class Case(QuickChoiceDisplay, models.Model):
                 name="case_inbox_open_idx",
                 condition=~models.Q(status="closed"),
             ),
+            # Its status is included so that a deep page picks its ids from the index alone
+            # (9 ms instead of 132 ms at offset 26,640 of a department's 26,668 cases).
             models.Index(
-                models.F("department"), *inbox_order(in_index=True), name="case_inbox_all_idx"
+                models.F("department"),
+                *inbox_order(in_index=True),
+                name="case_inbox_all_idx",
+                include=["status"],
+            ),
+            # The case list sorted by status, both ways (list_status_order). The status is
+            # included so that a deep page by number picks its ids from the index alone
+            # (an expression's own column is not enough for an index-only scan): 18 ms
+            # instead of ~190 ms at offset 100,000.
+            models.Index(
+                *list_status_order(descending=False),
+                name="case_status_rank_idx",
+                include=["status"],
+            ),
+            models.Index(
+                *list_status_order(descending=True),
+                name="case_status_rank_desc_idx",
+                include=["status"],
             ),
             # The department map: the bounding box of a department's open cases, read from
             # the index alone (no table access) when the map groups them into grid cells.

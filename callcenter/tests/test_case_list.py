@@ -164,8 +164,9 @@ def test_a_word_search_reads_one_row_ahead_instead_of_counting(
     client = login_client(operator)
     address = client.post(URL, {"q": "陥没"})["Location"]
     client.get(URL)  # the session's activity clock and the routing table, once
-    # Session, user and the page's rows: no count query.
-    with django_assert_num_queries(3):
+    # Session, user, the probe for few matches (tickets.search.few_matches_first) and the
+    # page's rows: no count query.
+    with django_assert_num_queries(4):
         searched = client.get(address).content.decode()
     assert "3 件以上" in searched and "語を足すか条件を選ぶと絞り込めます。" in searched
     assert "1 ページ目" in searched and 'rel="next"' in searched

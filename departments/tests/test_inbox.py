@@ -125,6 +125,21 @@ def test_all_tab_includes_closed_cases(login_client, operator, staff_tobu):
     assert "完了した件" in client.get(INBOX + "?filter=all").content.decode()
 
 
+def test_all_tab_is_not_counted_until_its_last_page(login_client, operator, staff_tobu):
+    """The whole archive of a department is not counted on every view: "31 件以上" on the
+    first page (one row read ahead), the exact number on the last; every case once."""
+    for number in range(35):
+        make_case(operator, title=f"すべての件 {number:02d}")
+    client = login_client(staff_tobu)
+    first = client.get(INBOX + "?filter=all").content.decode()
+    last = client.get(INBOX + "?filter=all&page=2").content.decode()
+    assert "31 件以上" in first and 'rel="next"' in first
+    assert "35 件" in last and 'rel="next"' not in last
+    shown = [f"すべての件 {n:02d}" for n in range(35) if f"すべての件 {n:02d}<" in first + last]
+    assert len(shown) == 35
+    assert sum((first + last).count(f"すべての件 {n:02d}<") for n in range(35)) == 35
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL plans")
 @pytest.mark.parametrize("choice", ["open", "unanswered", "overdue", "all"])
 def test_inbox_page_is_read_in_index_order_not_sorted(staff_tobu, operator, choice):
