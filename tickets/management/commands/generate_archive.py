@@ -696,13 +696,13 @@ class Command(BaseCommand):
                     post_id + offset, rng.choice(nicknames), text, text, lat, lng, address,
                     status, reply, published, created if published else None, "", "",
                     uuid.UUID(int=rng.getrandbits(128), version=4), Post.Channel.WEB,
-                    created, created, rng.choice(refs.post_categories), "",
+                    created, created, rng.choice(refs.post_categories), "", "{}",
                 )  # fmt: skip
 
         columns = (
             "id", "nickname", "text", "public_text", "lat", "lng", "address", "status",
             "public_reply", "published", "published_at", "rejection", "rejection_note", "token",
-            "channel", "created_at", "updated_at", "category_id", "case_link",
+            "channel", "created_at", "updated_at", "category_id", "case_link", "attributes",
         )  # fmt: skip
         self._copy("kobepost_post", columns, rows())
 
