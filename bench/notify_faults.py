@@ -127,8 +127,8 @@ def main() -> int:
 def queue_one(run: str, number: int) -> str:
     from django.db import transaction
 
-    from kobepost.models import Notification
-    from kobepost.notifications import notification_queue
+    from kobepost.notifications.models import Notification
+    from kobepost.notifications.services import notification_queue
 
     address = f"bench{number}@bench.example"
     with transaction.atomic():
@@ -144,7 +144,7 @@ def queue_one(run: str, number: int) -> str:
 
 
 def wait_sent(run: str, number: int) -> None:
-    from kobepost.models import Notification
+    from kobepost.notifications.models import Notification
     from tests.services import wait_until
 
     wait_until(
@@ -235,7 +235,7 @@ def redis_down_rounds(args, *, run, smtp, worker, redis) -> None:
     from django.test import Client
 
     from callcenter.tests.test_intake import token_of, valid_post
-    from kobepost.models import User
+    from kobepost.accounts.models import User
     from tickets.models import Case
 
     operator = User.objects.filter(role=User.Role.OPERATOR, is_active=True).first()
@@ -284,7 +284,7 @@ def redis_down_rounds(args, *, run, smtp, worker, redis) -> None:
 
 
 def cleanup(run: str) -> None:
-    from kobepost.models import Notification
+    from kobepost.notifications.models import Notification
 
     with contextlib.suppress(Exception):
         Notification.objects.filter(event_key__startswith=f"bench:{run}:").delete()

@@ -43,7 +43,7 @@ def supervisor_session(cookies: dict[str, str]) -> str:
     from django.conf import settings
     from django.test import Client
 
-    from kobepost.models import User
+    from kobepost.accounts.models import User
 
     user, _created = User.objects.update_or_create(
         username="bench_sv01", defaults={"role": User.Role.SUPERVISOR, "is_active": True}
@@ -62,7 +62,7 @@ def main() -> int:
 
     operator = next(name for name, role in roles.items() if role == "operator")
     staff = next(name for name, role in roles.items() if role == "department")
-    from kobepost.models import User
+    from kobepost.accounts.models import User
 
     department_id = User.objects.get(username=staff).department_id
     supervisor = supervisor_session(cookies)

@@ -63,7 +63,7 @@ def percentile(values: list[float], fraction: float) -> float:
 
 def fetch(client, path: str):
     """GET ``path``; "POST /path?a=b" posts a=b to /path (the look-ups that carry personal
-    data are posted: kobepost/private_search.py)."""
+    data are posted: kobepost/lib/private_search.py)."""
     if path.startswith("POST "):
         from urllib.parse import parse_qsl
 
@@ -225,7 +225,7 @@ ONE_HIT_TITLE = "鱧鍋料理の店の前の歩道に穴（ベンチ用の 1 件
 def one_hit_case() -> None:
     """The bench's marker case (bench database only), received in the middle of the archive,
     so that each ONE_HIT_WORDS has exactly one match; prints the hits of every rare word."""
-    from kobepost.models import User
+    from kobepost.accounts.models import User
     from tickets.models import Case, Category
     from tickets.search import search_cases
     from tickets.services import case_create
@@ -437,7 +437,7 @@ def main() -> int:
     from django.test import Client
     from django.test.utils import override_settings
 
-    from kobepost.models import User
+    from kobepost.accounts.models import User
     from tickets.models import Case
 
     static_root = Path(settings.STATIC_ROOT)

@@ -25,11 +25,11 @@ from django.views.decorators.http import require_GET
 
 from callcenter.forms import CaseSearchForm
 from faq.models import SimpleCall
-from kobepost.audit import audit_stream
-from kobepost.decorators import role_required
-from kobepost.models import User
-from kobepost.private_search import carries_private_fields, private_search_url
-from kobepost.spreadsheets import CP932, UTF8, Sheet, Value, csv_response, xlsx_response
+from kobepost.accounts.decorators import role_required
+from kobepost.accounts.models import User
+from kobepost.audit.services import audit_stream, record_type_of
+from kobepost.lib.private_search import carries_private_fields, private_search_url
+from kobepost.lib.spreadsheets import CP932, UTF8, Sheet, Value, csv_response, xlsx_response
 from tickets.models import Case
 from tickets.outbound import CASE_FIELDS, FREE_TEXT_FIELDS, Channel, scrub, scrub_for_case
 
@@ -204,7 +204,7 @@ def case_export(request: HttpRequest) -> HttpResponse:
         objects=cases.iterator(chunk_size=CHUNK_SIZE),
         columns=case_columns(request.user, personal=personal),
         name="cases",
-        record_type=Case._meta.label_lower,
+        record_type=record_type_of(Case),
         file_format=file_format,
         encoding=encoding,
         detail=query.urlencode(),
@@ -227,7 +227,7 @@ def call_export(request: HttpRequest) -> HttpResponse:
         objects=calls.iterator(chunk_size=CHUNK_SIZE),
         columns=CALL_COLUMNS,
         name="calls",
-        record_type=SimpleCall._meta.label_lower,
+        record_type=record_type_of(SimpleCall),
         file_format=file_format,
         encoding=encoding,
         detail="",

@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from departments.models import Department
-from kobepost.forms import check_date_range
+from kobepost.lib.forms import check_date_range
+from kobepost.privacy.models import DataRequest
 from tickets.corrections import CORRECTABLE_FIELDS, LOCATION
-from tickets.geo import Ward, validate_point, ward_for_point
-from tickets.models import Case, Category, DataRequest, Dial
+from tickets.geo.places import Ward, validate_point, ward_for_point
+from tickets.models import Case, Category, Dial
 from tickets.normalize import is_katakana, normalize_kana, normalize_phone
 from tickets.routing import routing_table
 from tickets.services import CALLBACK_METHODS
@@ -64,7 +65,7 @@ class CaseFieldsCleaning:
         return kana
 
     def clean_point(self, data: dict) -> bool:
-        """Kobe's bounds (tickets.geo.validate_point); the error goes under the map and the
+        """Kobe's bounds (tickets.geo.places.validate_point); the error goes under the map and the
         point stays in the form, so the operator sees where it was. True when valid."""
         try:
             validate_point(data.get("latitude"), data.get("longitude"))
@@ -290,7 +291,7 @@ class CaseSearchForm(NoColonLabels, forms.Form):
         "-status": _("状態（完了から）"),
     }
     # What may name a person (a phone number, a name): posted and kept in the session,
-    # never in the list's address (kobepost.private_search).
+    # never in the list's address (kobepost.lib.private_search).
     PRIVATE_FIELDS = ("q",)
 
     q = forms.CharField(

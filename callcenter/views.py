@@ -28,23 +28,23 @@ from callcenter.forms import (
 from departments.forms import ContractorRequestForm
 from departments.services import contractors_for
 from faq.views import base_template
-from kobepost.audit import audit_one_shown, audit_record, audit_shown, record_type_of
-from kobepost.audit_models import AuditAction
+from kobepost.accounts.decorators import role_required
+from kobepost.accounts.models import User
+from kobepost.audit.models import AuditAction
+from kobepost.audit.services import audit_one_shown, audit_record, audit_shown, record_type_of
 from kobepost.cti.access import caller_text
 from kobepost.cti.models import Call
 from kobepost.cti.services import call_for_intake, call_link_case
-from kobepost.decorators import role_required
-from kobepost.links import UUID_PLACEHOLDER, url_with_pk
-from kobepost.models import User
-from kobepost.private_search import (
+from kobepost.lib.links import UUID_PLACEHOLDER, url_with_pk
+from kobepost.lib.private_search import (
     carries_private_fields,
     private_search_data,
     private_search_url,
 )
-from kobepost.request_input import parse_id
+from kobepost.lib.request_input import parse_id
 from tickets.access import audit_case_shown, cases_visible_to, get_case_for_user
 from tickets.corrections import correction_values_visible_to, with_correction_rows
-from tickets.geo import Ward, parse_point
+from tickets.geo.places import Ward, parse_point
 from tickets.history import audit_phone_history, case_summary, cases_of_phone
 from tickets.models import (
     HEALTH_DIAL_CODE,
@@ -308,7 +308,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
 @role_required(*CALLCENTER)
 def phone_history(request: HttpRequest) -> JsonResponse:
     """Earlier cases from the number being typed (the caller may have called before).
-    Posted: the number must not be in a URL (kobepost.private_search)."""
+    Posted: the number must not be in a URL (kobepost.lib.private_search)."""
     cases = list(cases_of_phone(request.POST.get("phone", "")))
     audit_phone_history(request, [case.pk for case in cases])
     return JsonResponse({"cases": [case_summary(case) for case in cases]})
@@ -330,7 +330,7 @@ def nearby_cases(request: HttpRequest) -> JsonResponse:
     )
     audit_shown(
         request,
-        record_type=Case._meta.label_lower,
+        record_type=record_type_of(Case),
         record_ids=[case.pk for case, _distance in found],
         fields=("address",),
     )
@@ -472,7 +472,7 @@ def _label_rows(rows: list[dict], **urls: str) -> None:
 
 
 def case_search_form(request: HttpRequest) -> tuple[CaseSearchForm, bool]:
-    """The list's search as the address and the session hold it (kobepost.private_search);
+    """The list's search as the address and the session hold it (kobepost.lib.private_search);
     the flag says the search words of the address are no longer known."""
     data, forgotten = private_search_data(request, request.GET)
     return CaseSearchForm(data), forgotten
@@ -802,10 +802,10 @@ def callbacks(request: HttpRequest) -> HttpResponse:
         rows[source, pk] for pk, _urgent, _since, source in entries if (source, pk) in rows
     ]
     audit_shown(
-        request, record_type=Case._meta.label_lower, record_ids=case_pks, fields=CALLBACK_FIELDS
+        request, record_type=record_type_of(Case), record_ids=case_pks, fields=CALLBACK_FIELDS
     )
     audit_shown(
-        request, record_type=Call._meta.label_lower, record_ids=call_pks, fields=("caller_phone",)
+        request, record_type=record_type_of(Call), record_ids=call_pks, fields=("caller_phone",)
     )
     now = timezone.now()
     for row in page.object_list:

@@ -8,7 +8,7 @@ from departments.models import (
     OverdueReminder,
     RelatedAgency,
 )
-from kobepost.audit_admin import AuditedAdminMixin
+from kobepost.audit.admin import AuditedAdminMixin
 
 
 @admin.register(Department)

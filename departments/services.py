@@ -28,11 +28,12 @@ from departments.models import (
     OverdueReminder,
     RelatedAgency,
 )
-from kobepost.models import Notification, User
-from kobepost.notifications import Audience, event_key, notice_post, notification_queue
+from kobepost.accounts.models import User
+from kobepost.lib.jp_calendar import next_business_day
 from kobepost.notifications.mail import absolute_link, japanese_date
-from kobepost.photos import clean_photo
-from tickets.business_days import next_business_day
+from kobepost.notifications.models import Notification
+from kobepost.notifications.services import Audience, event_key, notice_post, notification_queue
+from kobepost.public.photos import clean_photo
 from tickets.models import Case, CaseEvent
 from tickets.outbound import Channel, outbound_case, scrub_for_case
 from tickets.services import (

@@ -4,7 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from departments import services
-from tickets.business_days import is_business_day
+from kobepost.lib.jp_calendar import is_business_day
 
 
 @shared_task(acks_late=True)

@@ -48,13 +48,13 @@ from departments.services import (
     open_cases_map,
     overdue_cases,
 )
-from kobepost.audit import audit_one_shown
-from kobepost.decorators import role_required
-from kobepost.links import url_with_pk
-from kobepost.models import User
+from kobepost.accounts.decorators import role_required
+from kobepost.accounts.models import User
+from kobepost.audit.services import audit_one_shown
+from kobepost.lib.links import url_with_pk
 from tickets.access import audit_case_shown, cases_visible_to, get_case_for_user
 from tickets.corrections import correction_values_visible_to, with_correction_rows
-from tickets.geo import Ward
+from tickets.geo.places import Ward
 from tickets.models import Case, InvalidTransition, inbox_order
 from tickets.outbound import MARK_PATTERN, marked_pieces
 from tickets.pagination import LookaheadPaginator

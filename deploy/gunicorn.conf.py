@@ -31,13 +31,13 @@ max_requests_jitter = 200
 
 # Logs go to stdout/stderr → journald (journalctl -u kobepost-web), kept for the days stated
 # in deploy/README.md (deploy/journald/kobepost.conf). One JSON object per line like the
-# application's (kobepost/logs.py): the request id nginx sets (X-Request-ID), the path only,
+# application's (kobepost/lib/logs.py): the request id nginx sets (X-Request-ID), the path only,
 # never the query string nor the Referer (a URL may hold what someone typed,
-# kobepost/private_search.py), and Japan time with its offset.
+# kobepost/lib/private_search.py), and Japan time with its offset.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"
 loglevel = os.environ.get("LOG_LEVEL", "info").lower()
-logger_class = "kobepost.logs.GunicornLogger"
+logger_class = "kobepost.lib.logs.GunicornLogger"
 # The real client address is in X-Forwarded-For; believe only our nginx here.
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 proxy_allow_ips = forwarded_allow_ips

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from faq.models import FaqEntry, FaqProposal, FaqRevision, SimpleCall, UnansweredSearch
-from kobepost.audit_admin import AuditedAdminMixin
+from kobepost.audit.admin import AuditedAdminMixin
 
 
 @admin.register(FaqEntry)

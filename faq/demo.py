@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from departments.models import Department
 from faq.models import FaqEntry, FaqRevision, SimpleCall, UnansweredSearch
-from kobepost.models import User
+from kobepost.accounts.models import User
 from tickets.models import Category, Dial
 
 # dial, category (or ""), department, question, answer, keywords

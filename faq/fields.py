@@ -1,6 +1,6 @@
 from django.db import models
 
-from kobepost.fields import TokensContain
+from kobepost.lib.fields import TokensContain
 
 
 class ShortTokensField(models.TextField):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from faq.fields import ShortTokensField
 from faq.normalize import normalize_text, short_tokens
-from kobepost.choices import QuickChoiceDisplay
+from kobepost.lib.choices import QuickChoiceDisplay
 
 DEFAULT_REVIEW_AFTER_DAYS = 180
 

@@ -13,8 +13,8 @@ from django.utils.translation import gettext as _
 
 from faq.models import FaqEntry, FaqProposal, FaqRevision, SimpleCall, UnansweredSearch
 from faq.normalize import normalize_text
+from kobepost.accounts.models import User
 from kobepost.cti.services import call_link_faq
-from kobepost.models import User
 from tickets.models import Dial
 
 

@@ -13,9 +13,9 @@ from openpyxl import load_workbook
 from departments.models import Department
 from faq.models import FaqEntry
 from faq.services import entry_save
-from kobepost.models import User
-from kobepost.request_input import parse_id
-from kobepost.spreadsheets import undefuse, xlsx_unescape
+from kobepost.accounts.models import User
+from kobepost.lib.request_input import parse_id
+from kobepost.lib.spreadsheets import undefuse, xlsx_unescape
 from tickets.models import Category, Dial
 
 COLUMNS = [

@@ -25,10 +25,10 @@ from faq.forms import (
 from faq.models import FaqEntry, FaqProposal, review_after_days, review_due_before
 from faq.normalize import normalize_text
 from faq.search import SNIPPET_LENGTH, highlight, search_entries
-from kobepost.decorators import role_required
-from kobepost.links import safe_next_url, url_with_pk
-from kobepost.models import User
-from kobepost.spreadsheets import Sheet, csv_response, requested_encoding, xlsx_response
+from kobepost.accounts.decorators import role_required
+from kobepost.accounts.models import User
+from kobepost.lib.links import safe_next_url, url_with_pk
+from kobepost.lib.spreadsheets import Sheet, csv_response, requested_encoding, xlsx_response
 from tickets.models import Category, Dial
 from tickets.routing import routing_table
 

@@ -6,9 +6,15 @@ from django.utils.module_loading import module_has_submodule
 from django.utils.translation import gettext_lazy as _
 
 
-class KobepostConfig(AppConfig):
+class SiteConfig(AppConfig):
+    """What the whole site shares: base templates' tags (quick_dates) and site-wide commands.
+
+    The label "kobepost" belongs to the staff accounts (kobepost.accounts), so this one is "site".
+    """
+
     name = "kobepost"
-    verbose_name = _("アカウントと KOBE ぽすと")
+    label = "site"
+    verbose_name = _("サイト共通")
 
 
 class StaffAdminConfig(SimpleAdminConfig):

@@ -7,7 +7,7 @@ from contextvars import Token
 from celery import Celery
 from celery.signals import before_task_publish, setup_logging, task_postrun, task_prerun
 
-from kobepost.logs import (
+from kobepost.lib.logs import (
     bind_request_id,
     bind_task_id,
     current_request_id,
@@ -25,7 +25,7 @@ app.autodiscover_tasks()
 @setup_logging.connect
 def _log_like_the_web_application(**kwargs) -> None:
     """The worker and beat write the same JSON lines as the web application
-    (kobepost/logs.py), not Celery's own format: with a receiver on this signal Celery leaves
+    (kobepost/lib/logs.py), not Celery's own format: with a receiver on this signal Celery leaves
     logging alone, and Django's LOGGING applies."""
     from django.conf import settings
 

@@ -10,7 +10,7 @@ def site(request: HttpRequest) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"session_timer": None, "login_cooloff_minutes": login_cooloff_minutes}
-    from kobepost.views import previous_login_of
+    from kobepost.accounts.views import previous_login_of
 
     return {
         "session_timer": {

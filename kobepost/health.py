@@ -24,7 +24,7 @@ from django.utils.module_loading import import_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from kobepost.network import client_ip
+from kobepost.accounts.network import client_ip
 
 logger = logging.getLogger("kobepost.health")
 
@@ -94,7 +94,7 @@ def check_celery_worker() -> str:
 def check_notification_outbox() -> str:
     """The oldest mail not yet sent: the relay resends within minutes, so an old one means
     the broker, the workers or the SMTP server have been failing for a while."""
-    from kobepost.models import Notification
+    from kobepost.notifications.models import Notification
 
     oldest = (
         Notification.objects.filter(

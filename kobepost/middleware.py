@@ -14,9 +14,10 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kobepost.audit import audit_record
-from kobepost.audit_models import AuditAction
-from kobepost.logs import (
+from kobepost.accounts.network import address_allowed, client_ip
+from kobepost.audit.models import AuditAction
+from kobepost.audit.services import audit_record
+from kobepost.lib.logs import (
     REQUEST_ID_HEADER,
     bind_request_id,
     current_request_id,
@@ -24,8 +25,7 @@ from kobepost.logs import (
     reset_request_id,
     valid_request_id,
 )
-from kobepost.network import address_allowed, client_ip
-from kobepost.request_input import bad_input_response, has_nul
+from kobepost.lib.request_input import bad_input_response, has_nul
 
 security_log = logging.getLogger("kobepost.security")
 
@@ -62,7 +62,7 @@ def _request_id_from(headers) -> str:
 
 
 def request_id_bind(*, environ: dict, **kwargs) -> None:
-    """request_started: every log line of a request carries its id (kobepost/logs.py), nginx's
+    """request_started: every log line of a request carries its id (kobepost/lib/logs.py), nginx's
     X-Request-ID or a new one. Bound before any middleware and until the response is closed,
     so Django's own lines about the request ("Not Found", a 500's traceback) carry it too."""
     bind_request_id(_request_id_from(HttpHeaders(environ)))

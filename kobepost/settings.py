@@ -43,11 +43,18 @@ INSTALLED_APPS = [
     "axes",
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "kobepost",
+    "kobepost.apps.SiteConfig",
+    "kobepost.accounts",
+    "kobepost.audit",
+    "kobepost.notifications",
     "departments",
     "tickets",
     "callcenter",
     "faq",
+    "kobepost.public",
+    "kobepost.triage",
+    "kobepost.privacy",
+    "kobepost.stats",
     "kobepost.cti",
 ]
 
@@ -66,7 +73,7 @@ MIDDLEWARE = [
     "kobepost.middleware.NetworkAllowlistMiddleware",
     "kobepost.middleware.IdleSessionMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
-    "kobepost.two_factor.TwoFactorRequiredMiddleware",
+    "kobepost.accounts.two_factor.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -95,7 +102,7 @@ TEMPLATES = [
 ]
 
 # Same markup as Django's form templates, written in Python (see the module's docstring).
-FORM_RENDERER = "kobepost.form_renderer.QuickFormRenderer"
+FORM_RENDERER = "kobepost.lib.form_renderer.QuickFormRenderer"
 
 # --- Database ------------------------------------------------------------------------
 DATABASES = {
@@ -193,18 +200,19 @@ NOTIFICATION_PUBLISH_TIMEOUT_MS = env_int("NOTIFICATION_PUBLISH_TIMEOUT_MS", 300
 
 CELERY_BEAT_SCHEDULE: dict = {
     "relay-pending-notifications": {
-        "task": "kobepost.tasks.relay_pending_notifications",
+        "task": "kobepost.notifications.tasks.relay_pending_notifications",
         "schedule": float(NOTIFICATION_RELAY_INTERVAL_SECONDS),
         # A relay run that waited longer than one interval is superseded by the next one.
         "options": {"expires": float(NOTIFICATION_RELAY_INTERVAL_SECONDS)},
     },
-    # Retention (tickets/retention.py): list expired records for an administrator to approve.
+    # Retention (kobepost/privacy/retention.py): list expired records for an administrator
+    # to approve.
     "list-expired-records": {
-        "task": "tickets.tasks.list_expired_records",
+        "task": "kobepost.privacy.tasks.list_expired_records",
         "schedule": crontab(hour=2, minute=30),
     },
     "purge-temporary-data": {
-        "task": "tickets.tasks.purge_temporary_data",
+        "task": "kobepost.privacy.tasks.purge_temporary_data",
         "schedule": crontab(hour=3, minute=0),
     },
     # Each department gets one mail a morning listing its overdue cases (idempotent per day).
@@ -281,8 +289,8 @@ AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "kobepost.network.client_ip"
-AXES_LOCKOUT_TEMPLATE = "kobepost/lockout.html"
+AXES_CLIENT_IP_CALLABLE = "kobepost.accounts.network.client_ip"
+AXES_LOCKOUT_TEMPLATE = "accounts/lockout.html"
 AXES_VERBOSE = False
 SILENCED_SYSTEM_CHECKS = [
     # axes.W006 asks for the address in the lockout key; we leave it out on purpose (above).
@@ -297,7 +305,7 @@ if not USING_POSTGRESQL:
     # zero-setup development database, builds them without the extra columns.
     SILENCED_SYSTEM_CHECKS.append("models.W040")
 
-# Second factor (kobepost/two_factor.py): the issuer shown in the authenticator app.
+# Second factor (kobepost/accounts/two_factor.py): the issuer shown in the authenticator app.
 OTP_TOTP_ISSUER = "KOBE ぽすと 共有ツール"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -412,7 +420,7 @@ HEALTH_MAX_FAILED_NOTIFICATIONS = env_int("HEALTH_MAX_FAILED_NOTIFICATIONS", 0, 
 # --- Logging ---------------------------------------------------------------------------
 # The logs go to the journal (deploy/journald/kobepost.conf: kept for the days stated in
 # deploy/README.md). No line keeps a query string: a URL may hold what someone typed.
-# One JSON object per line with the request id, Japan time with offset (kobepost/logs.py);
+# One JSON object per line with the request id, Japan time with offset (kobepost/lib/logs.py);
 # LOG_FORMAT=text for people reading a terminal (the development default).
 LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json")
 if LOG_FORMAT not in ("json", "text"):
@@ -421,14 +429,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {
-        "no_query_strings": {"()": "kobepost.log_privacy.DropQueryStrings"},
-        "context": {"()": "kobepost.logs.ContextFilter"},
+        "no_query_strings": {"()": "kobepost.lib.log_privacy.DropQueryStrings"},
+        "context": {"()": "kobepost.lib.logs.ContextFilter"},
     },
     "formatters": {
         "line": {
-            "()": "kobepost.logs.JsonLineFormatter"
+            "()": "kobepost.lib.logs.JsonLineFormatter"
             if LOG_FORMAT == "json"
-            else "kobepost.logs.TextLineFormatter"
+            else "kobepost.lib.logs.TextLineFormatter"
         },
     },
     "handlers": {

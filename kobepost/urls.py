@@ -3,7 +3,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.i18n import set_language
 
-from kobepost import health, two_factor, views
+from kobepost import health
+from kobepost.accounts import two_factor, views
 
 handler400 = "kobepost.views.bad_request"
 handler403 = "kobepost.views.permission_denied"
@@ -22,12 +23,12 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("callcenter/", include("callcenter.urls")),
     path("departments/", include("departments.urls")),
-    path("geo/", include("tickets.geo_urls")),
+    path("geo/", include("tickets.geo.urls")),
     path("faq/", include("faq.urls")),
     path("notifications/", include("kobepost.notifications.urls")),
-    path("triage/", include("kobepost.triage_urls")),
-    path("stats/", include("callcenter.stats_urls")),
-    path("privacy/", include("kobepost.data_requests")),
+    path("triage/", include("kobepost.triage.urls")),
+    path("stats/", include("kobepost.stats.urls")),
+    path("privacy/", include("kobepost.privacy.urls")),
     path("cti/", include("kobepost.cti.urls")),
     # One login page for everyone: the admin's own login form is not offered.
     path("admin/login/", views.admin_login_redirect),
@@ -35,5 +36,5 @@ urlpatterns = [
     path("admin/logout/", views.admin_logout),
     path("admin/", admin.site.urls),
     # The citizen side (KOBE ぽすと): the only part reachable from the internet.
-    path("public/", include("kobepost.public_urls")),
+    path("public/", include("kobepost.public.urls")),
 ]

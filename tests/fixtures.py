@@ -10,7 +10,7 @@ from django.test.utils import override_settings
 
 from departments.demo import seed_departments
 from departments.models import Department
-from kobepost.models import User
+from kobepost.accounts.models import User
 
 TEST_PASSWORD = "correct-horse-battery-2026"
 
@@ -165,9 +165,9 @@ def login_client():
 @pytest.fixture
 def post_routing(kobe):
     """The post categories linked to case categories as the demo links them
-    (``kobepost.demo.POST_ROUTING``): {post category code: case category}."""
-    from kobepost.citizen_models import PostCategory
-    from kobepost.demo import seed_post_routing
+    (``kobepost.public.demo.POST_ROUTING``): {post category code: case category}."""
+    from kobepost.public.demo import seed_post_routing
+    from kobepost.public.models import PostCategory
 
     seed_post_routing()
     categories = PostCategory.objects.select_related("ticket_category__department")

@@ -10,7 +10,7 @@ import unicodedata
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from kobepost.spreadsheets import to_cp932
+from kobepost.lib.spreadsheets import to_cp932
 
 TRIGGERS = ("=", "+", "-", "@")
 ENCODINGS = ("utf-8", "cp932")

@@ -27,12 +27,13 @@ from openpyxl import load_workbook
 
 from departments.services import case_attach_file
 from faq.services import call_log
-from kobepost.audit_models import AuditEvent
+from kobepost.accounts.models import User
+from kobepost.audit.models import AuditEvent
+from kobepost.audit.services import record_type_of
 from kobepost.cti.demo import ring_call
 from kobepost.cti.models import Pbx, Seat
-from kobepost.data_requests import data_request_open
-from kobepost.models import User
-from kobepost.tests.conftest import jpeg_upload, make_citizen, make_post
+from kobepost.privacy.services import data_request_open
+from kobepost.public.tests.fixtures import jpeg_upload, make_citizen, make_post
 from tests.urlwalk import NOT_WALKED, all_patterns, client_for, concrete_path, faq_rows
 from tickets.services import case_change_status, case_reply
 from tickets.tests.factories import make_case
@@ -143,7 +144,7 @@ SHOWN_WITHOUT_TEXT = [
 
 
 def _key(instance) -> tuple[str, str]:
-    return instance._meta.label_lower, str(instance.pk)
+    return record_type_of(instance), str(instance.pk)
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ import pytest
 from django.db import transaction
 from django.test import Client
 
-from kobepost.citizen_models import ApiClient
-from kobepost.tests.conftest import make_citizen
+from kobepost.public.models import ApiClient
+from kobepost.public.tests.fixtures import make_citizen
 from tests.permission_matrix import ROLES
 from tests.test_permission_matrix import world  # noqa: F401 - a fixture
 from tests.urlwalk import NOT_WALKED, Pattern, all_patterns, client_for, concrete_path

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from callcenter.exports import CallPeriodForm, ExportForm
 from callcenter.forms import CaseSearchForm
-from callcenter.stats_views import MonthlyReportForm, StatsFilterForm
 from faq.forms import SearchForm
-from kobepost.citizen_models import ApiClient
+from kobepost.public.models import ApiClient
+from kobepost.stats.views import MonthlyReportForm, StatsFilterForm
 from tests.test_crafted_input import HUGE, OPEN311_PREFIX, check, field_names, send
 from tests.test_permission_matrix import world  # noqa: F401 - a fixture
 from tests.urlwalk import client_for
@@ -33,7 +33,7 @@ OPEN311_FILTERS = ("service_request_id", "service_code", "start_date", "end_date
 ADMIN_LIST = ("q", "o", "p", "all", "e", "_changelist_filters", "action__exact", "status__exact")
 # The list and search pages of each role (url name, or name and kwargs) with the names their
 # views read; the page's own form fields are added from its HTML. Look-ups with personal
-# data are posted (kobepost/private_search.py): POSTED.
+# data are posted (kobepost/lib/private_search.py): POSTED.
 PAGES: dict[str, list[tuple[str | tuple[str, dict], tuple[str, ...]]]] = {
     "anonymous": [
         ("public:home", ("page",)),
@@ -76,7 +76,7 @@ PAGES: dict[str, list[tuple[str | tuple[str, dict], tuple[str, ...]]]] = {
     "admin": [
         ("privacy:list", ("page", "q", "status")),
         ("admin:tickets_case_changelist", ADMIN_LIST),
-        ("admin:kobepost_auditevent_changelist", (*ADMIN_LIST, "occurred_at__gte")),
+        ("admin:audit_auditevent_changelist", (*ADMIN_LIST, "occurred_at__gte")),
         ("admin:kobepost_user_changelist", (*ADMIN_LIST, "role__exact", "is_active__exact")),
     ],
     "citizen": [("public:my_posts", ("page",)), ("public:home", ("page",))],

@@ -13,7 +13,7 @@ from django.apps import apps
 from django.db import models
 from django.test import Client
 
-from callcenter.tests.stats_data import build_known_set
+from kobepost.stats.tests.stats_data import build_known_set
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef\u3000-\u303f]+")
 SHOWN_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "value")

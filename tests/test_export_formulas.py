@@ -17,14 +17,15 @@ from hypothesis import strategies as st
 
 from departments.models import Department
 from faq.models import FaqEntry, SimpleCall
-from kobepost.audit_models import AuditAction, AuditEvent
+from kobepost.audit.models import AuditAction, AuditEvent
+from kobepost.privacy.models import DataRequest
 from tests.formulas import (
     ENCODINGS,
     assert_csv_safe_and_as_typed,
     assert_xlsx_safe_and_as_typed,
     typed_text,
 )
-from tickets.models import Case, DataRequest, Dial
+from tickets.models import Case, Dial
 from tickets.outbound import scrub
 from tickets.tests.factories import make_case
 
@@ -149,7 +150,7 @@ def test_audit_trail_export(login_client, admin_user, texts):
         detail=texts[1],
     )
     response = login_client(admin_user).get(
-        "/admin/kobepost/auditevent/export/",
+        "/admin/audit/auditevent/export/",
         {"record_type": "tickets.case", "record_id": record_id},
     )
     assert response.status_code == 200

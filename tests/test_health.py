@@ -176,7 +176,7 @@ def _notification(age_seconds: int, status: str):
 
     from django.utils import timezone
 
-    from kobepost.models import Notification
+    from kobepost.notifications.models import Notification
 
     row = Notification.objects.create(
         event_key=f"case:1:created:{age_seconds}:{status}",

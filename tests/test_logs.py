@@ -1,4 +1,4 @@
-"""Structured logs (issue 22, kobepost/logs.py): one JSON object per line, Japan time with its
+"""Structured logs (issue 22, kobepost/lib/logs.py): one JSON object per line, Japan time with its
 offset, the request id in the application's lines and in the Celery task a request queued.
 
 The whole chain through nginx and gunicorn is checked by the stack smoke test
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
 
-from kobepost.logs import LOG_TIME_ZONE, ContextFilter, JsonLineFormatter, TextLineFormatter
+from kobepost.lib.logs import LOG_TIME_ZONE, ContextFilter, JsonLineFormatter, TextLineFormatter
 from kobepost.middleware import RequestIdMiddleware
 from tests.services import wait_until
 from tests.test_notification_delivery import queue

@@ -7,7 +7,7 @@ import logging
 import pytest
 from django.test import Client, override_settings
 
-from kobepost.audit_models import AuditAction, AuditEvent
+from kobepost.audit.models import AuditAction, AuditEvent
 from tests.fixtures import TEST_PASSWORD
 
 VPN = "10.10.1.5"  # call center (internet VPN)

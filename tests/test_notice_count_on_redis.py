@@ -5,8 +5,7 @@ import uuid
 
 import pytest
 
-from kobepost.notifications import notice_post
-from kobepost.notifications.services import notice_unread_count
+from kobepost.notifications.services import notice_post, notice_unread_count
 from tests.fixtures import service_missing
 
 

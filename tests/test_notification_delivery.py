@@ -9,9 +9,10 @@ import pytest
 from django.conf import settings
 from django.db import transaction
 
-from kobepost.models import Notification
-from kobepost.notifications import CaseFacts, event_key, notification_queue_case
-from kobepost.tasks import send_notification
+from kobepost.notifications.mail import CaseFacts
+from kobepost.notifications.models import Notification
+from kobepost.notifications.services import event_key, notification_queue_case
+from kobepost.notifications.tasks import send_notification
 from tests.services import wait_until
 
 pytestmark = pytest.mark.services

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from callcenter.tests.test_intake import token_of, valid_post
-from kobepost.models import Notification
+from kobepost.notifications.models import Notification
 from tests.services import (
     SLOW_DATA_ANSWER_SECONDS,
     WORKER_NOTIFICATION_ENV,

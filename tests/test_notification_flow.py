@@ -12,8 +12,9 @@ from django.urls import reverse
 from callcenter.tests.test_intake import token_of, valid_post
 from departments.models import Contractor
 from departments.tests.outside_mail import preview_and_send
-from kobepost.models import Notification
-from kobepost.notifications import CaseFacts, event_key, notification_queue_case
+from kobepost.notifications.mail import CaseFacts
+from kobepost.notifications.models import Notification
+from kobepost.notifications.services import event_key, notification_queue_case
 from tests.services import wait_until
 from tickets.models import Case
 

@@ -7,8 +7,8 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from kobepost.models import Notification
-from kobepost.notifications import CaseFacts, mail_render
+from kobepost.notifications.mail import CaseFacts, mail_render
+from kobepost.notifications.models import Notification
 
 FACTS = CaseFacts(
     reference="R8-004567",
@@ -24,7 +24,7 @@ FACTS = CaseFacts(
 )
 
 
-# Mail to citizens (account and post status) is written by kobepost/citizen_mail.py from
+# Mail to citizens (account and post status) is written by kobepost/public/mail.py from
 # the post, not from a case's facts; its texts are tested in test_citizen_status_mail.py.
 CITIZEN_KINDS = {Notification.Kind.CITIZEN_ACCOUNT, Notification.Kind.POST_STATUS}
 

@@ -7,7 +7,6 @@ import importlib
 from datetime import timedelta
 
 import pytest
-from django.apps import apps
 from django.core import mail
 from django.db import transaction
 from django.utils import timezone
@@ -15,17 +14,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from departments.models import Contractor
-from kobepost.models import Notification
-from kobepost.notifications import event_key, notification_queue
+from kobepost.notifications.models import Notification
 from kobepost.notifications.services import (
     RETRY_JITTER,
+    event_key,
     notification_claim,
     notification_problem_text,
+    notification_queue,
     notification_record_failure,
     notification_relay,
     retry_delay,
 )
-from kobepost.tasks import send_notification
+from kobepost.notifications.tasks import send_notification
+from tests.migration_state import apps_before_the_move
 from tickets.tests.factories import make_case
 
 KEY = "case:7:created"
@@ -265,8 +266,10 @@ def test_rows_unsent_at_the_upgrade_learn_their_audience_and_case(operator, kobe
     reminder = old_row(f"overdue:{tobu.pk}:2026-11-30", "typo@x.example", "sending")
     long_sent = old_row(f"case:{case.pk}:created:4:department", "ok@x.example", "sent")
 
-    migration = importlib.import_module("kobepost.migrations.0008_notification_audience_and_repair")
-    migration.fill_in_unsent_rows(apps, None)
+    migration = importlib.import_module(
+        "kobepost.accounts.migrations.0008_notification_audience_and_repair"
+    )
+    migration.fill_in_unsent_rows(apps_before_the_move(), None)
 
     rows = {row.pk: row for row in Notification.objects.all()}
     assert (rows[to_department.pk].audience, rows[to_department.pk].audience_id) == (

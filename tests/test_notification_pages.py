@@ -6,9 +6,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from kobepost.models import Notice, NoticeCursor, Notification
-from kobepost.notifications import notice_post
-from kobepost.notifications.services import notice_unread_count
+from kobepost.notifications.models import Notice, NoticeCursor, Notification
+from kobepost.notifications.services import notice_post, notice_unread_count
 
 
 @pytest.fixture(autouse=True)

@@ -19,7 +19,7 @@ from callcenter.tests.test_intake import token_of, valid_post
 from departments.models import Contractor, OverdueReminder, RelatedAgency
 from departments.services import overdue_remind
 from departments.tests.outside_mail import preview_and_send
-from kobepost.models import Notice, Notification
+from kobepost.notifications.models import Notice, Notification
 from tests.services import wait_until
 from tickets.models import Case, Category
 from tickets.tests.personal_data import (

@@ -15,11 +15,11 @@ import pytest
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from kobepost.models import User
-from kobepost.tests.conftest import make_citizen, make_post
+from kobepost.accounts.models import User
+from kobepost.privacy.models import DataRequest
+from kobepost.public.tests.fixtures import make_citizen, make_post
 from tests.permission_matrix import MATRIX, ROLES
 from tests.urlwalk import NOT_WALKED, all_patterns, client_for, concrete_path, faq_rows
-from tickets.models import DataRequest
 from tickets.tests.factories import make_case
 
 

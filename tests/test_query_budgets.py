@@ -78,14 +78,14 @@ class Page:
     grow: Callable[[World, int], None]
     budget: int
     # A search posted to ``path``: measured is the page it redirects to (its words are kept in
-    # the session, never in the address: kobepost/private_search.py).
+    # the session, never in the address: kobepost/lib/private_search.py).
     search: dict | None = None
     # A JSON look-up posted to ``path``: measured is the POST itself.
     lookup: dict | None = None
 
 
 # A page that shows personal data spends one of its queries on the INSERT of its audit rows
-# (kobepost.audit.audit_shown, one statement whatever the number of records): case detail,
+# (kobepost.audit.services.audit_shown, one statement whatever the number of records): case detail,
 # case search by phone number, phone history, nearby cases, call-back queue, department case.
 PAGES = {
     # + the operator's seat (内線) for the screen pop

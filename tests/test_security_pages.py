@@ -142,7 +142,7 @@ def test_every_reachable_page_is_self_contained_and_csp_clean(demo_users, role):
 
 def test_admin_walk_covers_the_audit_trail_and_the_changelists(demo_users):
     paths = walkable_paths()
-    assert "/admin/kobepost/auditevent/" in paths
+    assert "/admin/audit/auditevent/" in paths
     assert "/password/" in paths
 
 

@@ -4,7 +4,7 @@ on the staff page /password/ and in the admin's own password change."""
 import pytest
 from django.test import Client
 
-from kobepost.audit_models import AuditAction, AuditEvent
+from kobepost.audit.models import AuditAction, AuditEvent
 from tests.fixtures import TEST_PASSWORD
 
 LONG_PASSPHRASE = "須磨の海を眺めながら毎朝六時に起きて珈琲を淹れる-" + "x" * 48  # 72 chars

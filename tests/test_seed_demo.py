@@ -2,8 +2,8 @@ from django.core.management import call_command
 from django.test import Client
 
 from departments.models import Contractor, Department
-from kobepost.demo import DEMO_PASSWORD
-from kobepost.models import User
+from kobepost.accounts.demo import DEMO_PASSWORD
+from kobepost.accounts.models import User
 from tickets.models import Category, Dial
 
 
@@ -31,7 +31,7 @@ def test_seed_demo_is_idempotent_and_every_demo_login_works(db, capsys):
 
 
 def test_demo_posts_are_in_every_state_and_forwarding_is_prefilled(db):
-    from kobepost.citizen_models import Citizen, Post, PostCategory
+    from kobepost.public.models import Citizen, Post, PostCategory
 
     call_command("seed_demo")
     call_command("seed_demo")

@@ -3,7 +3,7 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from kobepost.models import User
+from kobepost.accounts.models import User
 
 HEADER = "ID,氏名,メールアドレス,役割,課コード\n"
 

@@ -15,7 +15,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from faq.models import FaqEntry, FaqProposal
-from kobepost.citizen_auth import SESSION_CITIZEN_HASH, SESSION_CITIZEN_ID, _auth_hash
+from kobepost.public.auth import SESSION_CITIZEN_HASH, SESSION_CITIZEN_ID, _auth_hash
 
 SAMPLE_VALUES = {
     "int": "1",

@@ -3,9 +3,9 @@
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
-from kobepost.audit import audit_one_shown
-from kobepost.audit_models import AuditAction
-from kobepost.models import User
+from kobepost.accounts.models import User
+from kobepost.audit.models import AuditAction
+from kobepost.audit.services import audit_one_shown
 from tickets.models import Case
 
 

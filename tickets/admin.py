@@ -3,18 +3,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kobepost.audit_admin import AuditedAdminMixin
-from tickets.models import (
-    Case,
-    CaseEvent,
-    Category,
-    Dial,
-    DisposalBatch,
-    DisposalItem,
-    LegalHold,
-    RetentionClass,
-)
-from tickets.retention import disposal_batch_approve
+from kobepost.audit.admin import AuditedAdminMixin
+from kobepost.privacy.models import DisposalBatch, DisposalItem, LegalHold, RetentionClass
+from kobepost.privacy.retention import disposal_batch_approve
+from tickets.models import Case, CaseEvent, Category, Dial
 
 
 class CategoryInline(admin.TabularInline):

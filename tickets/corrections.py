@@ -13,9 +13,10 @@ from collections.abc import Iterable
 
 from django.utils.translation import gettext_lazy as _
 
-from kobepost.models import User
-from tickets.geo import WARD_NAMES_JA
-from tickets.models import Case, CaseEvent, Category, DataCorrection
+from kobepost.accounts.models import User
+from kobepost.privacy.models import DataCorrection
+from tickets.geo.places import WARD_NAMES_JA
+from tickets.models import Case, CaseEvent, Category
 
 # Correctable fields in the order the screen and the timeline list them. The point
 # (latitude and longitude) is one item: half a point is never a correction.

@@ -5,11 +5,12 @@ import datetime
 
 from django.utils import timezone
 
-from kobepost.citizen_models import PostCategory
-from kobepost.models import User
-from tickets.models import Case, CaseEvent, Category, Dial, RetentionClass
+from kobepost.accounts.models import User
+from kobepost.privacy.models import RetentionClass
+from kobepost.privacy.retention import disposal_batch_prepare
+from kobepost.public.models import PostCategory
+from tickets.models import Case, CaseEvent, Category, Dial
 from tickets.normalize import normalize_kana, normalize_phone
-from tickets.retention import disposal_batch_prepare
 from tickets.services import (
     case_change_status,
     case_create,

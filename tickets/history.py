@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from kobepost.audit import audit_shown
+from kobepost.audit.services import audit_shown, record_type_of
 from tickets.models import Case
 from tickets.normalize import normalize_phone, phone_digits
 
@@ -40,7 +40,7 @@ def audit_phone_history(request: HttpRequest, case_ids: list[int]) -> None:
     """Cases found by a caller's phone number tell who called about what: audited."""
     audit_shown(
         request,
-        record_type=Case._meta.label_lower,
+        record_type=record_type_of(Case),
         record_ids=case_ids,
         fields=("caller_phone",),
         detail="phone lookup",

@@ -7,9 +7,9 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kobepost.choices import QuickChoiceDisplay
-from kobepost.fields import TokenArrayField
-from tickets.geo import Ward
+from kobepost.lib.choices import QuickChoiceDisplay
+from kobepost.lib.fields import TokenArrayField
+from tickets.geo.places import Ward
 from tickets.normalize import phone_digits, search_text, search_tokens
 from tickets.routing import RoutingModel
 
@@ -25,7 +25,7 @@ class Dial(RoutingModel, models.Model):
     phone = models.CharField(_("電話番号"), max_length=30, blank=True)
     sort_order = models.PositiveSmallIntegerField(_("表示順"), default=0)
     retention_class = models.ForeignKey(
-        "tickets.RetentionClass",
+        "privacy.RetentionClass",
         verbose_name=_("保存年限"),
         on_delete=models.PROTECT,
         null=True,
@@ -77,7 +77,7 @@ class Category(RoutingModel, models.Model):
         ),
     )
     retention_class = models.ForeignKey(
-        "tickets.RetentionClass",
+        "privacy.RetentionClass",
         verbose_name=_("保存年限"),
         on_delete=models.PROTECT,
         null=True,
@@ -174,7 +174,7 @@ class CaseQuerySet(models.QuerySet):
         The next business day, not the calendar's tomorrow: on a Friday the cases due on
         Monday are the ones about to breach, and no case is ever due on a Saturday.
         """
-        from tickets.business_days import next_business_day
+        from kobepost.lib.jp_calendar import next_business_day
 
         today = today or timezone.localdate()
         return self.unanswered().filter(
@@ -442,7 +442,7 @@ class Case(QuickChoiceDisplay, models.Model):
                 name="case_open_urgent_idx",
                 condition=~models.Q(status="closed") & models.Q(urgent=True),
             ),
-            # Statistics of a period (callcenter.stats): every column they group or measure
+            # Statistics of a period (kobepost.stats.figures): every column they group or measure
             # is in the index, so a whole fiscal year is read from the index alone.
             models.Index(
                 fields=["received_at"],
@@ -584,7 +584,7 @@ class Case(QuickChoiceDisplay, models.Model):
 
     # --- due date ---------------------------------------------------------------------
     def compute_reply_due_date(self, start: datetime.datetime | None = None) -> datetime.date:
-        from tickets.business_days import add_business_days
+        from kobepost.lib.jp_calendar import add_business_days
 
         moment = start or self.received_at or timezone.now()
         return add_business_days(timezone.localdate(moment), self.category.reply_days)
@@ -692,30 +692,15 @@ class IntakeToken(models.Model):
         return self.token
 
 
-from tickets.retention_models import (  # noqa: E402 - models split over two modules
-    DataCorrection,
-    DataRequest,
-    DisposalBatch,
-    DisposalItem,
-    LegalHold,
-    RetentionClass,
-)
-
 __all__ = [
     "HEALTH_DIAL_CODE",
     "Case",
     "CaseEvent",
     "Category",
-    "DataCorrection",
-    "DataRequest",
     "Dial",
-    "DisposalBatch",
-    "DisposalItem",
     "FiscalYearCounter",
     "IntakeToken",
     "InvalidTransition",
-    "LegalHold",
-    "RetentionClass",
     "fiscal_year_of",
     "haversine_m",
 ]

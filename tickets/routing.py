@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from django.core.cache import cache
 from django.db import transaction
 
-from kobepost.cache import cached_or_computed
+from kobepost.lib.cache import cached_or_computed
 
 ROUTING_CACHE_KEY = "tickets:routing-table:v1"
 ROUTING_CACHE_SECONDS = 300

@@ -22,16 +22,18 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from departments.models import Department
-from kobepost.citizen_mail import PostEvent, post_status_notify
-from kobepost.citizen_models import Post, linked_post_status
-from kobepost.models import Notification, User
-from kobepost.notifications import (
+from kobepost.accounts.models import User
+from kobepost.notifications.mail import CaseFacts
+from kobepost.notifications.models import Notification
+from kobepost.notifications.services import (
     Audience,
-    CaseFacts,
     event_key,
     notice_post,
     notification_queue_case,
 )
+from kobepost.privacy.models import DataCorrection, DataRequest
+from kobepost.public.mail import PostEvent, post_status_notify
+from kobepost.public.models import Post, linked_post_status
 from tickets.corrections import (
     CORRECTABLE_FIELDS,
     LOCATION,
@@ -39,15 +41,7 @@ from tickets.corrections import (
     field_label,
     value_text,
 )
-from tickets.models import (
-    Case,
-    CaseEvent,
-    DataCorrection,
-    DataRequest,
-    FiscalYearCounter,
-    IntakeToken,
-    fiscal_year_of,
-)
+from tickets.models import Case, CaseEvent, FiscalYearCounter, IntakeToken, fiscal_year_of
 from tickets.outbound import Channel, outbound_case
 
 
@@ -134,7 +128,7 @@ def _record(
 
 def _linked_posts_follow(case: Case, status: str, *, at: datetime.datetime) -> None:
     """KOBE ぽすと posts linked to the case finish when it closes and live again if it is
-    reopened: their retention period counts from the closing (tickets.retention)."""
+    reopened: their retention period counts from the closing (kobepost.privacy.retention)."""
     post_status = linked_post_status(status)
     changing = list(Post.objects.filter(case=case).exclude(status=post_status))
     Post.objects.filter(pk__in=[post.pk for post in changing]).update(

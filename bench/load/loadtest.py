@@ -81,8 +81,8 @@ def prepare(port: int) -> tuple[dict[str, str], dict[str, str], dict]:
     from django.test import Client
 
     from departments.models import Department
+    from kobepost.accounts.models import User
     from kobepost.cti.models import Pbx, Seat
-    from kobepost.models import User
     from tickets.models import Case, Category
 
     if not (Path(settings.STATIC_ROOT) / "staticfiles.json").exists():

@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from callcenter.views import waited_label
-from kobepost.audit_models import AuditAction, AuditEvent
+from kobepost.audit.models import AuditAction, AuditEvent
 from tickets.models import Case, CaseEvent
 from tickets.services import case_reply
 from tickets.tests.factories import make_case

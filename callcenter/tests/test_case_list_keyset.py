@@ -88,7 +88,9 @@ def test_a_crafted_next_address_never_fails(
 ):
     client = login_client(operator)
     response = client.get(URL, {"after": after, "before": before, "page": page, "sort": sort})
-    assert response.status_code == 200
+    # A NUL byte is refused for the whole site by one middleware (a 400 page that says so);
+    # anything else is read as well as it can be and the list is shown.
+    assert response.status_code == (400 if "\x00" in after + before + page else 200)
 
 
 def test_a_case_the_user_may_not_see_is_no_place_to_start(

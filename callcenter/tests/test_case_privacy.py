@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kobepost.audit_models import AuditAction, AuditEvent
+from kobepost.audit.models import AuditAction, AuditEvent
 from tickets.models import Case
 from tickets.services import case_reply
 from tickets.tests.factories import make_case

@@ -4,9 +4,10 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from kobepost.audit_models import AuditAction, AuditEvent
-from kobepost.models import Notice, Notification
-from tickets.models import Case, CaseEvent, Category, DataCorrection, DataRequest
+from kobepost.audit.models import AuditAction, AuditEvent
+from kobepost.notifications.models import Notice, Notification
+from kobepost.privacy.models import DataCorrection, DataRequest
+from tickets.models import Case, CaseEvent, Category
 from tickets.search import search_cases
 from tickets.tests.factories import make_case
 
@@ -253,7 +254,7 @@ def test_a_citizens_correction_request_is_recorded_with_the_request(
 def test_disposal_erases_what_a_correction_kept(login_client, operator, case, settings, tmp_path):
     from django.utils import timezone
 
-    from tickets.retention import case_erase_personal_data
+    from kobepost.privacy.retention import case_erase_personal_data
 
     settings.MEDIA_ROOT = tmp_path
     login_client(operator).post(

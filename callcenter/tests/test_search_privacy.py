@@ -1,5 +1,5 @@
 """A search by a caller's phone number or name, and the phone-history look-up, never put
-them in a URL (kobepost/private_search.py): what the address bar, the access logs and the
+them in a URL (kobepost/lib/private_search.py): what the address bar, the access logs and the
 next page's Referer would keep holds only the filters and a short key of this login."""
 
 import re
@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from kobepost.private_search import KEPT_PER_SESSION, SESSION_KEY
+from kobepost.lib.private_search import KEPT_PER_SESSION, SESSION_KEY
 from tickets.tests.factories import make_case
 
 URL = reverse("callcenter:case_list")

@@ -5,8 +5,8 @@ from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
-from kobepost.audit_models import AuditAction, AuditEvent
-from kobepost.models import Notice
+from kobepost.audit.models import AuditAction, AuditEvent
+from kobepost.notifications.models import Notice
 from tickets.models import Case, CaseEvent
 from tickets.services import case_reply
 from tickets.tests.factories import make_case

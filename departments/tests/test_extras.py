@@ -10,7 +10,7 @@ from PIL import Image
 
 from departments.models import CannedReply, CaseAttachment, Contractor, RelatedAgency
 from departments.tests.outside_mail import preview_and_send
-from kobepost.models import Notification
+from kobepost.notifications.models import Notification
 from tickets.models import Case, CaseEvent, Category, IntakeToken
 from tickets.tests.factories import make_case
 

@@ -17,7 +17,7 @@ from departments.tests.outside_mail import (
     preview,
     preview_and_send,
 )
-from kobepost.models import Notification
+from kobepost.notifications.models import Notification
 from tickets.models import Case, CaseEvent
 from tickets.tests.factories import make_case
 

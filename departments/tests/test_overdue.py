@@ -9,7 +9,7 @@ from django.urls import reverse
 from departments.models import OverdueReminder
 from departments.services import overdue_remind
 from departments.tasks import send_overdue_reminders
-from kobepost.models import Notice, Notification
+from kobepost.notifications.models import Notice, Notification
 from tickets.models import Case
 from tickets.tests.factories import make_case
 

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from kobepost.accounts.models import User
 from kobepost.cti.models import Call, CallerId
 from kobepost.cti.numbers import masked_number
-from kobepost.models import User
 
 
 def is_awaiting_callback(call: Call) -> bool:

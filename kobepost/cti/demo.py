@@ -12,12 +12,12 @@ import random
 from django.utils import timezone
 
 from faq.models import SimpleCall
-from kobepost.citizen_models import token_digest
+from kobepost.accounts.models import User
 from kobepost.cti.forms import CallEventData
 from kobepost.cti.models import Call, CallEvent, Pbx, Seat
 from kobepost.cti.numbers import caller_number_parse
 from kobepost.cti.services import call_event_record
-from kobepost.models import User
+from kobepost.public.models import token_digest
 from tickets.models import Case, Dial
 
 DEMO_PBX_NAME = "デモ PBX（コールセンター）"

@@ -2,7 +2,7 @@
 
 A caller's number is personal data: it lives on ``Call`` only (never on an event row, in a
 log line or in a URL), is shown masked to those who may not see it (access.py), and is
-erased when its retention ends (tickets/retention.py, with the other stores).
+erased when its retention ends (kobepost/privacy/retention.py, with the other stores).
 """
 
 import secrets
@@ -13,8 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from kobepost.choices import QuickChoiceDisplay
-from kobepost.citizen_models import token_digest
+from kobepost.lib.choices import QuickChoiceDisplay
+from kobepost.public.models import token_digest
 
 
 class Pbx(models.Model):

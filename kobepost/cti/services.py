@@ -18,11 +18,11 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from kobepost.accounts.models import User
 from kobepost.cti.access import is_awaiting_callback
 from kobepost.cti.forms import CallEventData
 from kobepost.cti.lifecycle import EventFacts, call_state
 from kobepost.cti.models import Call, CallEvent, Pbx, Seat
-from kobepost.models import User
 
 # How often the operator's page asks for the call at its seat, in milliseconds: the
 # banner shows within a second of the PBX's event.

@@ -15,8 +15,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from callcenter.forms import start_of_day
-from kobepost.audit import audit_one_shown, audit_record, audit_shown
-from kobepost.audit_models import AuditAction
+from kobepost.accounts.decorators import role_required
+from kobepost.accounts.models import User
+from kobepost.accounts.network import client_ip, pbx_address_allowed
+from kobepost.audit.models import AuditAction
+from kobepost.audit.services import audit_one_shown, audit_record, audit_shown, record_type_of
 from kobepost.cti.access import caller_text, get_call_for_user, is_awaiting_callback
 from kobepost.cti.forms import CallEventForm, JournalFilterForm, SeatForm
 from kobepost.cti.models import Call, CallerId, Pbx
@@ -27,10 +30,7 @@ from kobepost.cti.services import (
     calls_to_pop,
     seat_assign,
 )
-from kobepost.decorators import role_required
-from kobepost.links import safe_next_url, url_with_pk
-from kobepost.models import User
-from kobepost.network import client_ip, pbx_address_allowed
+from kobepost.lib.links import safe_next_url, url_with_pk
 from tickets.history import audit_phone_history, case_summary, cases_of_phone
 from tickets.pagination import CappedCountPaginator
 
@@ -43,7 +43,7 @@ MAX_EVENT_BYTES = 8 * 1024
 EVENT_FIELDS = {field for field in CallEventForm.base_fields} | {"token"}
 JOURNAL_PAGE_SIZE = 50
 POP_FAQ_LIMIT = 5
-CALL_RECORD_TYPE = Call._meta.label_lower  # "cti.call"
+CALL_RECORD_TYPE = record_type_of(Call)  # "cti.call"
 
 
 # --- the PBX's endpoint ----------------------------------------------------------------------

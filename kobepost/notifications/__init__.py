@@ -2,8 +2,9 @@
 
 What case code calls (all keyword-only, inside the transaction that changes the case):
 
-    from kobepost.notifications import (
-        Audience, CaseFacts, event_key, notice_post, notification_queue_case
+    from kobepost.notifications.mail import CaseFacts
+    from kobepost.notifications.services import (
+        Audience, event_key, notice_post, notification_queue_case
     )
 
     facts = CaseFacts(reference="R8-000123", category="道路の損傷", ward="中央区", ...)
@@ -19,24 +20,3 @@ What case code calls (all keyword-only, inside the transaction that changes the 
 
 Mail leaves only after the transaction commits; a rollback sends nothing.
 """
-
-from kobepost.notifications.mail import CaseFacts, mail_render
-from kobepost.notifications.services import (
-    Audience,
-    event_key,
-    notice_post,
-    notification_queue,
-    notification_queue_case,
-    notification_resend,
-)
-
-__all__ = [
-    "Audience",
-    "CaseFacts",
-    "event_key",
-    "mail_render",
-    "notice_post",
-    "notification_queue",
-    "notification_queue_case",
-    "notification_resend",
-]

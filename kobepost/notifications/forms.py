@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from kobepost.forms import check_date_range
+from kobepost.lib.forms import check_date_range
 from kobepost.notifications.services import failed_recipients
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")

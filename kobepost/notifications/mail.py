@@ -15,7 +15,7 @@ from django.template import Context, engines
 from django.utils import translation
 from django.utils.formats import date_format
 
-MAIL_TEMPLATE = "mail/notifications.txt"
+MAIL_TEMPLATE = "notifications/mail.txt"
 SUBJECT_MAX_LENGTH = 200
 WEEKDAYS = "月火水木金土日"
 

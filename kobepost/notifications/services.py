@@ -73,9 +73,10 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from departments.models import Contractor, Department, RelatedAgency
-from kobepost.cache import cached_or_computed, failure_text
-from kobepost.models import Notice, NoticeCursor, Notification, User
+from kobepost.accounts.models import User
+from kobepost.lib.cache import cached_or_computed, failure_text
 from kobepost.notifications.mail import CaseFacts, mail_render
+from kobepost.notifications.models import Notice, NoticeCursor, Notification
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +278,7 @@ def notification_publish(
     or hung. Unpublished rows stay pending and the relay picks them up.
     """
     from kobepost.celery import app
-    from kobepost.tasks import send_notification
+    from kobepost.notifications.tasks import send_notification
 
     timeout = settings.NOTIFICATION_PUBLISH_TIMEOUT_MS / 1000
     published: list[int] = []
@@ -513,7 +514,7 @@ def notification_resend_failed(
     return result
 
 
-# --- Outbox: sending (called by kobepost.tasks) ------------------------------------------
+# --- Outbox: sending (called by kobepost.notifications.tasks) --------------------------
 
 
 def notification_claim(notification_id: int) -> Notification | None:

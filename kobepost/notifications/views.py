@@ -8,9 +8,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from kobepost.decorators import role_required
-from kobepost.models import Notification, User
+from kobepost.accounts.decorators import role_required
+from kobepost.accounts.models import User
 from kobepost.notifications.forms import FailedFilterForm
+from kobepost.notifications.models import Notification
 from kobepost.notifications.services import (
     Resend,
     failed_notifications,
@@ -35,7 +36,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
     last_seen_id = notice_last_seen_id(request.user)
     return render(
         request,
-        "kobepost/notifications/notice_list.html",
+        "notifications/notice_list.html",
         {
             "notices": notices,
             "last_seen_id": last_seen_id,
@@ -109,7 +110,7 @@ def failed_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(
         request,
-        "kobepost/notifications/failed_list.html",
+        "notifications/failed_list.html",
         {
             "page": page,
             "form": form,

@@ -86,8 +86,8 @@ def post_categories(db):
     """
     import importlib
 
-    from django.apps import apps as django_apps
+    from tests.migration_state import apps_before_the_move
 
-    importlib.import_module("kobepost.migrations.0002_citizen").seed_post_categories(
-        django_apps, None
+    importlib.import_module("kobepost.accounts.migrations.0002_citizen").seed_post_categories(
+        apps_before_the_move(), None
     )

@@ -10,7 +10,7 @@ from django.urls import path
 from django.views.decorators.http import require_http_methods
 
 from kobepost.urls import urlpatterns as app_urlpatterns
-from tickets.geo import Ward
+from tickets.geo.places import Ward
 
 
 class DemoIntakeForm(forms.Form):

@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from kobepost.citizen_models import Post
-from kobepost.tests.conftest import jpeg_bytes
+from kobepost.public.models import Post
+from kobepost.public.tests.fixtures import jpeg_bytes
 from tests.browser.conftest import assert_accessible
 
 PHONE = {"width": 375, "height": 740}

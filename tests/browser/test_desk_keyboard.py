@@ -11,9 +11,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from faq.models import FaqEntry, SimpleCall
+from kobepost.privacy.models import DataCorrection
 from tests.browser.conftest import assert_accessible
 from tests.fixtures import TEST_PASSWORD
-from tickets.models import Case, CaseEvent, Category, DataCorrection
+from tickets.models import Case, CaseEvent, Category
 from tickets.tests.factories import make_case
 
 SCREEN = {"width": 1366, "height": 768}

@@ -6,7 +6,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from kobepost.models import Notification
+from kobepost.notifications.models import Notification
 from tests.browser.conftest import assert_accessible
 from tickets.tests.factories import make_case
 

@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from kobepost.models import User
+from kobepost.accounts.models import User
 from tests.browser.conftest import assert_accessible
 from tickets.models import Case, CaseEvent
 from tickets.services import case_reply

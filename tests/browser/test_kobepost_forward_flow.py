@@ -7,8 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from kobepost.citizen_models import Post, PostCategory
-from kobepost.tests.conftest import jpeg_bytes, make_citizen, make_post
+from kobepost.public.models import Post, PostCategory
+from kobepost.public.tests.fixtures import jpeg_bytes, make_citizen, make_post
 from tests.browser.conftest import assert_accessible
 from tests.browser.test_citizen_flow import PHONE, field, register_citizen
 from tickets.models import Case, Category

@@ -22,7 +22,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from playwright.sync_api import expect
 
-from kobepost.demo import DEMO_PASSWORD
+from kobepost.accounts.demo import DEMO_PASSWORD
 from tests.browser.conftest import CHROMIUM_ARGS
 from tests.deploy.smoke import serving_stack
 
@@ -101,7 +101,7 @@ def leaks(raw: bytes, caller: Caller) -> list[str]:
 
 
 def access_line(method: str, path: str) -> str:
-    """An access line of nginx or gunicorn (one JSON object each, kobepost/logs.py)."""
+    """An access line of nginx or gunicorn (one JSON object each, kobepost/lib/logs.py)."""
     return rf'"method": ?"{method}", ?"path": ?"{re.escape(path)}(\?[^"]*)?"'
 
 

@@ -14,13 +14,13 @@ import re
 from pathlib import Path
 
 import pytest
-from django.apps import apps as django_apps
 from playwright.sync_api import Page, expect
 
 from departments.demo import seed_departments
 from faq.demo import seed_faq
-from kobepost.demo import DEMO_PASSWORD, seed_users
-from kobepost.models import User
+from kobepost.accounts.demo import DEMO_PASSWORD, seed_users
+from kobepost.accounts.models import User
+from tests.migration_state import apps_before_the_move
 from tickets.demo import seed_cases
 from tickets.models import Case
 
@@ -151,12 +151,12 @@ def test_operator_manual(manual_page, live_server, demo):
 
 
 def test_supervisor_pages_in_the_operator_manual(manual_page, live_server, demo):
-    from kobepost.citizen_models import Post
-    from kobepost.tests.conftest import make_citizen, make_post
+    from kobepost.public.models import Post
+    from kobepost.public.tests.fixtures import make_citizen, make_post
 
     # live_server empties the tables between tests, data migrations included.
-    citizen_migration = importlib.import_module("kobepost.migrations.0002_citizen")
-    citizen_migration.seed_post_categories(django_apps, None)
+    citizen_migration = importlib.import_module("kobepost.accounts.migrations.0002_citizen")
+    citizen_migration.seed_post_categories(apps_before_the_move(), None)
     page, url = manual_page, live_server.url
     citizen = make_citizen(login_id="demo_citizen", nickname="ながたっ子")
     make_post(citizen, text="公園の遊具のロープが切れています。", address="長田区若松町")

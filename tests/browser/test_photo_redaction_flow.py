@@ -9,10 +9,10 @@ from django.core.files.storage import default_storage
 from PIL import Image, ImageChops, ImageStat
 from playwright.sync_api import expect
 
-from kobepost.citizen_models import PostPhoto
-from kobepost.photos import clean_photo, store_photo
-from kobepost.tests.conftest import make_citizen, make_post
-from kobepost.tests.test_photo_redaction import checkerboard, png_upload
+from kobepost.public.models import PostPhoto
+from kobepost.public.photos import clean_photo, store_photo
+from kobepost.public.tests.fixtures import make_citizen, make_post
+from kobepost.triage.tests.test_photo_redaction import checkerboard, png_upload
 from tests.browser.conftest import assert_accessible
 
 DESKTOP = {"width": 1280, "height": 900}

@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from callcenter.tests.stats_data import build_known_set
+from kobepost.stats.tests.stats_data import build_known_set
 from tests.browser.conftest import assert_accessible
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from callcenter.tests.stats_data import build_known_set
+from kobepost.stats.tests.stats_data import build_known_set
 
 pytestmark = pytest.mark.browser
 

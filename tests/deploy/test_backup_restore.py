@@ -27,7 +27,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from kobepost.models import User
+from kobepost.accounts.models import User
 from tests.fixtures import service_missing
 
 BACKUP = Path(settings.BASE_DIR) / "deploy" / "backup"

@@ -26,8 +26,8 @@ from gunicorn.config import Config
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kobepost.log_privacy import without_query_strings
-from tickets.models import RetentionClass
+from kobepost.lib.log_privacy import without_query_strings
+from kobepost.privacy.models import RetentionClass
 
 DEPLOY = Path(settings.BASE_DIR) / "deploy"
 NGINX_CONF = DEPLOY / "nginx" / "kobepost.conf"
@@ -312,7 +312,7 @@ def stated_ages() -> dict[str, tuple[str, int]]:
 
 def shortest_retention_days() -> int:
     """What a record of the shortest class may be kept: closed on March 31 and disposed at
-    the end of the fiscal year ``years`` later (tickets/retention.py), 365 days a year."""
+    the end of the fiscal year ``years`` later (kobepost/privacy/retention.py), 365 days a year."""
     call_command("seed_demo", stdout=io.StringIO())
     years = [RetentionClass.MIN_YEARS, *RetentionClass.objects.values_list("years", flat=True)]
     return 365 * min(years)

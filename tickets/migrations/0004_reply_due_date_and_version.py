@@ -8,7 +8,7 @@ def fill_due_dates(apps, schema_editor):
     """Existing cases get the due date new ones get: business days after receipt."""
     from django.utils import timezone
 
-    from tickets.business_days import add_business_days
+    from kobepost.lib.jp_calendar import add_business_days
 
     Case = apps.get_model("tickets", "Case")
     for case in Case.objects.select_related("category").only(

@@ -1,4 +1,4 @@
-"""Case search tokens become ``text[]`` on PostgreSQL (kobepost.fields.TokenArrayField).
+"""Case search tokens become ``text[]`` on PostgreSQL (kobepost.lib.fields.TokenArrayField).
 
 jsonb has no statistics for containment, so the planner took every word for a rare one and
 read all matching rows to sort them: a common two-character word (陥没, ~18,000 of 500,000
@@ -8,7 +8,7 @@ SQLite keeps the JSON list it already stores: only the migration state changes t
 
 from django.db import migrations
 
-import kobepost.fields
+import kobepost.lib.fields
 
 TO_ARRAY = """
 DROP INDEX IF EXISTS case_search_tokens_idx;
@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 migrations.AlterField(
                     model_name="case",
                     name="search_tokens",
-                    field=kobepost.fields.TokenArrayField(blank=True, default=list, editable=False),
+                    field=kobepost.lib.fields.TokenArrayField(blank=True, default=list, editable=False),
                 ),
             ],
         ),

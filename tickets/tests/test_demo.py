@@ -1,9 +1,10 @@
 from django.core.management import call_command
 
-from kobepost.citizen_models import PostCategory
-from kobepost.models import User
-from tickets.models import Case, CaseEvent, DisposalBatch, DisposalItem, RetentionClass
-from tickets.retention import disposal_batch_approve
+from kobepost.accounts.models import User
+from kobepost.privacy.models import DisposalBatch, DisposalItem, RetentionClass
+from kobepost.privacy.retention import disposal_batch_approve
+from kobepost.public.models import PostCategory
+from tickets.models import Case, CaseEvent
 
 
 def test_demo_cases_are_believable_and_idempotent(db):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tickets.business_days import add_business_days, business_days_between, is_business_day
+from kobepost.lib.jp_calendar import add_business_days, business_days_between, is_business_day
 from tickets.models import Case, Category
 from tickets.tests.factories import make_case
 

@@ -10,7 +10,7 @@ from django.db.models import Min
 
 from faq.models import FaqEntry, SimpleCall
 from faq.search import search_entries
-from kobepost.citizen_models import Post
+from kobepost.public.models import Post
 from tickets.models import Case, CaseEvent, FiscalYearCounter, fiscal_year_of
 from tickets.normalize import normalize_search_text, search_text, search_tokens
 from tickets.search import search_cases

@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tickets.geo import (
+from tickets.geo.places import (
     TOWNS_CSV,
     Ward,
     address_for_point,

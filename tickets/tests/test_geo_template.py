@@ -7,7 +7,7 @@ from django import forms
 from django.template.loader import render_to_string
 from django.test import RequestFactory
 
-from tickets.geo import Ward
+from tickets.geo.places import Ward
 
 
 class IntakeLikeForm(forms.Form):

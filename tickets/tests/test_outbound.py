@@ -9,7 +9,7 @@ from django.core import mail
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from kobepost.models import Notice
+from kobepost.notifications.models import Notice
 from tickets.models import Case, Category
 from tickets.outbound import (
     CASE_FIELDS,

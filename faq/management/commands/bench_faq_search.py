@@ -23,7 +23,7 @@ from faq.demo import ENTRIES
 from faq.models import FaqEntry, SimpleCall
 from faq.search import search_entries
 from faq.services import usage_by_entry_and_month
-from kobepost.models import User
+from kobepost.accounts.models import User
 from tickets.models import Dial
 
 QUERIES = ["犬", "陥没", "ｺﾞﾐ", "粗大ごみ", "放置自転車 撤去", "食中毒", "街灯 番号", "マンホール"]

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import kobepost.choices
+import kobepost.lib.choices
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -70,7 +70,7 @@ class Migration(migrations.Migration):
                 'verbose_name_plural': '通話記録',
                 'ordering': ['-started_at', '-id'],
             },
-            bases=(kobepost.choices.QuickChoiceDisplay, models.Model),
+            bases=(kobepost.lib.choices.QuickChoiceDisplay, models.Model),
         ),
         migrations.CreateModel(
             name='Seat',
@@ -104,7 +104,7 @@ class Migration(migrations.Migration):
                 'ordering': ['at', 'id'],
                 'constraints': [models.UniqueConstraint(fields=('call', 'kind', 'key'), name='cti_event_once')],
             },
-            bases=(kobepost.choices.QuickChoiceDisplay, models.Model),
+            bases=(kobepost.lib.choices.QuickChoiceDisplay, models.Model),
         ),
         migrations.AddIndex(
             model_name='call',

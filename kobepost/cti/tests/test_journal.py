@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from faq.services import call_log
-from kobepost.audit_models import AuditEvent
+from kobepost.audit.models import AuditEvent
 from kobepost.cti.access import is_awaiting_callback
 from kobepost.cti.demo import ring_call
 from kobepost.cti.models import Call

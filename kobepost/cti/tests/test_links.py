@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from kobepost.audit_models import AuditEvent
+from kobepost.audit.models import AuditEvent
 from kobepost.cti.demo import ring_call
 from kobepost.cti.models import Call
 from tickets.models import Case, Category

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from faq.services import call_log
-from kobepost.audit_models import AuditEvent
+from kobepost.audit.models import AuditEvent
 from kobepost.cti.demo import ring_call
 from kobepost.cti.models import Call
 from kobepost.cti.services import POP_LINGER, calls_to_pop

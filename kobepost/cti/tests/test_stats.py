@@ -6,10 +6,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from callcenter import stats
 from faq.models import SimpleCall
 from kobepost.cti.demo import ring_call
 from kobepost.cti.models import Call
+from kobepost.stats import figures as stats
 from tickets.models import Dial
 from tickets.tests.factories import make_case
 

@@ -9,7 +9,7 @@ duration of the flush and put back, unchanged, in the same transaction.
 from django.core.management.commands.flush import Command as DjangoFlushCommand
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 
-from kobepost.audit import sqlite_audit_delete_trigger_lifted
+from kobepost.audit.services import sqlite_audit_delete_trigger_lifted
 
 
 class Command(DjangoFlushCommand):

@@ -21,8 +21,8 @@ from django.db.models import Max
 from django.utils import timezone
 
 from departments.models import CaseAttachment
-from kobepost.audit_models import AuditEvent
-from kobepost.citizen_models import PostPhoto
+from kobepost.audit.models import AuditEvent
+from kobepost.public.models import PostPhoto
 from tickets.models import Case
 
 OUR_APPS = ("kobepost", "departments", "tickets", "callcenter", "faq")

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from kobepost.demo import DEMO_PASSWORD, seed_users
+from kobepost.accounts.demo import DEMO_PASSWORD, seed_users
 
 # Each app adds its own demo data here, in dependency order. Every seeder is idempotent:
 # running the command twice leaves one copy of everything.
@@ -14,12 +14,12 @@ LATE_SEEDERS: list[str] = [
     "tickets.demo.seed_cases",
     "faq.demo.seed_faq",
     # KOBE ぽすと: post category → case category, and posts in every state.
-    "kobepost.demo.seed_post_routing",
-    "kobepost.demo.seed_demo_posts",
+    "kobepost.public.demo.seed_post_routing",
+    "kobepost.public.demo.seed_demo_posts",
     # Retention: the classes, records past their period, and the disposal list they make.
     "tickets.demo.seed_retention_classes",
     "tickets.demo.seed_old_cases",
-    "kobepost.demo.seed_old_posts",
+    "kobepost.public.demo.seed_old_posts",
     "faq.demo.seed_old_calls",
     # After the cases and FAQ answers (the call journal links to them), before the
     # disposal list (old journal rows are on it).

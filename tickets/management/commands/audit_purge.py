@@ -9,7 +9,7 @@ import datetime
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import DatabaseError
 
-from tickets.retention import audit_trail_purge
+from kobepost.privacy.retention import audit_trail_purge
 
 
 class Command(BaseCommand):

@@ -1,4 +1,4 @@
-"""Regenerate tickets/data/kobe_towns.csv from jp-prefecture's nationwide town table.
+"""Regenerate tickets/geo/data/kobe_towns.csv from jp-prefecture's nationwide town table.
 
 jp-prefecture (and its pandas) is a development dependency only: the running app reads the
 small committed extract, never the package.
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tickets.geo import TOWNS_CSV, TOWNS_CSV_FIELDS, WARD_NAMES_JA, town_sort_key
+from tickets.geo.places import TOWNS_CSV, TOWNS_CSV_FIELDS, WARD_NAMES_JA, town_sort_key
 
 HEADER_COMMENT = (
     "# 神戸市の町丁目代表点。出典: Geolonia 住所データ (CC BY 4.0, 国土交通省「位置参照情報」"
@@ -59,7 +59,7 @@ def render_csv(rows: list[dict[str, str]]) -> str:
 
 class Command(BaseCommand):
     help = (
-        "jp-prefecture の町丁目データから神戸市9区の抜粋 tickets/data/kobe_towns.csv を"
+        "jp-prefecture の町丁目データから神戸市9区の抜粋 tickets/geo/data/kobe_towns.csv を"
         "作り直します（開発時のみ。実行時はこの抜粋だけを読みます）。"
     )
 

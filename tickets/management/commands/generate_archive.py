@@ -25,9 +25,9 @@ from django.utils import timezone
 
 from departments.models import Department
 from faq.models import FaqEntry
-from kobepost.citizen_models import Post, PostCategory
-from kobepost.models import User
-from tickets.geo import WARD_NAMES_JA, all_towns
+from kobepost.accounts.models import User
+from kobepost.public.models import Post, PostCategory
+from tickets.geo.places import WARD_NAMES_JA, all_towns
 from tickets.models import Case, CaseEvent, Category, FiscalYearCounter, fiscal_year_of
 from tickets.normalize import search_text, search_tokens
 
@@ -374,7 +374,7 @@ class Command(BaseCommand):
     def _references(self) -> Refs:
         # The seeders are idempotent: a fresh database gets the departments and staff.
         from departments.demo import seed_departments
-        from kobepost.demo import seed_users
+        from kobepost.accounts.demo import seed_users
 
         if not Category.objects.exists():
             seed_departments()
