@@ -30,7 +30,7 @@ from departments.services import contractors_for
 from faq.views import base_template
 from kobepost.audit import audit_one_shown, audit_record, audit_shown, record_type_of
 from kobepost.audit_models import AuditAction
-from kobepost.cti.access import caller_text
+from kobepost.cti.access import caller_text, get_call_for_user
 from kobepost.cti.models import Call
 from kobepost.cti.services import call_for_intake, call_link_case
 from kobepost.decorators import role_required
@@ -282,7 +282,14 @@ def _saved_case(request: HttpRequest, pk: int) -> Case:
 def case_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         initial = _intake_initial(request.GET)
-        call = call_for_intake(user=request.user, public_id=request.GET.get("call", ""))
+        call = None
+        if "call" in request.GET:
+            # Another operator's call is not found (its number would be filled in); one
+            # already taken as a case opens an intake of its own.
+            call = get_call_for_user(
+                request.user, request.GET["call"], Call.objects.select_related("dial")
+            )
+            call = call if call.case_id is None else None
         if call is not None:
             # The number comes from the journal, never from the URL.
             initial.update(caller_phone=call.caller_phone, dial=call.dial or initial.get("dial"))
