@@ -31,7 +31,7 @@ from faq.views import base_template
 from kobepost.audit import audit_one_shown, audit_record, audit_shown, record_type_of
 from kobepost.audit_models import AuditAction
 from kobepost.cti.access import caller_text, get_call_for_user
-from kobepost.cti.models import Call
+from kobepost.cti.models import Call, CallerId
 from kobepost.cti.services import call_for_intake, call_link_case
 from kobepost.decorators import role_required
 from kobepost.links import UUID_PLACEHOLDER, url_with_pk
@@ -171,6 +171,12 @@ def _intake_context(call: Call | None = None) -> dict:
     the phone call it was started from (the screen pop), linked to the case when saved."""
     return {
         "cti_call": str(call.public_id) if call else "",
+        # 非通知・公衆電話…: nothing to fill in, so the operator knows to ask for a number.
+        "cti_caller_label": (
+            call.get_caller_id_display()
+            if call and call.caller_id and call.caller_id != CallerId.NUMBER
+            else ""
+        ),
         "category_map": _category_map(),
         "intake_config": {
             "historyUrl": reverse("callcenter:phone_history"),
