@@ -12,6 +12,7 @@ open the journal. Every view that takes a call id fetches the call through
 import uuid
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -62,7 +63,9 @@ def caller_text(user: User, call: Call) -> tuple[str, bool]:
     return masked_number(call.caller_phone), False
 
 
-def call_for_user(user: User, public_id: uuid.UUID | str, queryset=None) -> Call | None:
+def call_for_user(
+    user: User, public_id: uuid.UUID | str, queryset: QuerySet[Call] | None = None
+) -> Call | None:
     """The call ``public_id`` names if ``user`` may act on it (call_is_theirs), else None."""
     if not user.is_callcenter or not public_id:
         return None
@@ -74,7 +77,9 @@ def call_for_user(user: User, public_id: uuid.UUID | str, queryset=None) -> Call
     return call if call_is_theirs(user, call) else None
 
 
-def get_call_for_user(user: User, public_id: uuid.UUID | str, queryset=None) -> Call:
+def get_call_for_user(
+    user: User, public_id: uuid.UUID | str, queryset: QuerySet[Call] | None = None
+) -> Call:
     """The call ``public_id`` names if ``user`` may act on it; 404 for anyone else, as for a
     call that does not exist (whether another operator's call exists is not theirs to know)."""
     call = call_for_user(user, public_id, queryset)
