@@ -108,6 +108,7 @@ CLASS_PATHS: dict[type[models.Model], tuple[str, ...]] = {
 # ``unclassified_counts`` counts such records per store, the daily job logs the counts and
 # the disposal list in the admin shows them, until an administrator gives the dial or the
 # category a class (for calls with no dial at all: the PBX must send the dial called).
+
 # Reference numbers as mail lists them (2026-000123), not inside a longer number.
 REFERENCE_IN_TEXT = re.compile(r"(?<!\d)\d{4}-\d{6,}(?!\d)")
 CHUNK = 1000
