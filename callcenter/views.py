@@ -32,8 +32,8 @@ from kobepost.accounts.decorators import role_required
 from kobepost.accounts.models import User
 from kobepost.audit.models import AuditAction
 from kobepost.audit.services import audit_one_shown, audit_record, audit_shown, record_type_of
-from kobepost.cti.access import caller_text
-from kobepost.cti.models import Call
+from kobepost.cti.access import caller_text, get_call_for_user
+from kobepost.cti.models import Call, CallerId
 from kobepost.cti.services import call_for_intake, call_link_case
 from kobepost.lib.links import UUID_PLACEHOLDER, url_with_pk
 from kobepost.lib.private_search import (
@@ -171,6 +171,12 @@ def _intake_context(call: Call | None = None) -> dict:
     the phone call it was started from (the screen pop), linked to the case when saved."""
     return {
         "cti_call": str(call.public_id) if call else "",
+        # 非通知・公衆電話…: nothing to fill in, so the operator knows to ask for a number.
+        "cti_caller_label": (
+            call.get_caller_id_display()
+            if call and call.caller_id and call.caller_id != CallerId.NUMBER
+            else ""
+        ),
         "category_map": _category_map(),
         "intake_config": {
             "historyUrl": reverse("callcenter:phone_history"),
@@ -282,7 +288,14 @@ def _saved_case(request: HttpRequest, pk: int) -> Case:
 def case_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         initial = _intake_initial(request.GET)
-        call = call_for_intake(user=request.user, public_id=request.GET.get("call", ""))
+        call = None
+        if "call" in request.GET:
+            # Another operator's call is not found (its number would be filled in); one
+            # already taken as a case opens an intake of its own.
+            call = get_call_for_user(
+                request.user, request.GET["call"], Call.objects.select_related("dial")
+            )
+            call = call if call.case_id is None else None
         if call is not None:
             # The number comes from the journal, never from the URL.
             initial.update(caller_phone=call.caller_phone, dial=call.dial or initial.get("dial"))

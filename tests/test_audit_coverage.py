@@ -85,6 +85,7 @@ class Probe:
     query: str = ""
     post: tuple[tuple[str, str], ...] = ()
     record: str = ""  # the world's record whose id the URL takes (default: its first case)
+    call: str = ""  # the world's journal call an intake is started from (``?call=``)
 
 
 PHONE_TYPED = "０７８（５５５）０１９３"  # the first caller's number as an operator may type it
@@ -106,6 +107,9 @@ PROBES = [
     Probe("departments:case_detail", record="health_case"),
     Probe("callcenter:case_detail", record="health_case"),
     Probe("callcenter:case_print", record="health_case"),
+    # The intake started from a call (the screen pop, the call-back queue) fills its number.
+    Probe("callcenter:case_create", call="journal_call"),
+    Probe("callcenter:case_create", call="missed_call"),
 ]
 
 
@@ -291,7 +295,10 @@ def probe_path(probe: Probe, world: dict) -> str:
     pks = dict(world["pks"])
     if probe.record:
         pks[probe.name] = world["records"][probe.record].pk
-    return concrete_path(pattern, world, pks) + probe.query
+    query = probe.query
+    if probe.call:
+        query = f"?call={world['records'][probe.call].public_id}"
+    return concrete_path(pattern, world, pks) + query
 
 
 def fetch(client, probe: Probe, world: dict):
@@ -321,6 +328,7 @@ MUST_SHOW = {
         "callcenter:case_callback",
         "cti:pop",
         "cti:journal",
+        "callcenter:case_create",
     },
     "supervisor": {"triage:detail", "triage:queue", "callcenter:case_export", "cti:journal"},
     "dept_own": {"departments:case_detail", "callcenter:case_print"},

@@ -1,11 +1,10 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from kobepost.audit.admin import AuditedAdminMixin
 from kobepost.privacy.models import DisposalBatch, DisposalItem, LegalHold, RetentionClass
-from kobepost.privacy.retention import disposal_batch_approve
+from kobepost.privacy.retention import disposal_batch_approve, unclassified, unclassified_counts
 from tickets.models import Case, CaseEvent, Category, Dial
 
 
@@ -67,7 +66,7 @@ class RetentionFilter(admin.SimpleListFilter):
         ]
 
     def queryset(self, request, queryset):
-        unset = Q(category__retention_class__isnull=True, dial__retention_class__isnull=True)
+        unset = unclassified(Case)
         if self.value() == "none":
             return queryset.filter(unset)
         if self.value() == "set":
@@ -165,6 +164,22 @@ class DisposalBatchAdmin(admin.ModelAdmin):
     @admin.display(description=_("対象数"))
     def item_count(self, obj: DisposalBatch) -> int:
         return obj.items.count()
+
+    def changelist_view(self, request, extra_context=None):
+        # Records without a class are never listed (retention.UNCLASSIFIED): the one place
+        # an administrator reviews disposal is where they learn of them.
+        if request.method == "GET":
+            for store, count in unclassified_counts().items():
+                self.message_user(
+                    request,
+                    _(
+                        "%(store)s %(count)s 件は保存年限の区分が未設定のため、廃棄されずに"
+                        "保存されています。ダイヤルまたは分類に保存年限を設定してください。"
+                    )
+                    % {"store": store, "count": count},
+                    messages.WARNING,
+                )
+        return super().changelist_view(request, extra_context)
 
     def has_add_permission(self, request) -> bool:
         return False

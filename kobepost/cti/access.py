@@ -1,13 +1,18 @@
 """Who may see a caller's number in the journal, and which calls a user may act on.
 
-Supervisors see every number. An operator sees the numbers of the calls they took and of
-the calls waiting for a call back (they are the ones who make it); every other number is
-masked (numbers.masked_number). Department staff never open the journal.
+One rule for both (``call_is_theirs``): supervisors may act on every call; an operator on
+the calls they took (the PBX put them at their seat or login), the calls waiting for a call
+back (any operator makes it) and the calls they called back. Whoever may act on a call sees
+its number; every other number is masked (numbers.masked_number). Department staff never
+open the journal. Every view that takes a call id fetches the call through
+``get_call_for_user`` (404 for anyone else) or, where a stale id must not fail a save,
+``call_for_user``: starting an intake from another operator's call would show its number.
 """
 
 import uuid
 
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -28,14 +33,23 @@ def is_awaiting_callback(call: Call) -> bool:
     )
 
 
-def number_visible_to(user: User, call: Call) -> bool:
-    if not call.caller_phone or call.number_purged_at is not None:
-        return False
+def call_is_theirs(user: User, call: Call) -> bool:
+    """Whether ``user`` may act on the call: start an intake from it, see its number."""
     if user.is_supervisor:
         return True
     if user.is_operator:
-        return call.operator_id == user.pk or is_awaiting_callback(call)
+        return (
+            call.operator_id == user.pk
+            or call.callback_done_by_id == user.pk
+            or is_awaiting_callback(call)
+        )
     return False
+
+
+def number_visible_to(user: User, call: Call) -> bool:
+    if not call.caller_phone or call.number_purged_at is not None:
+        return False
+    return call_is_theirs(user, call)
 
 
 def caller_text(user: User, call: Call) -> tuple[str, bool]:
@@ -49,12 +63,26 @@ def caller_text(user: User, call: Call) -> tuple[str, bool]:
     return masked_number(call.caller_phone), False
 
 
-def get_call_for_user(user: User, public_id: uuid.UUID | str, queryset=None) -> Call:
-    """A call of the journal for the call center's staff; 404 for anyone else."""
-    if not user.is_callcenter:
-        raise Http404
+def call_for_user(
+    user: User, public_id: uuid.UUID | str, queryset: QuerySet[Call] | None = None
+) -> Call | None:
+    """The call ``public_id`` names if ``user`` may act on it (call_is_theirs), else None."""
+    if not user.is_callcenter or not public_id:
+        return None
     calls = Call.objects.all() if queryset is None else queryset
     try:
-        return calls.get(public_id=public_id)
+        call = calls.get(public_id=public_id)
     except (Call.DoesNotExist, ValidationError, ValueError):
-        raise Http404 from None
+        return None
+    return call if call_is_theirs(user, call) else None
+
+
+def get_call_for_user(
+    user: User, public_id: uuid.UUID | str, queryset: QuerySet[Call] | None = None
+) -> Call:
+    """The call ``public_id`` names if ``user`` may act on it; 404 for anyone else, as for a
+    call that does not exist (whether another operator's call exists is not theirs to know)."""
+    call = call_for_user(user, public_id, queryset)
+    if call is None:
+        raise Http404
+    return call

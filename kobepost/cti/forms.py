@@ -90,8 +90,9 @@ def dial_for(value: str) -> int | None:
 class CallEventForm(forms.Form):
     event = forms.CharField(max_length=20)
     call_id = forms.CharField(max_length=100)
-    caller = forms.CharField(max_length=40, required=False)
-    caller_status = forms.CharField(max_length=20, required=False)
+    # Room for a SIP URI with a display name: '"Anonymous" <sip:anonymous@anonymous.invalid>'.
+    caller = forms.CharField(max_length=200, required=False)
+    caller_status = forms.CharField(max_length=40, required=False)
     dial = forms.CharField(max_length=40, required=False)
     direction = forms.CharField(max_length=10, required=False)
     extension = forms.CharField(max_length=20, required=False)

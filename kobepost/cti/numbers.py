@@ -2,8 +2,12 @@
 
 Japanese networks tell why a number is missing (非通知理由): the caller withheld it (P,
 「非通知」), it is a public phone (C, 「公衆電話」), or the network could not deliver it
-(O, 「通知不可能」, international and some IP calls). PBXs spell these in many ways; each
-spelling here is folded (NFKC, case) before it is looked up.
+(O, 「通知不可能」, international and some IP calls; S, 「サービス競合」). PBXs spell these in
+many ways: a word or a phrase ("Withheld Number", 「非通知設定」), a presentation status
+(Asterisk's ``prohib_not_screened``), or a SIP URI (RFC 3323's
+``"Anonymous" <sip:anonymous@anonymous.invalid>``; a number comes as
+``sip:+81783318181@pbx`` or ``tel:+81-78-331-8181``). The URI's user part is read, and each
+spelling is folded (NFKC, case, separators) before it is looked up.
 """
 
 import re
@@ -19,22 +23,47 @@ _WORDS = {
     CallerId.WITHHELD: {
         "p",
         "anonymous",
+        "anonymouscaller",
         "withheld",
+        "withheldnumber",
+        "numberwithheld",
         "private",
+        "privatenumber",
+        "privatecaller",
         "restricted",
+        "restrictednumber",
+        "presentationrestricted",
+        "prohibited",
         "hidden",
         "非通知",
+        "非通知設定",
         "ひつうち",
         "ヒツウチ",
         "番号非通知",
         "ユーザ拒否",
         "ユーザー拒否",
     },
-    CallerId.PAYPHONE: {"c", "payphone", "coin", "coinline", "public", "公衆電話", "公衆"},
+    CallerId.PAYPHONE: {
+        "c",
+        "payphone",
+        "coin",
+        "coinline",
+        "coinphone",
+        "public",
+        "publicphone",
+        "公衆電話",
+        "公衆電話から",
+        "公衆電話発信",
+        "公衆",
+    },
     CallerId.UNAVAILABLE: {
         "o",
+        "s",
         "unavailable",
+        "numberunavailable",
         "unknown",
+        "unknownnumber",
+        "unknowncaller",
         "out_of_area",
         "outofarea",
         "notavailable",
@@ -42,10 +71,15 @@ _WORDS = {
         "通知不可能",
         "表示圏外",
         "サービス提供不可",
+        "サービス競合",
     },
 }
 _STATUS_BY_WORD = {word: status for status, words in _WORDS.items() for word in words}
+# Asterisk's presentation statuses: prohib, prohib_not_screened, prohib_passed_screen, …
+_WITHHELD_PREFIX = "prohib"
 _SEPARATORS = re.compile(r"[\s\-_]+")
+# The user part of a SIP or tel URI, with or without a display name and angle brackets.
+_URI_USER = re.compile(r"(?:sips?|tel):([^@;>\s]+)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -59,9 +93,18 @@ def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").strip().lower()
 
 
+def _uri_user(text: str) -> str:
+    """``"Anonymous" <sip:anonymous@anonymous.invalid>`` → ``anonymous``; other text as is."""
+    found = _URI_USER.search(text or "")
+    return found.group(1) if found else text
+
+
 def _status_word(text: str) -> str | None:
     folded = _fold(text)
-    return _STATUS_BY_WORD.get(folded) or _STATUS_BY_WORD.get(_SEPARATORS.sub("", folded))
+    joined = _SEPARATORS.sub("", folded)
+    if joined.startswith(_WITHHELD_PREFIX):
+        return CallerId.WITHHELD
+    return _STATUS_BY_WORD.get(folded) or _STATUS_BY_WORD.get(joined)
 
 
 def caller_number_parse(raw: str, status: str = "") -> CallerNumber:
@@ -74,6 +117,7 @@ def caller_number_parse(raw: str, status: str = "") -> CallerNumber:
     given = _status_word(status) if status and _fold(status) not in {"", "number"} else None
     if given:
         return CallerNumber(given)
+    raw = _uri_user(raw)
     word = _status_word(raw)
     if word:
         return CallerNumber(word)

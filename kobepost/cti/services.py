@@ -11,7 +11,6 @@ so two events of one call arriving together are applied one after the other.
 """
 
 import datetime
-import uuid
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -19,7 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from kobepost.accounts.models import User
-from kobepost.cti.access import is_awaiting_callback
+from kobepost.cti.access import call_for_user, is_awaiting_callback
 from kobepost.cti.forms import CallEventData
 from kobepost.cti.lifecycle import EventFacts, call_state
 from kobepost.cti.models import Call, CallEvent, Pbx, Seat
@@ -182,17 +181,11 @@ def call_dismiss(*, call: Call) -> None:
 
 # --- what a call became ----------------------------------------------------------------------
 def call_for_intake(*, user: User, public_id: str) -> Call | None:
-    """The call an intake was started from, if the call center may take it as a case."""
-    if not user.is_callcenter:
-        return None
-    try:
-        return (
-            Call.objects.select_related("dial")
-            .filter(public_id=uuid.UUID(str(public_id)), case__isnull=True)
-            .first()
-        )
-    except ValueError:
-        return None
+    """The call an intake was started from, if ``user`` may act on it (access.call_is_theirs)
+    and it is no case yet."""
+    return call_for_user(
+        user, public_id, Call.objects.select_related("dial").filter(case__isnull=True)
+    )
 
 
 def call_link_case(*, public_id: str, case, user: User, existing: bool) -> bool:

@@ -5,8 +5,9 @@ city's document rules count it: closed on 2026-03-31 with 3 years → kept until
 closed on 2026-04-01 → until 2030-03-31.
 
 Every store that keeps personal data is disposed of under a retention class (RetentionClass)
-an administrator assigns; a record without a class is never disposed of (the admin's case
-list filters them out, "未設定（廃棄されない）"):
+an administrator assigns, found by one rule for all of them: CLASS_PATHS names, per store,
+where its class comes from (the first path that is set wins). A record none of whose paths
+leads to a class is kept, and said to be kept (see UNCLASSIFIED below):
 
 * Cases, under the class of their category, else of their dial. The row stays for the
   statistics; erased are the caller, every text (the title too), the timeline's notes, the
@@ -21,10 +22,11 @@ list filters them out, "未設定（廃棄されない）"):
   citizen had deleted them (``citizen_delete``: their posts stay, anonymous).
 * Notes of logged FAQ calls, under the class of the call's dial: the note is blanked, the
   call stays for the statistics.
-* Callers' numbers in the call journal (kobepost.cti), under the class of the call's dial,
-  else the shortest class: a number in a log of calls serves nothing of its own once its
-  period is over (the cases it led to keep theirs under their own class). The number is
-  erased, the call stays for the statistics; a call whose case is held keeps its number.
+* Callers' numbers in the call journal (kobepost.cti). A call that became a case, or was
+  added to one, is part of that case's file: its number is erased with the case, in the
+  same approved batch, never before (so a hold on the case holds it too). Any other call
+  follows the class of its dial, counted from the call's end. The number is erased, the
+  call stays for the statistics.
 
 The audit trail is not disposed of with the records it names (its rows are kept apart, under
 the audit trail's own period): a row holds only the record's type and id, the names of the
@@ -48,7 +50,7 @@ from functools import partial
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, connection, models, transaction
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -81,15 +83,30 @@ CITIZEN_RULE = f"最終利用から{CITIZEN_IDLE_YEARS}年"
 INTAKE_TOKEN_MAX_AGE = datetime.timedelta(days=1)
 # What a disposed case is called from then on (the title often names the caller).
 DISPOSED_TITLE = "（廃棄済み）"
-# Where a record's class comes from, most specific first.
-CASE_CLASS_PATHS = ("category__retention_class", "dial__retention_class")
-POST_CLASS_PATHS = (
-    "category__retention_class",
-    "category__ticket_category__retention_class",
-    "category__ticket_category__dial__retention_class",
-    "case__category__retention_class",
-    "case__dial__retention_class",
-)
+# The one rule of where a record's retention class comes from: per store, the paths to a
+# class, most specific first; the first that is set is the class the record is kept under.
+CLASS_PATHS: dict[type[models.Model], tuple[str, ...]] = {
+    Case: ("category__retention_class", "dial__retention_class"),
+    Post: (
+        "category__retention_class",
+        "category__ticket_category__retention_class",
+        "category__ticket_category__dial__retention_class",
+        "case__category__retention_class",
+        "case__dial__retention_class",
+    ),
+    SimpleCall: ("dial__retention_class",),
+    # Only calls not part of a case's file (calls_on_their_own): the others go with the case.
+    Call: ("dial__retention_class",),
+}
+# UNCLASSIFIED - a record with no class on any of its paths is kept, never listed. Disposal
+# cannot be undone, and how long a public record is kept is the city's decision under its
+# document rules (文書管理規則), taken by assigning a class: a period guessed by the code (the
+# shortest class, say) could erase a record years before its true period ends, while a
+# record kept too long is put right as soon as it gets a class. It is not kept silently:
+# ``unclassified_counts`` counts such records per store, the daily job logs the counts and
+# the disposal list in the admin shows them, until an administrator gives the dial or the
+# category a class (for calls with no dial at all: the PBX must send the dial called).
+
 # Reference numbers as mail lists them (2026-000123), not inside a longer number.
 REFERENCE_IN_TEXT = re.compile(r"(?<!\d)\d{4}-\d{6,}(?!\d)")
 CHUNK = 1000
@@ -112,9 +129,17 @@ def retention_classes() -> dict[int, RetentionClass]:
     return {retention_class.pk: retention_class for retention_class in RetentionClass.objects.all()}
 
 
-def _kept_under(paths: tuple[str, ...]) -> Coalesce:
-    """The id of the class a record is kept under: the first of ``paths`` that is set."""
+def kept_under(model: type[models.Model]) -> Coalesce:
+    """The id of the class a record of ``model`` is kept under (CLASS_PATHS); NULL for none."""
+    paths = CLASS_PATHS[model]
+    if len(paths) == 1:  # Coalesce wants two expressions at least
+        return Coalesce(paths[0], models.Value(None), output_field=models.BigIntegerField())
     return Coalesce(*paths, output_field=models.BigIntegerField())
+
+
+def unclassified(model: type[models.Model]) -> Q:
+    """Records of ``model`` none of whose paths leads to a class (kept: see UNCLASSIFIED)."""
+    return Q(**{f"{path}__isnull": True for path in CLASS_PATHS[model]})
 
 
 def _expiry_filter(field: str, today: datetime.date, classes: dict[int, RetentionClass]) -> Q:
@@ -144,7 +169,7 @@ def expired_cases(
         Case.objects.filter(status=Case.Status.CLOSED, disposed_at__isnull=True)
         .annotate(
             closed_at=Coalesce(Subquery(closed_event.values("at")[:1]), "updated_at"),
-            kept_under=_kept_under(CASE_CLASS_PATHS),
+            kept_under=kept_under(Case),
         )
         .exclude(_active_hold(case=OuterRef("pk")))
         .filter(_expiry_filter("closed_at", today, classes))
@@ -167,7 +192,7 @@ def expired_posts(
     classes = retention_classes() if classes is None else classes
     return (
         Post.objects.filter(finished_posts())
-        .annotate(kept_under=_kept_under(POST_CLASS_PATHS))
+        .annotate(kept_under=kept_under(Post))
         .exclude(_active_hold(post=OuterRef("pk")))
         .exclude(pk__in=_disposed(DisposalItem.Kind.POST).values("record_id"))
         .filter(_expiry_filter("updated_at", today, classes))
@@ -202,8 +227,19 @@ def expired_call_notes(
     classes = retention_classes() if classes is None else classes
     return (
         SimpleCall.objects.exclude(note="")
-        .annotate(kept_under=F("dial__retention_class"))
+        .annotate(kept_under=kept_under(SimpleCall))
         .filter(_expiry_filter("created_at", today, classes))
+    )
+
+
+def calls_on_their_own() -> QuerySet[Call]:
+    """Journal rows still holding a number that are no part of a case's file: never linked
+    to a case, or their case already disposed of (its number erased before calls went with
+    their case, or the call linked after). The others are erased with their case."""
+    return (
+        Call.objects.filter(number_purged_at__isnull=True)
+        .exclude(caller_phone="")
+        .filter(Q(case__isnull=True) | Q(case__disposed_at__isnull=False))
     )
 
 
@@ -212,23 +248,34 @@ def expired_call_numbers(
 ) -> QuerySet[Call]:
     """Journal rows whose caller's number is past its retention (see the module's list)."""
     classes = retention_classes() if classes is None else classes
-    shortest = min(classes.values(), key=lambda c: (c.years, c.pk), default=None)
-    kept_under = (
-        models.Value(None, output_field=models.BigIntegerField())
-        if shortest is None
-        else Coalesce(
-            "dial__retention_class",
-            models.Value(shortest.pk),
-            output_field=models.BigIntegerField(),
-        )
-    )
     return (
-        Call.objects.filter(number_purged_at__isnull=True)
-        .exclude(caller_phone="")
-        .annotate(kept_under=kept_under)
+        calls_on_their_own()
+        .annotate(kept_under=kept_under(Call), done_at=Coalesce("ended_at", "started_at"))
         .exclude(_active_hold(case=OuterRef("case_id")))
+        # started_at is never after done_at: the same cutoff on it lets the daily job read
+        # the kept numbers' index (cti_call_number_kept_idx) instead of the whole journal.
         .filter(_expiry_filter("started_at", today, classes))
+        .filter(_expiry_filter("done_at", today, classes))
     )
+
+
+def unclassified_counts() -> dict[str, int]:
+    """How many records each store keeps only because they have no class (UNCLASSIFIED),
+    by the store's name; stores with none are left out. Counts only, no personal data."""
+    stores = {
+        DisposalItem.Kind.CASE: Case.objects.filter(
+            status=Case.Status.CLOSED, disposed_at__isnull=True
+        ).filter(unclassified(Case)),
+        DisposalItem.Kind.POST: Post.objects.filter(finished_posts())
+        .exclude(pk__in=_disposed(DisposalItem.Kind.POST).values("record_id"))
+        .filter(unclassified(Post)),
+        DisposalItem.Kind.CALL_NOTES: SimpleCall.objects.exclude(note="").filter(
+            unclassified(SimpleCall)
+        ),
+        DisposalItem.Kind.CALL_NUMBERS: calls_on_their_own().filter(unclassified(Call)),
+    }
+    counts = {str(kind.label): records.count() for kind, records in stores.items()}
+    return {store: count for store, count in counts.items() if count}
 
 
 # A call without a dial is listed under this record id (no dial has it).
@@ -299,7 +346,7 @@ def disposal_candidates(
         DisposalItem.Kind.CALL_NOTES, expired_call_notes(today, classes), "created_at", classes
     )
     candidates += _per_dial(
-        DisposalItem.Kind.CALL_NUMBERS, expired_call_numbers(today, classes), "started_at", classes
+        DisposalItem.Kind.CALL_NUMBERS, expired_call_numbers(today, classes), "done_at", classes
     )
     return candidates
 
@@ -358,6 +405,9 @@ CASE_PERSONAL_BLANKS = {
     "longitude": None,
     "urgent_contact": "",
 }
+
+
+CALL_NUMBER_BLANKS = {"caller_phone": "", "caller_phone_digits": ""}
 
 
 def case_erase_personal_data(case: Case, *, at: datetime.datetime) -> list[str]:
@@ -464,8 +514,18 @@ def call_numbers_erase(
         expired.filter(dial__isnull=True) if dial_id == NO_DIAL else expired.filter(dial_id=dial_id)
     )
     return Call.objects.filter(pk__in=Subquery(expired.values("pk"))).update(
-        caller_phone="", caller_phone_digits="", number_purged_at=at
+        **CALL_NUMBER_BLANKS, number_purged_at=at
     )
+
+
+def case_call_numbers_erase(*, case_ids: list[int], at: datetime.datetime) -> int:
+    """Erase the numbers of the calls that became the disposed cases (part of their file)."""
+    erased = 0
+    for ids in _chunks(case_ids):
+        erased += Call.objects.filter(case__in=ids, number_purged_at__isnull=True).update(
+            **CALL_NUMBER_BLANKS, number_purged_at=at
+        )
+    return erased
 
 
 def disposal_batch_approve(*, batch: DisposalBatch, user: User) -> DisposalBatch:
@@ -513,6 +573,7 @@ def disposal_batch_approve(*, batch: DisposalBatch, user: User) -> DisposalBatch
                 counts[item.kind] += 1
             item.save(update_fields=["outcome"])
         case_messages_erase(references=references, links=links)
+        call_numbers += case_call_numbers_erase(case_ids=list(references), at=now)
         batch.status = DisposalBatch.Status.DISPOSED
         batch.approved_by = user
         batch.approved_at = now

@@ -86,7 +86,7 @@
       dial.value = String(call.dialId);
       dial.dispatchEvent(new Event("change", { bubbles: true }));
     }
-    announce.textContent = texts.filled;
+    announce.textContent = call.phone ? texts.filled : texts.filledNoNumber;
     (phone || form).focus();
     return true;
   }

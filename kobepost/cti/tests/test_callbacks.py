@@ -108,3 +108,10 @@ def test_the_queue_pages_through_cases_and_calls_together(login_client, operator
     assert len(first.context["page"].object_list) == 50
     assert len(second.context["page"].object_list) == 5
     assert first.context["page"].paginator.count == 55
+
+
+def test_a_call_neither_theirs_nor_to_call_back_cannot_be_marked(login_client, operator2, queue):
+    answered = Call.objects.get(call_id="x-1")  # answered at 山田's extension
+    response = login_client(operator2).post(reverse("cti:callback_done", args=[answered.public_id]))
+    assert response.status_code == 404
+    assert Call.objects.get(pk=answered.pk).callback_done_at is None

@@ -15,23 +15,33 @@ from tickets.tests.factories import make_case
 INTAKE = reverse("callcenter:case_create")
 
 
-@pytest.fixture
-def on_the_line(pbx, seated, roads) -> Call:
+def ring_at_201(pbx, roads, call_id: str, outcome: str, **call) -> Call:
+    """A call from 078-331-8181 two minutes ago, at 山田's extension."""
     return ring_call(
         pbx[0],
-        "c-1",
+        call_id,
         at=timezone.now() - datetime.timedelta(minutes=2),
         caller="078-331-8181",
         dial_id=roads.pk,
         extension="201",
-        outcome="answered",
-        talk=None,
+        outcome=outcome,
+        **call,
     )
+
+
+@pytest.fixture
+def on_the_line(pbx, seated, roads) -> Call:
+    return ring_at_201(pbx, roads, "c-1", "answered", talk=None)
 
 
 def intake_post(client, call: Call, **fields):
     page = client.get(INTAKE, {"call": str(call.public_id)})
-    data = {
+    return client.post(INTAKE, intake_fields(page, **fields))
+
+
+def intake_fields(page, **fields) -> dict:
+    """What the intake page ``page`` posts when saved, with ``fields`` changed."""
+    return {
         "form_token": page.context["form_token"],
         "cti_call": page.context["cti_call"],
         "caller_phone": page.context["form"].initial.get("caller_phone", ""),
@@ -43,7 +53,6 @@ def intake_post(client, call: Call, **fields):
         "reply_needed": "on",
         **fields,
     }
-    return client.post(INTAKE, data)
 
 
 def test_the_intake_from_the_pop_is_filled_from_the_journal_not_the_url(
@@ -90,10 +99,51 @@ def test_a_call_becomes_one_case_only(login_client, seated, on_the_line):
     assert Call.objects.get(pk=on_the_line.pk).case == first
 
 
-def test_an_unknown_or_broken_call_id_is_ignored(login_client, seated, kobe):
+def test_an_unknown_or_broken_call_id_is_not_found(login_client, seated, kobe):
     client = login_client(seated[0])
-    assert client.get(INTAKE, {"call": "not-a-uuid"}).status_code == 200
-    assert client.get(INTAKE, {"call": "00000000-0000-4000-8000-000000000000"}).status_code == 200
+    assert client.get(INTAKE, {"call": "not-a-uuid"}).status_code == 404
+    assert client.get(INTAKE, {"call": "00000000-0000-4000-8000-000000000000"}).status_code == 404
+
+
+def test_another_operator_cannot_start_an_intake_from_the_call_nor_see_its_number(
+    login_client, seated, on_the_line
+):
+    other = login_client(seated[1])
+    page = other.get(INTAKE, {"call": str(on_the_line.public_id)})
+    assert page.status_code == 404 and "8181" not in page.content.decode()
+    assert not AuditEvent.objects.filter(record_type="cti.call").exists()
+
+    # An intake posted with that call's id: the page given back does not name the call,
+    # and the case saved is not linked to it.
+    def post(**fields):
+        fields = {
+            "cti_call": str(on_the_line.public_id),
+            "title": "別のオペレーターの受付",
+        } | fields
+        return other.post(INTAKE, intake_fields(other.get(INTAKE), **fields))
+
+    refused = post(title="")
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    # (The field's help text gives the city hall's number as an example: not the caller's.)
+    assert str(on_the_line.public_id) not in html and 'value="078-331-8181"' not in html
+    assert post().status_code == 302
+    assert Case.objects.filter(title="別のオペレーターの受付").exists()
+    assert Call.objects.get(pk=on_the_line.pk).case is None
+
+
+def test_a_supervisor_may_start_an_intake_from_any_call(login_client, supervisor, on_the_line):
+    page = login_client(supervisor).get(INTAKE, {"call": str(on_the_line.public_id)})
+    assert page.status_code == 200 and page.context["form"].initial["caller_phone"]
+
+
+def test_any_operator_may_start_an_intake_from_a_call_to_call_back(
+    login_client, seated, pbx, roads
+):
+    missed = ring_at_201(pbx, roads, "m-1", "missed")
+    page = login_client(seated[1]).get(INTAKE, {"call": str(missed.public_id)})
+    assert page.status_code == 200
+    assert page.context["form"].initial["caller_phone"] == "078-331-8181"
 
 
 def test_an_faq_answer_is_what_the_call_on_the_line_became(

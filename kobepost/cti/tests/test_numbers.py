@@ -36,14 +36,22 @@ def test_any_text_from_the_pbx_is_understood_without_an_error(raw, status):
         ("110", "", CallerId.UNAVAILABLE),
         ("0783318181", "number", CallerId.NUMBER),
         ("＋８１７８３３１８１８１", "", CallerId.NUMBER),
+        ("sip:anonymous@anonymous.invalid", "", CallerId.WITHHELD),
+        ("Private Number", "", CallerId.WITHHELD),
+        ("", "prohib_passed_screen", CallerId.WITHHELD),
+        ("公衆電話から", "", CallerId.PAYPHONE),
+        ("Unknown Caller", "", CallerId.UNAVAILABLE),
+        ("sip:+81783318181@pbx.example;user=phone", "", CallerId.NUMBER),
+        ("<tel:+81-78-331-8181>", "allowed", CallerId.NUMBER),
     ],
 )
 def test_the_spellings_pbxs_use(raw, status, expected):
     assert caller_number_parse(raw, status).caller_id == expected
 
 
-def test_a_number_in_any_writing_is_stored_in_one_spelling():
-    caller = caller_number_parse("０７８（３３１）８１８１")
+@pytest.mark.parametrize("raw", ["０７８（３３１）８１８１", '"日向" <sip:0783318181@10.0.0.5>'])
+def test_a_number_in_any_writing_is_stored_in_one_spelling(raw):
+    caller = caller_number_parse(raw)
     assert (caller.display, caller.digits) == ("078-331-8181", "0783318181")
 
 

@@ -1,26 +1,32 @@
-"""Callers' numbers in the journal go with the retention job, once an administrator
-approves the disposal list; the journal rows stay for the statistics."""
+"""Calls follow the retention classes by the rule cases follow (retention.CLASS_PATHS): the
+journal's numbers and the FAQ calls' notes go at the end of their period counted from the
+fiscal year after the call, once an administrator approves the list; a call that became a
+case goes with its case; a call with no class is kept and said to be kept."""
 
 import datetime
+import logging
 
 import pytest
 import time_machine
 from django.utils import timezone
 
+from faq.models import SimpleCall
+from faq.services import call_log
 from kobepost.cti.demo import ring_call
 from kobepost.cti.models import Call
 from kobepost.cti.tests import conftest as cti_fixtures
 from kobepost.privacy import retention
 from kobepost.privacy.models import DisposalItem, LegalHold, RetentionClass
-from tickets.models import Dial
+from kobepost.privacy.tasks import list_expired_records
+from kobepost.privacy.tests.conftest import closed_case, jst
+from tickets.models import Case, Dial
 from tickets.tests.factories import make_case
 
 pbx = cti_fixtures.pbx  # the phone system's own fixture: (pbx, token)
-TODAY = datetime.datetime(2030, 6, 1, 12, 0, tzinfo=datetime.UTC)  # fiscal year 2030
-
-
-def started(year: int, month: int, day: int) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime(year, month, day, 10, 0))
+NUMBER = "078-331-8181"
+# The first and the last day of fiscal year 2029 and of 2030, in Japan.
+LAST_DAY_KEPT = datetime.date(2030, 3, 31)
+FIRST_DAY_EXPIRED = datetime.date(2030, 4, 1)
 
 
 @pytest.fixture
@@ -28,85 +34,189 @@ def dials(kobe):
     return {dial.code: dial for dial in Dial.objects.all()}
 
 
-def ring(pbx, call_id, dial, at) -> Call:
+@pytest.fixture
+def one_year(dials):
+    """Roads calls are kept a year, hygiene calls three; クリーン110番 has no class."""
+    one = RetentionClass.objects.create(name="1年保存", years=1)
+    three = RetentionClass.objects.create(name="3年保存", years=3)
+    Dial.objects.filter(code="roads").update(retention_class=one)
+    Dial.objects.filter(code="hygiene").update(retention_class=three)
+    return one
+
+
+def ring(pbx, call_id, dial, at, *, talk=60) -> Call:
     return ring_call(
         pbx[0],
         call_id,
         at=at,
-        caller="078-331-8181",
+        caller=NUMBER,
         dial_id=dial.pk if dial else None,
         extension="201",
         outcome="answered",
+        ring=5,
+        talk=talk,
     )
 
 
 def kept(call: Call) -> bool:
     call.refresh_from_db()
-    return call.caller_phone == "078-331-8181" and call.number_purged_at is None
+    return call.caller_phone == NUMBER and call.number_purged_at is None
 
 
-@time_machine.travel(TODAY, tick=False)
-def test_numbers_past_their_dials_class_are_listed_per_dial_and_erased(pbx, dials, approve):
-    one_year = RetentionClass.objects.create(name="1年保存", years=1)
-    three_years = RetentionClass.objects.create(name="3年保存", years=3)
-    Dial.objects.filter(code="roads").update(retention_class=one_year)
-    Dial.objects.filter(code="hygiene").update(retention_class=three_years)
-    # FY2028 + 1 year ends 2030-03-31: expired on 2030-06-01. FY2029 + 1 runs into 2031.
-    old_road = ring(pbx, "r-old", dials["roads"], started(2029, 3, 31))
-    new_road = ring(pbx, "r-new", dials["roads"], started(2029, 4, 1))
-    hygiene = ring(pbx, "h-old", dials["hygiene"], started(2029, 3, 31))
-    # A dial without a class, and a call without a dial, follow the shortest class.
-    clean = ring(pbx, "c-old", dials["clean110"], started(2028, 5, 1))
-    no_dial = ring(pbx, "n-old", None, started(2028, 5, 1))
-
-    listed = retention.disposal_batch_prepare()
-    items = {(i.kind, i.record_id): i for i in listed.items.all()}
-    assert set(items) == {
-        ("calls", dials["roads"].pk),
-        ("calls", dials["clean110"].pk),
-        ("calls", retention.NO_DIAL),
-    }
-    assert items["calls", dials["roads"].pk].expired_on == datetime.date(2030, 3, 31)
-    assert items["calls", retention.NO_DIAL].label == "ダイヤル不明"
-    assert all("078" not in item.label for item in items.values())
-
-    batch = approve()
-    assert batch.call_number_count == 3
-    assert not kept(old_road) and not kept(clean) and not kept(no_dial)
-    assert kept(new_road) and kept(hygiene)
-    old_road.refresh_from_db()
-    assert old_road.caller_phone_digits == "" and old_road.outcome == Call.Outcome.ANSWERED
-    assert not retention.expired_call_numbers(TODAY.date()).exists()
+def due_numbers(today: datetime.date) -> set[str]:
+    return set(retention.expired_call_numbers(today).values_list("call_id", flat=True))
 
 
-@time_machine.travel(TODAY, tick=False)
-def test_nothing_is_listed_without_any_retention_class(pbx, dials):
-    call = ring(pbx, "x-1", dials["roads"], started(2020, 5, 1))
-    assert retention.disposal_batch_prepare() is None and kept(call)
+def approve_on(day: datetime.date, admin_user, capture):
+    with time_machine.travel(jst(day.year, day.month, day.day, 12), tick=False):
+        batch = retention.disposal_batch_prepare()
+        assert batch is not None, "nothing was listed"
+        with capture(execute=True):
+            return retention.disposal_batch_approve(batch=batch, user=admin_user)
 
 
-@time_machine.travel(TODAY, tick=False)
-def test_a_call_whose_case_is_on_legal_hold_keeps_its_number(
-    pbx, dials, operator, admin_user, approve
+def test_a_number_expires_at_the_end_of_its_dials_class_counted_from_the_calls_end(
+    pbx, dials, one_year
 ):
-    RetentionClass.objects.create(name="1年保存", years=1)
-    call = ring(pbx, "h-1", dials["roads"], started(2027, 5, 1))
-    case = make_case(operator)
+    # Ended on March 31 (fiscal 2028): kept through fiscal 2029, the one year of its class.
+    ring(pbx, "march", dials["roads"], jst(2029, 3, 31, 23, 58), talk=30)
+    # Rang on March 31 but ended after midnight: the call was complete in fiscal 2029.
+    ring(pbx, "midnight", dials["roads"], jst(2029, 3, 31, 23, 59), talk=120)
+    ring(pbx, "april", dials["roads"], jst(2029, 4, 1, 0, 0), talk=30)
+    # The same day under three years.
+    ring(pbx, "hygiene", dials["hygiene"], jst(2029, 3, 31, 10, 0))
+
+    assert due_numbers(LAST_DAY_KEPT) == set()
+    assert due_numbers(FIRST_DAY_EXPIRED) == {"march"}
+    assert due_numbers(datetime.date(2031, 4, 1)) == {"march", "midnight", "april"}
+    assert due_numbers(datetime.date(2032, 4, 1)) == {"march", "midnight", "april", "hygiene"}
+
+
+def test_expired_numbers_are_listed_per_dial_and_erased_on_approval(
+    pbx, dials, one_year, admin_user, django_capture_on_commit_callbacks
+):
+    old = ring(pbx, "old", dials["roads"], jst(2028, 5, 1, 10))
+    recent = ring(pbx, "recent", dials["roads"], jst(2029, 4, 1, 10))
+
+    with time_machine.travel(jst(2030, 4, 1, 12), tick=False):
+        batch = retention.disposal_batch_prepare()
+    [item] = batch.items.all()
+    assert (item.kind, item.record_id) == ("calls", dials["roads"].pk)
+    assert item.label == dials["roads"].name
+    assert item.expired_on == LAST_DAY_KEPT and item.retention_class == "1年保存（1年）"
+    assert NUMBER not in item.label
+
+    batch = approve_on(FIRST_DAY_EXPIRED, admin_user, django_capture_on_commit_callbacks)
+    assert batch.call_number_count == 1
+    assert not kept(old) and kept(recent)
+    # The statistics keep the call.
+    assert old.caller_phone_digits == "" and old.outcome == Call.Outcome.ANSWERED
+    assert old.dial_id == dials["roads"].pk and old.talk_seconds == 60
+
+
+def test_a_call_with_no_class_is_kept_and_counted_never_given_a_guessed_period(
+    pbx, dials, one_year, caplog
+):
+    # クリーン110番 has no class, and the PBX did not say which dial this one called.
+    unclassified = ring(pbx, "clean", dials["clean110"], jst(2010, 5, 1, 10))
+    no_dial = ring(pbx, "no-dial", None, jst(2010, 5, 1, 10))
+
+    assert due_numbers(datetime.date(2040, 4, 1)) == set()
+    assert retention.unclassified_counts() == {"通話記録の電話番号": 2}
+    with caplog.at_level(logging.WARNING, logger="tickets.tasks"):
+        assert list_expired_records.delay().get() is None
+    assert "2 通話記録の電話番号 kept, no retention class set" in caplog.text
+    assert "8181" not in caplog.text
+    assert kept(unclassified) and kept(no_dial)
+
+
+def test_a_call_that_became_a_case_is_kept_while_its_case_is_and_goes_with_it(
+    pbx, dials, one_year, operator, staff_tobu, admin_user, django_capture_on_commit_callbacks
+):
+    # Both calls are long past their dial's year; the cases are of the roads dial too.
+    of_open_case = ring(pbx, "open-case", dials["roads"], jst(2020, 5, 1, 10))
+    of_closed_case = ring(pbx, "closed-case", dials["roads"], jst(2020, 5, 1, 11))
+    open_case = make_case(operator)
+    closed = closed_case(operator, staff_tobu, jst(2020, 6, 1, 9))
+    Call.objects.filter(pk=of_open_case.pk).update(case=open_case)
+    Call.objects.filter(pk=of_closed_case.pk).update(case=closed, case_existing=True)
+    # Not listed on their own: they are part of their case's file.
+    assert due_numbers(FIRST_DAY_EXPIRED) == set()
+
+    batch = approve_on(FIRST_DAY_EXPIRED, admin_user, django_capture_on_commit_callbacks)
+    assert set(batch.items.values_list("kind", "record_id")) == {("case", closed.pk)}
+    assert batch.case_count == 1 and batch.call_number_count == 1
+    assert not kept(of_closed_case) and kept(of_open_case)
+    assert of_closed_case.number_purged_at == Case.objects.get(pk=closed.pk).disposed_at
+
+
+def test_a_hold_on_the_case_holds_the_number_of_its_call(
+    pbx, dials, one_year, operator, staff_tobu, admin_user, django_capture_on_commit_callbacks
+):
+    call = ring(pbx, "held", dials["roads"], jst(2020, 5, 1, 10))
+    case = closed_case(operator, staff_tobu, jst(2020, 6, 1, 9))
     Call.objects.filter(pk=call.pk).update(case=case)
     hold = LegalHold.objects.create(case=case, reason="情報公開請求", created_by=admin_user)
-    assert retention.disposal_batch_prepare() is None and kept(call)
+    assert due_numbers(FIRST_DAY_EXPIRED) == set()
+    with time_machine.travel(jst(2030, 4, 1, 12), tick=False):
+        assert retention.disposal_batch_prepare() is None
+    assert kept(call)
+
     LegalHold.objects.filter(pk=hold.pk).update(released_at=timezone.now())
-    assert approve().call_number_count == 1 and not kept(call)
+    batch = approve_on(FIRST_DAY_EXPIRED, admin_user, django_capture_on_commit_callbacks)
+    assert batch.call_number_count == 1 and not kept(call)
 
 
-@time_machine.travel(TODAY, tick=False)
-def test_a_hold_set_after_the_listing_wins_at_approval(pbx, dials, operator, admin_user):
-    RetentionClass.objects.create(name="1年保存", years=1)
-    call = ring(pbx, "h-2", dials["roads"], started(2027, 5, 1))
+def test_a_call_of_a_case_disposed_of_earlier_follows_its_own_dial(pbx, dials, one_year, operator):
+    call = ring(pbx, "late-link", dials["roads"], jst(2028, 5, 1, 10))
     case = make_case(operator)
+    Case.objects.filter(pk=case.pk).update(disposed_at=timezone.now())
     Call.objects.filter(pk=call.pk).update(case=case)
-    batch = retention.disposal_batch_prepare()
-    LegalHold.objects.create(case=case, reason="訴訟", created_by=admin_user)
-    batch = retention.disposal_batch_approve(batch=batch, user=admin_user)
-    assert batch.call_number_count == 0 and kept(call)
-    assert batch.items.get().outcome == DisposalItem.Outcome.HELD
+    assert due_numbers(LAST_DAY_KEPT) == set()
+    assert due_numbers(FIRST_DAY_EXPIRED) == {"late-link"}
+
+
+def test_faq_call_notes_follow_their_dials_class_from_the_fiscal_year_after(
+    operator, dials, one_year
+):
+    def logged(at: datetime.datetime, dial: Dial) -> SimpleCall:
+        call = call_log(operator=operator, dial=dial, topic="道路の穴", note="日向 078-331-8181")
+        SimpleCall.objects.filter(pk=call.pk).update(created_at=at)
+        return call
+
+    march = logged(jst(2029, 3, 31, 23, 59), dials["roads"])
+    april = logged(jst(2029, 4, 1, 0, 0), dials["roads"])
+    logged(jst(2010, 4, 1, 0, 0), dials["clean110"])  # no class: kept, counted
+
+    def due(today: datetime.date) -> set[int]:
+        return set(retention.expired_call_notes(today).values_list("pk", flat=True))
+
+    assert due(LAST_DAY_KEPT) == set()
+    assert due(FIRST_DAY_EXPIRED) == {march.pk}
+    assert due(datetime.date(2031, 3, 31)) == {march.pk}
+    assert due(datetime.date(2031, 4, 1)) == {march.pk, april.pk}
+    assert retention.unclassified_counts() == {"簡易対応のメモ": 1}
+
+
+def test_the_disposal_page_tells_the_administrator_what_is_kept_for_want_of_a_class(
+    pbx, dials, one_year, admin_user, login_client
+):
+    ring(pbx, "clean", dials["clean110"], jst(2010, 5, 1, 10))
+    response = login_client(admin_user).get("/admin/tickets/disposalbatch/")
+    assert response.status_code == 200
+    shown = [str(message) for message in response.context["messages"]]
+    assert any("通話記録の電話番号 1 件は保存年限の区分が未設定" in text for text in shown), shown
+    assert NUMBER not in response.content.decode()
+
+
+def test_the_admins_unclassified_case_filter_is_the_disposal_rule(operator, staff_tobu, kobe):
+    unset = closed_case(operator, staff_tobu, jst(2020, 6, 1, 9))
+    kept_under = (
+        Case.objects.filter(pk=unset.pk)
+        .annotate(kept_under=retention.kept_under(Case))
+        .values_list("kept_under", flat=True)
+        .get()
+    )
+    assert kept_under is None
+    assert Case.objects.filter(retention.unclassified(Case)).filter(pk=unset.pk).exists()
+    assert retention.unclassified_counts() == {str(DisposalItem.Kind.CASE.label): 1}

@@ -344,7 +344,7 @@ def test_after_approval_no_store_keeps_the_disposed_personal_data(
     Post.objects.filter(citizen=citizen).update(updated_at=LONG_AGO)
     Citizen.objects.filter(pk=citizen.pk).update(last_login=LONG_AGO)
     SimpleCall.objects.update(created_at=LONG_AGO)
-    Call.objects.update(started_at=LONG_AGO)
+    Call.objects.update(started_at=LONG_AGO, answered_at=LONG_AGO, ended_at=LONG_AGO)
     assert smtp_server.messages, "the flows mailed the departments and the call center"
     failed = Notification.objects.get(status=Notification.Status.FAILED)
     assert secrets.values["contractor note"] in failed.body
