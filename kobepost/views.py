@@ -6,8 +6,9 @@ from django.contrib import messages
 from django.contrib.auth import login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseServerError, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from kobepost.audit import audit_record
 from kobepost.audit_models import AuditAction
 from kobepost.forms import WRONG_NETWORK, StaffLoginForm, StaffPasswordChangeForm
 from kobepost.links import safe_next_url
+from kobepost.logs import current_request_id
 from kobepost.middleware import (
     SESSION_LAST_ACTIVITY,
     SESSION_STARTED,
@@ -193,6 +195,19 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     if fmt := open311.api_format(request.path):
         return open311.error_response(fmt, 404, "not found")
     return render(request, "404.html", status=404)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """A 500 that names the request id, the one in every log line of this request (and in
+    nginx's and gunicorn's), so that the person can quote it to the help desk and the
+    administrator finds the traceback at once. Rendered without the request's context
+    processors: whatever broke the view (the database, the session) must not break this
+    page too."""
+    request_id = current_request_id() or getattr(request, "request_id", "")
+    if fmt := open311.api_format(request.path):
+        return open311.error_response(fmt, 500, f"server error (request id {request_id})")
+    body = loader.get_template("500.html").render({"request_id": request_id})
+    return HttpResponseServerError(body)
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
