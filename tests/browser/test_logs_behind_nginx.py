@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from playwright.sync_api import expect
 
 from kobepost.demo import DEMO_PASSWORD
-from tests.browser.conftest import CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM_ARGS, left_the_login_page
 from tests.deploy.smoke import serving_stack
 
 pytestmark = pytest.mark.services
@@ -123,6 +123,7 @@ def log_in(page, stack) -> None:
     page.get_by_label("ID").fill("operator1")
     page.get_by_label("パスワード").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="ログイン").click()
+    left_the_login_page(page)
     expect(page).to_have_url(f"{stack.staff_url}/callcenter/")
 
 
