@@ -57,7 +57,7 @@ while (($#)); do
     --database) app_database=$2; shift 2 ;;
     --keep) keep=1; shift ;;
     --recovery-target-time) target_time=$2; shift 2 ;;
-    -h | --help) sed -n '2,40p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,38p' "$0"; exit 0 ;;
     *) die "unknown argument $1" ;;
   esac
 done
