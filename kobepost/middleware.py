@@ -136,7 +136,9 @@ class CraftedInputMiddleware:
                 "crafted input refused: NUL character in path=%s",
                 request.path.replace("\x00", "\\x00")[:200],
             )
-            return bad_input_response(request)
+            return bad_input_response(
+                request, description="parameters must not contain NUL characters"
+            )
         return self.get_response(request)
 
 

@@ -9,6 +9,7 @@ from kobepost.accounts import two_factor, views
 handler400 = "kobepost.views.bad_request"
 handler403 = "kobepost.views.permission_denied"
 handler404 = "kobepost.views.page_not_found"
+handler500 = "kobepost.views.server_error"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -15,8 +15,10 @@ from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
+from django.urls import path
 
 from kobepost.lib.logs import LOG_TIME_ZONE, ContextFilter, JsonLineFormatter, TextLineFormatter
 from kobepost.middleware import RequestIdMiddleware
@@ -120,3 +122,43 @@ def test_a_task_queued_by_a_request_logs_with_that_requests_id(celery_worker, sm
     assert line["request_id"] == NGINX_ID
     assert re.fullmatch(r"[0-9a-f-]{36}", line["task_id"])
     assert JAPAN_TIME.match(line["time"])
+
+
+@login_not_required
+def broken_view(request):
+    raise RuntimeError("a bug in a view")
+
+
+# The application's error handler with a view that fails (the test's own URLs).
+urlpatterns = [
+    path("broken/", broken_view),
+    path("public/open311/v2/broken.json", broken_view),
+]
+handler500 = "kobepost.views.server_error"
+
+
+@ONLY_LOOPBACK
+@pytest.mark.urls(__name__)
+def test_a_500_page_names_the_request_id_of_the_log_line_with_the_traceback(db):
+    with log_lines() as stream:
+        response = Client(raise_request_exception=False).get(
+            "/broken/", REMOTE_ADDR="127.0.0.1", HTTP_X_REQUEST_ID=NGINX_ID
+        )
+    assert response.status_code == 500
+    page = response.content.decode()
+    assert "エラー番号" in page and f'<code id="request-id">{NGINX_ID}</code>' in page
+    assert f"quote this reference: <code>{NGINX_ID}</code>" in page
+    assert response["X-Request-ID"] == NGINX_ID
+    [error] = [line for line in records(stream) if line["logger"] == "django.request"]
+    assert error["level"] == "ERROR" and "RuntimeError: a bug in a view" in error["exc_info"]
+    assert error["request_id"] == NGINX_ID
+
+    with log_lines() as stream:
+        response = Client(raise_request_exception=False).get("/public/open311/v2/broken.json")
+    assert response.status_code == 500
+    request_id = response["X-Request-ID"]
+    assert response.json() == [
+        {"code": 500, "description": f"server error (request id {request_id})"}
+    ]
+    [error] = [line for line in records(stream) if line["logger"] == "django.request"]
+    assert error["request_id"] == request_id

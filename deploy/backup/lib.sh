@@ -58,20 +58,30 @@ file_checksums() {  # dir
 
 # The age identity (private key) for decrypt, read once: from a file, or "-" from standard
 # input. Kept in this shell's memory and handed to age as /dev/fd/N, never written to disk.
+# A key protected with a passphrase (age -p, as deploy/README.md makes it) is binary: bash
+# drops its NUL bytes and trailing newlines when it is kept in a variable, and age then
+# refuses it. So it is carried as base64 (text) until age has decrypted it.
 load_identity() {  # file|-
   command -v age >/dev/null || die "age is not installed (apt-get install age)"
+  local raw header
   if [[ $1 == - ]]; then
-    AGE_IDENTITY="$(cat)"
+    raw="$(base64 -w0)" || die "cannot read the key from standard input"
   else
     [[ -r $1 ]] || die "cannot read the key file $1"
-    AGE_IDENTITY="$(cat -- "$1")"
+    raw="$(base64 -w0 -- "$1")" || die "cannot read the key file $1"
   fi
-  [[ -n $AGE_IDENTITY ]] || die "the key is empty"
-  # A key protected with a passphrase (age -p): asked for once, on the terminal.
-  if [[ $AGE_IDENTITY == age-encryption.org/v1* ]]; then
-    AGE_IDENTITY="$(printf '%s\n' "$AGE_IDENTITY" | age --decrypt)" \
-      || die "the key's passphrase was not accepted"
+  [[ -n $raw ]] || die "the key is empty"
+  # Pipes, not here-strings: older bash writes a here-string to a temporary file.
+  header="$(printf '%s' "$raw" | base64 -d | head -c 34 | tr -d '\0')" || true
+  if [[ $header == age-encryption.org/v1* || $header == "-----BEGIN AGE ENCRYPTED FILE-----" ]]; then
+    # Asked for once, on the terminal (age reads the passphrase from /dev/tty).
+    AGE_IDENTITY="$(printf '%s' "$raw" | base64 -d | age --decrypt)" \
+      || die "the key could not be decrypted (wrong passphrase, or no terminal to ask for it)"
+  else
+    AGE_IDENTITY="$(printf '%s' "$raw" | base64 -d)"
   fi
+  [[ $AGE_IDENTITY == *AGE-SECRET-KEY-* || $AGE_IDENTITY == *AGE-PLUGIN-* ]] \
+    || die "the key holds no age identity (AGE-SECRET-KEY-…)"
 }
 decrypt() {  # encrypted file -> stdout
   age --decrypt --identity <(printf '%s\n' "$AGE_IDENTITY") -- "$1"

@@ -11,12 +11,15 @@
 #     against the targets in deploy/README.md, and exits non-zero on any difference or a
 #     missed RTO target.
 # With --wal-archive and --base-backups it then does the same for a point-in-time recovery:
-# the newest base backup replayed with the WAL archive in a temporary PostgreSQL server.
+# the newest base backup replayed with the WAL archive in a temporary PostgreSQL server, to
+# the end of the archive or, with --recovery-target-time, to that moment (as a real
+# recovery "just before the mistake" does, deploy/README.md).
 # Run it monthly (and after changing the backup set-up); keep its output as the record.
 #
 # Usage (as the postgres account, deploy/README.md 復元訓練):
 #   restore-drill.sh --identity KEY [--backup-dir DIR] [--admin-url URL] [--rto-target MIN]
-#                    [--wal-archive DIR --base-backups DIR [--database NAME]] [--keep]
+#                    [--wal-archive DIR --base-backups DIR [--database NAME]
+#                     [--recovery-target-time TIME]] [--keep]
 #   --identity     the age private key file of a recipient; "-" reads it from standard input
 #                  (sudo -u postgres … --identity - < /media/key/kobepost-backup.key)
 #   --backup-dir   where the backups are (default BACKUP_DIR or /var/backups/kobepost)
@@ -27,6 +30,9 @@
 #   --wal-archive  the WAL archive (archive_command's directory, files NAME.age)
 #   --base-backups the directory of the nightly base backups (one directory each, holding
 #                  base.tar.gz.age); --database: the application's database in them
+#   --recovery-target-time  replay the WAL only up to TIME (e.g. "2026-11-26 10:41:59";
+#                  Japan time unless it has an offset); the drill fails if a change after
+#                  it was restored or the archive does not reach it
 #   --keep         keep the scratch database, directory and server for inspection
 # Needs: age, psql, pg_restore, the application in /opt/kobepost (KOBEPOST_PYTHON: its
 # interpreter, default ../../.venv/bin/python beside this script).
@@ -38,7 +44,7 @@ root="$(dirname "$(dirname "$here")")"
 python="${KOBEPOST_PYTHON:-$root/.venv/bin/python}"
 
 admin_url="postgres:///postgres" keep=0 identity="" rto_target=30
-wal_archive="" base_backups="" app_database=kobepost
+wal_archive="" base_backups="" app_database=kobepost target_time=""
 while (($#)); do
   case $1 in
     --env-file) read_env_file "$2"; shift 2 ;;
@@ -50,7 +56,8 @@ while (($#)); do
     --base-backups) base_backups=$2; shift 2 ;;
     --database) app_database=$2; shift 2 ;;
     --keep) keep=1; shift ;;
-    -h | --help) sed -n '2,34p' "$0"; exit 0 ;;
+    --recovery-target-time) target_time=$2; shift 2 ;;
+    -h | --help) sed -n '2,38p' "$0"; exit 0 ;;
     *) die "unknown argument $1" ;;
   esac
 done
@@ -59,6 +66,12 @@ done
 [[ $rto_target =~ ^[0-9]+$ ]] || die "--rto-target must be a number of minutes"
 [[ -z $wal_archive && -z $base_backups ]] || [[ -n $wal_archive && -n $base_backups ]] \
   || die "--wal-archive and --base-backups go together"
+if [[ -n $target_time ]]; then
+  [[ -n $wal_archive ]] || die "--recovery-target-time needs --wal-archive and --base-backups"
+  # Normalised once, with its offset, for PostgreSQL and for the comparisons below.
+  target_time="$(TZ=Asia/Tokyo date -d "$target_time" '+%Y-%m-%d %H:%M:%S.%6N%:z')" \
+    || die "--recovery-target-time: not a time"
+fi
 [[ -x $python ]] || die "no application interpreter at $python (set KOBEPOST_PYTHON)"
 [[ -r $BACKUP_DIR && -x $BACKUP_DIR ]] \
   || die "cannot read $BACKUP_DIR as $(id -un): see deploy/README.md (復元訓練) for its rights"
@@ -159,11 +172,19 @@ PYEOF
   say "$label: the application ran on the restored data (manage.py check, gunicorn)"
 }
 
-report() {  # label seconds
-  local label=$1 seconds=$2 age_s
-  age_s=$(($(date +%s) - $(date -d "$newest_change" +%s)))
+report() {  # label seconds [recovery target time]
+  local label=$1 seconds=$2 until=${3:-} age_s
   say "$label: RTO $(elapsed "$seconds") (target ≤ $rto_target min: $( ((seconds <= rto_target * 60)) && echo met || echo MISSED))"
-  say "$label: RPO newest restored change $newest_change, $(elapsed "$age_s") before now"
+  if [[ -n $until ]]; then
+    # Recovering to a moment loses what came after it on purpose: the recovery point is
+    # measured from that moment, not from now.
+    age_s=$(($(date -d "$until" +%s) - $(date -d "$newest_change" +%s)))
+    ((age_s >= 0)) || { echo "$label: a change after the recovery target $until was restored ($newest_change)" >&2; return 1; }
+    say "$label: RPO newest restored change $newest_change, $(elapsed "$age_s") before the recovery target $until"
+  else
+    age_s=$(($(date +%s) - $(date -d "$newest_change" +%s)))
+    say "$label: RPO newest restored change $newest_change, $(elapsed "$age_s") before now"
+  fi
   ((seconds <= rto_target * 60)) || { echo "$label: RTO target missed" >&2; return 1; }
 }
 
@@ -232,6 +253,9 @@ restore_command = 'age --decrypt --identity $work/wal.key --output %p $wal_archi
 recovery_target_timeline = 'latest'
 recovery_target_action = 'promote'
 CONF
+  # Without a target the whole archive is replayed; with one, PostgreSQL stops before the
+  # first transaction committed after it, and refuses to start if the archive ends earlier.
+  [[ -z $target_time ]] || printf "recovery_target_time = '%s'\n" "$target_time" >>"$pitr_data/postgresql.conf"
   printf 'local all all peer\n' >"$pitr_data/pg_hba.conf"
   : >>"$pitr_data/pg_ident.conf"
   # Settings made with ALTER SYSTEM (an archive_command among them) do not come along.
@@ -239,18 +263,27 @@ CONF
   rm -f "$pitr_data/postmaster.pid"
   touch "$pitr_data/recovery.signal"
   pg_ctl_in "$pitr_data" -l "$work/pitr-server.log" -w -t 600 start >/dev/null \
-    || { tail -n 20 "$work/pitr-server.log" >&2; die "PITR: the server did not start"; }
+    || { tail -n 20 "$work/pitr-server.log" >&2; die "PITR: the server did not start${target_time:+ (does the archive reach $target_time?)}"; }
   pitr_admin="postgres:///postgres?host=$work&port=$pitr_port"
   for _ in $(seq 1200); do
     [[ "$(psql -X -A -t --dbname="$pitr_admin" -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" == f ]] && break
+    # A server that stops while replaying (e.g. the archive ends before the recovery
+    # target) is not waited for.
+    pg_ctl_in "$pitr_data" status >/dev/null 2>&1 || break
     sleep 0.5
   done
-  [[ "$(psql -X -A -t --dbname="$pitr_admin" -c 'SELECT pg_is_in_recovery()')" == f ]] \
-    || die "PITR: the server never finished replaying the WAL archive"
+  [[ "$(psql -X -A -t --dbname="$pitr_admin" -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" == f ]] \
+    || { tail -n 20 "$work/pitr-server.log" >&2
+      die "PITR: the server never finished replaying the WAL archive${target_time:+ (does the archive reach $target_time?)}"; }
   say "pitr: WAL replayed up to $(grep -o 'last completed transaction was at log time [^"]*' "$work/pitr-server.log" | tail -n 1 | sed 's/.*log time //')"
+  if [[ -n $target_time ]]; then
+    stopped="$(grep -o 'recovery stopping [^"]*' "$work/pitr-server.log" | tail -n 1)"
+    # No "stopping" line: nothing was committed after the target (the archive ends there).
+    say "pitr: recovery target $target_time: ${stopped:-no transaction after it in the archive}"
+  fi
   # The photos come from the nightly archive: those uploaded after it are not in it.
   prove_the_application pitr "$(url_with_database "$pitr_admin" "$app_database")" "$work/media" \
     --files-before "$(sed -n 's/^media_listed_at=//p' "$backup/manifest.txt")"
-  report pitr $((SECONDS - pitr_started)) || failed=1
+  report pitr $((SECONDS - pitr_started)) "$target_time" || failed=1
 fi
 exit "$failed"

@@ -4,7 +4,7 @@ Two things anybody can send turn into database errors rather than a clear refusa
 
 * a NUL character: PostgreSQL text cannot hold or compare one, so even a search for it
   fails (``DataError``). No form a person fills in sends one, so the request is refused as
-  a whole (kobepost.middleware.CraftedInputMiddleware);
+  a whole, in one place for every page and the API (kobepost.middleware.CraftedInputMiddleware);
 * a number beyond PostgreSQL's ``bigint``, the type of every id, LIMIT and OFFSET here.
   ``str.isdigit()`` does not protect: it accepts "²" and full-width digits of any length,
   which ``int()`` then refuses or turns into an id no column can hold.
@@ -46,9 +46,12 @@ def has_nul(request: HttpRequest) -> bool:
     )
 
 
-def bad_input_response(request: HttpRequest) -> HttpResponse:
+def bad_input_response(
+    request: HttpRequest, *, description: str = "the request could not be processed"
+) -> HttpResponse:
     """The 400 answer to input that cannot be processed: a Japanese page, or the API's own
-    error format under Open311 (an app must never have to parse an HTML page)."""
+    error format under Open311 (an app must never have to parse an HTML page), where
+    ``description`` tells the app's developer what to change."""
     if fmt := api_format(request.path):
-        return error_response(fmt, 400, "the request could not be processed")
+        return error_response(fmt, 400, description)
     return render(request, "400.html", status=400)

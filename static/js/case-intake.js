@@ -197,12 +197,18 @@
   }
   function searchFaq(sent) {
     var query = faqBox.value.trim();
-    if (!query) { faqResults.replaceChildren(); return; }
+    // Counted before the empty check too: an answer still on its way for an earlier text
+    // must not fill the list the operator has just emptied, nor replace it with an error.
     var request = ++faqRequest;
+    if (!query) { faqResults.replaceChildren(); return; }
     // Only a search the operator sent counts as a gap in the FAQ when nothing is found.
     getJson(config.faqUrl, sent ? { q: query, log: "1" } : { q: query }).then(function (data) {
       if (request === faqRequest) { showFaq(data); }
-    }).catch(function () { faqResults.replaceChildren(element("p", texts.error, "field-error")); });
+    }).catch(function () {
+      if (request === faqRequest) {
+        faqResults.replaceChildren(element("p", texts.error, "field-error"));
+      }
+    });
   }
   if (faqForm) {
     var faqTimer = null;
@@ -210,6 +216,8 @@
       clearTimeout(faqTimer);
       if (faqBox.value.trim().length >= 2) {
         faqTimer = setTimeout(function () { searchFaq(false); }, 300);
+      } else if (!faqBox.value.trim()) {
+        searchFaq(false); // emptied: clear the list now, and let no late answer refill it
       }
     });
     faqForm.addEventListener("submit", function (event) {

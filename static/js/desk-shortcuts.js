@@ -10,7 +10,11 @@
 
    In a form marked data-enter-moves, Enter in a one-line field goes to the next field
    instead of submitting: a call taken in a hurry must not be saved before the ward and
-   the urgent box were seen. Saving is the button, Alt+S or Ctrl+Enter. */
+   the urgent box were seen. Saving is the button, Alt+S or Ctrl+Enter.
+
+   Loaded in the head without defer: it needs no element when it runs (each key looks
+   its target up), so a shortcut pressed as soon as the page shows, or right after Back,
+   is never lost waiting for the deferred scripts. */
 (function () {
   "use strict";
 

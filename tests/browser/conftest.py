@@ -2,9 +2,11 @@
 
 import os
 import shutil
+from urllib.parse import urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import Page, expect
 
 from tests.fixtures import TEST_PASSWORD, service_missing
 
@@ -44,10 +46,24 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "locale": "ja-JP", "timezone_id": "Asia/Tokyo"}
 
 
+# One patience for actions and assertions: a busy CI machine (2 cores, several sessions)
+# may take seconds to answer, and Playwright's 5 s default for expect() made tests flaky.
+TIMEOUT_MS = 10_000
+
+
 @pytest.fixture
 def page(page):
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(TIMEOUT_MS)
+    # Global in Playwright: set for every test, so one that asks for more does not leak.
+    expect.set_options(timeout=TIMEOUT_MS)
     return page
+
+
+def left_the_login_page(page: Page) -> None:
+    """After the login button or Enter: waits until the next page (staff or citizen) has
+    loaded, its scripts included. wait_for_load_state() alone returns at once, since the
+    login page itself is loaded: the test would go on while the browser is still on it."""
+    page.wait_for_url(lambda url: not urlsplit(url).path.endswith("/login/"))
 
 
 @pytest.fixture
@@ -59,7 +75,7 @@ def login(live_server):
         page.get_by_label("ID").fill(user.username)
         page.get_by_label("パスワード").fill(password)
         page.get_by_role("button", name="ログイン").click()
-        page.wait_for_load_state()
+        left_the_login_page(page)
 
     return do_login
 

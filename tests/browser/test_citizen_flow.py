@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from kobepost.public.models import Post
 from kobepost.public.tests.fixtures import jpeg_bytes
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, left_the_login_page
 
 PHONE = {"width": 375, "height": 740}
 
@@ -190,6 +190,7 @@ def test_citizen_confirms_the_address_forgets_the_password_and_resets_it(
     field(page, "ID").fill("motomachi_kei")
     field(page, "パスワード").fill("kitano-slope-2027-new")
     page.get_by_role("button", name="ログイン").click()
+    left_the_login_page(page)
     expect(page).to_have_url(f"{base}/public/my/")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_TALL["width"]
 

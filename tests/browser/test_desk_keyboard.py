@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from faq.models import FaqEntry, SimpleCall
 from kobepost.privacy.models import DataCorrection
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, left_the_login_page
 from tests.fixtures import TEST_PASSWORD
 from tickets.models import Case, CaseEvent, Category
 from tickets.tests.factories import make_case
@@ -71,9 +71,7 @@ def keyboard_login(page: Page, base: str, user) -> None:
     page.keyboard.press("Tab")
     page.keyboard.type(TEST_PASSWORD)
     page.keyboard.press("Enter")
-    # Until the next page has loaded, its deferred scripts (the shortcuts) are not there yet:
-    # a shortcut pressed on the way would fall on nothing.
-    page.wait_for_url(lambda url: "/login/" not in url)
+    left_the_login_page(page)
 
 
 def mouse_presses(page: Page) -> int:

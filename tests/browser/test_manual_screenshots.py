@@ -20,6 +20,7 @@ from departments.demo import seed_departments
 from faq.demo import seed_faq
 from kobepost.accounts.demo import DEMO_PASSWORD, seed_users
 from kobepost.accounts.models import User
+from tests.browser.conftest import left_the_login_page
 from tests.migration_state import apps_before_the_move
 from tickets.demo import seed_cases
 from tickets.models import Case
@@ -54,7 +55,7 @@ def sign_in(page: Page, base_url: str, username: str) -> None:
     page.get_by_label("ID").fill(username)
     page.get_by_label("パスワード").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="ログイン").click()
-    page.wait_for_load_state()
+    left_the_login_page(page)
 
 
 def shoot(page: Page, scene: str, *, full_page: bool = False) -> None:

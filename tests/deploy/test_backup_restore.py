@@ -8,6 +8,7 @@ backup written by a service account into the directory the install steps create,
 run by the postgres account with the key on standard input.
 """
 
+import fcntl
 import gzip
 import hashlib
 import io
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+import termios
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -134,6 +137,19 @@ def drill(source, identity: Path | None = None):
     )
 
 
+def restore_arguments(backup: Path, media: Path, identity: str) -> list[str]:
+    """kobepost-restore.sh into the server's postgres database (a wrong key stops first)."""
+    return [
+        str(backup),
+        "--database-url",
+        database_url("postgres"),
+        "--media-dir",
+        str(media),
+        "--identity",
+        identity,
+    ]
+
+
 def decrypt(path: Path, identity: Path) -> bytes:
     return subprocess.run(
         ["age", "--decrypt", "--identity", str(identity), str(path)],
@@ -216,18 +232,99 @@ def test_a_backup_cannot_be_read_without_the_key(source):
     assert "cannot decrypt" in result.stderr and "drill FAILED" in result.stderr
     assert_scratch_database_dropped(result)
     restored = source["tmp"] / "restored"
-    result = run(
-        "kobepost-restore.sh",
-        str(backup),
-        "--database-url",
-        database_url("postgres"),
-        "--media-dir",
-        str(restored),
-        "--identity",
-        str(stranger),
-    )
+    result = run("kobepost-restore.sh", *restore_arguments(backup, restored, str(stranger)))
     assert result.returncode != 0 and "cannot decrypt" in result.stderr
     assert not restored.exists(), "a wrong key must fail before anything is written"
+
+
+# --- the key as deploy/README.md makes it: protected with a passphrase (age -p) ----------
+
+
+def on_a_terminal(command: list[str], passphrase: str, **options) -> subprocess.CompletedProcess:
+    """Runs command with a terminal of its own (age asks for a passphrase only on /dev/tty)
+    and types the passphrase at every prompt, as the administrator would."""
+    master, slave = os.openpty()
+
+    def take_the_terminal() -> None:
+        os.setsid()
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+
+    screen = bytearray()
+
+    def type_at_prompts() -> None:
+        answered = 0
+        while True:
+            try:
+                data = os.read(master, 1024)
+            except OSError:  # the command closed the terminal
+                return
+            if not data:
+                return
+            screen.extend(data)
+            while screen.lower().count(b"passphrase") > answered:
+                answered += 1
+                os.write(master, passphrase.encode() + b"\n")
+
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        # Runs in the child before exec: it makes the terminal the child's own.
+        preexec_fn=take_the_terminal,
+        pass_fds=(slave,),
+        **options,
+    )
+    os.close(slave)
+    typist = threading.Thread(target=type_at_prompts, daemon=True)
+    typist.start()
+    try:
+        stdout, stderr = process.communicate(timeout=DRILL_TIMEOUT)
+    finally:
+        os.close(master)
+    return subprocess.CompletedProcess(command, process.returncode, stdout, stderr)
+
+
+def passphrase_protected(key: dict[str, Path], passphrase: str) -> Path:
+    """deploy/README.md, Encryption and keys, step 1: age -p -o KEY.age KEY."""
+    protected = key["identity"].with_suffix(".key.age")
+    made = on_a_terminal(
+        ["age", "-p", "-o", str(protected), str(key["identity"])],
+        passphrase,
+        stdin=subprocess.DEVNULL,
+    )
+    assert made.returncode == 0, made.stderr
+    assert protected.read_bytes().startswith(b"age-encryption.org/v1\n-> scrypt")
+    return protected
+
+
+def test_the_drill_takes_the_passphrase_protected_key_on_standard_input(source):
+    backup = back_up(source)
+    protected = passphrase_protected(source["key"], "金庫の合言葉 2026")
+    command = [
+        str(BACKUP / "restore-drill.sh"),
+        "--backup-dir",
+        str(source["backups"]),
+        "--admin-url",
+        database_url("postgres"),
+        "--identity",
+        "-",
+    ]
+    with protected.open() as key:
+        result = on_a_terminal(command, "金庫の合言葉 2026", stdin=key)
+    assert_drill_passed(result)
+    assert_scratch_database_dropped(result)
+
+    restored = source["tmp"] / "restored"
+    with protected.open() as key:
+        result = on_a_terminal(
+            [str(BACKUP / "kobepost-restore.sh"), *restore_arguments(backup, restored, "-")],
+            "間違った合言葉",
+            stdin=key,
+        )
+    assert result.returncode != 0
+    assert "the key could not be decrypted (wrong passphrase" in result.stderr
+    assert not restored.exists(), "a wrong passphrase must fail before anything is written"
 
 
 def test_backup_refuses_to_run_unencrypted(source):
@@ -577,13 +674,9 @@ def archiving_server(source, accounts) -> Iterator[dict]:
         )
 
 
-def test_point_in_time_recovery_replays_the_wal_written_after_the_base_backup(
-    source, accounts, service_python, archiving_server
-):
-    documented_backup(source, accounts)  # the drill proves the nightly dump first
-    server = archiving_server
-    # A change after the base backup: only the WAL archive holds it.
-    marker = (
+def audit_marker(server: dict, username: str) -> str:
+    """An audit row written on the archiving server; its time (Japan, to the second)."""
+    return (
         as_postgres(
             "psql",
             "-X",
@@ -591,16 +684,25 @@ def test_point_in_time_recovery_replays_the_wal_written_after_the_base_backup(
             "-t",
             "-v",
             "ON_ERROR_STOP=1",
+            "-v",
+            f"username={username}",
             server["app_url"],
-            "-c",
-            "INSERT INTO kobepost_auditevent (occurred_at, action, username, address, path, "
-            "record_type, record_id, fields, detail) VALUES (now(), 'login', 'pitr-marker', "
-            "'', '', '', '', '[]', '') RETURNING to_char(occurred_at AT TIME ZONE 'Asia/Tokyo', "
-            "'YYYY-MM-DD\"T\"HH24:MI:SS')",
+            input="INSERT INTO kobepost_auditevent (occurred_at, action, username, address, "
+            "path, record_type, record_id, fields, detail) VALUES (now(), 'login', "
+            ":'username', '', '', '', '', '[]', '') RETURNING to_char(occurred_at AT TIME "
+            "ZONE 'Asia/Tokyo', 'YYYY-MM-DD\"T\"HH24:MI:SS');",
         )
         .stdout.strip()
         .splitlines()[0]
     )
+
+
+def on_the_server(server: dict, sql: str) -> str:
+    return as_postgres("psql", "-X", "-A", "-t", server["app_url"], "-c", sql).stdout.strip()
+
+
+def archive_the_current_wal(server: dict) -> None:
+    """Closes the current WAL segment and waits until archive_command has stored it."""
     segment = as_postgres(
         "psql",
         "-X",
@@ -615,6 +717,9 @@ def test_point_in_time_recovery_replays_the_wal_written_after_the_base_backup(
         assert time.monotonic() < deadline, f"{segment} was never archived"
         time.sleep(0.5)
 
+
+def pitr_drill(source, accounts, service_python, server: dict, *options: str):
+    """The documented drill with the archiving server's WAL archive and base backups."""
     result = documented_drill(
         source,
         accounts,
@@ -623,11 +728,52 @@ def test_point_in_time_recovery_replays_the_wal_written_after_the_base_backup(
         str(server["archive"]),
         "--base-backups",
         str(server["base"]),
+        *options,
     )
-    output = result.stdout + result.stderr
     assert_drill_passed(result)
+    return result
+
+
+def test_point_in_time_recovery_replays_the_wal_written_after_the_base_backup(
+    source, accounts, service_python, archiving_server
+):
+    documented_backup(source, accounts)  # the drill proves the nightly dump first
+    server = archiving_server
+    # A change after the base backup: only the WAL archive holds it.
+    marker = audit_marker(server, "pitr-marker")
+    archive_the_current_wal(server)
+
+    result = pitr_drill(source, accounts, service_python, server)
+    output = result.stdout + result.stderr
     assert "pitr: WAL replayed up to" in result.stdout, output
     assert re.search(r"pitr: /health/ 200 .*\"database\": \"ok\"", result.stdout), output
     assert f"pitr: newest change {marker}+09:00 (kobepost.auditevent.occurred_at)" in output
     assert re.search(r"pitr: RTO \d+ min \d\d s \(target ≤ 30 min: met\)", result.stdout)
     assert re.search(rf"pitr: RPO newest restored change {marker}\+09:00", result.stdout)
+
+
+def test_point_in_time_recovery_stops_at_the_recovery_target_time(
+    source, accounts, service_python, archiving_server
+):
+    """deploy/README.md: recover to "just before someone deleted a department's cases"."""
+    documented_backup(source, accounts)
+    server = archiving_server
+    kept = audit_marker(server, "before-the-mistake")
+    kept_rows = on_the_server(server, "SELECT count(*) FROM kobepost_auditevent")
+    # The moment chosen for the recovery: after the first change committed, before the next.
+    target = on_the_server(
+        server, "SELECT to_char(clock_timestamp(), 'YYYY-MM-DD HH24:MI:SS.US TZH:TZM')"
+    )
+    audit_marker(server, "the-mistake")
+    assert int(on_the_server(server, "SELECT count(*) FROM kobepost_auditevent")) > int(kept_rows)
+    archive_the_current_wal(server)
+
+    result = pitr_drill(source, accounts, service_python, server, "--recovery-target-time", target)
+    output = result.stdout + result.stderr
+    assert re.search(
+        r"pitr: recovery target \S+ \S+\+09:00: recovery stopping before commit", output
+    )
+    # The change after the target is not in the recovered copy; the one before it is.
+    assert f"newest audit rows read ({kept_rows} in all)" in output
+    assert f"pitr: newest change {kept}+09:00" in output
+    assert re.search(r"pitr: RPO newest restored change \S+, .* before the recovery target", output)

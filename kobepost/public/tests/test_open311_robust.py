@@ -73,11 +73,15 @@ def test_control_characters_are_removed_at_api_input(citizen, api_client_key):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_nul_probe_gets_an_open311_400(client, db, fmt):
-    assert_error(client.get(f"{BASE}/requests.{fmt}?service_code=%00"), fmt, 400)
-    assert_error(client.get(f"{BASE}/services.{fmt}?x%00=1"), fmt, 400)
-    assert_error(
-        client.post(f"{BASE}/requests.{fmt}", {"api_key": "a\x00", "service_code": "x"}), fmt, 400
-    )
+    """Refused by the site-wide middleware, the only NUL check, in the API's format."""
+    probes = [
+        client.get(f"{BASE}/requests.{fmt}?service_code=%00"),
+        client.get(f"{BASE}/services.{fmt}?x%00=1"),
+        client.post(f"{BASE}/requests.{fmt}", {"api_key": "a\x00", "service_code": "x"}),
+    ]
+    for response in probes:
+        description = assert_error(response, fmt, 400)
+        assert description == "parameters must not contain NUL characters"
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
