@@ -11,4 +11,4 @@ class AccountsConfig(AppConfig):
 
     name = "kobepost.accounts"
     label = "kobepost"
-    verbose_name = _("スタッフアカウントとサインイン")
+    verbose_name = _("職員とサインイン")
