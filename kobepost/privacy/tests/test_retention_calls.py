@@ -202,7 +202,7 @@ def test_the_disposal_page_tells_the_administrator_what_is_kept_for_want_of_a_cl
     pbx, dials, one_year, admin_user, login_client
 ):
     ring(pbx, "clean", dials["clean110"], jst(2010, 5, 1, 10))
-    response = login_client(admin_user).get("/admin/tickets/disposalbatch/")
+    response = login_client(admin_user).get("/admin/privacy/disposalbatch/")
     assert response.status_code == 200
     shown = [str(message) for message in response.context["messages"]]
     assert any("通話記録の電話番号 1 件は保存年限の区分が未設定" in text for text in shown), shown
