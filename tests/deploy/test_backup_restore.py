@@ -747,7 +747,7 @@ def test_point_in_time_recovery_replays_the_wal_written_after_the_base_backup(
     output = result.stdout + result.stderr
     assert "pitr: WAL replayed up to" in result.stdout, output
     assert re.search(r"pitr: /health/ 200 .*\"database\": \"ok\"", result.stdout), output
-    assert f"pitr: newest change {marker}+09:00 (kobepost.auditevent.occurred_at)" in output
+    assert f"pitr: newest change {marker}+09:00 (kobepost_auditevent.occurred_at)" in output
     assert re.search(r"pitr: RTO \d+ min \d\d s \(target ≤ 30 min: met\)", result.stdout)
     assert re.search(rf"pitr: RPO newest restored change {marker}\+09:00", result.stdout)
 

@@ -25,14 +25,15 @@ from kobepost.audit.models import AuditEvent
 from kobepost.public.models import PostPhoto
 from tickets.models import Case
 
-OUR_APPS = ("kobepost", "departments", "tickets", "callcenter", "faq")
+# The project's own packages: every app inside them is ours, whatever its label.
+OUR_PACKAGES = ("kobepost", "departments", "tickets", "callcenter", "faq")
 
 
 def written_at_fields() -> list[tuple[type[models.Model], str]]:
     """Every "when was this row written" column: auto_now, auto_now_add or default now."""
     found = []
     for model in apps.get_models():
-        if model._meta.app_label not in OUR_APPS:
+        if model._meta.app_config.name.partition(".")[0] not in OUR_PACKAGES:
             continue
         for field in model._meta.concrete_fields:
             if isinstance(field, models.DateTimeField) and (
@@ -51,7 +52,7 @@ def newest_change() -> tuple[datetime | None, str]:
             "newest"
         ]
         if value is not None and (newest is None or value > newest):
-            newest, source = value, f"{model._meta.label_lower}.{name}"
+            newest, source = value, f"{model._meta.db_table}.{name}"
     return newest, source
 
 
