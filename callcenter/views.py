@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import CharField, F, Q, QuerySet, Value
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from departments.forms import ContractorRequestForm
 from departments.services import contractors_for
 from faq.views import base_template
 from kobepost.accounts.decorators import role_required
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.audit.models import AuditAction
 from kobepost.audit.services import audit_one_shown, audit_record, audit_shown, record_type_of
@@ -92,7 +93,7 @@ SEARCH_COUNT_CAP = 200
 
 @require_GET
 @role_required(*CALLCENTER)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = start_of_day(timezone.localdate())
     counts = {
         "received_today": Case.objects.filter(received_at__gte=today).count(),
@@ -145,7 +146,7 @@ def _category_map() -> dict:
 
 
 def render_intake(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     template: str,
     form: CaseIntakeForm,
     token: str,
@@ -203,7 +204,7 @@ def _link_note(data) -> str:
 
 
 def intake_submit(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     form: CaseIntakeForm,
     *,
     template: str,
@@ -271,7 +272,7 @@ def intake_submit(
     return redirect(detail_view, pk=case.pk)
 
 
-def _link_phone_call(request: HttpRequest, case: Case, *, existing: bool) -> None:
+def _link_phone_call(request: AuthenticatedHttpRequest, case: Case, *, existing: bool) -> None:
     """The intake was started from a phone call (the screen pop): the journal records what
     the call became. Nothing for an intake without a call, or a department's."""
     call = request.POST.get("cti_call", "")
@@ -279,13 +280,13 @@ def _link_phone_call(request: HttpRequest, case: Case, *, existing: bool) -> Non
         call_link_case(public_id=call, case=case, user=request.user, existing=existing)
 
 
-def _saved_case(request: HttpRequest, pk: int) -> Case:
+def _saved_case(request: AuthenticatedHttpRequest, pk: int) -> Case:
     return get_case_for_user(request.user, pk, Case.objects.select_related("category"))
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CALLCENTER)
-def case_create(request: HttpRequest) -> HttpResponse:
+def case_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "GET":
         initial = _intake_initial(request.GET)
         call = None
@@ -319,7 +320,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(*CALLCENTER)
-def phone_history(request: HttpRequest) -> JsonResponse:
+def phone_history(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Earlier cases from the number being typed (the caller may have called before).
     Posted: the number must not be in a URL (kobepost.lib.private_search)."""
     cases = list(cases_of_phone(request.POST.get("phone", "")))
@@ -329,7 +330,7 @@ def phone_history(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 @role_required(*CALLCENTER)
-def nearby_cases(request: HttpRequest) -> JsonResponse:
+def nearby_cases(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Open cases of the same category near the chosen point: maybe the same problem.
     Posted: the point is often the caller's home."""
     point = parse_point(request.POST.get("latitude"), request.POST.get("longitude"))
@@ -484,7 +485,7 @@ def _label_rows(rows: list[dict], **urls: str) -> None:
             row[name] = make_url(row["pk"])
 
 
-def case_search_form(request: HttpRequest) -> tuple[CaseSearchForm, bool]:
+def case_search_form(request: AuthenticatedHttpRequest) -> tuple[CaseSearchForm, bool]:
     """The list's search as the address and the session hold it (kobepost.lib.private_search);
     the flag says the search words of the address are no longer known."""
     data, forgotten = private_search_data(request, request.GET)
@@ -493,7 +494,7 @@ def case_search_form(request: HttpRequest) -> tuple[CaseSearchForm, bool]:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CASE_READERS)
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" or carries_private_fields(
         request.GET, CaseSearchForm.PRIVATE_FIELDS
     ):
@@ -583,12 +584,12 @@ def _detail_queryset() -> QuerySet[Case]:
 
 @require_GET
 @role_required(*CASE_READERS)
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render_case_page(request, pk)
 
 
 def render_case_page(
-    request: HttpRequest, pk: int, *, status: int = 200, **forms: forms.Form
+    request: AuthenticatedHttpRequest, pk: int, *, status: int = 200, **forms: forms.Form
 ) -> HttpResponse:
     """The call-center case page. ``forms`` replace the page's empty ones: a refused POST
     shows its errors next to what the user typed, instead of redirecting it away."""
@@ -623,7 +624,7 @@ def _detail_context(user: User, case: Case) -> dict:
 
 @require_GET
 @role_required(*CASE_READERS)
-def case_print(request: HttpRequest, pk: int) -> HttpResponse:
+def case_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk, _detail_queryset())
     context = _detail_context(request.user, case)
     # Paper leaves the system's access control: the health symptoms and the values a
@@ -635,7 +636,7 @@ def case_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CASE_READERS)
-def case_status(request: HttpRequest, pk: int) -> HttpResponse:
+def case_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
     form = StatusChangeForm(request.POST)
     if not form.is_valid():
@@ -660,7 +661,7 @@ def case_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CASE_READERS)
-def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
+def case_transfer_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
     if not (request.user.is_callcenter or request.user.department_id == case.department_id):
         raise PermissionDenied
@@ -696,7 +697,7 @@ def case_page_url(user: User, case: Case) -> str:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CASE_READERS)
-def case_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
+def case_correct_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Operators and the owning department correct a case; other departments get a 404."""
     case = get_case_for_user(request.user, pk, _detail_queryset())
     form = CaseCorrectionForm(request.POST or None, instance=case)
@@ -793,7 +794,7 @@ def _callback_call_rows(user: User, pks: list[int]) -> dict[int, dict]:
 
 @require_GET
 @role_required(*CALLCENTER)
-def callbacks(request: HttpRequest) -> HttpResponse:
+def callbacks(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Urgent first, then whoever has waited longest: cases since the department's reply,
     missed calls since they ended (callback_queue)."""
     page = Paginator(callback_queue(), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -841,7 +842,7 @@ def waited_label(waited: datetime.timedelta) -> str:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CALLCENTER)
-def case_callback(request: HttpRequest, pk: int) -> HttpResponse:
+def case_callback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk, _detail_queryset())
     if not Case.objects.awaiting_callback().filter(pk=case.pk).exists():
         if request.method == "POST":

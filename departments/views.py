@@ -12,7 +12,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -49,6 +49,7 @@ from departments.services import (
     overdue_cases,
 )
 from kobepost.accounts.decorators import role_required
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.audit.services import audit_one_shown
 from kobepost.lib.links import url_with_pk
@@ -84,7 +85,7 @@ INBOX_FILTERS = {
 }
 
 
-def _department_case(request: HttpRequest, pk: int) -> Case:
+def _department_case(request: AuthenticatedHttpRequest, pk: int) -> Case:
     """The case for this department's staff; 404 for any other department's case."""
     return get_case_for_user(
         request.user,
@@ -123,7 +124,7 @@ def _inbox_cases(user: User, choice: str) -> QuerySet[Case]:
 
 @require_GET
 @role_required(DEPARTMENT)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The department's inbox: urgent first, then new and unanswered, due dates shown."""
     choice = request.GET.get("filter", "open")
     if choice not in INBOX_FILTERS:
@@ -203,7 +204,7 @@ def _bbox(value: str) -> tuple[float, float, float, float] | None:
 
 @require_GET
 @role_required(DEPARTMENT)
-def map_data(request: HttpRequest) -> JsonResponse:
+def map_data(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Open cases of the department inside the visible box; grid clusters when many."""
     bbox = _bbox(request.GET.get("bbox", ""))
     if bbox is None:
@@ -257,7 +258,7 @@ FORM_NAMES = (
 )
 
 
-def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any]) -> dict:
+def _detail_context(request: AuthenticatedHttpRequest, case: Case, bound: dict[str, Any]) -> dict:
     user = request.user
     initial = {"version": case.version}
     contractors = contractors_for(case)
@@ -299,7 +300,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any]) -> 
 
 
 def _render_detail(
-    request: HttpRequest, case: Case, *, status: int = 200, **bound: Any
+    request: AuthenticatedHttpRequest, case: Case, *, status: int = 200, **bound: Any
 ) -> HttpResponse:
     context = _detail_context(request, case, bound)
     audit_case_shown(request, case, show_health=context["show_health"])
@@ -308,12 +309,12 @@ def _render_detail(
 
 @require_GET
 @role_required(DEPARTMENT)
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, _department_case(request, pk))
 
 
 def _case_action(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     pk: int,
     *,
     form_name: str,
@@ -355,7 +356,7 @@ def _case_action(
 
 @require_POST
 @role_required(DEPARTMENT)
-def case_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
+def case_reply_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _case_action(
         request,
         pk,
@@ -373,7 +374,7 @@ def case_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(DEPARTMENT)
-def case_work_status(request: HttpRequest, pk: int) -> HttpResponse:
+def case_work_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _case_action(
         request,
         pk,
@@ -392,7 +393,7 @@ def case_work_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(DEPARTMENT)
-def case_note(request: HttpRequest, pk: int) -> HttpResponse:
+def case_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _case_action(
         request,
         pk,
@@ -407,7 +408,7 @@ def case_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(DEPARTMENT)
-def case_direct_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def case_direct_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _case_action(
         request,
         pk,
@@ -427,7 +428,7 @@ def case_direct_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(DEPARTMENT)
-def case_attach(request: HttpRequest, pk: int) -> HttpResponse:
+def case_attach(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _case_action(
         request,
         pk,
@@ -442,7 +443,7 @@ def case_attach(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(DEPARTMENT)
-def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
+def case_transfer_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _department_case(request, pk)
     form = DepartmentTransferForm(request.POST, current_department=case.department)
     response = _case_action(
@@ -474,11 +475,11 @@ CONFIRM_SALT = "departments.outside-mail"
 CONFIRM_MAX_AGE = 30 * 60  # a preview left open longer is shown again before sending
 
 
-def _confirmation(request: HttpRequest, case: Case, mail: OutsideMail) -> str:
+def _confirmation(request: AuthenticatedHttpRequest, case: Case, mail: OutsideMail) -> str:
     return signing.dumps([case.pk, mail.digest], salt=f"{CONFIRM_SALT}:{request.user.pk}")
 
 
-def _confirmed_digest(request: HttpRequest, case: Case) -> str | None:
+def _confirmed_digest(request: AuthenticatedHttpRequest, case: Case) -> str | None:
     try:
         case_pk, digest = signing.loads(
             request.POST.get("confirmation", ""),
@@ -491,7 +492,12 @@ def _confirmed_digest(request: HttpRequest, case: Case) -> str | None:
 
 
 def _preview(
-    request: HttpRequest, case: Case, *, form: Any, mail: OutsideMail, status: int = 200
+    request: AuthenticatedHttpRequest,
+    case: Case,
+    *,
+    form: Any,
+    mail: OutsideMail,
+    status: int = 200,
 ) -> HttpResponse:
     base = (
         "departments/base_department.html"
@@ -517,7 +523,7 @@ def _preview(
 
 
 def _outside_mail_flow(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     case: Case,
     *,
     form: Any,
@@ -565,7 +571,7 @@ def _outside_mail_flow(
 
 @require_POST
 @role_required(DEPARTMENT, *CALLCENTER)
-def case_contractor(request: HttpRequest, pk: int) -> HttpResponse:
+def case_contractor(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Operators (from the call-center case page) and the department ask a contractor."""
     case = _department_case(request, pk)
     form = ContractorRequestForm(request.POST, contractors=contractors_for(case))
@@ -607,7 +613,7 @@ def case_contractor(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(DEPARTMENT)
-def case_agency(request: HttpRequest, pk: int) -> HttpResponse:
+def case_agency(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A hand-over to an outside body; a mail to it goes out after the preview."""
     case = _department_case(request, pk)
     form = AgencyHandoverForm(request.POST)
@@ -631,7 +637,7 @@ def case_agency(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @role_required(DEPARTMENT, *CALLCENTER)
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """A stored file, only for people who may see its case (404 otherwise)."""
     attachment = get_object_or_404(CaseAttachment, pk=pk)
     get_case_for_user(request.user, attachment.case_id)
@@ -654,14 +660,14 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 # --- canned replies ---------------------------------------------------------------------------
-def _canned_reply_for(request: HttpRequest, pk: int) -> CannedReply:
+def _canned_reply_for(request: AuthenticatedHttpRequest, pk: int) -> CannedReply:
     """A canned reply this department may edit: its own only (admins manage shared ones)."""
     return get_object_or_404(CannedReply, pk=pk, department=request.user.department_id)
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(DEPARTMENT)
-def canned_list(request: HttpRequest) -> HttpResponse:
+def canned_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     department = request.user.department
     form = CannedReplyForm(request.POST or None, department=department)
     if request.method == "POST" and form.is_valid():
@@ -685,7 +691,7 @@ def canned_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(DEPARTMENT)
-def canned_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def canned_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     canned = _canned_reply_for(request, pk)
     form = CannedReplyForm(request.POST or None, instance=canned, department=canned.department)
     if request.method == "POST" and form.is_valid():
@@ -705,7 +711,7 @@ def canned_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- intake by the department ------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 @role_required(DEPARTMENT)
-def case_create(request: HttpRequest) -> HttpResponse:
+def case_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A citizen came or wrote to the department directly: same form and service as operators."""
     department = request.user.department
     if request.method == "GET":
@@ -724,7 +730,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
 # --- overdue (supervisors) ---------------------------------------------------------------------
 @require_GET
 @role_required(User.Role.SUPERVISOR)
-def overdue_list(request: HttpRequest) -> HttpResponse:
+def overdue_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(overdue_cases(), OVERDUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request, "departments/overdue_list.html", {"page": page, "today": timezone.localdate()}

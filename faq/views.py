@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from faq.models import FaqEntry, FaqProposal, review_after_days, review_due_befo
 from faq.normalize import normalize_text
 from faq.search import SNIPPET_LENGTH, highlight, search_entries
 from kobepost.accounts.decorators import role_required
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.lib.links import safe_next_url, url_with_pk
 from kobepost.lib.spreadsheets import Sheet, csv_response, requested_encoding, xlsx_response
@@ -92,7 +93,7 @@ def intake_url(*, query: str, dial: Dial | None) -> str:
 LAST_GAP_SESSION_KEY = "faq_last_gap"
 
 
-def _log_gap_once(request: HttpRequest, *, query: str, dial: Dial | None) -> None:
+def _log_gap_once(request: AuthenticatedHttpRequest, *, query: str, dial: Dial | None) -> None:
     searched = [normalize_text(query), dial.pk if dial else None]
     if request.session.get(LAST_GAP_SESSION_KEY) == searched:
         return
@@ -122,7 +123,7 @@ def _prepare_results(entries, query: str) -> None:
 
 @require_GET
 @role_required(OPERATOR, SUPERVISOR, DEPARTMENT)
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     form.is_valid()
     data = form.cleaned_data if form.is_bound else {}
@@ -195,7 +196,7 @@ LOOKUP_LIMIT = 8
 
 @require_GET
 @role_required(OPERATOR, SUPERVISOR)
-def lookup(request: HttpRequest) -> JsonResponse:
+def lookup(request: AuthenticatedHttpRequest) -> JsonResponse:
     """The intake page's FAQ search, as JSON: what the caller asks often turns out to be a
     simple question, and the operator answers and logs it without leaving the form."""
     form = SearchForm({"q": request.GET.get("q", "")})
@@ -228,7 +229,7 @@ def lookup(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 @role_required(OPERATOR, SUPERVISOR, DEPARTMENT)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = entry_for(request.user, pk)
     query = " ".join(request.GET.get("q", "").split())[:100]
     context = {
@@ -251,7 +252,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(OPERATOR, SUPERVISOR)
-def answered(request: HttpRequest, pk: int) -> HttpResponse:
+def answered(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = entry_for(request.user, pk)
     if not entry.is_published:
         raise Http404
@@ -267,7 +268,7 @@ def answered(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(OPERATOR, SUPERVISOR)
-def call_create(request: HttpRequest) -> HttpResponse:
+def call_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A call answered without an FAQ entry: counted all the same."""
     if request.method == "POST":
         form = SimpleCallForm(request.POST)
@@ -297,7 +298,7 @@ def call_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(SUPERVISOR)
-def entry_create(request: HttpRequest) -> HttpResponse:
+def entry_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = FaqEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         entry = services.entry_save(
@@ -312,7 +313,7 @@ def entry_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(SUPERVISOR)
-def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = entry_for(request.user, pk)
     form = FaqEntryForm(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
@@ -328,7 +329,7 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(SUPERVISOR)
-def entry_status(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = entry_for(request.user, pk)
     form = StatusForm(request.POST)
     if form.is_valid():
@@ -346,7 +347,7 @@ def entry_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(SUPERVISOR)
-def entry_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_reviewed(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = entry_for(request.user, pk)
     services.entry_mark_reviewed(entry=entry, user=request.user)
     messages.success(request, _("確認済みにしました。"))
@@ -355,7 +356,7 @@ def entry_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @role_required(SUPERVISOR, DEPARTMENT)
-def entry_history(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = entry_for(request.user, pk)
     revisions = list(entry.revisions.select_related("changed_by"))
     # An entry made outside the service (admin, import) may have no revision at all.
@@ -373,7 +374,7 @@ def entry_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @role_required(SUPERVISOR)
-def review_list(request: HttpRequest) -> HttpResponse:
+def review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     due_before = review_due_before()
     entries = (
         FaqEntry.objects.select_related("dial", "department")
@@ -394,7 +395,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(DEPARTMENT)
-def proposal_create(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = entry_for(request.user, pk)
     proposal = FaqProposal(entry=entry, proposed_by=request.user)
     if request.method == "POST":
@@ -419,7 +420,7 @@ def proposal_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @role_required(SUPERVISOR, DEPARTMENT)
-def proposal_list(request: HttpRequest) -> HttpResponse:
+def proposal_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     proposals = FaqProposal.objects.select_related("entry", "entry__department", "proposed_by")
     if request.user.is_department_staff:
         proposals = proposals.filter(entry__department_id=request.user.department_id)
@@ -441,7 +442,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(SUPERVISOR, DEPARTMENT)
-def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     proposal = proposal_for(request.user, pk)
     entry = proposal.entry
     return render(
@@ -459,7 +460,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(SUPERVISOR)
-def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     proposal = proposal_for(request.user, pk)
     form = DecisionForm(request.POST)
     if not proposal.is_pending:
@@ -482,7 +483,7 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(SUPERVISOR)
-def import_entries(request: HttpRequest) -> HttpResponse:
+def import_entries(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     errors: list[tuple[int, str]] = []
     if request.method == "POST" and form.is_valid():
@@ -514,7 +515,7 @@ def _export_filename(extension: str) -> str:
 
 @require_GET
 @role_required(SUPERVISOR)
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     return csv_response(
         transfer.export_rows(),
         encoding=requested_encoding(request.GET),
@@ -524,13 +525,13 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(SUPERVISOR)
-def export_xlsx(request: HttpRequest) -> HttpResponse:
+def export_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     return xlsx_response([Sheet("FAQ", transfer.export_rows())], filename=_export_filename("xlsx"))
 
 
 @require_GET
 @role_required(SUPERVISOR)
-def usage(request: HttpRequest) -> HttpResponse:
+def usage(request: AuthenticatedHttpRequest) -> HttpResponse:
     months, rows = services.usage_by_entry_and_month()
     return render(
         request,

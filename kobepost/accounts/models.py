@@ -1,3 +1,5 @@
+from collections.abc import Callable
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -28,6 +30,9 @@ class User(QuickChoiceDisplay, AbstractUser):
         related_name="staff",
     )
     display_name = models.CharField(_("表示名"), max_length=100, blank=True)
+
+    # Set on the signed-in user of each request by django_otp's OTPMiddleware.
+    is_verified: Callable[[], bool]
 
     class Meta:
         verbose_name = _("職員アカウント")

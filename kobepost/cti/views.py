@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from callcenter.forms import start_of_day
 from kobepost.accounts.decorators import role_required
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.accounts.network import client_ip, pbx_address_allowed
 from kobepost.audit.models import AuditAction
@@ -189,7 +190,7 @@ def _no_store(response: JsonResponse) -> JsonResponse:
 
 @require_GET
 @role_required(*CALLCENTER)
-def pop(request: HttpRequest) -> JsonResponse:
+def pop(request: AuthenticatedHttpRequest) -> JsonResponse:
     """The call at this operator's seat. The page asks once a second with the state it
     has; an unchanged state is answered from one indexed query."""
     since = request.GET.get("since", "")[:80]
@@ -210,20 +211,20 @@ def pop(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 @role_required(*CALLCENTER)
-def dismiss(request: HttpRequest, public_id) -> JsonResponse:
+def dismiss(request: AuthenticatedHttpRequest, public_id) -> JsonResponse:
     call = get_call_for_user(request.user, public_id, Call.objects.filter(operator=request.user))
     call_dismiss(call=call)
     return JsonResponse({"ok": True})
 
 
 # --- the seat --------------------------------------------------------------------------------
-def _back(request: HttpRequest, fallback: str) -> str:
+def _back(request: AuthenticatedHttpRequest, fallback: str) -> str:
     return safe_next_url(request) or fallback
 
 
 @require_POST
 @role_required(*CALLCENTER)
-def seat(request: HttpRequest) -> HttpResponse:
+def seat(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SeatForm(request.POST)
     if not form.is_valid():
         messages.error(request, form.errors["extension"][0])
@@ -276,7 +277,7 @@ def _result_text(call: Call) -> str:
 
 @require_GET
 @role_required(*CALLCENTER)
-def journal(request: HttpRequest) -> HttpResponse:
+def journal(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = JournalFilterForm(request.GET or None)
     day, calls = _journal_calls(form)
     paginator = CappedCountPaginator(calls, JOURNAL_PAGE_SIZE, page_hint=request.GET.get("page"))
@@ -303,7 +304,7 @@ def journal(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(*CALLCENTER)
-def callback_done(request: HttpRequest, public_id) -> HttpResponse:
+def callback_done(request: AuthenticatedHttpRequest, public_id) -> HttpResponse:
     call = get_call_for_user(request.user, public_id)
     if call_callback_done(call=call, user=request.user):
         messages.success(request, _("折り返しを記録しました。"))

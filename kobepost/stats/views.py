@@ -12,7 +12,7 @@ from functools import partial
 
 from django import forms
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET
 
 from departments.models import Department
 from kobepost.accounts.decorators import role_required
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.audit.models import AuditAction
 from kobepost.audit.services import audit_record
@@ -163,7 +164,7 @@ def _scope(user: User, form: StatsFilterForm) -> tuple[stats.StatsFilter, str]:
     return scope, granularity
 
 
-def _filter_form(request: HttpRequest) -> StatsFilterForm:
+def _filter_form(request: AuthenticatedHttpRequest) -> StatsFilterForm:
     today = timezone.localdate()
     if request.GET:
         return StatsFilterForm(request.GET, user=request.user, today=today)
@@ -289,7 +290,7 @@ VOLUME_SERIES = [
 
 @require_GET
 @role_required(*STATS_READERS)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _filter_form(request)
     scope, granularity = _scope(request.user, form)
     series = [(key, str(label)) for key, label in VOLUME_SERIES]
@@ -362,7 +363,7 @@ DASHBOARD_SECTIONS = ("charts", "response", "faq", "calls")
 
 
 def figure_sections(
-    request: HttpRequest, context: dict, *, version: str, seconds: int
+    request: AuthenticatedHttpRequest, context: dict, *, version: str, seconds: int
 ) -> dict[str, SafeString]:
     """The period's tables and charts as HTML, rendered once per computation of the figures.
 
@@ -428,7 +429,7 @@ class MonthlyReportForm(forms.Form):
         return fiscal_year
 
 
-def _monthly(request: HttpRequest) -> tuple[MonthlyReportForm, stats.MonthlyReport]:
+def _monthly(request: AuthenticatedHttpRequest) -> tuple[MonthlyReportForm, stats.MonthlyReport]:
     current = stats.fiscal_year_of_date(timezone.localdate())
     form = MonthlyReportForm(request.GET or {"fy": current})
     data = form.cleaned_data if form.is_valid() else {"fy": current, "dial": None}
@@ -443,7 +444,7 @@ def _monthly(request: HttpRequest) -> tuple[MonthlyReportForm, stats.MonthlyRepo
 
 @require_GET
 @role_required(*STATS_READERS)
-def monthly(request: HttpRequest) -> HttpResponse:
+def monthly(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, report = _monthly(request)
     sections = report_sections(report)
     return render(
@@ -705,7 +706,9 @@ def _report_filename(report: stats.MonthlyReport, extension: str) -> str:
     return f"monthly-report-FY{report.fiscal_year}.{extension}"
 
 
-def _audit_export(request: HttpRequest, report: stats.MonthlyReport, kind: str) -> None:
+def _audit_export(
+    request: AuthenticatedHttpRequest, report: stats.MonthlyReport, kind: str
+) -> None:
     audit_record(
         request=request,
         action=AuditAction.RECORD_EXPORT,
@@ -750,7 +753,7 @@ def _report_csv_rows(report: stats.MonthlyReport) -> Iterator[Row]:
 
 @require_GET
 @role_required(*STATS_READERS)
-def monthly_xlsx(request: HttpRequest) -> HttpResponse:
+def monthly_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
     _form, report = _monthly(request)
     _audit_export(request, report, "xlsx")
     return xlsx_response(_report_sheets(report), filename=_report_filename(report, "xlsx"))
@@ -771,7 +774,7 @@ def replacement_note(replaced: dict[str, str]) -> list[str]:
 
 @require_GET
 @role_required(*STATS_READERS)
-def monthly_csv(request: HttpRequest) -> HttpResponse:
+def monthly_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
     _form, report = _monthly(request)
     _audit_export(request, report, "csv")
     encoding = requested_encoding(request.GET)
