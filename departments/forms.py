@@ -1,6 +1,7 @@
 """Department forms: reply, work status, notes, transfer, files, hand-overs, canned replies."""
 
 import datetime
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -98,9 +99,9 @@ class DepartmentTransferForm(VersionedForm):
     def __init__(self, *args, current_department: Department | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if current_department is not None:
-            self.fields["department"].queryset = Department.objects.filter(active=True).exclude(
-                pk=current_department.pk
-            )
+            cast(
+                forms.ModelChoiceField, self.fields["department"]
+            ).queryset = Department.objects.filter(active=True).exclude(pk=current_department.pk)
 
 
 class DirectAnswerForm(VersionedForm):
@@ -161,7 +162,7 @@ class ContractorRequestForm(NoColonLabels, forms.Form):
     def __init__(self, *args, contractors=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if contractors is not None:
-            self.fields["contractor"].queryset = contractors
+            cast(forms.ModelChoiceField, self.fields["contractor"]).queryset = contractors
 
 
 class AgencyHandoverForm(NoColonLabels, forms.Form):
@@ -201,7 +202,8 @@ class AgencyHandoverForm(NoColonLabels, forms.Form):
             )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         agency = data.get("agency")
         if data.get("send_mail") and agency and not agency.email:
             self.add_error("send_mail", _("この関係機関にはメールアドレスが登録されていません。"))
@@ -218,8 +220,10 @@ class CannedReplyForm(NoColonLabels, forms.ModelForm):
 
     def __init__(self, *args, department: Department, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(department=department)
-        self.fields["category"].choices = routing_table().category_choices(
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = Category.objects.filter(
+            department=department
+        )
+        cast(forms.ChoiceField, self.fields["category"]).choices = routing_table().category_choices(
             EMPTY_LABEL, active_only=False, department_id=department.pk
         )
 
@@ -230,18 +234,23 @@ class DepartmentIntakeForm(CaseIntakeForm):
     def __init__(self, *args, department: Department, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.department = department
-        self.fields["category"].queryset = Category.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = Category.objects.filter(
             active=True, department=department
         ).select_related("dial", "department")
-        self.fields["category"].choices = routing_table().category_choices(
+        cast(forms.ChoiceField, self.fields["category"]).choices = routing_table().category_choices(
             EMPTY_LABEL, active_only=True, department_id=department.pk
         )
-        self.fields["department"].queryset = Department.objects.filter(pk=department.pk)
-        self.fields["department"].choices = [("", EMPTY_LABEL), (department.pk, department.name)]
+        cast(
+            forms.ModelChoiceField, self.fields["department"]
+        ).queryset = Department.objects.filter(pk=department.pk)
+        cast(forms.ChoiceField, self.fields["department"]).choices = [
+            ("", EMPTY_LABEL),
+            (department.pk, department.name),
+        ]
         self.fields["department"].required = False
         self.fields["department"].disabled = True
         # KOBE ぽすと posts come through the triage queue, never typed in here.
-        self.fields["channel"].choices = [
+        cast(forms.ChoiceField, self.fields["channel"]).choices = [
             (value, label)
             for value, label in Case.Channel.choices
             if value != Case.Channel.KOBE_POST
@@ -251,6 +260,7 @@ class DepartmentIntakeForm(CaseIntakeForm):
             self.initial["channel"] = Case.Channel.COUNTER
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         data["department"] = self.department
         return data

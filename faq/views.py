@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -515,7 +516,7 @@ def _export_filename(extension: str) -> str:
 
 @require_GET
 @role_required(SUPERVISOR)
-def export_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
+def export_csv(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     return csv_response(
         transfer.export_rows(),
         encoding=requested_encoding(request.GET),
@@ -525,7 +526,7 @@ def export_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(SUPERVISOR)
-def export_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
+def export_xlsx(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     return xlsx_response([Sheet("FAQ", transfer.export_rows())], filename=_export_filename("xlsx"))
 
 

@@ -4,11 +4,11 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 
 from kobepost.accounts.http import AuthenticatedHttpRequest
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 def role_required(*roles: str) -> Callable[[View], View]:
@@ -19,7 +19,7 @@ def role_required(*roles: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs) -> HttpResponseBase:
             if request.user.role not in roles:
                 raise PermissionDenied
             return view(request, *args, **kwargs)

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -113,7 +114,7 @@ DISCLOSURE_HEADER = [
 
 @require_GET
 @role_required(ADMIN)
-def request_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+def request_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     data_request = _request_for(pk)
     findings = _audited_findings(request, data_request, AuditAction.RECORD_EXPORT)
     rows = [[str(label) for label in DISCLOSURE_HEADER]] + [

@@ -103,7 +103,8 @@ class CitizenDetailsForm(XmlSafeFormMixin, forms.ModelForm):
         return year
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         address = cleaned.get("address", "")
         if address and KOBE_WORD not in address and not cleaned.get("work_ward"):
             self.add_error(
@@ -154,7 +155,8 @@ class CitizenRegistrationForm(CitizenDetailsForm):
         return login_id
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", _("確認用のパスワードが一致しません。"))
@@ -197,7 +199,8 @@ class CitizenLoginForm(forms.Form):
     credentials_refused = False
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         login_id, password = cleaned.get("login_id"), cleaned.get("password")
         if login_id and password:
             citizen = Citizen.objects.filter(login_id__iexact=login_id, is_active=True).first()
@@ -228,7 +231,8 @@ class CitizenSetPasswordForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         new1, new2 = cleaned.get("new_password1"), cleaned.get("new_password2")
         if new1 and new2 and new1 != new2:
             self.add_error("new_password2", _("確認用のパスワードが一致しません。"))
@@ -352,7 +356,8 @@ class PostForm(XmlSafeFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         try:
             # The same rule as the staff intake (tickets.geo.places): a point outside Kobe is not
             # a post this city can act on.
@@ -395,7 +400,8 @@ class RejectForm(XmlSafeFormMixin, forms.Form):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("rejection") == Post.Rejection.OTHER_BODY and not cleaned.get(
             "rejection_note"
         ):
@@ -553,7 +559,8 @@ class RedactionForm(forms.Form):
     h = PercentField(label=_("高さ（%）"))
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         self.redaction: Redaction | None = None
         values = [cleaned.get(name) for name in ("x", "y", "w", "h")]
         if self.errors:

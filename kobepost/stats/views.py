@@ -9,10 +9,12 @@ import datetime
 import logging
 from collections.abc import Iterator
 from functools import partial
+from typing import cast
 
 from django import forms
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -107,16 +109,20 @@ class StatsFilterForm(forms.Form):
         # The cached routing table: the selects cost no query (they were two, each through a
         # server-side cursor).
         routing = routing_table()
-        self.fields["dial"].choices = routing.dial_choices(self.fields["dial"].empty_label)
+        cast(forms.ChoiceField, self.fields["dial"]).choices = routing.dial_choices(
+            cast(forms.ModelChoiceField, self.fields["dial"]).empty_label
+        )
         if user.is_department_staff:
             del self.fields["department"]  # forced to the user's own department
         else:
-            self.fields["department"].choices = routing.department_choices(
-                self.fields["department"].empty_label, active_only=False
+            cast(forms.ChoiceField, self.fields["department"]).choices = routing.department_choices(
+                cast(forms.ModelChoiceField, self.fields["department"]).empty_label,
+                active_only=False,
             )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         preset = data.get("preset") or ""
         date_from, date_to = data.get("date_from"), data.get("date_to")
         if preset == "custom" or (not preset and (date_from or date_to)):
@@ -753,7 +759,7 @@ def _report_csv_rows(report: stats.MonthlyReport) -> Iterator[Row]:
 
 @require_GET
 @role_required(*STATS_READERS)
-def monthly_xlsx(request: AuthenticatedHttpRequest) -> HttpResponse:
+def monthly_xlsx(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     _form, report = _monthly(request)
     _audit_export(request, report, "xlsx")
     return xlsx_response(_report_sheets(report), filename=_report_filename(report, "xlsx"))
@@ -774,7 +780,7 @@ def replacement_note(replaced: dict[str, str]) -> list[str]:
 
 @require_GET
 @role_required(*STATS_READERS)
-def monthly_csv(request: AuthenticatedHttpRequest) -> HttpResponse:
+def monthly_csv(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     _form, report = _monthly(request)
     _audit_export(request, report, "csv")
     encoding = requested_encoding(request.GET)

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -387,7 +388,7 @@ def photo_visibility(request: AuthenticatedHttpRequest, pk: int, public_id) -> H
 
 def _photo_response(
     request: AuthenticatedHttpRequest, item: PostPhoto, name: str, field: str
-) -> HttpResponse:
+) -> HttpResponseBase:
     if not name or not default_storage.exists(name):
         raise Http404
     audit_one_shown(request, item, fields=(field,), detail=f"kobepost.post={item.post_id}")
@@ -398,7 +399,7 @@ def _photo_response(
 
 @role_required(SUPERVISOR)
 @require_GET
-def photo(request: AuthenticatedHttpRequest, public_id) -> HttpResponse:
+def photo(request: AuthenticatedHttpRequest, public_id) -> HttpResponseBase:
     """Every photo, hidden ones included, for supervisors: the copy the public gets."""
     item = get_object_or_404(PostPhoto, public_id=public_id)
     return _photo_response(request, item, item.file_name, "file")
@@ -406,7 +407,7 @@ def photo(request: AuthenticatedHttpRequest, public_id) -> HttpResponse:
 
 @role_required(SUPERVISOR)
 @require_GET
-def photo_original(request: AuthenticatedHttpRequest, public_id) -> HttpResponse:
+def photo_original(request: AuthenticatedHttpRequest, public_id) -> HttpResponseBase:
     """The photo as posted, before any blur: supervisors only, while it is kept."""
     item = get_object_or_404(PostPhoto, public_id=public_id)
     return _photo_response(request, item, item.original_name or item.file_name, "original")
