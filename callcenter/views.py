@@ -52,6 +52,7 @@ from tickets.models import (
     LIST_STATUS_ORDER,
     Case,
     CaseEvent,
+    CaseQuerySet,
     Category,
     Dial,
     IntakeToken,
@@ -359,7 +360,7 @@ def nearby_cases(request: AuthenticatedHttpRequest) -> JsonResponse:
 
 
 # --- list and search -----------------------------------------------------------------------
-def _filtered_cases(user: User, form: CaseSearchForm) -> QuerySet[Case]:
+def _filtered_cases(user: User, form: CaseSearchForm) -> CaseQuerySet:
     cases = cases_visible_to(user, Case.objects.for_list())
     if not form.is_valid():
         return cases.none()
@@ -578,7 +579,7 @@ def status_actions_for(user: User, case: Case) -> list[tuple[str, str]]:
     return actions
 
 
-def _detail_queryset() -> QuerySet[Case]:
+def _detail_queryset() -> CaseQuerySet:
     return Case.objects.select_related("dial", "category", "department", "created_by")
 
 

@@ -34,7 +34,7 @@ from kobepost.notifications.mail import absolute_link, japanese_date
 from kobepost.notifications.models import Notification
 from kobepost.notifications.services import Audience, event_key, notice_post, notification_queue
 from kobepost.public.photos import clean_photo
-from tickets.models import Case, CaseEvent
+from tickets.models import Case, CaseEvent, CaseQuerySet
 from tickets.outbound import Channel, outbound_case, scrub_for_case
 from tickets.services import (
     StaleCase,
@@ -488,7 +488,7 @@ class CaseMap:
 
 def open_cases_map(
     *,
-    cases: QuerySet[Case],
+    cases: CaseQuerySet,
     west: float,
     south: float,
     east: float,

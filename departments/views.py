@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -56,7 +56,7 @@ from kobepost.lib.links import url_with_pk
 from tickets.access import audit_case_shown, cases_visible_to, get_case_for_user
 from tickets.corrections import correction_values_visible_to, with_correction_rows
 from tickets.geo.places import Ward
-from tickets.models import Case, InvalidTransition, inbox_order
+from tickets.models import Case, CaseQuerySet, InvalidTransition, inbox_order
 from tickets.outbound import MARK_PATTERN, marked_pieces
 from tickets.pagination import LookaheadPaginator
 from tickets.services import (
@@ -109,7 +109,7 @@ INBOX_FIELDS = (
 )
 
 
-def _inbox_cases(user: User, choice: str) -> QuerySet[Case]:
+def _inbox_cases(user: User, choice: str) -> CaseQuerySet:
     cases = cases_visible_to(user, Case.objects.select_related("category").only(*INBOX_FIELDS))
     if choice == "open":
         cases = cases.open()
@@ -212,7 +212,7 @@ def map_data(request: AuthenticatedHttpRequest) -> JsonResponse:
     return map_response(cases_visible_to(request.user), bbox)
 
 
-def map_response(cases: QuerySet[Case], bbox: tuple[float, float, float, float]) -> JsonResponse:
+def map_response(cases: CaseQuerySet, bbox: tuple[float, float, float, float]) -> JsonResponse:
     """The map's JSON for the open cases among ``cases`` (also used by bench/urls.py)."""
     west, south, east, north = bbox
     # Server-side grid clustering: old PCs draw a few dozen circles, not thousands of pins.

@@ -62,7 +62,7 @@ from kobepost.lib.cache import cached_or_computed
 from kobepost.lib.jp_calendar import business_days_between, next_business_day
 from kobepost.public.models import Post
 from tickets.geo.places import Ward
-from tickets.models import Case
+from tickets.models import Case, CaseQuerySet
 from tickets.routing import routing_table
 
 # How long the per-fiscal-year counts of the days before today are reused.
@@ -182,7 +182,7 @@ class StatsFilter:
     def end(self) -> datetime.datetime:
         return start_of_day(self.date_to + datetime.timedelta(days=1))
 
-    def cases(self, *, with_period: bool = True) -> QuerySet[Case]:
+    def cases(self, *, with_period: bool = True) -> CaseQuerySet:
         cases = Case.objects.all()
         if with_period:
             cases = cases.filter(received_at__gte=self.start, received_at__lt=self.end)
