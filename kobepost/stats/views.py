@@ -9,7 +9,7 @@ import datetime
 import logging
 from collections.abc import Iterator
 from functools import partial
-from typing import cast
+from typing import Any, cast
 
 from django import forms
 from django.core.cache import cache
@@ -204,7 +204,7 @@ def count_cells(rows: list[stats.Row], key: str) -> list[tuple[str, str]]:
 def overdue_cells(cases: list[stats.OverdueCase]) -> list[tuple[str, ...]]:
     """Reference, received (Japan time), due date, department, category, title, status;
     dates in the reader's language (2026年4月7日 / April 7, 2026)."""
-    cells = []
+    cells: list[tuple[str, ...]] = []
     for case in cases:
         received = timezone.localtime(case.received_at)
         cells.append(
@@ -438,7 +438,7 @@ class MonthlyReportForm(forms.Form):
 def _monthly(request: AuthenticatedHttpRequest) -> tuple[MonthlyReportForm, stats.MonthlyReport]:
     current = stats.fiscal_year_of_date(timezone.localdate())
     form = MonthlyReportForm(request.GET or {"fy": current})
-    data = form.cleaned_data if form.is_valid() else {"fy": current, "dial": None}
+    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {"fy": current, "dial": None}
     scope = stats.StatsFilter(
         date_from=timezone.localdate(),
         date_to=timezone.localdate(),
@@ -519,7 +519,7 @@ def _month_table(report: stats.MonthlyReport, table: str, sheet: str, note: str)
                 _previous_change(total, previous),
             ]
         )
-    totals = [_("合計"), *_column_totals([line[:-1] for line in rows], 1)]
+    totals: list[Any] = [_("合計"), *_column_totals([line[:-1] for line in rows], 1)]
     if len(totals) > 2:
         totals.append(_previous_change(totals[-2], totals[-1]))
     return {
@@ -558,7 +558,7 @@ def report_sections(report: stats.MonthlyReport) -> list[dict]:
                 _previous_change(total, previous),
             ]
         )
-    volume_totals = [_("合計"), *_column_totals([line[:-1] for line in volume_rows], 1)]
+    volume_totals: list[Any] = [_("合計"), *_column_totals([line[:-1] for line in volume_rows], 1)]
     volume_totals.append(_previous_change(volume_totals[-2], volume_totals[-1]))
     sections = [
         {
