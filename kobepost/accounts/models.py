@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
@@ -6,6 +7,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kobepost.lib.choices import QuickChoiceDisplay
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class User(QuickChoiceDisplay, AbstractUser):
@@ -73,7 +77,7 @@ class User(QuickChoiceDisplay, AbstractUser):
         return self.role == self.Role.ADMIN
 
 
-def staff_roles() -> list[tuple[str, str]]:
+def staff_roles() -> "list[tuple[str, StrPromise]]":
     return User.Role.choices
 
 
