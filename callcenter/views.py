@@ -1,14 +1,16 @@
 """Operator screens: home, call intake, case list and search, detail, call-back queue."""
 
 import datetime
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import CharField, F, Q, QuerySet, Value
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -391,7 +393,7 @@ def _filtered_cases(user: User, form: CaseSearchForm) -> CaseQuerySet:
     return cases.order_by(sort, f"{direction}id")
 
 
-def _rows_beyond(sort: str, row: dict, *, backward: bool = False) -> list[Q]:
+def _rows_beyond(sort: str, row: Mapping[str, Any], *, backward: bool = False) -> list[Q]:
     """The rows after ``row`` in the list's order (before it when ``backward``), as
     conditions read one after the other.
 
@@ -517,7 +519,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             ),
         )
     searching = form.is_valid() and bool(form.cleaned_data.get("q"))
-    page = None
+    page: KeysetPage | Page | None = None
     page_hint = request.GET.get("page")
     for name, backward in (("after", False), ("before", True)):
         pk = parse_id(request.GET.get(name))
@@ -536,7 +538,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         page = paginator.get_page(page_hint)
         page.object_list = list(page.object_list)
-    _label_rows(page.object_list, detail_url="callcenter:case_detail")
+    _label_rows(cast(list[dict], page.object_list), detail_url="callcenter:case_detail")
     if searching and phone_query_digits(form.cleaned_data["q"]):
         audit_phone_history(request, [row["pk"] for row in page.object_list])
     query = request.GET.copy()
@@ -732,7 +734,7 @@ def case_correct_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
                     )
             except StaleCase as conflict:
                 # Keep what was typed, based on the new version, and say what changed.
-                data = form.data.copy()
+                data = cast(QueryDict, form.data).copy()
                 data["version"] = str(conflict.case.version)
                 form = CaseCorrectionForm(data, instance=conflict.case)
                 form.is_valid()
@@ -785,7 +787,7 @@ def _callback_call_rows(user: User, pks: list[int]) -> dict[int, dict]:
             "pk": call.pk,
             "ended_at": call.ended_at,
             "outcome_label": call.get_outcome_display(),
-            "dial_name": call.dial.name if call.dial_id else "",
+            "dial_name": call.dial.name if call.dial else "",
             "caller_phone": caller_text(user, call)[0],
             "intake_url": f"{intake}?call={call.public_id}",
             "done_url": done(call.public_id),

@@ -5,6 +5,7 @@ from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -29,15 +30,14 @@ class VersionedForm(NoColonLabels, forms.Form):
 
     def refresh_version(self, version: int) -> None:
         """After a conflict: keep what was typed, but base the next save on the new version."""
-        data = self.data.copy()
+        data = cast(QueryDict, self.data).copy()
         data[self.add_prefix("version")] = str(version)
         self.data = data
 
 
-def not_in_future(value: datetime.datetime) -> datetime.datetime:
+def not_in_future(value: datetime.datetime) -> None:
     if value > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError(_("未来の日時は入力できません。"))
-    return value
 
 
 class ReplyForm(VersionedForm):
@@ -233,7 +233,8 @@ class DepartmentIntakeForm(CaseIntakeForm):
 
     def __init__(self, *args, department: Department, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.department = department
+        # The form's "department" field is no attribute (the form metaclass takes it).
+        self.department = department  # type: ignore[assignment]
         cast(forms.ModelChoiceField, self.fields["category"]).queryset = Category.objects.filter(
             active=True, department=department
         ).select_related("dial", "department")
