@@ -5,7 +5,7 @@ case is a 404, a wrong role a 403 (role_required).
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core import signing
@@ -33,7 +33,7 @@ from departments.forms import (
     ReplyForm,
     WorkStatusForm,
 )
-from departments.models import CannedReply, CaseAttachment, RelatedAgency
+from departments.models import CannedReply, CaseAttachment, Department, RelatedAgency
 from departments.services import (
     MailChanged,
     OutsideMail,
@@ -185,10 +185,10 @@ def _with_labels(cases: list[Case]) -> list[Case]:
     work_statuses = {value: str(label) for value, label in Case.WorkStatus.choices}
     detail_url = url_with_pk("departments:case_detail")
     for case in cases:
-        case.detail_url = detail_url(case.pk)
-        case.ward_label = wards.get(case.ward, case.ward)
-        case.status_label = statuses.get(case.status, case.status)
-        case.work_status_label = work_statuses.get(case.work_status, case.work_status)
+        case.detail_url = detail_url(case.pk)  # type: ignore[attr-defined]  # shown by the template
+        case.ward_label = wards.get(case.ward, case.ward)  # type: ignore[attr-defined]  # shown by the template
+        case.status_label = statuses.get(case.status, case.status)  # type: ignore[attr-defined]  # shown by the template
+        case.work_status_label = work_statuses.get(case.work_status, case.work_status)  # type: ignore[attr-defined]  # shown by the template
     return cases
 
 
@@ -545,13 +545,14 @@ def _outside_mail_flow(
     if mail is not None and step != "confirm":
         return _preview(request, case, form=form, mail=mail)
     if mail is not None:
-        digest = _confirmed_digest(request, case)
-        if digest is None:
+        confirmed = _confirmed_digest(request, case)
+        if confirmed is None:
             messages.error(
                 request,
                 _("確認の有効期限が切れました。送信する内容をもう一度確認してください。"),
             )
             return _preview(request, case, form=form, mail=mail, status=400)
+        digest = confirmed
     try:
         perform(form.cleaned_data, digest)
     except MailChanged as error:
@@ -559,7 +560,9 @@ def _outside_mail_flow(
         # that text, or goes back.
         messages.error(request, str(error))
         case.refresh_from_db()
-        return _preview(request, case, form=form, mail=mail_of(form.cleaned_data), status=409)
+        # MailChanged is raised only for a mail that is sent, so there is one.
+        changed = cast(OutsideMail, mail_of(form.cleaned_data))
+        return _preview(request, case, form=form, mail=changed, status=409)
     except (ValueError, ValidationError) as error:
         form.add_error(
             None, error.messages[0] if isinstance(error, ValidationError) else str(error)
@@ -668,7 +671,7 @@ def _canned_reply_for(request: AuthenticatedHttpRequest, pk: int) -> CannedReply
 @require_http_methods(["GET", "POST"])
 @role_required(DEPARTMENT)
 def canned_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    department = request.user.department
+    department = cast(Department, request.user.department)  # department staff have one
     form = CannedReplyForm(request.POST or None, department=department)
     if request.method == "POST" and form.is_valid():
         canned = form.save(commit=False)
@@ -693,7 +696,8 @@ def canned_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 @role_required(DEPARTMENT)
 def canned_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     canned = _canned_reply_for(request, pk)
-    form = CannedReplyForm(request.POST or None, instance=canned, department=canned.department)
+    department = cast(Department, canned.department)  # the user's own (_canned_reply_for)
+    form = CannedReplyForm(request.POST or None, instance=canned, department=department)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(
@@ -713,7 +717,7 @@ def canned_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @role_required(DEPARTMENT)
 def case_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A citizen came or wrote to the department directly: same form and service as operators."""
-    department = request.user.department
+    department = cast(Department, request.user.department)  # department staff have one
     if request.method == "GET":
         form = DepartmentIntakeForm(department=department)
         token = intake_token_issue(user=request.user)

@@ -105,8 +105,8 @@ def failed_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     for notification in page.object_list:
-        notification.problem_text = notification_problem_text(notification)
-        notification.case_link = _case_link(request.user, notification.case_id)
+        notification.problem_text = notification_problem_text(notification)  # type: ignore[attr-defined]  # shown by the template
+        notification.case_link = _case_link(request.user, notification.case_id)  # type: ignore[attr-defined]  # shown by the template
     query = request.GET.copy()
     query.pop("page", None)
     return render(
