@@ -118,7 +118,7 @@ class RoutingModel:
     """Mixin of Dial, Category and Department: a change forgets the cached table."""
 
     def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
+        super().save(*args, **kwargs)  # type: ignore[misc]  # mixed into a Model
         routing_table_forget()
 
     def delete(self, *args, **kwargs):
