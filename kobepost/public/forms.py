@@ -3,6 +3,8 @@
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
+from typing import cast
 
 import jaconv
 import phonenumbers
@@ -168,7 +170,8 @@ class CitizenRegistrationForm(CitizenDetailsForm):
                 nickname=cleaned.get("nickname", ""),
             )
             try:
-                validate_password(password1, user=candidate)
+                # The validators read attributes only; the stubs ask for a User.
+                validate_password(password1, user=candidate)  # type: ignore[arg-type]
             except ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
@@ -238,7 +241,7 @@ class CitizenSetPasswordForm(forms.Form):
             self.add_error("new_password2", _("確認用のパスワードが一致しません。"))
         elif new1:
             try:
-                validate_password(new1, user=self.citizen)
+                validate_password(new1, user=self.citizen)  # type: ignore[arg-type]  # as above
             except ValidationError as error:
                 self.add_error("new_password1", error)
         return cleaned
@@ -350,7 +353,7 @@ class PostForm(XmlSafeFormMixin, forms.Form):
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, kept_photos: list[CleanPhoto] = (), **kwargs):
+    def __init__(self, *args, kept_photos: Sequence[CleanPhoto] = (), **kwargs):
         # Photos checked at an earlier, refused submit of this form (kobepost.public.photos).
         self.kept_photos = list(kept_photos)
         super().__init__(*args, **kwargs)
@@ -569,7 +572,7 @@ class RedactionForm(forms.Form):
             return cleaned
         if any(value is None for value in values):
             raise ValidationError(_("位置と大きさの4つをすべて入力してください。"))
-        x, y, w, h = values
+        x, y, w, h = cast(list[float], values)  # none is None (checked above)
         if w == 0 or h == 0:
             raise ValidationError(_("幅と高さは 0 より大きくしてください。"))
         if round(x + w, 2) > 100:
@@ -614,4 +617,6 @@ RedactionFormSet.default_error_messages = {
 
 
 def redaction_formset(data=None, *, initial: list[dict] | None = None) -> BaseRedactionFormSet:
-    return RedactionFormSet(data, initial=initial or None, prefix="rect")
+    return cast(
+        BaseRedactionFormSet, RedactionFormSet(data, initial=initial or None, prefix="rect")
+    )
