@@ -3,6 +3,7 @@
 import datetime
 import json
 import logging
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -119,7 +120,7 @@ def pbx_events(request: HttpRequest) -> JsonResponse:
     payload, error = _event_payload(request)
     if error is not None:
         return error
-    pbx = Pbx.for_token(_bearer_token(request, payload))
+    pbx = Pbx.for_token(_bearer_token(request, cast(dict, payload)))  # no error: a payload
     if pbx is None:
         security_log.warning("cti refused: address=%s bad or missing token", address)
         return pbx_error(401, "invalid_token", _("トークンがないか、正しくありません。"))
@@ -170,7 +171,7 @@ def pop_payload(call: Call, user: User) -> dict:
         "outcome": call.outcome,
         "outcomeLabel": call.get_outcome_display(),
         "ended": call.is_ended,
-        "dial": call.dial.name if call.dial_id else _("ダイヤル不明"),
+        "dial": call.dial.name if call.dial else _("ダイヤル不明"),
         "dialId": call.dial_id,
         "caller": caller,
         "phone": call.caller_phone if known else "",
@@ -227,7 +228,7 @@ def _back(request: AuthenticatedHttpRequest, fallback: str) -> str:
 def seat(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SeatForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["extension"][0])
+        messages.error(request, str(form.errors["extension"][0]))
         return redirect(_back(request, reverse("callcenter:home")))
     extension = form.cleaned_data["extension"]
     seat_assign(user=request.user, extension=extension)
@@ -263,7 +264,7 @@ def _result_text(call: Call) -> str:
     """What the call became, for the journal's last column."""
     if call.case_id:
         return _("既存の案件に追加") if call.case_existing else _("新規案件")
-    if call.simple_call_id:
+    if call.simple_call is not None:
         entry = call.simple_call.faq_entry
         if entry is not None:
             return _("FAQ で回答: %(question)s") % {"question": entry.question}
