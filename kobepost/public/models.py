@@ -82,7 +82,7 @@ class Citizen(models.Model):
     def __str__(self) -> str:
         return self.login_id
 
-    def set_password(self, raw_password: str) -> None:
+    def set_password(self, raw_password: str | None) -> None:  # None: an unusable password
         self.password = make_password(raw_password)
 
     @property

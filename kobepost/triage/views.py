@@ -69,7 +69,7 @@ OTHER_BODIES = [
 ]
 
 
-def earlier_posts_count() -> Subquery:
+def earlier_posts_count() -> Coalesce:
     earlier = (
         Post.objects.filter(citizen=OuterRef("citizen"), created_at__lt=OuterRef("created_at"))
         .order_by()
