@@ -46,6 +46,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import cast
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -324,8 +325,8 @@ def disposal_candidates(
             DisposalItem.Kind.CASE,
             case.pk,
             case.reference,
-            retention_expires_on(case.closed_at, classes[case.kept_under].years),
-            str(classes[case.kept_under]),
+            retention_expires_on(case.closed_at, classes[case.kept_under].years),  # type: ignore[attr-defined]  # annotated by the queryset
+            str(classes[case.kept_under]),  # type: ignore[attr-defined]  # annotated by the queryset
         )
         for case in expired_cases(today, classes)
     ]
@@ -334,8 +335,8 @@ def disposal_candidates(
             DisposalItem.Kind.POST,
             post.pk,
             f"#{post.pk}",
-            retention_expires_on(post.updated_at, classes[post.kept_under].years),
-            str(classes[post.kept_under]),
+            retention_expires_on(post.updated_at, classes[post.kept_under].years),  # type: ignore[attr-defined]  # annotated by the queryset
+            str(classes[post.kept_under]),  # type: ignore[attr-defined]  # annotated by the queryset
         )
         for post in expired_posts(today, classes)
     ]
@@ -427,7 +428,7 @@ def case_erase_personal_data(case: Case, *, at: datetime.datetime) -> list[str]:
         old_value="", new_value="", reason=""
     )
     attachments = case.attachments.all()
-    files = [attachment.file.name for attachment in attachments]
+    files = [cast(str, attachment.file.name) for attachment in attachments]  # saved: named
     attachments.delete()
     # The folder too: whatever else was stored for the case (a derivative) goes with it.
     return [*files, attachment_folder(case.pk)]

@@ -9,6 +9,7 @@ timeline.
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, Value
@@ -39,7 +40,7 @@ def _compact(text: str) -> str:
 
 
 def _without(field: str, characters: tuple[str, ...]):
-    expression = field
+    expression: str | Replace = field
     for character in characters:
         expression = Replace(expression, Value(character), Value(""))
     return expression
@@ -248,7 +249,7 @@ def data_request_close(*, data_request: DataRequest) -> DataRequest:
     return data_request
 
 
-CORRECTABLE = {
+CORRECTABLE: dict[str, tuple[Any, tuple[str, ...]]] = {
     "tickets.case": (Case, Case.PERSONAL_FIELDS),
     "kobepost.citizen": (Citizen, ("name", "name_kana", "phone", "email", "address")),
 }

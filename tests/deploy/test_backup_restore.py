@@ -378,11 +378,17 @@ def tamper_archive_byte(backup: Path, key: dict) -> None:
     (backup / "media.tar.gz.age").write_bytes(bytes(data))
 
 
+def _read(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    data = archive.extractfile(member)
+    assert data is not None, member.name  # the media archive holds files only
+    return data.read()
+
+
 def tamper_media_file(backup: Path, key: dict) -> None:
     """A consistent-looking backup whose archived photo differs from the recorded one."""
     archive = decrypt(backup / "media.tar.gz.age", key["identity"])
     with tarfile.open(fileobj=io.BytesIO(archive)) as original:
-        members = [(m, original.extractfile(m).read()) for m in original.getmembers()]
+        members = [(m, _read(original, m)) for m in original.getmembers()]
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as rewritten:
         for member, content in members:

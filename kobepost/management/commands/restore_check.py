@@ -12,6 +12,7 @@ After a point-in-time recovery the files come from the nightly archive: ``--file
 """
 
 from datetime import datetime
+from typing import cast
 
 from django.apps import apps
 from django.core.files.storage import default_storage
@@ -103,7 +104,7 @@ class Command(BaseCommand):
         ]
         attachments = list(attachment_rows.order_by("-pk")[:sample])
         for attachment in attachments:
-            name = attachment.file.name
+            name = cast(str, attachment.file.name)  # a saved attachment has a name
             if not default_storage.exists(name) or default_storage.size(name) != attachment.size:
                 missing.append(name)
         if missing:
