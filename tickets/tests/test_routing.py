@@ -4,7 +4,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from callcenter.forms import CaseIntakeForm
+from tickets.forms import CaseIntakeForm
 from departments.models import Department
 from tickets.models import Category, Dial
 from tickets.routing import ROUTING_CACHE_KEY, routing_table
