@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from callcenter.forms import OPEN_STATUSES, CaseSearchForm, CitizenCallbackForm, start_of_day
+from callcenter.forms import OPEN_STATUSES, CaseSearchForm, CitizenCallbackForm
 from faq.views import base_template
 from kobepost.accounts.decorators import role_required
 from kobepost.accounts.models import User
@@ -23,6 +23,7 @@ from kobepost.audit.services import audit_one_shown, audit_record, audit_shown, 
 from kobepost.cti.access import caller_text, get_call_for_user
 from kobepost.cti.models import Call, CallerId
 from kobepost.cti.services import call_for_intake, call_link_case
+from kobepost.lib.jp_calendar import start_of_day
 from kobepost.lib.links import UUID_PLACEHOLDER, url_with_pk
 from kobepost.lib.private_search import (
     carries_private_fields,
