@@ -20,7 +20,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kobepost.accounts.models import TwoFactorRequirement, User
+from kobepost.accounts.models import User
 from kobepost.audit.models import AuditAction, AuditEvent
 from kobepost.audit.services import audit_record, audit_shown, record_type_of
 from kobepost.lib.spreadsheets import UTF8, csv_response
@@ -259,8 +259,3 @@ class AuditEventAdmin(admin.ModelAdmin):
                 event.path,
                 event.detail,
             ]
-
-
-@admin.register(TwoFactorRequirement)
-class TwoFactorRequirementAdmin(admin.ModelAdmin):
-    list_display = ("role",)

@@ -252,6 +252,7 @@ def expired_call_numbers(
         calls_on_their_own()
         .annotate(kept_under=kept_under(Call), done_at=Coalesce("ended_at", "started_at"))
         .exclude(_active_hold(case=OuterRef("case_id")))
+        .exclude(_active_hold(call=OuterRef("pk")))
         # started_at is never after done_at: the same cutoff on it lets the daily job read
         # the kept numbers' index (cti_call_number_kept_idx) instead of the whole journal.
         .filter(_expiry_filter("started_at", today, classes))
@@ -522,8 +523,12 @@ def case_call_numbers_erase(*, case_ids: list[int], at: datetime.datetime) -> in
     """Erase the numbers of the calls that became the disposed cases (part of their file)."""
     erased = 0
     for ids in _chunks(case_ids):
-        erased += Call.objects.filter(case__in=ids, number_purged_at__isnull=True).update(
-            **CALL_NUMBER_BLANKS, number_purged_at=at
+        # A call held on its own (a data request about the caller) keeps its number even
+        # when the case it became is disposed of.
+        erased += (
+            Call.objects.filter(case__in=ids, number_purged_at__isnull=True)
+            .exclude(_active_hold(call=OuterRef("pk")))
+            .update(**CALL_NUMBER_BLANKS, number_purged_at=at)
         )
     return erased
 
