@@ -18,6 +18,7 @@ What counts, read from the syntax tree of every application file (``tests`` and
 """
 
 import ast
+import functools
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -48,6 +49,12 @@ def application_files(root: Path) -> Iterator[Path]:
 def module_name(root: Path, path: Path) -> str:
     parts = path.relative_to(root).with_suffix("").parts
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+@functools.cache
+def _tree(source: str) -> ast.Module:
+    """Each source parsed once for the several graphs of a run."""
+    return ast.parse(source)
 
 
 def _imported_names(node: ast.stmt, package: str) -> list[str]:
@@ -95,7 +102,7 @@ def import_graph(
     for module, path in paths.items():
         package = module if path.name == "__init__.py" else module.rpartition(".")[0]
         targets: set[str] = set()
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        tree = _tree(path.read_text(encoding="utf-8"))
         for node in _walk(tree, functions=functions, type_checking=type_checking):
             for name in _imported_names(node, package):
                 target = known(name)
@@ -171,8 +178,11 @@ def room_of(root: Path, path: Path, rooms: list[Path]) -> Path:
 def room_lines(root: Path) -> dict[str, int]:
     """Lines of application code per room: each Django app (a folder with apps.py) and the
     helper rooms, a file counting for the innermost room it is in."""
-    rooms = [Path(*path.parent.relative_to(root).parts) for path in root.glob("**/apps.py")]
-    rooms = [room for room in rooms if room.parts and room.parts[0] in PACKAGES]
+    rooms = [
+        path.parent.relative_to(root)
+        for package in PACKAGES
+        for path in (root / package).rglob("apps.py")
+    ]
     rooms += [Path(room) for room in HELPER_ROOMS]
     lines: dict[str, int] = {}
     for path in application_files(root):

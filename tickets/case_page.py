@@ -42,6 +42,7 @@ def status_actions_for(user: User, case: Case) -> list[tuple[str, str]]:
 
 
 def case_page_queryset() -> QuerySet[Case]:
+    """What the case page and its printout read of a case in the one query."""
     return Case.objects.select_related("dial", "category", "department", "created_by")
 
 
@@ -58,6 +59,7 @@ def render_case_page(
 
 
 def case_page_context(user: User, case: Case) -> dict:
+    """What the case page shows this user (the printout starts from it too)."""
     can_transfer = user.is_callcenter or user.department_id == case.department_id
     events = case.events.select_related("actor")
     if not user.is_department_staff:
