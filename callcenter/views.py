@@ -4,7 +4,6 @@ import datetime
 from collections.abc import Mapping
 from typing import Any, cast
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
@@ -17,18 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from callcenter.forms import (
-    OPEN_STATUSES,
-    CaseCorrectionForm,
-    CaseIntakeForm,
-    CaseSearchForm,
-    CitizenCallbackForm,
-    StatusChangeForm,
-    TransferForm,
-    start_of_day,
-)
-from departments.forms import ContractorRequestForm
-from departments.services import contractors_for
+from callcenter.forms import OPEN_STATUSES, CaseSearchForm, CitizenCallbackForm
 from faq.views import base_template
 from kobepost.accounts.decorators import role_required
 from kobepost.accounts.http import AuthenticatedHttpRequest
@@ -38,6 +26,7 @@ from kobepost.audit.services import audit_one_shown, audit_record, audit_shown, 
 from kobepost.cti.access import caller_text, get_call_for_user
 from kobepost.cti.models import Call, CallerId
 from kobepost.cti.services import call_for_intake, call_link_case
+from kobepost.lib.jp_calendar import start_of_day
 from kobepost.lib.links import UUID_PLACEHOLDER, url_with_pk
 from kobepost.lib.private_search import (
     carries_private_fields,
@@ -46,18 +35,25 @@ from kobepost.lib.private_search import (
 )
 from kobepost.lib.request_input import parse_id
 from tickets.access import audit_case_shown, cases_visible_to, get_case_for_user
-from tickets.corrections import correction_values_visible_to, with_correction_rows
+from tickets.case_page import (
+    case_page_context,
+    case_page_queryset,
+    case_page_url,
+    intake_submit,
+    render_case_page,
+    render_intake,
+    status_actions_for,
+)
+from tickets.forms import CaseCorrectionForm, CaseIntakeForm, StatusChangeForm, TransferForm
 from tickets.geo.places import Ward, parse_point
 from tickets.history import audit_phone_history, case_summary, cases_of_phone
 from tickets.models import (
     HEALTH_DIAL_CODE,
     LIST_STATUS_ORDER,
     Case,
-    CaseEvent,
     CaseQuerySet,
     Category,
     Dial,
-    IntakeToken,
     InvalidTransition,
     list_status_order,
     list_status_rank,
@@ -77,8 +73,6 @@ from tickets.services import (
     StaleCase,
     case_change_status,
     case_correct,
-    case_create_once,
-    case_link_call,
     case_record_citizen_callback,
     case_transfer,
     intake_token_issue,
@@ -148,28 +142,6 @@ def _category_map() -> dict:
     }
 
 
-def render_intake(
-    request: AuthenticatedHttpRequest,
-    template: str,
-    form: CaseIntakeForm,
-    token: str,
-    *,
-    status: int = 200,
-    already_saved: Case | None = None,
-    extra_context: dict | None = None,
-) -> HttpResponse:
-    """An intake page (operators' or departments'), with the token it will be sent with."""
-    context = {
-        "form": form,
-        "form_token": token,
-        "already_saved": already_saved,
-        "already_saved_url": case_page_url(request.user, already_saved) if already_saved else "",
-        "address_auto": request.POST.get("address_auto", "") if form.is_bound else "",
-        **(extra_context or {}),
-    }
-    return render(request, template, context, status=status)
-
-
 def _intake_context(call: Call | None = None) -> dict:
     """What the operator's intake page adds: routing for its script, the side column, and
     the phone call it was started from (the screen pop), linked to the case when saved."""
@@ -192,99 +164,12 @@ def _intake_context(call: Call | None = None) -> dict:
     }
 
 
-def _link_note(data) -> str:
-    lines = [_("同じ内容の通報を受け付けました。")]
-    for label, key in (
-        (_("電話番号"), "caller_phone"),
-        (_("氏名"), "caller_name"),
-        (_("タイトル"), "title"),
-        (_("内容詳細"), "details"),
-    ):
-        value = (data.get(key) or "").strip()
-        if value:
-            lines.append(f"{label}: {value}")
-    return "\n".join(lines)
-
-
-def intake_submit(
-    request: AuthenticatedHttpRequest,
-    form: CaseIntakeForm,
-    *,
-    template: str,
-    detail_view: str,
-    extra_context: dict | None = None,
-    extra_fields: dict | None = None,
-    link_calls: bool = False,
-) -> HttpResponse:
-    """The POST of an intake page (operators' and departments'): one case per form token.
-
-    Back, reload and a double click all send a token that may already have made its case:
-    the page then answers 409 with a link to that case and everything typed still in
-    the form (the same token, so another save makes nothing either). An unknown or
-    expired token keeps the input too, under a new token.
-    """
-
-    def again(token: str, status: int, saved_pk: int | None = None) -> HttpResponse:
-        saved = _saved_case(request, saved_pk) if saved_pk else None
-        return render_intake(
-            request,
-            template,
-            form,
-            token,
-            status=status,
-            already_saved=saved,
-            extra_context=extra_context,
-        )
-
-    token = request.POST.get("form_token", "")
-    intake = IntakeToken.objects.filter(token=token, user=request.user).first()
-    if intake is None:
-        messages.error(
-            request, _("フォームの有効期限が切れました。内容を確認して、もう一度保存してください。")
-        )
-        form.is_valid()  # show the field errors too, keeping what was typed
-        return again(intake_token_issue(user=request.user), 400)
-    if intake.case_id is not None:
-        return again(token, 409, intake.case_id)
-
-    link_to = parse_id(request.POST.get("link_case"))
-    if link_calls and link_to:
-        existing = get_case_for_user(request.user, link_to)
-        case, linked = case_link_call(
-            token=token, case=existing, user=request.user, note=_link_note(request.POST)
-        )
-        if not linked:
-            return again(token, 409, case.pk)
-        _link_phone_call(request, case, existing=True)
-        messages.success(
-            request,
-            _("既存の案件 %(reference)s に通報を追加しました。") % {"reference": case.reference},
-        )
-        return redirect(detail_view, pk=case.pk)
-
-    if not form.is_valid():
-        return again(token, 400)
-    fields = form.case_fields() | (extra_fields or {})
-    case, created = case_create_once(token=token, created_by=request.user, **fields)
-    if not created:  # a double click: the first submit made the case while this one waited
-        return again(token, 409, case.pk)
-    _link_phone_call(request, case, existing=False)
-    messages.success(
-        request, _("案件 %(reference)s を受け付けました。") % {"reference": case.reference}
-    )
-    return redirect(detail_view, pk=case.pk)
-
-
 def _link_phone_call(request: AuthenticatedHttpRequest, case: Case, *, existing: bool) -> None:
     """The intake was started from a phone call (the screen pop): the journal records what
-    the call became. Nothing for an intake without a call, or a department's."""
+    the call became. Nothing for an intake without a call (departments pass no hook)."""
     call = request.POST.get("cti_call", "")
     if call:
         call_link_case(public_id=call, case=case, user=request.user, existing=existing)
-
-
-def _saved_case(request: AuthenticatedHttpRequest, pk: int) -> Case:
-    return get_case_for_user(request.user, pk, Case.objects.select_related("category"))
 
 
 @require_http_methods(["GET", "POST"])
@@ -318,6 +203,7 @@ def case_create(request: AuthenticatedHttpRequest) -> HttpResponse:
         extra_context=_intake_context(call),
         detail_view="callcenter:case_detail",
         link_calls=True,
+        after_save=lambda case, existing: _link_phone_call(request, case, existing=existing),
     )
 
 
@@ -563,73 +449,17 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 # --- detail and actions ----------------------------------------------------------------------
-def status_actions_for(user: User, case: Case) -> list[tuple[str, str]]:
-    """Status changes this user may make on this case, as (status, button label)."""
-    allowed = case.allowed_transitions()
-    actions: list[tuple[str, str]] = []
-    if user.is_callcenter:
-        if Case.Status.CLOSED in allowed:
-            actions.append((Case.Status.CLOSED, _("完了にする")))
-        if case.is_reopen(Case.Status.IN_PROGRESS) and Case.Status.IN_PROGRESS in allowed:
-            actions.append((Case.Status.IN_PROGRESS, _("再開する（所管課対応中に戻す）")))
-    elif (
-        user.is_department_staff
-        and user.department_id == case.department_id
-        and case.status == Case.Status.RECEIVED
-    ):
-        actions.append((Case.Status.IN_PROGRESS, _("対応を開始する")))
-    return actions
-
-
-def _detail_queryset() -> CaseQuerySet:
-    return Case.objects.select_related("dial", "category", "department", "created_by")
-
-
 @require_GET
 @role_required(*CASE_READERS)
 def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render_case_page(request, pk)
 
 
-def render_case_page(
-    request: AuthenticatedHttpRequest, pk: int, *, status: int = 200, **forms: forms.Form
-) -> HttpResponse:
-    """The call-center case page. ``forms`` replace the page's empty ones: a refused POST
-    shows its errors next to what the user typed, instead of redirecting it away."""
-    case = get_case_for_user(request.user, pk, _detail_queryset())
-    context = {**_detail_context(request.user, case), **forms}
-    audit_case_shown(request, case, show_health=context["show_health"])
-    return render(request, "callcenter/case_detail.html", context, status=status)
-
-
-def _detail_context(user: User, case: Case) -> dict:
-    can_transfer = user.is_callcenter or user.department_id == case.department_id
-    events = case.events.select_related("actor")
-    if not user.is_department_staff:
-        # Department staff's internal notes are for the city's staff only.
-        events = events.exclude(kind=CaseEvent.Kind.INTERNAL_NOTE)
-    contractors = contractors_for(case) if user.is_callcenter and case.is_open else None
-    show_corrections = correction_values_visible_to(user, case)
-    return {
-        "case": case,
-        "events": with_correction_rows(events, show_values=show_corrections),
-        "show_correction_values": show_corrections,
-        "contractor_form": ContractorRequestForm(contractors=contractors)
-        if contractors is not None and contractors.exists()
-        else None,
-        "show_health": case.health_symptoms_visible_to(user),
-        "status_actions": status_actions_for(user, case),
-        "transfer_form": TransferForm() if can_transfer and case.is_open else None,
-        "awaiting_callback": user.is_callcenter
-        and Case.objects.awaiting_callback().filter(pk=case.pk).exists(),
-    }
-
-
 @require_GET
 @role_required(*CASE_READERS)
 def case_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request.user, pk, _detail_queryset())
-    context = _detail_context(request.user, case)
+    case = get_case_for_user(request.user, pk, case_page_queryset())
+    context = case_page_context(request.user, case)
     # Paper leaves the system's access control: the health symptoms and the values a
     # correction replaced are never printed.
     context.update(show_health=False, show_correction_values=False, printing=True)
@@ -692,17 +522,11 @@ def case_transfer_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 
 
 # --- correction ---------------------------------------------------------------------------------
-def case_page_url(user: User, case: Case) -> str:
-    """The case page this user works on: the department's own, or the call center's."""
-    name = "departments:case_detail" if user.is_department_staff else "callcenter:case_detail"
-    return reverse(name, args=[case.pk])
-
-
 @require_http_methods(["GET", "POST"])
 @role_required(*CASE_READERS)
 def case_correct_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Operators and the owning department correct a case; other departments get a 404."""
-    case = get_case_for_user(request.user, pk, _detail_queryset())
+    case = get_case_for_user(request.user, pk, case_page_queryset())
     form = CaseCorrectionForm(request.POST or None, instance=case)
     context: dict = {
         "case": case,
@@ -846,7 +670,7 @@ def waited_label(waited: datetime.timedelta) -> str:
 @require_http_methods(["GET", "POST"])
 @role_required(*CALLCENTER)
 def case_callback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request.user, pk, _detail_queryset())
+    case = get_case_for_user(request.user, pk, case_page_queryset())
     if not Case.objects.awaiting_callback().filter(pk=case.pk).exists():
         if request.method == "POST":
             messages.error(request, _("この案件は折り返し待ちではありません。"))

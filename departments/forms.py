@@ -9,7 +9,9 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from callcenter.forms import (
+from departments.models import CannedReply, Department, RelatedAgency
+from departments.services import DIRECT_ANSWER_METHODS, HANDOVER_METHODS
+from tickets.forms import (
     DATETIME_LOCAL,
     EMPTY_LABEL,
     CaseIntakeForm,
@@ -17,8 +19,6 @@ from callcenter.forms import (
     DateTimeLocalInput,
     NoColonLabels,
 )
-from departments.models import CannedReply, Contractor, Department, RelatedAgency
-from departments.services import DIRECT_ANSWER_METHODS, HANDOVER_METHODS
 from tickets.models import Case, Category
 from tickets.routing import routing_table
 
@@ -141,28 +141,6 @@ class AttachmentForm(NoColonLabels, forms.Form):
         error_messages={"required": _("ファイルを選んでください。")},
     )
     description = forms.CharField(label=_("説明"), required=False, max_length=200)
-
-
-class ContractorRequestForm(NoColonLabels, forms.Form):
-    prefix = "contractor"
-    contractor = forms.ModelChoiceField(
-        label=_("依頼する業者"),
-        empty_label=EMPTY_LABEL,
-        queryset=Contractor.objects.none(),
-        error_messages={"required": _("業者を選んでください。")},
-    )
-    note = forms.CharField(
-        label=_("業者への連絡事項"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("通報者の氏名・電話番号は書かないでください（メールには載せません）。"),
-    )
-
-    def __init__(self, *args, contractors=None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if contractors is not None:
-            cast(forms.ModelChoiceField, self.fields["contractor"]).queryset = contractors
 
 
 class AgencyHandoverForm(NoColonLabels, forms.Form):

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, F, Q, QuerySet, Value
+from django.db.models import Avg, Count, F, QuerySet, Value
 from django.db.models.functions import Floor, Least
 from django.template import Context, engines
 from django.template.backends.django import DjangoTemplates
@@ -45,6 +45,7 @@ from tickets.services import (
     _notify_callcenter,
     _record,
     _save,
+    contractors_for,
     department_case_path,
 )
 
@@ -209,15 +210,6 @@ def case_attach_file(
             attachment.file.delete(save=False)
             raise
     return attachment
-
-
-def contractors_for(case: Case) -> QuerySet[Contractor]:
-    """Active contractors serving the case's department and its category (or every one)."""
-    return (
-        Contractor.objects.filter(active=True, departments=case.department_id)
-        .filter(Q(categories=case.category_id) | Q(categories__isnull=True))
-        .distinct()
-    )
 
 
 def gsi_map_link(latitude: float, longitude: float) -> str:

@@ -20,12 +20,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from callcenter.views import intake_submit, render_case_page, render_intake
 from departments.forms import (
     AgencyHandoverForm,
     AttachmentForm,
     CannedReplyForm,
-    ContractorRequestForm,
     DepartmentIntakeForm,
     DepartmentTransferForm,
     DirectAnswerForm,
@@ -44,7 +42,6 @@ from departments.services import (
     case_record_direct_answer,
     case_request_contractor,
     contractor_mail,
-    contractors_for,
     open_cases_map,
     overdue_cases,
 )
@@ -54,7 +51,9 @@ from kobepost.accounts.models import User
 from kobepost.audit.services import audit_one_shown
 from kobepost.lib.links import url_with_pk
 from tickets.access import audit_case_shown, cases_visible_to, get_case_for_user
+from tickets.case_page import intake_submit, render_case_page, render_intake
 from tickets.corrections import correction_values_visible_to, with_correction_rows
+from tickets.forms import ContractorRequestForm
 from tickets.geo.places import Ward
 from tickets.models import Case, CaseQuerySet, InvalidTransition, inbox_order
 from tickets.outbound import MARK_PATTERN, marked_pieces
@@ -64,6 +63,7 @@ from tickets.services import (
     case_reply,
     case_set_work_status,
     case_transfer,
+    contractors_for,
     intake_token_issue,
 )
 from tickets.templatetags.location_picker import location_picker_config

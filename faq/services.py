@@ -2,7 +2,7 @@
 
 import difflib
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -17,6 +17,7 @@ from faq.models import FaqEntry, FaqProposal, FaqRevision, SimpleCall, Unanswere
 from faq.normalize import normalize_text
 from kobepost.accounts.models import User
 from kobepost.cti.services import call_link_faq
+from kobepost.lib.jp_calendar import start_of_day
 from tickets.models import Dial
 
 
@@ -126,10 +127,6 @@ def month_starts(*, months: int, today: date | None = None) -> list[date]:
         if month == 0:
             year, month = year - 1, 12
     return list(reversed(starts))
-
-
-def start_of_day(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def usage_by_entry_and_month(*, months: int = 6, limit: int = 50) -> tuple[list[date], list[dict]]:

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from departments.models import Department
+from departments.models import Contractor, Department
 from kobepost.accounts.models import User
 from kobepost.notifications.mail import CaseFacts
 from kobepost.notifications.models import Notification
@@ -196,6 +196,17 @@ def _notify_callcenter(
 def _label(case: Case) -> str:
     notice = outbound_case(case, Channel.NOTICE)
     return f"{notice['reference']} {notice['category']}"
+
+
+def contractors_for(case: Case) -> QuerySet[Contractor]:
+    """The contractors a case may be handed to (the call center's case page and the
+    department's offer the same list): active ones serving the case's department and its
+    category (or every category)."""
+    return (
+        Contractor.objects.filter(active=True, departments=case.department_id)
+        .filter(Q(categories=case.category_id) | Q(categories__isnull=True))
+        .distinct()
+    )
 
 
 def case_create(*, created_by: User, **fields: Any) -> Case:

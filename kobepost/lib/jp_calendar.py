@@ -1,4 +1,5 @@
-"""Reply due dates in business days: weekends and Japanese public holidays do not count.
+"""The Japanese calendar of the tool: reply due dates in business days (weekends and
+Japanese public holidays do not count), and where a day starts.
 
 City offices are also closed 12/29–1/3 (年末年始, 神戸市の休日を定める条例); those days are
 skipped too although only 1/1 is a national holiday.
@@ -8,6 +9,13 @@ import datetime
 import functools
 
 import jpholiday
+from django.utils import timezone
+
+
+def start_of_day(day: datetime.date) -> datetime.datetime:
+    """Midnight at the start of ``day`` in the site's time zone (Asia/Tokyo): a date filter
+    "from" a day compares with this, one "to" a day with the next day's."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def is_business_day(day: datetime.date) -> bool:

@@ -13,11 +13,12 @@ from django import forms
 from django.forms.renderers import DjangoTemplates, get_default_renderer
 from django.utils.safestring import mark_safe
 
-from callcenter.forms import CaseIntakeForm, CaseSearchForm, CitizenCallbackForm
+from callcenter.forms import CaseSearchForm, CitizenCallbackForm
 from departments import forms as department_forms
 from faq import forms as faq_forms
 from kobepost.accounts.forms import StaffLoginForm, StaffPasswordChangeForm
 from kobepost.lib.form_renderer import QuickFormRenderer
+from tickets.forms import CaseIntakeForm
 
 pytestmark = pytest.mark.django_db
 
