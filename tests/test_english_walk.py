@@ -83,7 +83,10 @@ def japanese_ui_text(html: str, allowed: set[str]) -> list[str]:
 
 def english(client: Client, path: str) -> str:
     client.cookies["django_language"] = "en"
-    response = client.get(path)
+    # The request activates English for the whole thread; the tests after this one expect
+    # the language they had.
+    with translation.override(translation.get_language()):
+        response = client.get(path)
     assert response.status_code == 200, path
     html = response.content.decode()
     assert '<html lang="en">' in html, path
@@ -123,7 +126,8 @@ def test_public_face_has_a_language_switch(db):
     assert 'action="/public/language/"' in page
     response = client.post("/public/language/", {"language": "en", "next": "/public/"})
     assert response.status_code == 302
-    assert '<html lang="en">' in client.get("/public/").content.decode()
+    with translation.override(translation.get_language()):  # see english()
+        assert '<html lang="en">' in client.get("/public/").content.decode()
 
 
 def _signed_in_citizen_with_post() -> tuple[Client, int]:
@@ -138,7 +142,7 @@ def _signed_in_citizen_with_post() -> tuple[Client, int]:
 
 
 # Pages that show one record: a case (dates, statuses, its timeline), the notices (written
-# in Japanese by the services, read here in English) and a citizen's own post.
+# in Japanese by the services, read here in English), an FAQ entry and a citizen's post.
 RECORD_PAGES = [
     ("operator", "/notifications/"),
     ("staff_tobu", "/notifications/"),
@@ -146,6 +150,9 @@ RECORD_PAGES = [
     ("operator", "/callcenter/cases/{case}/print/"),
     ("operator", "/callcenter/cases/"),
     ("staff_tobu", "/departments/cases/{case}/"),
+    ("operator", "/faq/{entry}/"),
+    ("supervisor", "/triage/"),
+    ("supervisor", "/triage/posts/{post}/"),
     ("citizen", "/public/posts/{post}/"),
     ("citizen", "/public/my/"),
     ("citizen", "/public/post/"),
@@ -165,6 +172,6 @@ def test_english_record_page_has_no_japanese_interface_text(
     client, post = _signed_in_citizen_with_post()
     if who != "citizen":
         client = login_client(request.getfixturevalue(who))
-    html = english(client, path.format(case=known["a"].pk, post=post))
+    html = english(client, path.format(case=known["a"].pk, post=post, entry=known["entry"].pk))
     left = japanese_ui_text(html, data_strings() | ALWAYS_ALLOWED)
     assert left == [], f"{path}: {left}"

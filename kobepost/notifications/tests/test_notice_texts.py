@@ -23,7 +23,8 @@ MIGRATION = importlib.import_module(
 
 def notices_page(client, language: str) -> str:
     client.cookies["django_language"] = language
-    response = client.get("/notifications/")
+    with translation.override(translation.get_language()):  # the request switches the thread
+        response = client.get("/notifications/")
     assert response.status_code == 200
     return response.content.decode()
 
