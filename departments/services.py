@@ -32,6 +32,7 @@ from departments.models import (
 )
 from kobepost.accounts.models import User
 from kobepost.lib.jp_calendar import next_business_day
+from kobepost.notifications import notice_texts
 from kobepost.notifications.mail import absolute_link, japanese_date
 from kobepost.notifications.models import Notification
 from kobepost.notifications.services import Audience, event_key, notice_post, notification_queue
@@ -40,8 +41,8 @@ from tickets.models import Case, CaseEvent, CaseQuerySet
 from tickets.outbound import Channel, outbound_case, scrub_for_case
 from tickets.services import (
     StaleCase,
-    _label,
     _lock,
+    _notice_params,
     _notify_callcenter,
     _record,
     _save,
@@ -141,7 +142,7 @@ def case_record_direct_answer(
                 case,
                 event,
                 kind=Notification.Kind.STATUS_CHANGE,
-                notice=_("所管課が市民へ直接回答 %(case)s") % {"case": _label(case)},
+                notice=(notice_texts.CASE_ANSWERED_DIRECTLY, _notice_params(case)),
                 previous_status=str(Case.Status(previous).label),
             )
     return case
@@ -449,7 +450,8 @@ def _queue_overdue(
     if overdue:
         notice_post(
             department=department,
-            title=_("対応期限を過ぎた案件が %(count)d 件あります") % {"count": len(overdue)},
+            code=notice_texts.DEPARTMENT_OVERDUE,
+            params={"count": len(overdue)},
             link=link,
         )
 

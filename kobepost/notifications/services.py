@@ -58,7 +58,7 @@ import random
 import smtplib
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -78,6 +78,7 @@ from kobepost.accounts.models import User
 from kobepost.lib.cache import cached_or_computed, failure_text
 from kobepost.notifications.mail import CaseFacts, mail_render
 from kobepost.notifications.models import Notice, NoticeCursor, Notification
+from kobepost.notifications.notice_texts import TITLE_MAX_LENGTH, notice_title
 
 log = logging.getLogger(__name__)
 
@@ -744,14 +745,30 @@ def notice_post(
     *,
     department: Department | None = None,
     to_callcenter: bool = False,
-    title: str,
+    code: str = "",
+    params: Mapping[str, Any] | None = None,
+    title: str = "",
     link: str = "",
 ) -> Notice:
-    """An in-app notice for one department's staff, or for the whole call center."""
+    """An in-app notice for one department's staff, or for the whole call center.
+
+    Give a ``code`` of notice_texts and its ``params``: the text is then rendered in each
+    reader's language. A bare ``title`` (no code) is shown as written, to everyone.
+    """
     if (department is None) == (not to_callcenter):
         raise ValueError("a notice goes either to one department or to the call center")
+    params = dict(params or {})
+    if code:
+        title = notice_title(code, params)
+    elif not title:
+        raise ValueError("a notice needs a code (with params) or a title")
     notice = Notice.objects.create(
-        department=department, to_callcenter=to_callcenter, title=title[:200], link=link
+        department=department,
+        to_callcenter=to_callcenter,
+        code=code,
+        params=params,
+        title=title[:TITLE_MAX_LENGTH],
+        link=link,
     )
     audience = "callcenter" if department is None else f"department:{department.pk}"
     transaction.on_commit(partial(_bump_version, audience), robust=True)
