@@ -292,6 +292,11 @@ def deep_positions(per_page: int = 50) -> dict[str, str]:
     return found
 
 
+# A page number alone opens at most tickets.pagination.NUMBERED_ROWS deep: a deeper number
+# shows the deepest numbered page (and a note), which is what these rows then measure.
+CAPPED = "、上限まで"
+
+
 def worst_inputs(deep: dict[str, str]) -> list[tuple[str, str, str]]:
     """(user key, label, path) of the inputs that used to be slow (issue 19)."""
     cases = "/callcenter/cases/"
@@ -312,7 +317,11 @@ def worst_inputs(deep: dict[str, str]) -> list[tuple[str, str, str]]:
             page, after = deep[f"{sort}:{where}:page"], deep[f"{sort}:{where}:after"]
             label = f"{sort} {'中ほど' if where == 'middle' else '最後'}の {page} ページ目"
             found.append(
-                ("operator", f"最悪: 一覧 {label}（番号）", f"{cases}?sort={sort}&page={page}")
+                (
+                    "operator",
+                    f"最悪: 一覧 {label}（番号{CAPPED}）",
+                    f"{cases}?sort={sort}&page={page}",
+                )
             )
             found.append(
                 (
@@ -325,7 +334,11 @@ def worst_inputs(deep: dict[str, str]) -> list[tuple[str, str, str]]:
         page, after = deep[f"陥没:{where}:page"], deep[f"陥没:{where}:after"]
         label = f"{'中ほど' if where == 'middle' else '最後'}の {page} ページ目"
         found.append(
-            ("operator", f"最悪: 検索 陥没 {label}（番号）", f"SEARCH {cases}?q=陥没&page={page}")
+            (
+                "operator",
+                f"最悪: 検索 陥没 {label}（番号{CAPPED}）",
+                f"SEARCH {cases}?q=陥没&page={page}",
+            )
         )
         found.append(
             (
@@ -340,7 +353,7 @@ def worst_inputs(deep: dict[str, str]) -> list[tuple[str, str, str]]:
         found.append(
             (
                 "busiest_department",
-                f"最悪: 所管課 すべて {label}",
+                f"最悪: 所管課 すべて {label}{CAPPED}",
                 f"/departments/?filter=all&page={page}",
             )
         )

@@ -58,7 +58,14 @@ from tickets.models import (
     list_status_order,
     list_status_rank,
 )
-from tickets.pagination import COUNT_CAP, CappedCountPaginator, KeysetPage, LookaheadPaginator
+from tickets.pagination import (
+    COUNT_CAP,
+    CappedCountPaginator,
+    KeysetPage,
+    LookaheadPaginator,
+    bounded_page_hint,
+    numbered_page_limit,
+)
 from tickets.routing import routing_table
 from tickets.search import (
     few_matches_first,
@@ -414,7 +421,9 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             if page is None and backward:
                 page_hint = "1"  # 前へ reached the start
             break
+    beyond_numbers = False
     if page is None:
+        page_hint, beyond_numbers = bounded_page_hint(page_hint, PAGE_SIZE)
         paginator = (LookaheadPaginator if searching else CappedCountPaginator)(
             _filtered_cases(request.user, form),
             PAGE_SIZE,
@@ -424,6 +433,8 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         )
         page = paginator.get_page(page_hint)
         page.object_list = list(page.object_list)
+        # Said only when the list does reach that deep (a shorter one shows its last page).
+        beyond_numbers = beyond_numbers and page.number == numbered_page_limit(PAGE_SIZE)
     _label_rows(cast(list[dict], page.object_list), detail_url="callcenter:case_detail")
     if searching and phone_query_digits(form.cleaned_data["q"]):
         audit_phone_history(request, [row["pk"] for row in page.object_list])
@@ -431,12 +442,17 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query.pop("page", None)
     query.pop("after", None)
     query.pop("before", None)
+    oldest_first = query.copy()
+    oldest_first["sort"] = "received_at"
     return render(
         request,
         "callcenter/case_list.html",
         {
             "form": form,
             "page": page,
+            "beyond_numbers": beyond_numbers,
+            "numbered_limit": numbered_page_limit(PAGE_SIZE),
+            "oldest_first_query": oldest_first.urlencode(),
             # 次へ reads after this page's last row (tickets.pagination.KeysetPage).
             "next_after": page.object_list[-1]["pk"] if page.has_next() else None,
             # 前へ reads before this page's first row; to the first page by its number.

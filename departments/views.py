@@ -57,7 +57,7 @@ from tickets.forms import ContractorRequestForm
 from tickets.geo.places import Ward
 from tickets.models import Case, CaseQuerySet, InvalidTransition, inbox_order
 from tickets.outbound import MARK_PATTERN, marked_pieces
-from tickets.pagination import LookaheadPaginator
+from tickets.pagination import LookaheadPaginator, bounded_page_hint, numbered_page_limit
 from tickets.services import (
     StaleCase,
     case_reply,
@@ -131,16 +131,23 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         choice = "open"
     # "すべて" holds the department's whole archive: read one row ahead instead of counting
     # it ("31 件以上", exact on the last page); the other tabs are small and counted.
-    paginator = (
-        LookaheadPaginator(
-            _inbox_cases(request.user, choice),
-            INBOX_PAGE_SIZE,
-            page_hint=request.GET.get("page"),
+    page_hint = request.GET.get("page")
+    at_limit = False
+    paginator: Paginator[Case]
+    if choice == "all":
+        # Its pages go by number (the inbox's order has no cheap keyset), and a page costs
+        # the rows skipped before it: held to tickets.pagination.NUMBERED_ROWS. Older cases
+        # are found in the case list, oldest first or by date.
+        page_hint, _deeper = bounded_page_hint(page_hint, INBOX_PAGE_SIZE)
+        paginator = LookaheadPaginator(
+            _inbox_cases(request.user, choice), INBOX_PAGE_SIZE, page_hint=page_hint
         )
-        if choice == "all"
-        else Paginator(_inbox_cases(request.user, choice), INBOX_PAGE_SIZE)
-    )
-    page = paginator.get_page(request.GET.get("page"))
+    else:
+        paginator = Paginator(_inbox_cases(request.user, choice), INBOX_PAGE_SIZE)
+    page = paginator.get_page(page_hint)
+    if choice == "all" and page.number == numbered_page_limit(INBOX_PAGE_SIZE) and page.has_next():
+        at_limit = True
+        page.has_next = lambda: False  # type: ignore[method-assign]  # no 次へ to a page that would show this one again
     page.object_list = _with_labels(list(page.object_list))
     map_config = location_picker_config()
     config = {
@@ -167,6 +174,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "page": page,
             "filter": choice,
             "filters": INBOX_FILTERS,
+            "at_limit": at_limit,
             "today": timezone.localdate(),
             "inbox_config": config,
         },
