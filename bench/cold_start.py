@@ -4,7 +4,7 @@ Every page is asked for once in a process of its own, as the first request that 
 answers: the case after each deploy or worker restart (gunicorn's max_requests recycles a
 worker every ~2,000 requests). A child process sets Django up, signs its user in, closes its
 database connection (a worker starts without one), runs the warm-up that
-deploy/gunicorn.conf.py runs in each worker (``kobepost.warmup.warm_up``) unless ``--cold``,
+deploy/gunicorn.conf.py runs in each worker (``kobepost.lib.warmup.warm_up``) unless ``--cold``,
 then times one request. The shared cache (Redis when REDIS_URL is set) is kept as a worker
 restart finds it; ``--clear-cache`` empties it before every page as well (Redis restarted).
 Prints figures only; no test asserts a time.
@@ -90,7 +90,7 @@ def child(user_key: str, path: str, *, warm: bool, clear_cache: bool, profile: b
     connection.close()  # a new worker has no connection yet
     warm_ms = 0.0
     if warm:
-        from kobepost.warmup import warm_up
+        from kobepost.lib.warmup import warm_up
 
         began = time.perf_counter()
         warm_up()

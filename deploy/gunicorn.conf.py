@@ -52,9 +52,9 @@ worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm")  # noqa: 
 
 
 def post_worker_init(worker) -> None:
-    """Warm each worker before it accepts a request (kobepost/warmup.py): URL configuration,
+    """Warm each worker before it accepts a request (kobepost/lib/warmup.py): URL configuration,
     templates, translations, database and cache connections. With preload_app off this runs
     in every new worker, while the old ones still serve during a reload."""
-    from kobepost.warmup import warm_up
+    from kobepost.lib.warmup import warm_up
 
     warm_up()

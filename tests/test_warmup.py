@@ -1,4 +1,4 @@
-"""The worker warm-up (kobepost/warmup.py, called by deploy/gunicorn.conf.py): it leaves the
+"""The worker warm-up (kobepost/lib/warmup.py, called by deploy/gunicorn.conf.py): it leaves the
 process with its templates compiled, and a step that fails never stops the worker."""
 
 import logging
@@ -28,7 +28,7 @@ def test_a_failing_step_is_logged_and_the_others_still_run(monkeypatch, caplog):
         raise OSError("database is down")
 
     monkeypatch.setattr(warmup, "STEPS", (("database", down), ("urls", lambda: ran.append(1))))
-    with caplog.at_level(logging.WARNING, logger="kobepost.warmup"):
+    with caplog.at_level(logging.WARNING, logger="kobepost.lib.warmup"):
         timings = warmup.warm_up()
     assert set(timings) == {"database", "urls"} and ran == [1]
     assert "warm-up step database failed" in caplog.text

@@ -144,6 +144,9 @@ def test_the_page_costs_the_same_queries_for_few_and_many_calls(
             extension="201",
             outcome="answered",
         )
+    # Ringing twenty calls can take longer than the session's activity-write interval on a
+    # busy machine; a page first makes the measured one count the page, not that write.
+    client.get(JOURNAL)
     with django_assert_num_queries(5):
         client.get(JOURNAL)
 
