@@ -6,7 +6,7 @@ import logging
 import pytest
 from django.template import engines
 
-from kobepost import warmup
+from kobepost.lib import warmup
 
 
 @pytest.mark.django_db
