@@ -7,6 +7,7 @@ from django.utils import timezone
 from departments.models import Department
 from faq.models import FaqEntry, FaqRevision, SimpleCall, UnansweredSearch
 from kobepost.accounts.models import User
+from kobepost.lib.textfold import fold
 from tickets.models import Category, Dial
 
 # dial, category (or ""), department, question, answer, keywords
@@ -425,7 +426,7 @@ def seed_faq() -> None:
     )
     SimpleCall.objects.bulk_create(calls)
     for query, dial in [("マンホール", "roads"), ("カラス", "clean110"), ("ペット霊園", "hygiene")]:
-        UnansweredSearch.objects.create(query=query, normalized_query=query, dial=dials[dial])
+        UnansweredSearch.objects.create(query=query, normalized_query=fold(query), dial=dials[dial])
 
 
 # Calls logged years ago whose notes are past their dial's retention (the demo's disposal list).

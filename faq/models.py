@@ -6,8 +6,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from faq.fields import ShortTokensField
-from faq.normalize import normalize_text, short_tokens
+from faq.normalize import short_tokens
 from kobepost.lib.choices import QuickChoiceDisplay
+from kobepost.lib.textfold import fold
 
 DEFAULT_REVIEW_AFTER_DAYS = 180
 
@@ -63,7 +64,7 @@ class FaqEntry(QuickChoiceDisplay, models.Model):
         blank=True,
         related_name="+",
     )
-    # Normalised copies for search (see faq/normalize.py); rebuilt on every save.
+    # Folded copies for search (see kobepost/lib/textfold.py); rebuilt on every save.
     search_question = models.TextField(editable=False, default="")
     search_keywords = models.TextField(editable=False, default="")
     search_text = models.TextField(editable=False, default="")
@@ -92,10 +93,10 @@ class FaqEntry(QuickChoiceDisplay, models.Model):
         super().save(*args, **kwargs)
 
     def refresh_search_fields(self) -> None:
-        self.search_question = normalize_text(self.question)
-        self.search_keywords = normalize_text(self.keywords)
+        self.search_question = fold(self.question)
+        self.search_keywords = fold(self.keywords)
         self.search_text = "\n".join(
-            [self.search_question, self.search_keywords, normalize_text(self.answer)]
+            [self.search_question, self.search_keywords, fold(self.answer)]
         )
         self.search_tokens = short_tokens(self.search_text)
 

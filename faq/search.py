@@ -1,7 +1,7 @@
 """FAQ search suited to Japanese, on PostgreSQL and SQLite alike.
 
 Every query word must appear (AND). On PostgreSQL a word of three or more characters is a
-LIKE on the normalised text, served by a pg_trgm GIN index; a one- or two-character word
+LIKE on the folded text, served by a pg_trgm GIN index; a one- or two-character word
 (犬, 陥没) is looked up in a GIN index over the entry's short-token array, because pg_trgm
 cannot use its index below three characters. SQLite (development) uses LIKE for both.
 Ranking: the whole phrase in the question first, then words in the question, then in the
@@ -17,13 +17,8 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from faq.models import FaqEntry
-from faq.normalize import (
-    is_token_term,
-    normalize_text,
-    normalized_pieces,
-    normalized_same_length,
-    query_terms,
-)
+from faq.normalize import is_token_term, query_terms
+from kobepost.lib.textfold import fold, folded_pieces, folded_same_length
 
 SNIPPET_LENGTH = 90
 # Only needed inside the database; not worth sending back with every result.
@@ -67,7 +62,7 @@ def search_entries(queryset: QuerySet[FaqEntry], query: str) -> QuerySet[FaqEntr
         return queryset.none()
     for term in terms:
         queryset = queryset.filter(term_filter(term))
-    phrase = normalize_text(" ".join(query.split()))
+    phrase = fold(" ".join(query.split()))
     return (
         queryset.defer(*SEARCH_COLUMNS)
         .annotate(score=_score(terms, phrase))
@@ -83,12 +78,12 @@ class Span:
 
 def _match_spans(text: str, terms: list[str]) -> list[Span]:
     spans: list[Span] = []
-    normalized = normalized_same_length(text)
+    normalized = folded_same_length(text)
     span_of: Callable[[int, int], Span]
     if normalized is not None:
         span_of = Span  # positions in the normalised text are positions in ``text``
     else:
-        pieces = normalized_pieces(text)
+        pieces = folded_pieces(text)
         normalized = "".join(piece[0] for piece in pieces)
 
         def span_of(start: int, end: int) -> Span:

@@ -14,10 +14,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from faq.models import FaqEntry, FaqProposal, FaqRevision, SimpleCall, UnansweredSearch
-from faq.normalize import normalize_text
 from kobepost.accounts.models import User
 from kobepost.cti.services import call_link_faq
 from kobepost.lib.jp_calendar import start_of_day
+from kobepost.lib.textfold import fold
 from tickets.models import Dial
 
 
@@ -112,7 +112,7 @@ def calls_today(*, operator: User) -> int:
 def unanswered_search_log(*, query: str, dial: Dial | None) -> UnansweredSearch:
     query = query.strip()[:200]
     return UnansweredSearch.objects.create(
-        query=query, normalized_query=normalize_text(query)[:200], dial=dial
+        query=query, normalized_query=fold(query)[:200], dial=dial
     )
 
 

@@ -25,13 +25,13 @@ from faq.forms import (
     StatusForm,
 )
 from faq.models import FaqEntry, FaqProposal, review_after_days, review_due_before
-from faq.normalize import normalize_text
 from faq.search import SNIPPET_LENGTH, highlight, search_entries
 from kobepost.accounts.decorators import role_required
 from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.lib.links import safe_next_url, url_with_pk
 from kobepost.lib.spreadsheets import Sheet, csv_response, requested_encoding, xlsx_response
+from kobepost.lib.textfold import fold
 from tickets.models import Category, Dial
 from tickets.routing import routing_table
 
@@ -97,7 +97,7 @@ LAST_GAP_SESSION_KEY = "faq_last_gap"
 
 
 def _log_gap_once(request: AuthenticatedHttpRequest, *, query: str, dial: Dial | None) -> None:
-    searched = [normalize_text(query), dial.pk if dial else None]
+    searched = [fold(query), dial.pk if dial else None]
     if request.session.get(LAST_GAP_SESSION_KEY) == searched:
         return
     services.unanswered_search_log(query=query, dial=dial)

@@ -19,28 +19,11 @@ from tickets.access import audit_case_shown, get_case_for_user
 from tickets.corrections import correction_values_visible_to, with_correction_rows
 from tickets.forms import CaseIntakeForm, ContractorRequestForm, TransferForm
 from tickets.models import Case, CaseEvent, CaseQuerySet, IntakeToken
+from tickets.policy import status_actions_for
 from tickets.services import case_create_once, case_link_call, contractors_for, intake_token_issue
 
 
 # --- the case page ------------------------------------------------------------------------------
-def status_actions_for(user: User, case: Case) -> list[tuple[str, str]]:
-    """Status changes this user may make on this case, as (status, button label)."""
-    allowed = case.allowed_transitions()
-    actions: list[tuple[str, str]] = []
-    if user.is_callcenter:
-        if Case.Status.CLOSED in allowed:
-            actions.append((Case.Status.CLOSED, _("完了にする")))
-        if case.is_reopen(Case.Status.IN_PROGRESS) and Case.Status.IN_PROGRESS in allowed:
-            actions.append((Case.Status.IN_PROGRESS, _("再開する（所管課対応中に戻す）")))
-    elif (
-        user.is_department_staff
-        and user.department_id == case.department_id
-        and case.status == Case.Status.RECEIVED
-    ):
-        actions.append((Case.Status.IN_PROGRESS, _("対応を開始する")))
-    return actions
-
-
 def case_page_queryset() -> CaseQuerySet:
     """What the case page and its printout read of a case in the one query."""
     return Case.objects.select_related("dial", "category", "department", "created_by")

@@ -307,7 +307,25 @@ def _user(username: str) -> User:
 
 
 def _department_user(case: Case) -> User:
-    return User.objects.filter(department=case.department).first() or _user("supervisor1")
+    """Who acts for the case's department: its demo login, or else a member of its staff
+    without a login (the demo has logins for four departments; only the case's own
+    department may start its work, tickets/policy.py)."""
+    staff = User.objects.filter(department=case.department, role=User.Role.DEPARTMENT_STAFF)
+    if user := staff.first():
+        return user
+    user, created = User.objects.get_or_create(
+        username=f"demo-{case.department.code}",
+        defaults={
+            "display_name": f"{case.department.name} 担当",
+            "role": User.Role.DEPARTMENT_STAFF,
+            "department": case.department,
+            "email": f"demo-{case.department.code}@staff.kobepost.example",
+        },
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
 
 
 def seed_cases() -> None:

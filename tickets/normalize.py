@@ -14,6 +14,8 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from kobepost.lib.textfold import fold
+
 # Full-width katakana, the prolonged sound mark, the middle dot and spaces between names.
 KATAKANA_PATTERN = re.compile(r"^[\u30a0-\u30ff\u31f0-\u31ff ]*$")
 _SPACES = re.compile(r"\s+")
@@ -90,16 +92,11 @@ def normalize_phone(text: str) -> Phone:
     return Phone(display=display, digits=re.sub(r"[^0-9]", "", display))
 
 
-def normalize_search_text(text: str) -> str:
-    """The spelling search tokens are made of: NFKC, upper case, katakana."""
-    return jaconv.hira2kata(unicodedata.normalize("NFKC", text or "")).upper()
-
-
 def search_text(*texts: str) -> str:
-    """The texts in the spelling searches use, one per line, so that a word of three or more
-    characters is found (LIKE, trigram index) however either side was typed: width,
-    hiragana/katakana and case are folded the same way as the query."""
-    return "\n".join(normalized for text in texts if (normalized := normalize_search_text(text)))
+    """The texts in the search spelling (``kobepost.lib.textfold.fold``), one per line, so that
+    a word of three or more characters is found (LIKE, trigram index) however either side was
+    typed: width, hiragana/katakana and case are folded the same way as the query."""
+    return "\n".join(folded for text in texts if (folded := fold(text)))
 
 
 def search_tokens(*texts: str) -> list[str]:
@@ -110,7 +107,7 @@ def search_tokens(*texts: str) -> list[str]:
     """
     tokens: set[str] = set()
     for text in texts:
-        for chunk in _SPACES.split(normalize_search_text(text)):
+        for chunk in _SPACES.split(fold(text)):
             tokens.update(chunk)
             tokens.update(chunk[i : i + 2] for i in range(len(chunk) - 1))
     return sorted(tokens)

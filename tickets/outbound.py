@@ -18,7 +18,7 @@ decides this: a new channel gets a line in ``CASE_FIELDS``, not its own cleaning
   two-kana part only before an honorific: さん, 様, 様方, 宅 …, because alone it occurs in
   ordinary words), in kanji, hiragana, katakana or half-width kana.
 
-Matching runs on the NFKC-folded text (the search's own folding, ``faq.normalize``), and the
+Matching runs on the NFKC-folded text (the search's own folding, ``kobepost.lib.textfold``), and the
 marks replace the original characters, so everything kept is exactly what was typed.
 
 For the health dial (食品衛生・環境衛生・動物衛生) the details go out entirely only to a
@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from faq.normalize import normalize_text, normalized_pieces
+from kobepost.lib.textfold import fold, folded_pieces
 from tickets.models import HEALTH_DIAL_CODE, Case
 from tickets.normalize import phone_digits
 
@@ -190,11 +190,23 @@ _DIGITS = re.compile(r"[0-9]+")
 _PHONE_GAP = re.compile("[" + re.escape(_PHONE_SEPARATORS) + "]{1,3}")
 _MAX_PHONE_GROUPS = 5  # +81 78 123 4567 is four; one more for a "(0)"
 _YEAR = re.compile(r"(?:19|20)[0-9]{2}")
-_EMAIL = re.compile(r"[a-z0-9!#$%&'*+/=?^_`{|}~.\-]+@[a-z0-9\-]+(?:\.[a-z0-9\-]+)+")
+# The folded text is upper case and katakana: patterns are written in that spelling, or
+# folded themselves (see kobepost.lib.textfold).
+_EMAIL = re.compile(r"[A-Z0-9!#$%&'*+/=?^_`{|}~.\-]+@[A-Z0-9\-]+(?:\.[A-Z0-9\-]+)+")
+
+
+def _folded_words(*words: str) -> str:
+    return "|".join(re.escape(fold(word)) for word in words)
+
+
 # 方 also starts 方面/方向/方法, so only when another word does not follow.
-_HONORIFIC = re.compile(r"さん|さま|様|宅|氏|君|くん|ちゃん|殿|方(?![面向法針角])")
+_HONORIFIC = re.compile(
+    _folded_words("さん", "さま", "様", "宅", "氏", "君", "くん", "ちゃん", "殿")
+    + "|方(?![面向法針角])"
+)
 _NAME_SPLIT = re.compile(r"[\s・]+")
-_KANA = re.compile(r"[\u3041-\u309fー]+")
+# Folded kana: katakana letters, the long vowel mark and the iteration marks ヽヾ.
+_KANA = re.compile(r"[\u30a1-\u30fa\u30fc-\u30fe]+")
 
 
 def _is_phone(folded: str, groups: list[tuple[int, int]], own: list[str]) -> bool:
@@ -257,7 +269,7 @@ def _phone_spans(folded: str, own: list[str]) -> list[tuple[int, int]]:
 
 
 def _name_parts(raw: str) -> tuple[str, list[str]]:
-    parts = [part for part in _NAME_SPLIT.split(normalize_text(raw)) if part]
+    parts = [part for part in _NAME_SPLIT.split(fold(raw)) if part]
     whole = "".join(parts)
     if len(parts) == 1 and len(whole) >= 2:
         # Written without a space: every way to cut it into surname and given name.
@@ -317,7 +329,7 @@ def scrub(text: str, people: Sequence[Person] = (), *, withheld: Sequence[str] =
     the ``withheld`` phrases (the caller's recorded symptoms, see ``health_phrases``)."""
     if not text:
         return text
-    pieces = normalized_pieces(text)
+    pieces = folded_pieces(text)
     folded = "".join(piece[0] for piece in pieces)
     spans: list[tuple[int, int, Removed]] = [
         (*match.span(), Removed.EMAIL) for match in _EMAIL.finditer(folded)
@@ -325,7 +337,7 @@ def scrub(text: str, people: Sequence[Person] = (), *, withheld: Sequence[str] =
     own = [digits for person in people if len(digits := phone_digits(person.phone)) >= 6]
     spans += [(*span, Removed.PHONE) for span in _phone_spans(folded, own)]
     spans += [(*span, Removed.NAME) for span in _word_spans(folded, *_name_words(tuple(people)))]
-    phrases = [word for phrase in withheld if (word := normalize_text(phrase).replace(" ", ""))]
+    phrases = [word for phrase in withheld if (word := fold(phrase).replace(" ", ""))]
     spans += [(*span, Removed.HEALTH) for span in _word_spans(folded, phrases)]
     if not spans:
         return text
@@ -376,7 +388,9 @@ def may_see_health(channel: Channel, case: Case) -> bool:
 
 
 # Between the symptoms a caller reported: punctuation, spaces and the words that list them.
-_SYMPTOM_SEPARATORS = re.compile(r"(?:[\s、。,.・/()「」!?]|と|や|および|及び)+")
+_SYMPTOM_SEPARATORS = re.compile(
+    r"(?:[\s、。,.・/()「」!?]|" + _folded_words("と", "や", "および", "及び") + ")+"
+)
 
 
 def health_phrases(case: Case, channel: Channel) -> list[str]:
@@ -389,7 +403,7 @@ def health_phrases(case: Case, channel: Channel) -> list[str]:
     """
     if "details" not in CASE_FIELDS[channel] or may_see_health(channel, case):
         return []
-    recorded = normalize_text(case.health_symptoms)
+    recorded = fold(case.health_symptoms)
     parts = [part for part in _SYMPTOM_SEPARATORS.split(recorded) if _long_enough(part)]
     return [recorded.strip(), *parts] if parts else []
 

@@ -10,8 +10,9 @@ from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from kobepost.lib.textfold import fold
 from tickets.models import Case, CaseQuerySet
-from tickets.normalize import normalize_search_text, phone_digits
+from tickets.normalize import phone_digits
 
 # A word search with at most this many matches is answered from the matches themselves: their
 # ids first, through the token or trigram index, then only those rows ordered. See
@@ -35,10 +36,10 @@ def nearby_days() -> int:
 def _text_condition(word: str) -> Q:
     """Title, details, caller name or kana containing ``word`` (never the health symptoms).
 
-    Both sides are in the search spelling (normalize.search_text), so width, hiragana or
+    Both sides are in the search spelling (kobepost.lib.textfold.fold), so width, hiragana or
     katakana and case do not matter: こばやし finds コバヤシ, ｶﾝﾎﾞﾂ finds カンボツ.
     """
-    normalized = normalize_search_text(word)
+    normalized = fold(word)
     if connection.vendor == "postgresql" and len(normalized) <= 2:
         # Trigrams cannot index 1–2 characters: the character/pair tokens (GIN) can.
         return Q(search_tokens__contains=[normalized])

@@ -44,6 +44,7 @@ from tickets.corrections import (
 )
 from tickets.models import Case, CaseEvent, FiscalYearCounter, IntakeToken, fiscal_year_of
 from tickets.outbound import Channel, outbound_case
+from tickets.policy import status_change_check
 
 
 class StaleCase(Exception):
@@ -306,13 +307,19 @@ def case_change_status(
     note: str = "",
     expected_version: int | None = None,
 ) -> Case:
-    """Move a case along its lifecycle; refused changes raise InvalidTransition.
+    """Move a case along its lifecycle. A change this user may not make raises
+    StatusChangeRefused (tickets.policy, a PermissionDenied); one the lifecycle does not
+    allow raises InvalidTransition.
 
     A department's change is mailed to the call center; a reopen by the call center to the
     department.
     """
     with transaction.atomic():
         case = _lock(case, expected_version)
+        if status in Case.Status.values:
+            # Who first, on the locked row (whether it is a reopen depends on the status
+            # now); a status that does not exist is the lifecycle's error below.
+            status_change_check(user=user, case=case, status=status)
         case.check_transition(status)
         kind = CaseEvent.Kind.REOPEN if case.is_reopen(status) else CaseEvent.Kind.STATUS
         previous = case.status

@@ -3,8 +3,9 @@
 import pytest
 
 from faq.models import FaqEntry
-from faq.normalize import normalize_text, short_tokens
+from faq.normalize import short_tokens
 from faq.search import highlight, search_entries
+from kobepost.lib.textfold import fold
 
 
 def questions(query: str) -> list[str]:
@@ -12,9 +13,10 @@ def questions(query: str) -> list[str]:
 
 
 def test_normalisation_removes_width_kana_and_case_differences():
-    assert normalize_text("ｺﾞﾐ") == normalize_text("ゴミ") == normalize_text("ごみ") == "ごみ"
-    assert normalize_text("ＡＢＣ　ﾊﾟﾝ") == "abc ぱん"
-    assert "陥没" in short_tokens(normalize_text("道路の陥没")).split()
+    # The case search's folding: katakana and upper case.
+    assert fold("ｺﾞﾐ") == fold("ゴミ") == fold("ごみ") == "ゴミ"
+    assert fold("ＡＢＣ　ﾊﾟﾝ") == "ABC パン"
+    assert "陥没" in short_tokens(fold("道路の陥没")).split()
 
 
 @pytest.fixture
@@ -98,7 +100,7 @@ def test_highlight_marks_the_original_characters():
 )
 def test_highlight_is_the_same_with_or_without_the_one_to_one_shortcut(text, query, monkeypatch):
     shortcut = highlight(text, query, window=12)
-    monkeypatch.setattr("faq.search.normalized_same_length", lambda text: None)
+    monkeypatch.setattr("faq.search.folded_same_length", lambda text: None)
     assert shortcut == highlight(text, query, window=12)
 
 

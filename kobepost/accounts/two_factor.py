@@ -151,7 +151,8 @@ def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
             "qr_code": qr_code,
             "secret": secret,
             "replacing": existing is not None,
-            "next": request.POST.get("next") or request.GET.get("next") or "",
+            # Only a next that would be followed goes back into the form.
+            "next": safe_next_url(request) or "",
         },
         status=400 if form.is_bound else 200,
     )
@@ -174,6 +175,6 @@ def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "accounts/two_factor_verify.html",
-        {"form": form, "next": request.POST.get("next") or request.GET.get("next") or ""},
+        {"form": form, "next": safe_next_url(request) or ""},
         status=400 if form.is_bound else 200,
     )

@@ -6,7 +6,6 @@ import unicodedata
 from collections.abc import Sequence
 from typing import cast
 
-import jaconv
 import phonenumbers
 from django import forms
 from django.conf import settings
@@ -21,14 +20,10 @@ from kobepost.public.models import Citizen, Post, PostCategory
 from kobepost.public.photos import MAX_REDACTIONS, CleanPhoto, Redaction, clean_photo
 from tickets.geo.places import validate_point
 from tickets.models import Case, Category
+from tickets.normalize import is_katakana, normalize_kana
 
 LOGIN_ID_PATTERN = re.compile(r"^[A-Za-z0-9_.\-]{4,40}$")
-KANA_PATTERN = re.compile(r"^[\u30a0-\u30ff\s]+$")
 KOBE_WORD = "神戸市"
-
-
-def normalise_kana(value: str) -> str:
-    return jaconv.hira2kata(unicodedata.normalize("NFKC", value)).strip()
 
 
 def normalise_phone(value: str) -> str:
@@ -87,8 +82,9 @@ class CitizenDetailsForm(XmlSafeFormMixin, forms.ModelForm):
         return unicodedata.normalize("NFKC", self.cleaned_data["nickname"]).strip()
 
     def clean_name_kana(self) -> str:
-        kana = normalise_kana(self.cleaned_data["name_kana"])
-        if not KANA_PATTERN.match(kana):
+        # The callers' kana rule (tickets.normalize), so a data request finds both alike.
+        kana = normalize_kana(self.cleaned_data["name_kana"])
+        if not kana or not is_katakana(kana):
             raise ValidationError(_("氏名（カナ）はカタカナで入力してください。"))
         return kana
 

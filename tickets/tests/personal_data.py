@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import jaconv
 from hypothesis import strategies as st
 
-from faq.normalize import normalize_text
+from kobepost.lib.textfold import fold
 
 # (kanji, katakana) pairs. Real names, chosen not to occur in the mail templates' own words.
 SURNAMES = [
@@ -187,8 +187,9 @@ _DIGIT_RUN = re.compile(r"[0-9]+(?:[ \t\-‐‑‒–—―−ー.・/()]{1,3}[0
 
 
 def _long_enough(part: str) -> bool:
-    """A name part a reader recognises on its own: two kanji, or three kana."""
-    return len(part) >= (3 if re.fullmatch(r"[\u3041-\u309fー]+", part) else 2)
+    """A name part a reader recognises on its own: two kanji, or three kana (folded, so
+    katakana)."""
+    return len(part) >= (3 if re.fullmatch(r"[\u30a1-\u30fa\u30fc-\u30fe]+", part) else 2)
 
 
 def personal_items(caller: Caller, *, symptoms: Sequence[str] = ()) -> list[str]:
@@ -196,9 +197,7 @@ def personal_items(caller: Caller, *, symptoms: Sequence[str] = ()) -> list[str]
     given, given_kana = caller.given
     words = [f"{surname}{given}", f"{surname_kana}{given_kana}"]
     words += [
-        part
-        for part in (surname, given, surname_kana, given_kana)
-        if _long_enough(normalize_text(part))
+        part for part in (surname, given, surname_kana, given_kana) if _long_enough(fold(part))
     ]
     words += [f"{part}{h}" for part in (surname, given) for h in HONORIFICS]
     words += caller.emails
@@ -208,12 +207,12 @@ def personal_items(caller: Caller, *, symptoms: Sequence[str] = ()) -> list[str]
 
 def leaks(text: str, caller: Caller, *, symptoms: Sequence[str] = ()) -> list[str]:
     """The caller's items still readable in ``text`` (empty when it is clean)."""
-    folded = normalize_text(text)
+    folded = fold(text)
     squeezed = re.sub(r"\s+", "", folded)
     found = [
         item
         for item in personal_items(caller, symptoms=symptoms)
-        if normalize_text(item).replace(" ", "") in squeezed
+        if fold(item).replace(" ", "") in squeezed
     ]
     runs = [re.sub(r"[^0-9]", "", run) for run in _DIGIT_RUN.findall(folded)]
     for phone in [caller.phone, *caller.others]:

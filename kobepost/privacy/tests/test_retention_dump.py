@@ -36,6 +36,7 @@ from faq.models import SimpleCall
 from faq.services import call_log
 from kobepost.cti.demo import ring_call
 from kobepost.cti.models import Call, Pbx
+from kobepost.lib.textfold import fold
 from kobepost.notifications.models import Notification
 from kobepost.notifications.services import notification_relay, notification_resend
 from kobepost.privacy.models import DisposalBatch, DisposalItem, RetentionClass
@@ -48,7 +49,6 @@ from kobepost.public.tests.fixtures import jpeg_upload, make_citizen, make_post
 from tests.fixtures import service_missing
 from tests.migration_state import apps_before_the_move
 from tickets.models import Case, CaseEvent, Category, Dial
-from tickets.normalize import normalize_search_text
 from tickets.services import case_change_status, case_record_citizen_callback, case_reply
 from tickets.tests.factories import make_case
 
@@ -102,7 +102,7 @@ class Secrets:
         """Each string, and its spelling in the search columns where that differs."""
         forms = dict(self.values)
         for what, value in self.values.items():
-            folded = normalize_search_text(value)
+            folded = fold(value)
             if folded != value:
                 forms[f"{what} (search spelling)"] = folded
         return forms

@@ -43,6 +43,12 @@ def test_register_normalises_and_signs_in(client, db):
     assert client.get("/public/my/").status_code == 200
 
 
+def test_kana_is_kept_as_the_call_center_keeps_a_callers_kana(client, db):
+    # Half-width, several spaces: one spelling, the same as tickets.normalize.normalize_kana.
+    client.post("/public/register/", registration(name_kana="ｻﾝﾉﾐﾔ　　 ﾊﾅｺ"))
+    assert Citizen.objects.get().name_kana == "サンノミヤ ハナコ"
+
+
 @pytest.mark.parametrize(
     ("change", "field_message"),
     [
