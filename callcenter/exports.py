@@ -28,6 +28,7 @@ from faq.models import SimpleCall
 from kobepost.accounts.decorators import role_required
 from kobepost.accounts.models import User
 from kobepost.audit.services import audit_stream, record_type_of
+from kobepost.lib.jp_calendar import start_of_day
 from kobepost.lib.private_search import carries_private_fields, private_search_url
 from kobepost.lib.spreadsheets import CP932, UTF8, Sheet, Value, csv_response, xlsx_response
 from tickets.models import Case
@@ -239,8 +240,6 @@ class CallPeriodForm(forms.Form):
     received_to = forms.DateField(required=False)
 
     def apply(self, calls: QuerySet[SimpleCall]) -> QuerySet[SimpleCall]:
-        from callcenter.forms import start_of_day
-
         data = self.cleaned_data
         if data.get("received_from"):
             calls = calls.filter(created_at__gte=start_of_day(data["received_from"]))

@@ -348,10 +348,6 @@ class CaseSearchForm(NoColonLabels, forms.Form):
         return data
 
 
-def start_of_day(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
 class CitizenCallbackForm(NoColonLabels, forms.Form):
     told_at = forms.DateTimeField(
         label=_("回答した日時"), widget=DateTimeLocalInput(), input_formats=[DATETIME_LOCAL]

@@ -23,7 +23,6 @@ from callcenter.forms import (
     CitizenCallbackForm,
     StatusChangeForm,
     TransferForm,
-    start_of_day,
 )
 from departments.forms import ContractorRequestForm
 from departments.services import contractors_for
@@ -35,6 +34,7 @@ from kobepost.audit.services import audit_one_shown, audit_record, audit_shown, 
 from kobepost.cti.access import caller_text, get_call_for_user
 from kobepost.cti.models import Call, CallerId
 from kobepost.cti.services import call_for_intake, call_link_case
+from kobepost.lib.jp_calendar import start_of_day
 from kobepost.lib.links import UUID_PLACEHOLDER, url_with_pk
 from kobepost.lib.private_search import (
     carries_private_fields,

@@ -1,7 +1,7 @@
 """FAQ workflows with side effects: revisions, proposals, call logging, import."""
 
 import difflib
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Count, QuerySet
@@ -15,6 +15,7 @@ from faq.models import FaqEntry, FaqProposal, FaqRevision, SimpleCall, Unanswere
 from faq.normalize import normalize_text
 from kobepost.accounts.models import User
 from kobepost.cti.services import call_link_faq
+from kobepost.lib.jp_calendar import start_of_day
 from tickets.models import Dial
 
 
@@ -102,7 +103,7 @@ def call_log(
 
 
 def calls_today(*, operator: User) -> int:
-    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    start = start_of_day(timezone.localdate())
     return SimpleCall.objects.filter(operator=operator, created_at__gte=start).count()
 
 
@@ -124,10 +125,6 @@ def month_starts(*, months: int, today: date | None = None) -> list[date]:
         if month == 0:
             year, month = year - 1, 12
     return list(reversed(starts))
-
-
-def start_of_day(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 def usage_by_entry_and_month(*, months: int = 6, limit: int = 50) -> tuple[list[date], list[dict]]:

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from departments.models import Department
 from kobepost.accounts.models import User
+from kobepost.lib.jp_calendar import fiscal_year_of
 from kobepost.notifications.mail import CaseFacts
 from kobepost.notifications.models import Notification
 from kobepost.notifications.services import (
@@ -41,7 +42,7 @@ from tickets.corrections import (
     field_label,
     value_text,
 )
-from tickets.models import Case, CaseEvent, FiscalYearCounter, IntakeToken, fiscal_year_of
+from tickets.models import Case, CaseEvent, FiscalYearCounter, IntakeToken
 from tickets.outbound import Channel, outbound_case
 
 

@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from callcenter.forms import start_of_day
 from kobepost.accounts.decorators import role_required
 from kobepost.accounts.models import User
 from kobepost.accounts.network import client_ip, pbx_address_allowed
@@ -30,6 +29,7 @@ from kobepost.cti.services import (
     calls_to_pop,
     seat_assign,
 )
+from kobepost.lib.jp_calendar import start_of_day
 from kobepost.lib.links import safe_next_url, url_with_pk
 from tickets.history import audit_phone_history, case_summary, cases_of_phone
 from tickets.pagination import CappedCountPaginator

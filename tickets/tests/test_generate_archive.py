@@ -10,8 +10,9 @@ from django.db.models import Min
 
 from faq.models import FaqEntry, SimpleCall
 from faq.search import search_entries
+from kobepost.lib.jp_calendar import fiscal_year_of
 from kobepost.public.models import Post
-from tickets.models import Case, CaseEvent, FiscalYearCounter, fiscal_year_of
+from tickets.models import Case, CaseEvent, FiscalYearCounter
 from tickets.normalize import normalize_search_text, search_text, search_tokens
 from tickets.search import search_cases
 from tickets.services import case_create
