@@ -1,33 +1,25 @@
 """Operator screens: home, call intake, case list and search, detail, call-back queue."""
 
 import datetime
+from collections.abc import Mapping
+from typing import Any, cast
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import CharField, F, Q, QuerySet, Value
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from callcenter.forms import (
-    OPEN_STATUSES,
-    CaseCorrectionForm,
-    CaseIntakeForm,
-    CaseSearchForm,
-    CitizenCallbackForm,
-    StatusChangeForm,
-    TransferForm,
-)
-from departments.forms import ContractorRequestForm
-from departments.services import contractors_for
+from callcenter.forms import OPEN_STATUSES, CaseSearchForm, CitizenCallbackForm
 from faq.views import base_template
 from kobepost.accounts.decorators import role_required
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.audit.models import AuditAction
 from kobepost.audit.services import audit_one_shown, audit_record, audit_shown, record_type_of
@@ -43,22 +35,37 @@ from kobepost.lib.private_search import (
 )
 from kobepost.lib.request_input import parse_id
 from tickets.access import audit_case_shown, cases_visible_to, get_case_for_user
-from tickets.corrections import correction_values_visible_to, with_correction_rows
+from tickets.case_page import (
+    case_page_context,
+    case_page_queryset,
+    case_page_url,
+    intake_submit,
+    render_case_page,
+    render_intake,
+    status_actions_for,
+)
+from tickets.forms import CaseCorrectionForm, CaseIntakeForm, StatusChangeForm, TransferForm
 from tickets.geo.places import Ward, parse_point
 from tickets.history import audit_phone_history, case_summary, cases_of_phone
 from tickets.models import (
     HEALTH_DIAL_CODE,
     LIST_STATUS_ORDER,
     Case,
-    CaseEvent,
+    CaseQuerySet,
     Category,
     Dial,
-    IntakeToken,
     InvalidTransition,
     list_status_order,
     list_status_rank,
 )
-from tickets.pagination import COUNT_CAP, CappedCountPaginator, KeysetPage, LookaheadPaginator
+from tickets.pagination import (
+    COUNT_CAP,
+    CappedCountPaginator,
+    KeysetPage,
+    LookaheadPaginator,
+    bounded_page_hint,
+    numbered_page_limit,
+)
 from tickets.routing import routing_table
 from tickets.search import (
     few_matches_first,
@@ -73,8 +80,6 @@ from tickets.services import (
     StaleCase,
     case_change_status,
     case_correct,
-    case_create_once,
-    case_link_call,
     case_record_citizen_callback,
     case_transfer,
     intake_token_issue,
@@ -92,7 +97,7 @@ SEARCH_COUNT_CAP = 200
 
 @require_GET
 @role_required(*CALLCENTER)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = start_of_day(timezone.localdate())
     counts = {
         "received_today": Case.objects.filter(received_at__gte=today).count(),
@@ -144,28 +149,6 @@ def _category_map() -> dict:
     }
 
 
-def render_intake(
-    request: HttpRequest,
-    template: str,
-    form: CaseIntakeForm,
-    token: str,
-    *,
-    status: int = 200,
-    already_saved: Case | None = None,
-    extra_context: dict | None = None,
-) -> HttpResponse:
-    """An intake page (operators' or departments'), with the token it will be sent with."""
-    context = {
-        "form": form,
-        "form_token": token,
-        "already_saved": already_saved,
-        "already_saved_url": case_page_url(request.user, already_saved) if already_saved else "",
-        "address_auto": request.POST.get("address_auto", "") if form.is_bound else "",
-        **(extra_context or {}),
-    }
-    return render(request, template, context, status=status)
-
-
 def _intake_context(call: Call | None = None) -> dict:
     """What the operator's intake page adds: routing for its script, the side column, and
     the phone call it was started from (the screen pop), linked to the case when saved."""
@@ -188,104 +171,17 @@ def _intake_context(call: Call | None = None) -> dict:
     }
 
 
-def _link_note(data) -> str:
-    lines = [_("同じ内容の通報を受け付けました。")]
-    for label, key in (
-        (_("電話番号"), "caller_phone"),
-        (_("氏名"), "caller_name"),
-        (_("タイトル"), "title"),
-        (_("内容詳細"), "details"),
-    ):
-        value = (data.get(key) or "").strip()
-        if value:
-            lines.append(f"{label}: {value}")
-    return "\n".join(lines)
-
-
-def intake_submit(
-    request: HttpRequest,
-    form: CaseIntakeForm,
-    *,
-    template: str,
-    detail_view: str,
-    extra_context: dict | None = None,
-    extra_fields: dict | None = None,
-    link_calls: bool = False,
-) -> HttpResponse:
-    """The POST of an intake page (operators' and departments'): one case per form token.
-
-    Back, reload and a double click all send a token that may already have made its case:
-    the page then answers 409 with a link to that case and everything typed still in
-    the form (the same token, so another save makes nothing either). An unknown or
-    expired token keeps the input too, under a new token.
-    """
-
-    def again(token: str, status: int, saved_pk: int | None = None) -> HttpResponse:
-        saved = _saved_case(request, saved_pk) if saved_pk else None
-        return render_intake(
-            request,
-            template,
-            form,
-            token,
-            status=status,
-            already_saved=saved,
-            extra_context=extra_context,
-        )
-
-    token = request.POST.get("form_token", "")
-    intake = IntakeToken.objects.filter(token=token, user=request.user).first()
-    if intake is None:
-        messages.error(
-            request, _("フォームの有効期限が切れました。内容を確認して、もう一度保存してください。")
-        )
-        form.is_valid()  # show the field errors too, keeping what was typed
-        return again(intake_token_issue(user=request.user), 400)
-    if intake.case_id is not None:
-        return again(token, 409, intake.case_id)
-
-    link_to = parse_id(request.POST.get("link_case"))
-    if link_calls and link_to:
-        existing = get_case_for_user(request.user, link_to)
-        case, linked = case_link_call(
-            token=token, case=existing, user=request.user, note=_link_note(request.POST)
-        )
-        if not linked:
-            return again(token, 409, case.pk)
-        _link_phone_call(request, case, existing=True)
-        messages.success(
-            request,
-            _("既存の案件 %(reference)s に通報を追加しました。") % {"reference": case.reference},
-        )
-        return redirect(detail_view, pk=case.pk)
-
-    if not form.is_valid():
-        return again(token, 400)
-    fields = form.case_fields() | (extra_fields or {})
-    case, created = case_create_once(token=token, created_by=request.user, **fields)
-    if not created:  # a double click: the first submit made the case while this one waited
-        return again(token, 409, case.pk)
-    _link_phone_call(request, case, existing=False)
-    messages.success(
-        request, _("案件 %(reference)s を受け付けました。") % {"reference": case.reference}
-    )
-    return redirect(detail_view, pk=case.pk)
-
-
-def _link_phone_call(request: HttpRequest, case: Case, *, existing: bool) -> None:
+def _link_phone_call(request: AuthenticatedHttpRequest, case: Case, *, existing: bool) -> None:
     """The intake was started from a phone call (the screen pop): the journal records what
-    the call became. Nothing for an intake without a call, or a department's."""
+    the call became. Nothing for an intake without a call (departments pass no hook)."""
     call = request.POST.get("cti_call", "")
     if call:
         call_link_case(public_id=call, case=case, user=request.user, existing=existing)
 
 
-def _saved_case(request: HttpRequest, pk: int) -> Case:
-    return get_case_for_user(request.user, pk, Case.objects.select_related("category"))
-
-
 @require_http_methods(["GET", "POST"])
 @role_required(*CALLCENTER)
-def case_create(request: HttpRequest) -> HttpResponse:
+def case_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "GET":
         initial = _intake_initial(request.GET)
         call = None
@@ -314,12 +210,13 @@ def case_create(request: HttpRequest) -> HttpResponse:
         extra_context=_intake_context(call),
         detail_view="callcenter:case_detail",
         link_calls=True,
+        after_save=lambda case, existing: _link_phone_call(request, case, existing=existing),
     )
 
 
 @require_POST
 @role_required(*CALLCENTER)
-def phone_history(request: HttpRequest) -> JsonResponse:
+def phone_history(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Earlier cases from the number being typed (the caller may have called before).
     Posted: the number must not be in a URL (kobepost.lib.private_search)."""
     cases = list(cases_of_phone(request.POST.get("phone", "")))
@@ -329,7 +226,7 @@ def phone_history(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 @role_required(*CALLCENTER)
-def nearby_cases(request: HttpRequest) -> JsonResponse:
+def nearby_cases(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Open cases of the same category near the chosen point: maybe the same problem.
     Posted: the point is often the caller's home."""
     point = parse_point(request.POST.get("latitude"), request.POST.get("longitude"))
@@ -358,7 +255,7 @@ def nearby_cases(request: HttpRequest) -> JsonResponse:
 
 
 # --- list and search -----------------------------------------------------------------------
-def _filtered_cases(user: User, form: CaseSearchForm) -> QuerySet[Case]:
+def _filtered_cases(user: User, form: CaseSearchForm) -> CaseQuerySet:
     cases = cases_visible_to(user, Case.objects.for_list())
     if not form.is_valid():
         return cases.none()
@@ -389,7 +286,7 @@ def _filtered_cases(user: User, form: CaseSearchForm) -> QuerySet[Case]:
     return cases.order_by(sort, f"{direction}id")
 
 
-def _rows_beyond(sort: str, row: dict, *, backward: bool = False) -> list[Q]:
+def _rows_beyond(sort: str, row: Mapping[str, Any], *, backward: bool = False) -> list[Q]:
     """The rows after ``row`` in the list's order (before it when ``backward``), as
     conditions read one after the other.
 
@@ -484,7 +381,7 @@ def _label_rows(rows: list[dict], **urls: str) -> None:
             row[name] = make_url(row["pk"])
 
 
-def case_search_form(request: HttpRequest) -> tuple[CaseSearchForm, bool]:
+def case_search_form(request: AuthenticatedHttpRequest) -> tuple[CaseSearchForm, bool]:
     """The list's search as the address and the session hold it (kobepost.lib.private_search);
     the flag says the search words of the address are no longer known."""
     data, forgotten = private_search_data(request, request.GET)
@@ -493,7 +390,7 @@ def case_search_form(request: HttpRequest) -> tuple[CaseSearchForm, bool]:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CASE_READERS)
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" or carries_private_fields(
         request.GET, CaseSearchForm.PRIVATE_FIELDS
     ):
@@ -515,7 +412,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             ),
         )
     searching = form.is_valid() and bool(form.cleaned_data.get("q"))
-    page = None
+    page: KeysetPage | Page | None = None
     page_hint = request.GET.get("page")
     for name, backward in (("after", False), ("before", True)):
         pk = parse_id(request.GET.get(name))
@@ -524,7 +421,9 @@ def case_list(request: HttpRequest) -> HttpResponse:
             if page is None and backward:
                 page_hint = "1"  # 前へ reached the start
             break
+    beyond_numbers = False
     if page is None:
+        page_hint, beyond_numbers = bounded_page_hint(page_hint, PAGE_SIZE)
         paginator = (LookaheadPaginator if searching else CappedCountPaginator)(
             _filtered_cases(request.user, form),
             PAGE_SIZE,
@@ -534,19 +433,26 @@ def case_list(request: HttpRequest) -> HttpResponse:
         )
         page = paginator.get_page(page_hint)
         page.object_list = list(page.object_list)
-    _label_rows(page.object_list, detail_url="callcenter:case_detail")
+        # Said only when the list does reach that deep (a shorter one shows its last page).
+        beyond_numbers = beyond_numbers and page.number == numbered_page_limit(PAGE_SIZE)
+    _label_rows(cast(list[dict], page.object_list), detail_url="callcenter:case_detail")
     if searching and phone_query_digits(form.cleaned_data["q"]):
         audit_phone_history(request, [row["pk"] for row in page.object_list])
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("after", None)
     query.pop("before", None)
+    oldest_first = query.copy()
+    oldest_first["sort"] = "received_at"
     return render(
         request,
         "callcenter/case_list.html",
         {
             "form": form,
             "page": page,
+            "beyond_numbers": beyond_numbers,
+            "numbered_limit": numbered_page_limit(PAGE_SIZE),
+            "oldest_first_query": oldest_first.urlencode(),
             # 次へ reads after this page's last row (tickets.pagination.KeysetPage).
             "next_after": page.object_list[-1]["pk"] if page.has_next() else None,
             # 前へ reads before this page's first row; to the first page by its number.
@@ -559,73 +465,17 @@ def case_list(request: HttpRequest) -> HttpResponse:
 
 
 # --- detail and actions ----------------------------------------------------------------------
-def status_actions_for(user: User, case: Case) -> list[tuple[str, str]]:
-    """Status changes this user may make on this case, as (status, button label)."""
-    allowed = case.allowed_transitions()
-    actions: list[tuple[str, str]] = []
-    if user.is_callcenter:
-        if Case.Status.CLOSED in allowed:
-            actions.append((Case.Status.CLOSED, _("完了にする")))
-        if case.is_reopen(Case.Status.IN_PROGRESS) and Case.Status.IN_PROGRESS in allowed:
-            actions.append((Case.Status.IN_PROGRESS, _("再開する（所管課対応中に戻す）")))
-    elif (
-        user.is_department_staff
-        and user.department_id == case.department_id
-        and case.status == Case.Status.RECEIVED
-    ):
-        actions.append((Case.Status.IN_PROGRESS, _("対応を開始する")))
-    return actions
-
-
-def _detail_queryset() -> QuerySet[Case]:
-    return Case.objects.select_related("dial", "category", "department", "created_by")
-
-
 @require_GET
 @role_required(*CASE_READERS)
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render_case_page(request, pk)
 
 
-def render_case_page(
-    request: HttpRequest, pk: int, *, status: int = 200, **forms: forms.Form
-) -> HttpResponse:
-    """The call-center case page. ``forms`` replace the page's empty ones: a refused POST
-    shows its errors next to what the user typed, instead of redirecting it away."""
-    case = get_case_for_user(request.user, pk, _detail_queryset())
-    context = {**_detail_context(request.user, case), **forms}
-    audit_case_shown(request, case, show_health=context["show_health"])
-    return render(request, "callcenter/case_detail.html", context, status=status)
-
-
-def _detail_context(user: User, case: Case) -> dict:
-    can_transfer = user.is_callcenter or user.department_id == case.department_id
-    events = case.events.select_related("actor")
-    if not user.is_department_staff:
-        # Department staff's internal notes are for the city's staff only.
-        events = events.exclude(kind=CaseEvent.Kind.INTERNAL_NOTE)
-    contractors = contractors_for(case) if user.is_callcenter and case.is_open else None
-    show_corrections = correction_values_visible_to(user, case)
-    return {
-        "case": case,
-        "events": with_correction_rows(events, show_values=show_corrections),
-        "show_correction_values": show_corrections,
-        "contractor_form": ContractorRequestForm(contractors=contractors)
-        if contractors is not None and contractors.exists()
-        else None,
-        "show_health": case.health_symptoms_visible_to(user),
-        "status_actions": status_actions_for(user, case),
-        "transfer_form": TransferForm() if can_transfer and case.is_open else None,
-        "awaiting_callback": user.is_callcenter
-        and Case.objects.awaiting_callback().filter(pk=case.pk).exists(),
-    }
-
-
 @require_GET
 @role_required(*CASE_READERS)
-def case_print(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request.user, pk, _detail_queryset())
-    context = _detail_context(request.user, case)
+def case_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, case_page_queryset())
+    context = case_page_context(request.user, case)
     # Paper leaves the system's access control: the health symptoms and the values a
     # correction replaced are never printed.
     context.update(show_health=False, show_correction_values=False, printing=True)
@@ -635,7 +485,7 @@ def case_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CASE_READERS)
-def case_status(request: HttpRequest, pk: int) -> HttpResponse:
+def case_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
     form = StatusChangeForm(request.POST)
     if not form.is_valid():
@@ -660,7 +510,7 @@ def case_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CASE_READERS)
-def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
+def case_transfer_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
     if not (request.user.is_callcenter or request.user.department_id == case.department_id):
         raise PermissionDenied
@@ -688,17 +538,11 @@ def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- correction ---------------------------------------------------------------------------------
-def case_page_url(user: User, case: Case) -> str:
-    """The case page this user works on: the department's own, or the call center's."""
-    name = "departments:case_detail" if user.is_department_staff else "callcenter:case_detail"
-    return reverse(name, args=[case.pk])
-
-
 @require_http_methods(["GET", "POST"])
 @role_required(*CASE_READERS)
-def case_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
+def case_correct_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Operators and the owning department correct a case; other departments get a 404."""
-    case = get_case_for_user(request.user, pk, _detail_queryset())
+    case = get_case_for_user(request.user, pk, case_page_queryset())
     form = CaseCorrectionForm(request.POST or None, instance=case)
     context: dict = {
         "case": case,
@@ -730,7 +574,7 @@ def case_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
                     )
             except StaleCase as conflict:
                 # Keep what was typed, based on the new version, and say what changed.
-                data = form.data.copy()
+                data = cast(QueryDict, form.data).copy()
                 data["version"] = str(conflict.case.version)
                 form = CaseCorrectionForm(data, instance=conflict.case)
                 form.is_valid()
@@ -783,7 +627,7 @@ def _callback_call_rows(user: User, pks: list[int]) -> dict[int, dict]:
             "pk": call.pk,
             "ended_at": call.ended_at,
             "outcome_label": call.get_outcome_display(),
-            "dial_name": call.dial.name if call.dial_id else "",
+            "dial_name": call.dial.name if call.dial else "",
             "caller_phone": caller_text(user, call)[0],
             "intake_url": f"{intake}?call={call.public_id}",
             "done_url": done(call.public_id),
@@ -793,7 +637,7 @@ def _callback_call_rows(user: User, pks: list[int]) -> dict[int, dict]:
 
 @require_GET
 @role_required(*CALLCENTER)
-def callbacks(request: HttpRequest) -> HttpResponse:
+def callbacks(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Urgent first, then whoever has waited longest: cases since the department's reply,
     missed calls since they ended (callback_queue)."""
     page = Paginator(callback_queue(), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -841,8 +685,8 @@ def waited_label(waited: datetime.timedelta) -> str:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CALLCENTER)
-def case_callback(request: HttpRequest, pk: int) -> HttpResponse:
-    case = get_case_for_user(request.user, pk, _detail_queryset())
+def case_callback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    case = get_case_for_user(request.user, pk, case_page_queryset())
     if not Case.objects.awaiting_callback().filter(pk=case.pk).exists():
         if request.method == "POST":
             messages.error(request, _("この案件は折り返し待ちではありません。"))

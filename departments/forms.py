@@ -1,13 +1,17 @@
 """Department forms: reply, work status, notes, transfer, files, hand-overs, canned replies."""
 
 import datetime
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from callcenter.forms import (
+from departments.models import CannedReply, Department, RelatedAgency
+from departments.services import DIRECT_ANSWER_METHODS, HANDOVER_METHODS
+from tickets.forms import (
     DATETIME_LOCAL,
     EMPTY_LABEL,
     CaseIntakeForm,
@@ -15,8 +19,6 @@ from callcenter.forms import (
     DateTimeLocalInput,
     NoColonLabels,
 )
-from departments.models import CannedReply, Contractor, Department, RelatedAgency
-from departments.services import DIRECT_ANSWER_METHODS, HANDOVER_METHODS
 from tickets.models import Case, Category
 from tickets.routing import routing_table
 
@@ -28,15 +30,14 @@ class VersionedForm(NoColonLabels, forms.Form):
 
     def refresh_version(self, version: int) -> None:
         """After a conflict: keep what was typed, but base the next save on the new version."""
-        data = self.data.copy()
+        data = cast(QueryDict, self.data).copy()
         data[self.add_prefix("version")] = str(version)
         self.data = data
 
 
-def not_in_future(value: datetime.datetime) -> datetime.datetime:
+def not_in_future(value: datetime.datetime) -> None:
     if value > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError(_("未来の日時は入力できません。"))
-    return value
 
 
 class ReplyForm(VersionedForm):
@@ -98,9 +99,9 @@ class DepartmentTransferForm(VersionedForm):
     def __init__(self, *args, current_department: Department | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if current_department is not None:
-            self.fields["department"].queryset = Department.objects.filter(active=True).exclude(
-                pk=current_department.pk
-            )
+            cast(
+                forms.ModelChoiceField, self.fields["department"]
+            ).queryset = Department.objects.filter(active=True).exclude(pk=current_department.pk)
 
 
 class DirectAnswerForm(VersionedForm):
@@ -142,28 +143,6 @@ class AttachmentForm(NoColonLabels, forms.Form):
     description = forms.CharField(label=_("説明"), required=False, max_length=200)
 
 
-class ContractorRequestForm(NoColonLabels, forms.Form):
-    prefix = "contractor"
-    contractor = forms.ModelChoiceField(
-        label=_("依頼する業者"),
-        empty_label=EMPTY_LABEL,
-        queryset=Contractor.objects.none(),
-        error_messages={"required": _("業者を選んでください。")},
-    )
-    note = forms.CharField(
-        label=_("業者への連絡事項"),
-        required=False,
-        max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("通報者の氏名・電話番号は書かないでください（メールには載せません）。"),
-    )
-
-    def __init__(self, *args, contractors=None, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        if contractors is not None:
-            self.fields["contractor"].queryset = contractors
-
-
 class AgencyHandoverForm(NoColonLabels, forms.Form):
     prefix = "agency"
     agency = forms.ModelChoiceField(
@@ -201,7 +180,8 @@ class AgencyHandoverForm(NoColonLabels, forms.Form):
             )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         agency = data.get("agency")
         if data.get("send_mail") and agency and not agency.email:
             self.add_error("send_mail", _("この関係機関にはメールアドレスが登録されていません。"))
@@ -218,8 +198,10 @@ class CannedReplyForm(NoColonLabels, forms.ModelForm):
 
     def __init__(self, *args, department: Department, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(department=department)
-        self.fields["category"].choices = routing_table().category_choices(
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = Category.objects.filter(
+            department=department
+        )
+        cast(forms.ChoiceField, self.fields["category"]).choices = routing_table().category_choices(
             EMPTY_LABEL, active_only=False, department_id=department.pk
         )
 
@@ -229,19 +211,25 @@ class DepartmentIntakeForm(CaseIntakeForm):
 
     def __init__(self, *args, department: Department, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.department = department
-        self.fields["category"].queryset = Category.objects.filter(
+        # The form's "department" field is no attribute (the form metaclass takes it).
+        self.department = department  # type: ignore[assignment]
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = Category.objects.filter(
             active=True, department=department
         ).select_related("dial", "department")
-        self.fields["category"].choices = routing_table().category_choices(
+        cast(forms.ChoiceField, self.fields["category"]).choices = routing_table().category_choices(
             EMPTY_LABEL, active_only=True, department_id=department.pk
         )
-        self.fields["department"].queryset = Department.objects.filter(pk=department.pk)
-        self.fields["department"].choices = [("", EMPTY_LABEL), (department.pk, department.name)]
+        cast(
+            forms.ModelChoiceField, self.fields["department"]
+        ).queryset = Department.objects.filter(pk=department.pk)
+        cast(forms.ChoiceField, self.fields["department"]).choices = [
+            ("", EMPTY_LABEL),
+            (department.pk, department.name),
+        ]
         self.fields["department"].required = False
         self.fields["department"].disabled = True
         # KOBE ぽすと posts come through the triage queue, never typed in here.
-        self.fields["channel"].choices = [
+        cast(forms.ChoiceField, self.fields["channel"]).choices = [
             (value, label)
             for value, label in Case.Channel.choices
             if value != Case.Channel.KOBE_POST
@@ -251,6 +239,7 @@ class DepartmentIntakeForm(CaseIntakeForm):
             self.initial["channel"] = Case.Channel.COUNTER
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         data["department"] = self.department
         return data

@@ -3,7 +3,7 @@ from django.core.validators import validate_email
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from tickets.routing import RoutingModel
+from tickets.routing_cache import RoutingModel
 
 
 def split_addresses(text: str) -> list[str]:

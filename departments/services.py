@@ -9,14 +9,16 @@ import hashlib
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Avg, Count, F, Q, QuerySet, Value
+from django.db.models import Avg, Count, F, QuerySet, Value
 from django.db.models.functions import Floor, Least
 from django.template import Context, engines
+from django.template.backends.django import DjangoTemplates
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,19 +32,21 @@ from departments.models import (
 )
 from kobepost.accounts.models import User
 from kobepost.lib.jp_calendar import next_business_day
+from kobepost.notifications import notice_texts
 from kobepost.notifications.mail import absolute_link, japanese_date
 from kobepost.notifications.models import Notification
 from kobepost.notifications.services import Audience, event_key, notice_post, notification_queue
 from kobepost.public.photos import clean_photo
-from tickets.models import Case, CaseEvent
+from tickets.models import Case, CaseEvent, CaseQuerySet
 from tickets.outbound import Channel, outbound_case, scrub_for_case
 from tickets.services import (
     StaleCase,
-    _label,
     _lock,
+    _notice_params,
     _notify_callcenter,
     _record,
     _save,
+    contractors_for,
     department_case_path,
 )
 
@@ -67,7 +71,7 @@ HANDOVER_METHODS = {
 
 
 def _render_mail(part: str, context: dict) -> tuple[str, str]:
-    template = engines["django"].engine
+    template = cast(DjangoTemplates, engines["django"]).engine
     with translation.override("ja"):
         subject = template.get_template(f"{MAIL_TEMPLATE}#{part}_subject").render(
             Context(context, autoescape=False)
@@ -138,7 +142,7 @@ def case_record_direct_answer(
                 case,
                 event,
                 kind=Notification.Kind.STATUS_CHANGE,
-                notice=_("所管課が市民へ直接回答 %(case)s") % {"case": _label(case)},
+                notice=(notice_texts.CASE_ANSWERED_DIRECTLY, _notice_params(case)),
                 previous_status=str(Case.Status(previous).label),
             )
     return case
@@ -207,15 +211,6 @@ def case_attach_file(
             attachment.file.delete(save=False)
             raise
     return attachment
-
-
-def contractors_for(case: Case) -> QuerySet[Contractor]:
-    """Active contractors serving the case's department and its category (or every one)."""
-    return (
-        Contractor.objects.filter(active=True, departments=case.department_id)
-        .filter(Q(categories=case.category_id) | Q(categories__isnull=True))
-        .distinct()
-    )
 
 
 def gsi_map_link(latitude: float, longitude: float) -> str:
@@ -399,7 +394,8 @@ def overdue_remind(*, today: datetime.date | None = None) -> int:
     reminded = 0
     for department_id, cases in by_department.items():
         department = departments[department_id]
-        overdue = [case for case in cases if case.reply_due_date < today]
+        # reply_due_date__lte above: every chased case has a due date.
+        overdue = [case for case in cases if case.reply_due_date and case.reply_due_date < today]
         try:
             with transaction.atomic():
                 OverdueReminder.objects.create(
@@ -431,7 +427,7 @@ def _queue_overdue(
                 for facts in [outbound_case(case, Channel.REMINDER_MAIL)]
             ]
 
-        overdue = [case for case in cases if case.reply_due_date < today]
+        overdue = [case for case in cases if case.reply_due_date and case.reply_due_date < today]
         context = {
             "department": department.name,
             "count": len(overdue),
@@ -454,7 +450,8 @@ def _queue_overdue(
     if overdue:
         notice_post(
             department=department,
-            title=_("対応期限を過ぎた案件が %(count)d 件あります") % {"count": len(overdue)},
+            code=notice_texts.DEPARTMENT_OVERDUE,
+            params={"count": len(overdue)},
             link=link,
         )
 
@@ -488,7 +485,7 @@ class CaseMap:
 
 def open_cases_map(
     *,
-    cases: QuerySet[Case],
+    cases: CaseQuerySet,
     west: float,
     south: float,
     east: float,

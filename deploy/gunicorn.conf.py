@@ -49,3 +49,12 @@ preload_app = False
 # The workers' heartbeat files: on RAM-backed /dev/shm a slow disk cannot make gunicorn
 # believe a worker hung.
 worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR", "/dev/shm")  # noqa: S108  # nosec B108 - heartbeat files only
+
+
+def post_worker_init(worker) -> None:
+    """Warm each worker before it accepts a request (kobepost/warmup.py): URL configuration,
+    templates, translations, database and cache connections. With preload_app off this runs
+    in every new worker, while the old ones still serve during a reload."""
+    from kobepost.warmup import warm_up
+
+    warm_up()

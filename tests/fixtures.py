@@ -1,6 +1,7 @@
 """Shared fixtures: named users per role, logged-in clients, and the CI service guard."""
 
 import os
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,7 +24,7 @@ def pytest_sessionstart(session):
         pytest.exit("CI=true but DATABASE_URL does not point at PostgreSQL", returncode=3)
 
 
-def service_missing(reason: str) -> None:
+def service_missing(reason: str) -> NoReturn:
     """Fail in CI, skip on a developer machine without the service."""
     if IN_CI:
         pytest.fail(f"required service missing in CI: {reason}")

@@ -15,7 +15,11 @@ from django.db import models
 from django.test import Client
 from django.utils import translation
 
+from kobepost.public.auth import SESSION_CITIZEN_HASH, SESSION_CITIZEN_ID, _auth_hash
+from kobepost.public.tests.fixtures import make_citizen, make_post
 from kobepost.stats.tests.stats_data import build_known_set
+from tickets.services import case_reply
+from tickets.tests.factories import make_case
 
 JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef\u3000-\u303f]+")
 SHOWN_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt", "value")
@@ -88,7 +92,10 @@ def _japanese_afterwards():
 
 def english(client: Client, path: str) -> str:
     client.cookies["django_language"] = "en"
-    response = client.get(path)
+    # The request activates English for the whole thread; the tests after this one expect
+    # the language they had.
+    with translation.override(translation.get_language()):
+        response = client.get(path)
     assert response.status_code == 200, path
     html = response.content.decode()
     assert '<html lang="en">' in html, path
@@ -128,4 +135,52 @@ def test_public_face_has_a_language_switch(db):
     assert 'action="/public/language/"' in page
     response = client.post("/public/language/", {"language": "en", "next": "/public/"})
     assert response.status_code == 302
-    assert '<html lang="en">' in client.get("/public/").content.decode()
+    with translation.override(translation.get_language()):  # see english()
+        assert '<html lang="en">' in client.get("/public/").content.decode()
+
+
+def _signed_in_citizen_with_post() -> tuple[Client, int]:
+    citizen = make_citizen()
+    post = make_post(citizen, published=True)
+    client = Client()
+    session = client.session
+    session[SESSION_CITIZEN_ID] = citizen.pk
+    session[SESSION_CITIZEN_HASH] = _auth_hash(citizen)
+    session.save()
+    return client, post.pk
+
+
+# Pages that show one record: a case (dates, statuses, its timeline), the notices (written
+# in Japanese by the services, read here in English), an FAQ entry and a citizen's post.
+RECORD_PAGES = [
+    ("operator", "/notifications/"),
+    ("staff_tobu", "/notifications/"),
+    ("operator", "/callcenter/cases/{case}/"),
+    ("operator", "/callcenter/cases/{case}/print/"),
+    ("operator", "/callcenter/cases/"),
+    ("staff_tobu", "/departments/cases/{case}/"),
+    ("operator", "/faq/{entry}/"),
+    ("supervisor", "/triage/"),
+    ("supervisor", "/triage/posts/{post}/"),
+    ("citizen", "/public/posts/{post}/"),
+    ("citizen", "/public/my/"),
+    ("citizen", "/public/post/"),
+    ("citizen", "/public/account/"),
+]
+
+
+@pytest.mark.parametrize(("who", "path"), RECORD_PAGES)
+def test_english_record_page_has_no_japanese_interface_text(
+    request, login_client, supervisor, who, path
+):
+    with translation.override("ja"):  # the notices are written by Japanese staff
+        known = build_known_set(supervisor)
+        # A reply, so that the call center's notices list one too.
+        replied = make_case(supervisor, title="歩道の段差")
+        case_reply(case=replied, user=request.getfixturevalue("staff_tobu"), reply_text="補修済み")
+    client, post = _signed_in_citizen_with_post()
+    if who != "citizen":
+        client = login_client(request.getfixturevalue(who))
+    html = english(client, path.format(case=known["a"].pk, post=post, entry=known["entry"].pk))
+    left = japanese_ui_text(html, data_strings() | ALWAYS_ALLOWED)
+    assert left == [], f"{path}: {left}"

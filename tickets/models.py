@@ -11,7 +11,7 @@ from kobepost.lib.choices import QuickChoiceDisplay
 from kobepost.lib.fields import TokenArrayField
 from tickets.geo.places import Ward
 from tickets.normalize import phone_digits, search_text, search_tokens
-from tickets.routing import RoutingModel
+from tickets.routing_cache import RoutingModel
 
 # The dial whose calls may carry health symptoms (食中毒 etc.): the form asks only there.
 HEALTH_DIAL_CODE = "hygiene"
@@ -144,7 +144,7 @@ STATS_COLUMNS = [
 SEARCHED_FIELDS = ("title", "details", "caller_name", "caller_kana")
 
 
-class CaseQuerySet(models.QuerySet):
+class CaseQuerySet(models.QuerySet["Case"]):
     def for_list(self) -> "CaseQuerySet":
         # The sensitive health field is never loaded for lists and searches.
         return self.select_related("dial", "category", "department").defer(

@@ -13,12 +13,13 @@ Forms keep their querysets: a submitted choice is still validated against the da
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.core.cache import cache
-from django.db import transaction
+from django.utils.functional import Promise
 
+from departments.models import Department
 from kobepost.lib.cache import cached_or_computed
+from tickets.models import Category, Dial
+from tickets.routing_cache import ROUTING_CACHE_KEY
 
-ROUTING_CACHE_KEY = "tickets:routing-table:v1"
 ROUTING_CACHE_SECONDS = 300
 
 
@@ -47,10 +48,10 @@ class RoutingTable:
     departments: tuple[DepartmentRow, ...]
     categories: tuple[CategoryRow, ...]  # in the categories' own order (dial, then sort order)
 
-    def dial_choices(self, empty_label: str) -> list:
+    def dial_choices(self, empty_label: str | Promise | None) -> list:
         return [("", empty_label), *self.dials]
 
-    def department_choices(self, empty_label: str, *, active_only: bool) -> list:
+    def department_choices(self, empty_label: str | Promise | None, *, active_only: bool) -> list:
         rows = (row for row in self.departments if row.active or not active_only)
         return [("", empty_label), *((row.pk, row.name) for row in rows)]
 
@@ -65,14 +66,18 @@ class RoutingTable:
         ]
 
     def category_choices(
-        self, empty_label: str, *, active_only: bool, department_id: int | None = None
+        self,
+        empty_label: str | Promise | None,
+        *,
+        active_only: bool,
+        department_id: int | None = None,
     ) -> list:
         """Categories as <optgroup>s per dial, so the select reads like the routing table."""
         rows = self.category_rows(active_only=active_only, department_id=department_id)
         return grouped_choices(rows, empty_label)
 
 
-def grouped_choices(rows: Iterable[CategoryRow], empty_label: str) -> list:
+def grouped_choices(rows: Iterable[CategoryRow], empty_label: str | Promise | None) -> list:
     groups: dict[str, list] = {}
     for row in rows:
         groups.setdefault(row.dial_name, []).append((row.pk, row.name))
@@ -80,9 +85,6 @@ def grouped_choices(rows: Iterable[CategoryRow], empty_label: str) -> list:
 
 
 def _load() -> RoutingTable:
-    from departments.models import Department
-    from tickets.models import Category, Dial
-
     return RoutingTable(
         dials=tuple(Dial.objects.values_list("pk", "name")),
         departments=tuple(
@@ -107,23 +109,3 @@ def _load() -> RoutingTable:
 def routing_table() -> RoutingTable:
     """The cached table; a cache that is down only costs the three queries of loading it."""
     return cached_or_computed(ROUTING_CACHE_KEY, _load, seconds=ROUTING_CACHE_SECONDS)
-
-
-class RoutingModel:
-    """Mixin of Dial, Category and Department: a change forgets the cached table."""
-
-    def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
-        routing_table_forget()
-
-    def delete(self, *args, **kwargs):
-        result = super().delete(*args, **kwargs)
-        routing_table_forget()
-        return result
-
-
-def routing_table_forget() -> None:
-    """Called by the routing models' save/delete: now, and again once the change is visible
-    to other connections (a page rendered in between would cache the old rows)."""
-    cache.delete(ROUTING_CACHE_KEY)
-    transaction.on_commit(lambda: cache.delete(ROUTING_CACHE_KEY))

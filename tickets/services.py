@@ -21,9 +21,10 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from departments.models import Department
+from departments.models import Contractor, Department
 from kobepost.accounts.models import User
 from kobepost.lib.jp_calendar import fiscal_year_of
+from kobepost.notifications import notice_texts
 from kobepost.notifications.mail import CaseFacts
 from kobepost.notifications.models import Notification
 from kobepost.notifications.services import (
@@ -162,10 +163,11 @@ def _notify_department(
     event: CaseEvent,
     *,
     kind: str,
-    notice: str,
+    notice: tuple[str, dict[str, Any]],
     department: Department | None = None,
     **facts: Any,
 ) -> None:
+    """Mail the department and post it an in-app notice (``notice``: code and params)."""
     department = department or case.department
     link = department_case_path(case)
     notification_queue_case(
@@ -176,11 +178,12 @@ def _notify_department(
         facts=case_facts(case, Channel.DEPARTMENT_MAIL, **facts),
         link=link,
     )
-    notice_post(department=department, title=notice, link=link)
+    code, params = notice
+    notice_post(department=department, code=code, params=params, link=link)
 
 
 def _notify_callcenter(
-    case: Case, event: CaseEvent, *, kind: str, notice: str, **facts: Any
+    case: Case, event: CaseEvent, *, kind: str, notice: tuple[str, dict[str, Any]], **facts: Any
 ) -> None:
     link = callcenter_case_path(case)
     notification_queue_case(
@@ -191,12 +194,26 @@ def _notify_callcenter(
         facts=case_facts(case, Channel.CALLCENTER_MAIL, **facts),
         link=link,
     )
-    notice_post(to_callcenter=True, title=notice, link=link)
+    code, params = notice
+    notice_post(to_callcenter=True, code=code, params=params, link=link)
 
 
-def _label(case: Case) -> str:
-    notice = outbound_case(case, Channel.NOTICE)
-    return f"{notice['reference']} {notice['category']}"
+def _notice_params(case: Case, **more: Any) -> dict[str, Any]:
+    """What a notice about the case may name (the NOTICE channel's fields), and ``more``."""
+    with translation.override("ja"):
+        facts = outbound_case(case, Channel.NOTICE)
+    return notice_texts.case_params(reference=facts["reference"], category=facts["category"]) | more
+
+
+def contractors_for(case: Case) -> QuerySet[Contractor]:
+    """The contractors a case may be handed to (the call center's case page and the
+    department's offer the same list): active ones serving the case's department and its
+    category (or every category)."""
+    return (
+        Contractor.objects.filter(active=True, departments=case.department_id)
+        .filter(Q(categories=case.category_id) | Q(categories__isnull=True))
+        .distinct()
+    )
 
 
 def case_create(*, created_by: User, **fields: Any) -> Case:
@@ -232,14 +249,14 @@ def case_create(*, created_by: User, **fields: Any) -> Case:
                 case,
                 created,
                 kind=Notification.Kind.URGENT_CASE,
-                notice=_("緊急案件 %(case)s") % {"case": _label(case)},
+                notice=(notice_texts.CASE_URGENT, _notice_params(case)),
             )
         else:
             _notify_department(
                 case,
                 created,
                 kind=Notification.Kind.NEW_CASE,
-                notice=_("新しい案件 %(case)s") % {"case": _label(case)},
+                notice=(notice_texts.CASE_NEW, _notice_params(case)),
             )
     return case
 
@@ -252,7 +269,7 @@ def case_create_once(*, token: str, created_by: User, **fields: Any) -> tuple[Ca
     """
     with transaction.atomic():
         intake = IntakeToken.objects.select_for_update().get(token=token, user=created_by)
-        if intake.case_id is not None:
+        if intake.case is not None:
             return intake.case, False
         case = case_create(created_by=created_by, **fields)
         intake.case = case
@@ -264,7 +281,7 @@ def case_link_call(*, token: str, case: Case, user: User, note: str) -> tuple[Ca
     """Record another call about an existing case instead of creating a duplicate."""
     with transaction.atomic():
         intake = IntakeToken.objects.select_for_update().get(token=token, user=user)
-        if intake.case_id is not None:
+        if intake.case is not None:
             return intake.case, False
         case = _lock(case)
         _save(case, [])
@@ -310,10 +327,7 @@ def case_change_status(
             case, kind=kind, actor=user, from_status=previous, to_status=status, note=note
         )
         previous_label = str(Case.Status(previous).label)
-        notice = _("状況変更 %(case)s: %(status)s") % {
-            "case": _label(case),
-            "status": case.get_status_display(),
-        }
+        notice = (notice_texts.CASE_STATUS, _notice_params(case, status=case.status))
         if user.is_department_staff:
             _notify_callcenter(
                 case,
@@ -371,7 +385,7 @@ def case_transfer(
             case,
             event,
             kind=Notification.Kind.TRANSFER,
-            notice=_("移管された案件 %(case)s") % {"case": _label(case)},
+            notice=(notice_texts.CASE_TRANSFERRED, _notice_params(case)),
             previous_department=previous_department,
         )
     return case
@@ -401,7 +415,7 @@ def case_reply(
             case,
             event,
             kind=Notification.Kind.DEPARTMENT_REPLY,
-            notice=_("所管課から回答 %(case)s") % {"case": _label(case)},
+            notice=(notice_texts.CASE_REPLIED, _notice_params(case)),
         )
     return case
 
@@ -445,7 +459,7 @@ def case_set_work_status(
             case,
             event,
             kind=Notification.Kind.STATUS_CHANGE,
-            notice=_("対応状況 %(case)s: %(label)s") % {"case": _label(case), "label": label},
+            notice=(notice_texts.CASE_WORK_STATUS, _notice_params(case, work_status=work_status)),
             status=status_text,
             previous_status=str(previous),
         )
@@ -558,9 +572,19 @@ def case_correct(
             )
             for name, old, new in changed
         )
-        notice = _("訂正 %(case)s: %(fields)s") % {"case": _label(case), "fields": labels}
+        params = _notice_params(case, fields=[name for name, _old, _new in changed])
         if user.is_department_staff:
-            notice_post(to_callcenter=True, title=notice, link=callcenter_case_path(case))
+            notice_post(
+                to_callcenter=True,
+                code=notice_texts.CASE_CORRECTED,
+                params=params,
+                link=callcenter_case_path(case),
+            )
         else:
-            notice_post(department=case.department, title=notice, link=department_case_path(case))
+            notice_post(
+                department=case.department,
+                code=notice_texts.CASE_CORRECTED,
+                params=params,
+                link=department_case_path(case),
+            )
     return event

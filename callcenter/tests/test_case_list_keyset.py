@@ -27,7 +27,8 @@ def archive(operator):
 
 def walk(client, address: str, link=NEXT) -> tuple[list[list[int]], list[str]]:
     """The ids shown on each page following 次へ (or 前へ), and the addresses visited."""
-    pages, visited = [], []
+    pages: list[list[int]] = []
+    visited: list[str] = []
     while address and len(visited) < 40:
         response = client.get(address)
         assert response.status_code == 200
@@ -117,3 +118,52 @@ def test_next_and_previous_pages_read_a_page_whatever_the_depth(
         assert "after=" in address or "before=" in address
         with django_assert_num_queries(4):
             assert client.get(address).status_code == 200
+
+
+def test_a_page_number_opens_no_deeper_than_the_limit(
+    archive, login_client, operator, monkeypatch, django_assert_num_queries
+):
+    """?page=9000 (typed or bookmarked) shows the deepest numbered page with a note that says
+    how to go on; it costs what that page costs, not the rows up to page 9000. 次へ from
+    there still reads on, by keyset."""
+    from tickets import pagination
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    monkeypatch.setattr(pagination, "NUMBERED_ROWS", 6)  # page 2 is the deepest by number
+    client = login_client(operator)
+    pages, _visited = walk(client, URL)
+    client.get(URL + "?page=2")  # the session's activity clock and the routing table, once
+    # Session, user, the count up to the page after the limit, the page's rows.
+    with django_assert_num_queries(4):
+        deep = client.get(URL + "?page=9000")
+    assert deep.context["page"].number == 2
+    assert [row["pk"] for row in deep.context["page"].object_list] == pages[1]
+    text = deep.content.decode()
+    assert "ページ番号で開けるのは 2 ページ目までです。" in text
+    assert '<a href="?sort=received_at">古い順に並べる</a>' in text
+    found = NEXT.search(text)
+    assert found and "after=" in found.group(1)
+    third = client.get(URL + html.unescape(found.group(1)))
+    assert [row["pk"] for row in third.context["page"].object_list] == pages[2]
+    assert "page-limit" not in client.get(URL + "?page=2").content.decode()
+
+
+def test_a_deep_page_number_of_a_search_is_held_too(archive, login_client, operator, monkeypatch):
+    from tickets import pagination
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(pagination, "NUMBERED_ROWS", 2)
+    client = login_client(operator)
+    address = client.post(URL, {"q": "陥没", "sort": "received_at"})["Location"]
+    deep = client.get(address + "&page=300")
+    assert deep.context["page"].number == 1
+    assert "ページ番号で開けるのは 1 ページ目までです。" in deep.content.decode()
+    assert "sort=received_at" in deep.context["oldest_first_query"]
+
+
+def test_a_short_list_asked_beyond_its_end_shows_its_last_page_without_the_note(
+    archive, login_client, operator
+):
+    response = login_client(operator).get(URL + "?page=9000")
+    assert response.context["page"].number == 1
+    assert "page-limit" not in response.content.decode()

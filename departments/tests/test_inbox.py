@@ -156,3 +156,29 @@ def test_inbox_page_is_read_in_index_order_not_sorted(staff_tobu, operator, choi
         cursor.execute("SET LOCAL enable_sort = off")
         plan = query.explain()
     assert "case_inbox_" in plan and "Sort" not in plan, plan
+
+
+def test_the_all_tab_opens_no_deeper_than_the_limit(
+    login_client, operator, staff_tobu, monkeypatch, django_assert_max_num_queries
+):
+    """The すべて tab goes by page number; the deepest page says where older cases are found
+    (the case list, oldest first) instead of offering 次へ, and a deeper number shows it."""
+    from departments import views
+    from tickets import pagination
+
+    monkeypatch.setattr(views, "INBOX_PAGE_SIZE", 2)
+    monkeypatch.setattr(pagination, "NUMBERED_ROWS", 4)  # page 2 is the deepest by number
+    for number in range(7):
+        make_case(operator, title=f"件 {number}")
+    client = login_client(staff_tobu)
+    with django_assert_max_num_queries(12) as second:
+        at_limit = client.get(INBOX + "?filter=all&page=2").content.decode()
+    assert "「すべて」は 2 ページ目までです。" in at_limit
+    assert f'<a href="{reverse("callcenter:case_list")}?sort=received_at">' in at_limit
+    assert 'rel="next"' not in at_limit and 'rel="prev"' in at_limit
+    with django_assert_max_num_queries(len(second.captured_queries)):
+        deep = client.get(INBOX + "?filter=all&page=9000")
+    assert deep.context["page"].number == 2
+    assert "「すべて」は 2 ページ目までです。" in deep.content.decode()
+    first = client.get(INBOX + "?filter=all").content.decode()
+    assert 'rel="next"' in first and "page-limit" not in first

@@ -23,7 +23,8 @@ from django.utils.formats import date_format
 
 
 def start_of_day(day: datetime.date) -> datetime.datetime:
-    """The first moment of ``day`` in the current time zone (Asia/Tokyo)."""
+    """Midnight at the start of ``day`` in the site's time zone (Asia/Tokyo): a date filter
+    "from" a day compares with this, one "to" a day with the next day's."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 

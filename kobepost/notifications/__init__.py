@@ -16,7 +16,12 @@ What case code calls (all keyword-only, inside the transaction that changes the 
         facts=facts,
         link=case_url_path,
     )
-    notice_post(department=department, title="新しい案件 R8-000123", link=case_url_path)
+    notice_post(
+        department=department,
+        code=notice_texts.CASE_NEW,  # rendered in each reader's language
+        params=notice_texts.case_params(reference="R8-000123", category="道路の損傷"),
+        link=case_url_path,
+    )
 
 Mail leaves only after the transaction commits; a rollback sends nothing.
 """

@@ -138,6 +138,10 @@ class Notice(models.Model):
         related_name="notices",
     )
     to_callcenter = models.BooleanField(_("コールセンター宛て"), default=False)
+    # What the notice says, rendered in the reader's language (notice_texts.py); the
+    # Japanese ``title`` is kept as written, for notices without a code.
+    code = models.CharField(_("種類"), max_length=40, blank=True, default="")
+    params = models.JSONField(_("内容の値"), default=dict, blank=True)
     title = models.CharField(_("件名"), max_length=200)
     link = models.CharField(_("リンク"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("作成日時"), auto_now_add=True)
@@ -161,7 +165,14 @@ class Notice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title
+        return self.text
+
+    @property
+    def text(self) -> str:
+        """The notice in the active language (the stored title if it has no known code)."""
+        from kobepost.notifications.notice_texts import notice_text
+
+        return notice_text(code=self.code, params=self.params, title=self.title)
 
 
 class NoticeCursor(models.Model):

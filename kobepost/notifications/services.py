@@ -58,10 +58,11 @@ import random
 import smtplib
 import socket
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -77,6 +78,7 @@ from kobepost.accounts.models import User
 from kobepost.lib.cache import cached_or_computed, failure_text
 from kobepost.notifications.mail import CaseFacts, mail_render
 from kobepost.notifications.models import Notice, NoticeCursor, Notification
+from kobepost.notifications.notice_texts import TITLE_MAX_LENGTH, notice_title
 
 log = logging.getLogger(__name__)
 
@@ -151,7 +153,7 @@ class Audience:
 def audience_now(kind: str, pk: int | None) -> Audience | None:
     """The audience as it is today, or None if it cannot be looked up (fixed addresses, or
     a department or contractor deleted since)."""
-    models = {
+    models: dict[str, tuple[Any, Callable[[Any], Audience]]] = {
         Notification.Audience.DEPARTMENT: (Department, Audience.of_department),
         Notification.Audience.CONTRACTOR: (Contractor, Audience.of_contractor),
         Notification.Audience.AGENCY: (RelatedAgency, Audience.of_agency),
@@ -292,8 +294,12 @@ def notification_publish(
             },
         ) as connection:
             for notification_id in notification_ids:
-                send_notification.apply_async(
-                    (notification_id,), countdown=countdown, retry=False, connection=connection
+                # celery-types knows neither connection= nor countdown=None; Celery takes both.
+                send_notification.apply_async(  # type: ignore[call-arg]
+                    (notification_id,),
+                    countdown=countdown,  # type: ignore[arg-type]
+                    retry=False,
+                    connection=connection,
                 )
                 published.append(notification_id)
     except Exception as error:  # whatever the broker did, the row is safe in the outbox
@@ -739,16 +745,32 @@ def notice_post(
     *,
     department: Department | None = None,
     to_callcenter: bool = False,
-    title: str,
+    code: str = "",
+    params: Mapping[str, Any] | None = None,
+    title: str = "",
     link: str = "",
 ) -> Notice:
-    """An in-app notice for one department's staff, or for the whole call center."""
+    """An in-app notice for one department's staff, or for the whole call center.
+
+    Give a ``code`` of notice_texts and its ``params``: the text is then rendered in each
+    reader's language. A bare ``title`` (no code) is shown as written, to everyone.
+    """
     if (department is None) == (not to_callcenter):
         raise ValueError("a notice goes either to one department or to the call center")
+    params = dict(params or {})
+    if code:
+        title = notice_title(code, params)
+    elif not title:
+        raise ValueError("a notice needs a code (with params) or a title")
     notice = Notice.objects.create(
-        department=department, to_callcenter=to_callcenter, title=title[:200], link=link
+        department=department,
+        to_callcenter=to_callcenter,
+        code=code,
+        params=params,
+        title=title[:TITLE_MAX_LENGTH],
+        link=link,
     )
-    audience = "callcenter" if to_callcenter else f"department:{department.pk}"
+    audience = "callcenter" if department is None else f"department:{department.pk}"
     transaction.on_commit(partial(_bump_version, audience), robust=True)
     return notice
 

@@ -2,6 +2,7 @@
 
 import datetime
 import uuid
+from typing import TypedDict
 
 from django.utils import timezone, translation
 
@@ -21,13 +22,33 @@ from kobepost.stats.volumes import (
 )
 
 
+class PeriodFigures(TypedDict):
+    """What period_figures() returns (one entry per table of the dashboard)."""
+
+    version: str
+    volume: list[Row]
+    dial: list[Row]
+    department: list[Row]
+    ward: list[Row]
+    case_channel: list[Row]
+    post_channel: list[Row]
+    category: list[Row]
+    response_overall: list[Row]
+    response_department: list[Row]
+    response_category: list[Row]
+    top_faq: list[Row]
+    unanswered: list[Row]
+    calls: list[Row]
+    calls_by_hour: tuple[list[tuple[str, str]], list[Row]]
+
+
 def period_figures(
     stats: StatsFilter,
     granularity: str,
     *,
     with_searches: bool,
     today: datetime.date | None = None,
-) -> dict[str, list[Row] | str]:
+) -> PeriodFigures:
     """Every figure of the dashboard that depends on the period, by table.
 
     A period that ended before today (last month, last fiscal year) is computed once per
@@ -39,7 +60,7 @@ def period_figures(
     cached under it, so they are never older than these figures.
     """
 
-    def compute() -> dict[str, list[Row] | str]:
+    def compute() -> PeriodFigures:
         return {
             "version": uuid.uuid4().hex,
             "volume": volume_series(stats, granularity),

@@ -5,6 +5,7 @@ the table row every figure is given in, and how long computed figures are reused
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -14,7 +15,7 @@ from kobepost.cti.models import Call
 from kobepost.lib.cache import cached_or_computed
 from kobepost.lib.jp_calendar import start_of_day
 from kobepost.public.models import Post
-from tickets.models import Case
+from tickets.models import Case, CaseQuerySet
 
 # How long figures of a period that reaches today, and those of the days before today,
 # are reused (settings STATS_LIVE_CACHE_SECONDS and STATS_ARCHIVE_CACHE_SECONDS).
@@ -39,7 +40,7 @@ class StatsFilter:
     def end(self) -> datetime.datetime:
         return start_of_day(self.date_to + datetime.timedelta(days=1))
 
-    def cases(self, *, with_period: bool = True) -> QuerySet[Case]:
+    def cases(self, *, with_period: bool = True) -> CaseQuerySet:
         cases = Case.objects.all()
         if with_period:
             cases = cases.filter(received_at__gte=self.start, received_at__lt=self.end)
@@ -95,7 +96,8 @@ class Row:
     """One line of a table: a label and its numbers by column key."""
 
     label: str
-    values: dict[str, float | int | None] = field(default_factory=dict)
+    # Counts, times (None when nothing to measure) and, for categories, the dial's name.
+    values: dict[str, Any] = field(default_factory=dict)
     key: str = ""
 
     def total(self, keys: Iterable[str]) -> int:

@@ -7,6 +7,7 @@ screens and the daily reminder use (CaseQuerySet.overdue / due_soon).
 
 import datetime
 from dataclasses import dataclass
+from typing import cast
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -97,7 +98,7 @@ def overdue_list(stats: StatsFilter, today: datetime.date | None = None) -> list
             pk=pk,
             reference=reference,
             received_at=received_at,
-            due=due,
+            due=cast(datetime.date, due),  # overdue: the due date is set and past
             department=departments.get(department_id, ""),
             category=categories.get(category_id, ""),
             title=title,

@@ -42,6 +42,7 @@ class PercentileCont(Aggregate):
         fractions = fraction if isinstance(fraction, tuple) else (fraction,)
         if not all(0 <= f <= 1 for f in fractions):
             raise ValueError("fraction must lie in [0, 1]")
+        sql: str | float
         if isinstance(fraction, tuple):
             # Plain floats checked above: nothing from outside reaches the SQL text.
             sql = f"ARRAY[{', '.join(str(float(f)) for f in fractions)}]::float8[]"
@@ -161,7 +162,9 @@ def _percentile(counted: list[tuple[int, int]], total: int, fraction: float) -> 
     interpolation PostgreSQL uses for the hours."""
     position = fraction * (total - 1)
     low, high = int(position), min(int(position) + 1, total - 1)
-    seen, low_value, high_value = 0, None, None
+    seen = 0
+    low_value: int | None = None
+    high_value: int | None = None
     for value, number in counted:
         if low_value is None and low < seen + number:
             low_value = value
@@ -169,6 +172,8 @@ def _percentile(counted: list[tuple[int, int]], total: int, fraction: float) -> 
             high_value = value
             break
         seen += number
+    if low_value is None or high_value is None:
+        raise ValueError("counted holds fewer than total values")
     return round(low_value + (high_value - low_value) * (position - low), 1)
 
 

@@ -102,7 +102,7 @@ def _bucket_label(bucket: datetime.date, granularity: str) -> str:
     return f"{bucket.month}/{bucket.day}"
 
 
-def _fiscal_year_expression(moment: str) -> Conditional:
+def _fiscal_year_expression(moment: str) -> ExpressionWrapper:
     # Extract* use the current time zone (Asia/Tokyo): 31 March 23:59 JST stays in March.
     return ExpressionWrapper(
         ExtractYear(moment)
@@ -193,7 +193,7 @@ def volume_by_dial(stats: StatsFilter) -> list[Row]:
     dials = Dial.objects.order_by("sort_order", "code")
     if stats.dial_id:
         dials = dials.filter(pk=stats.dial_id)
-    rows = {dial.pk: Row(label=dial.name, key=dial.code) for dial in dials}
+    rows: dict[int | None, Row] = {dial.pk: Row(label=dial.name, key=dial.code) for dial in dials}
     for row in rows.values():
         row.values = {"faq": 0, "cases": 0, "posts": 0}
     for key, queryset, dial_field in (

@@ -4,10 +4,11 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from callcenter.forms import CaseIntakeForm
 from departments.models import Department
+from tickets.forms import CaseIntakeForm
 from tickets.models import Category, Dial
-from tickets.routing import ROUTING_CACHE_KEY, routing_table
+from tickets.routing import routing_table
+from tickets.routing_cache import ROUTING_CACHE_KEY
 from tickets.tests.factories import make_case
 
 LIST = reverse("callcenter:case_list")

@@ -13,11 +13,12 @@ from django import forms
 from django.forms.renderers import DjangoTemplates, get_default_renderer
 from django.utils.safestring import mark_safe
 
-from callcenter.forms import CaseIntakeForm, CaseSearchForm, CitizenCallbackForm
+from callcenter.forms import CaseSearchForm, CitizenCallbackForm
 from departments import forms as department_forms
 from faq import forms as faq_forms
 from kobepost.accounts.forms import StaffLoginForm, StaffPasswordChangeForm
 from kobepost.lib.form_renderer import QuickFormRenderer
+from tickets.forms import CaseIntakeForm
 
 pytestmark = pytest.mark.django_db
 
@@ -120,11 +121,14 @@ def form_cases(operator, department) -> list[tuple[str, forms.BaseForm]]:
     ):
         name = form_class.__name__
         cases += [(name, form_class()), (f"{name} invalid", form_class({}))]
-    for form_class in (department_forms.CannedReplyForm, department_forms.DepartmentIntakeForm):
-        name = form_class.__name__
+    for department_form in (
+        department_forms.CannedReplyForm,
+        department_forms.DepartmentIntakeForm,
+    ):
+        name = department_form.__name__
         cases += [
-            (name, form_class(department=department)),
-            (f"{name} invalid", form_class({}, department=department)),
+            (name, department_form(department=department)),
+            (f"{name} invalid", department_form({}, department=department)),
         ]
     return cases
 
