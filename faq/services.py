@@ -105,7 +105,7 @@ def call_log(
 
 
 def calls_today(*, operator: User) -> int:
-    start = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    start = start_of_day(timezone.localdate())
     return SimpleCall.objects.filter(operator=operator, created_at__gte=start).count()
 
 

@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 
 import pytest
 from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.test import Client
 from django.utils import translation
@@ -79,6 +80,14 @@ def japanese_ui_text(html: str, allowed: set[str]) -> list[str]:
                 if line.strip():
                     text = text.replace(line.strip(), " ")
     return sorted({match.group() for match in JAPANESE.finditer(text)})
+
+
+@pytest.fixture(autouse=True)
+def _japanese_afterwards():
+    """The locale middleware leaves English active in the test's thread after an English
+    request; later tests (the calendar's 令和 labels) would then read English."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 def english(client: Client, path: str) -> str:

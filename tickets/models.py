@@ -98,12 +98,6 @@ class Category(RoutingModel, models.Model):
         return f"{self.dial.name} / {self.name}"
 
 
-def fiscal_year_of(moment: datetime.datetime) -> int:
-    """Japanese fiscal year (April–March) of a moment, in Japan time: 2027-03-31 → 2026."""
-    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
-    return local.year if local.month >= 4 else local.year - 1
-
-
 class FiscalYearCounter(models.Model):
     """Last reference number handed out in a fiscal year; locked row per allocation."""
 
@@ -442,7 +436,7 @@ class Case(QuickChoiceDisplay, models.Model):
                 name="case_open_urgent_idx",
                 condition=~models.Q(status="closed") & models.Q(urgent=True),
             ),
-            # Statistics of a period (kobepost.stats.figures): every column they group or measure
+            # Statistics of a period (kobepost.stats): every column they group or measure
             # is in the index, so a whole fiscal year is read from the index alone.
             models.Index(
                 fields=["received_at"],
@@ -701,6 +695,5 @@ __all__ = [
     "FiscalYearCounter",
     "IntakeToken",
     "InvalidTransition",
-    "fiscal_year_of",
     "haversine_m",
 ]

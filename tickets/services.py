@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 
 from departments.models import Contractor, Department
 from kobepost.accounts.models import User
+from kobepost.lib.jp_calendar import fiscal_year_of
 from kobepost.notifications import notice_texts
 from kobepost.notifications.mail import CaseFacts
 from kobepost.notifications.models import Notification
@@ -42,7 +43,7 @@ from tickets.corrections import (
     field_label,
     value_text,
 )
-from tickets.models import Case, CaseEvent, FiscalYearCounter, IntakeToken, fiscal_year_of
+from tickets.models import Case, CaseEvent, FiscalYearCounter, IntakeToken
 from tickets.outbound import Channel, outbound_case
 from tickets.policy import status_change_check
 

@@ -1,21 +1,130 @@
-"""The Japanese calendar of the tool: reply due dates in business days (weekends and
-Japanese public holidays do not count), and where a day starts.
+"""The Japanese calendar of the city offices, in one place: every area uses this module.
 
-City offices are also closed 12/29–1/3 (年末年始, 神戸市の休日を定める条例); those days are
-skipped too although only 1/1 is a national holiday.
+- Start of a day: the first moment of a date in Japan time (periods are half-open
+  ``[start_of_day(first), start_of_day(last + 1 day))``).
+- Fiscal year (年度): 1 April to 31 March, in Japan time.
+- Eras (和暦): 令和8年, 令和8年度 and the 年度 box's 「令和8」「R8」; English readers get
+  Western years (FY2026, Apr 2026), era names mean nothing to them.
+- Business days (開庁日) for reply due dates: weekends and Japanese public holidays do not
+  count. City offices are also closed 12/29–1/3 (年末年始, 神戸市の休日を定める条例); those
+  days are skipped too although only 1/1 is a national holiday.
 """
 
 import datetime
 import functools
+import re
+import unicodedata
 
 import jpholiday
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+
+# --- Start of day --------------------------------------------------------------------------
 
 
 def start_of_day(day: datetime.date) -> datetime.datetime:
     """Midnight at the start of ``day`` in the site's time zone (Asia/Tokyo): a date filter
     "from" a day compares with this, one "to" a day with the next day's."""
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+# --- Fiscal year ---------------------------------------------------------------------------
+
+
+def fiscal_year_of_date(day: datetime.date) -> int:
+    """Fiscal year of a date: 2027-03-31 → 2026, 2027-04-01 → 2027."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def fiscal_year_of(moment: datetime.datetime) -> int:
+    """Fiscal year of a moment, in Japan time: 2027-03-31 23:59 JST → 2026."""
+    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return fiscal_year_of_date(local.date())
+
+
+def fiscal_year_bounds(fiscal_year: int) -> tuple[datetime.date, datetime.date]:
+    """First and last day of a fiscal year: 1 April to 31 March."""
+    return datetime.date(fiscal_year, 4, 1), datetime.date(fiscal_year + 1, 3, 31)
+
+
+def fiscal_year_months(fiscal_year: int) -> list[tuple[int, int]]:
+    """(year, month) from April to March."""
+    return [(fiscal_year + (month < 4), month) for month in (*range(4, 13), 1, 2, 3)]
+
+
+# --- Eras (和暦) ----------------------------------------------------------------------------
+
+# (first day, name): newest first.
+ERAS: list[tuple[datetime.date, str]] = [
+    (datetime.date(2019, 5, 1), "令和"),
+    (datetime.date(1989, 1, 8), "平成"),
+]
+
+
+def era_year(day: datetime.date) -> tuple[str, int]:
+    """("令和", 8) for 2026-06-01; the era that was in force on that day."""
+    for start, name in ERAS:
+        if day >= start:
+            return name, day.year - start.year + 1
+    raise ValueError(f"no era known before 1989-01-08: {day}")
+
+
+def era_label(day: datetime.date) -> str:
+    """令和8年 / 令和元年 for a day (the first year of an era is 元年)."""
+    name, year = era_year(day)
+    return f"{name}{'元' if year == 1 else year}年"
+
+
+def in_japanese() -> bool:
+    return (translation.get_language() or "ja").startswith("ja")
+
+
+def fiscal_year_label(fiscal_year: int) -> str:
+    """令和8年度 for FY2026: the era of the fiscal year's 1 April (FY2019 is 平成31年度).
+
+    English readers get the Western fiscal year (FY2026): era names mean nothing to them.
+    """
+    if not in_japanese():
+        return f"FY{fiscal_year}"
+    return f"{era_label(datetime.date(fiscal_year, 4, 1))}度"
+
+
+def fiscal_year_heading(fiscal_year: int) -> str:
+    """令和8年度（2026年度）: the era with the Western year beside it; FY2026 in English."""
+    if not in_japanese():
+        return fiscal_year_label(fiscal_year)
+    return f"{fiscal_year_label(fiscal_year)}（{fiscal_year}年度）"
+
+
+def month_label(year: int, month: int) -> str:
+    """令和8年4月; Apr 2026 in English."""
+    if not in_japanese():
+        return date_format(datetime.date(year, month, 1), "M Y")
+    return f"{era_label(datetime.date(year, month, 1))}{month}月"
+
+
+# 「令和8」「R8」「令和８年度」「r.8」「令和元年度」「平成31」: the era's name or initial, a year.
+_ERA_INITIALS = {"令和": "令和", "R": "令和", "平成": "平成", "H": "平成"}
+_ERA_YEAR = re.compile(r"^(令和|平成|R|H)\.?\s*(元|\d{1,2})(?:年度?)?$")
+_WESTERN_YEAR = re.compile(r"^(\d{4})(?:年度?)?$")
+
+
+def parse_fiscal_year(text: str) -> int | None:
+    """The fiscal year typed in a 年度 box, Western (2026, 2026年度) or in an era (令和8,
+    R8, 令和元年度, 平成31); None when it is neither. Full-width digits and letters are
+    folded first, as people type them with the Japanese input method on."""
+    folded = unicodedata.normalize("NFKC", text).strip().upper()
+    if match := _WESTERN_YEAR.match(folded):
+        return int(match.group(1))
+    if match := _ERA_YEAR.match(folded):
+        name = _ERA_INITIALS[match.group(1)]
+        year = 1 if match.group(2) == "元" else int(match.group(2))
+        start = next(day for day, era in ERAS if era == name)
+        return start.year + year - 1 if year >= 1 else None
+    return None
+
+
+# --- Business days (開庁日) -----------------------------------------------------------------
 
 
 def is_business_day(day: datetime.date) -> bool:

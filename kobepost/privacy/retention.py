@@ -61,6 +61,7 @@ from kobepost.accounts.models import User
 from kobepost.audit.models import AuditAction, AuditEvent
 from kobepost.audit.services import sqlite_audit_delete_trigger_lifted
 from kobepost.cti.models import Call
+from kobepost.lib.jp_calendar import fiscal_year_of, fiscal_year_of_date
 from kobepost.notifications.models import Notice, Notification
 from kobepost.notifications.services import event_key
 from kobepost.privacy.models import (
@@ -72,7 +73,7 @@ from kobepost.privacy.models import (
 )
 from kobepost.public.models import Citizen, Post, PostPhoto
 from kobepost.public.services import citizen_delete
-from tickets.models import Case, CaseEvent, IntakeToken, fiscal_year_of
+from tickets.models import Case, CaseEvent, IntakeToken
 from tickets.services import callcenter_case_path, department_case_path
 
 log = logging.getLogger(__name__)
@@ -120,9 +121,8 @@ def retention_expires_on(closed_at: datetime.datetime, years: int) -> datetime.d
 
 def retention_cutoff(years: int, today: datetime.date) -> datetime.datetime:
     """Records closed before this moment have expired on ``today``."""
-    current_fiscal_year = today.year if today.month >= 4 else today.year - 1
     return datetime.datetime(
-        current_fiscal_year - years, 4, 1, tzinfo=timezone.get_current_timezone()
+        fiscal_year_of_date(today) - years, 4, 1, tzinfo=timezone.get_current_timezone()
     )
 
 

@@ -8,7 +8,7 @@ import math
 import unicodedata
 from dataclasses import dataclass, field
 
-from kobepost.stats.figures import Row
+from kobepost.stats.filters import Row
 
 SERIES_CLASSES = ("series-1", "series-2", "series-3")
 WARD_SHADES = 5

@@ -30,7 +30,14 @@ from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.audit.models import AuditAction
 from kobepost.audit.services import audit_record
-from kobepost.lib.jp_calendar import next_business_day
+from kobepost.lib.jp_calendar import (
+    fiscal_year_bounds,
+    fiscal_year_heading,
+    fiscal_year_label,
+    fiscal_year_of_date,
+    next_business_day,
+    parse_fiscal_year,
+)
 from kobepost.lib.spreadsheets import (
     CP932,
     Bold,
@@ -41,8 +48,19 @@ from kobepost.lib.spreadsheets import (
     requested_encoding,
     xlsx_response,
 )
-from kobepost.stats import figures as stats
 from kobepost.stats.charts import bar_chart, line_chart, ward_map
+from kobepost.stats.dashboard import period_figures
+from kobepost.stats.filters import Row as FigureRow
+from kobepost.stats.filters import StatsFilter, archive_cache_seconds, live_cache_seconds, share
+from kobepost.stats.monthly import POST_OUTCOMES, MonthlyReport, monthly_report
+from kobepost.stats.overdue import (
+    OVERDUE_LIST_LIMIT,
+    OverdueCase,
+    overdue_by_department,
+    overdue_list,
+)
+from kobepost.stats.response_times import RESPONSE_MEASURES, percentiles_supported
+from kobepost.stats.volumes import auto_granularity, totals_of, volume_by_fiscal_year
 from tickets.models import Dial
 from tickets.routing import routing_table
 
@@ -68,9 +86,9 @@ def preset_period(preset: str, today: datetime.date) -> tuple[datetime.date, dat
         end = first_of_month - datetime.timedelta(days=1)
         return end.replace(day=1), end
     if preset == "this_fy":
-        return stats.fiscal_year_bounds(stats.fiscal_year_of_date(today))
+        return fiscal_year_bounds(fiscal_year_of_date(today))
     if preset == "last_fy":
-        return stats.fiscal_year_bounds(stats.fiscal_year_of_date(today) - 1)
+        return fiscal_year_bounds(fiscal_year_of_date(today) - 1)
     next_month = (first_of_month + datetime.timedelta(days=32)).replace(day=1)
     return first_of_month, next_month - datetime.timedelta(days=1)
 
@@ -148,7 +166,7 @@ class StatsFilterForm(forms.Form):
         return data
 
 
-def _scope(user: User, form: StatsFilterForm) -> tuple[stats.StatsFilter, str]:
+def _scope(user: User, form: StatsFilterForm) -> tuple[StatsFilter, str]:
     """The filter the figures use, department forced for department staff."""
     if form.is_valid():
         data = form.cleaned_data
@@ -158,10 +176,8 @@ def _scope(user: User, form: StatsFilterForm) -> tuple[stats.StatsFilter, str]:
     department_id = data["department"].pk if data.get("department") else None
     if user.is_department_staff:
         department_id = user.department_id
-    granularity = data.get("granularity") or stats.auto_granularity(
-        data["date_from"], data["date_to"]
-    )
-    scope = stats.StatsFilter(
+    granularity = data.get("granularity") or auto_granularity(data["date_from"], data["date_to"])
+    scope = StatsFilter(
         date_from=data["date_from"],
         date_to=data["date_to"],
         dial_id=data["dial"].pk if data.get("dial") else None,
@@ -189,7 +205,7 @@ def number_text(value: int | float | None, empty: str = "—") -> str:
     return empty if value is None else str(value)
 
 
-def volume_cells(rows: list[stats.Row]) -> list[tuple[str, str, str, str]]:
+def volume_cells(rows: list[FigureRow]) -> list[tuple[str, str, str, str]]:
     """Label, FAQ calls, cases, posts."""
     return [
         (row.label, str(row.values["faq"]), str(row.values["cases"]), str(row.values["posts"]))
@@ -197,11 +213,11 @@ def volume_cells(rows: list[stats.Row]) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def count_cells(rows: list[stats.Row], key: str) -> list[tuple[str, str]]:
+def count_cells(rows: list[FigureRow], key: str) -> list[tuple[str, str]]:
     return [(row.label, str(row.values[key])) for row in rows]
 
 
-def overdue_cells(cases: list[stats.OverdueCase]) -> list[tuple[str, ...]]:
+def overdue_cells(cases: list[OverdueCase]) -> list[tuple[str, ...]]:
     """Reference, received (Japan time), due date, department, category, title, status;
     dates in the reader's language (2026年4月7日 / April 7, 2026)."""
     cells: list[tuple[str, ...]] = []
@@ -221,7 +237,7 @@ def overdue_cells(cases: list[stats.OverdueCase]) -> list[tuple[str, ...]]:
     return cells
 
 
-def due_cells(rows: list[stats.Row]) -> list[tuple[str, int, int, int]]:
+def due_cells(rows: list[FigureRow]) -> list[tuple[str, int, int, int]]:
     """Department, overdue, due today, due on the next business day."""
     return [
         (row.label, row.values["overdue"], row.values["due_today"], row.values["due_tomorrow"])
@@ -229,15 +245,15 @@ def due_cells(rows: list[stats.Row]) -> list[tuple[str, int, int, int]]:
     ]
 
 
-def response_cells(rows: list[stats.Row]) -> list[tuple[str, list[str]]]:
+def response_cells(rows: list[FigureRow]) -> list[tuple[str, list[str]]]:
     """Each row's numbers in the table's column order (count, median, p90 — or average)."""
-    wanted = ("median", "p90") if stats.percentiles_supported() else ("avg",)
+    wanted = ("median", "p90") if percentiles_supported() else ("avg",)
     return [
         (
             row.label,
             [
                 number_text(value)
-                for key in stats.RESPONSE_MEASURES
+                for key in RESPONSE_MEASURES
                 for value in (
                     row.values[f"{key}_n"],
                     *(row.values[f"{key}_{stat}"] for stat in wanted),
@@ -260,7 +276,7 @@ def percent_text(value: float | None) -> str:
     return "—" if value is None else f"{value}%"
 
 
-def call_cells(rows: list[stats.Row]) -> list[tuple[str, list[str]]]:
+def call_cells(rows: list[FigureRow]) -> list[tuple[str, list[str]]]:
     """Calls, answered, missed, abandoned, answer rate, average handling time, FCR."""
     return [
         (
@@ -276,7 +292,7 @@ def call_cells(rows: list[stats.Row]) -> list[tuple[str, list[str]]]:
     ]
 
 
-def hour_cells(table: tuple[list[tuple[str, str]], list[stats.Row]]) -> dict:
+def hour_cells(table: tuple[list[tuple[str, str]], list[FigureRow]]) -> dict:
     columns, rows = table
     return {
         "columns": [name for _key, name in columns],
@@ -302,10 +318,10 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     series = [(key, str(label)) for key, label in VOLUME_SERIES]
     # Searches carry no department: they are shown to the call center's side only.
     with_searches = not request.user.is_department_staff
-    figures = stats.period_figures(scope, granularity, with_searches=with_searches)
+    figures = period_figures(scope, granularity, with_searches=with_searches)
     volume_rows = figures["volume"]
     department_rows = figures["department"]
-    fiscal_year_rows = stats.volume_by_fiscal_year(scope)
+    fiscal_year_rows = volume_by_fiscal_year(scope)
     department_name = next(
         (row.name for row in routing_table().departments if row.pk == scope.department_id), None
     )
@@ -319,7 +335,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         # The values below that are callables are only built when figure_sections() has
         # to render the period's tables and charts again.
         # Summed from the series rather than counted again (three queries fewer).
-        "totals": stats.totals_of(volume_rows),
+        "totals": totals_of(volume_rows),
         "series": series,
         "volume_cells": partial(volume_cells, volume_rows),
         "volume_chart": partial(line_chart, volume_rows, series),
@@ -334,15 +350,15 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "department_chart": partial(bar_chart, department_rows, [("cases", _("案件"))]),
         "ward_cells": partial(count_cells, figures["ward"], "cases"),
         "ward_map": partial(ward_map, figures["ward"]),
-        "percentiles": stats.percentiles_supported(),
-        "measures": [(key, str(label)) for key, (label, *_r) in stats.RESPONSE_MEASURES.items()],
+        "percentiles": percentiles_supported(),
+        "measures": [(key, str(label)) for key, (label, *_r) in RESPONSE_MEASURES.items()],
         "response_overall": partial(response_cells, figures["response_overall"]),
         "response_departments": partial(response_cells, figures["response_department"]),
         "response_categories": partial(response_cells, figures["response_category"]),
-        "overdue_departments": due_cells(stats.overdue_by_department(scope)),
+        "overdue_departments": due_cells(overdue_by_department(scope)),
         "next_business_day": next_business_day(timezone.localdate()),
-        "overdue_list": overdue_cells(stats.overdue_list(scope)),
-        "overdue_limit": stats.OVERDUE_LIST_LIMIT,
+        "overdue_list": overdue_cells(overdue_list(scope)),
+        "overdue_limit": OVERDUE_LIST_LIMIT,
         "top_faq": partial(count_cells, figures["top_faq"], "calls"),
         "unanswered": (
             partial(count_cells, figures["unanswered"], "searches") if with_searches else None
@@ -350,17 +366,17 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "with_calls": with_searches,
         "call_cells": partial(call_cells, figures["calls"]),
         "hour_cells": partial(hour_cells, figures["calls_by_hour"]),
-        "fiscal_year": stats.fiscal_year_of_date(scope.date_to),
-        "fiscal_year_label": stats.fiscal_year_label(stats.fiscal_year_of_date(scope.date_to)),
-        "cache_minutes": max(1, stats.archive_cache_seconds() // 60),
+        "fiscal_year": fiscal_year_of_date(scope.date_to),
+        "fiscal_year_label": fiscal_year_label(fiscal_year_of_date(scope.date_to)),
+        "cache_minutes": max(1, archive_cache_seconds() // 60),
         "period_cached": period_cached,
-        "live_minutes": max(1, stats.live_cache_seconds() // 60),
+        "live_minutes": max(1, live_cache_seconds() // 60),
     }
     context["sections"] = figure_sections(
         request,
         context,
         version=figures["version"],
-        seconds=stats.archive_cache_seconds() if period_cached else stats.live_cache_seconds(),
+        seconds=archive_cache_seconds() if period_cached else live_cache_seconds(),
     )
     return render(request, "stats/dashboard.html", context)
 
@@ -421,7 +437,7 @@ class MonthlyReportForm(forms.Form):
     )
 
     def clean_fy(self) -> int:
-        fiscal_year = stats.parse_fiscal_year(self.cleaned_data["fy"])
+        fiscal_year = parse_fiscal_year(self.cleaned_data["fy"])
         if fiscal_year is None:
             raise forms.ValidationError(
                 _("年度は「令和8」「R8」「2026」のように入力してください。"), code="invalid"
@@ -435,17 +451,17 @@ class MonthlyReportForm(forms.Form):
         return fiscal_year
 
 
-def _monthly(request: AuthenticatedHttpRequest) -> tuple[MonthlyReportForm, stats.MonthlyReport]:
-    current = stats.fiscal_year_of_date(timezone.localdate())
+def _monthly(request: AuthenticatedHttpRequest) -> tuple[MonthlyReportForm, MonthlyReport]:
+    current = fiscal_year_of_date(timezone.localdate())
     form = MonthlyReportForm(request.GET or {"fy": current})
     data: dict[str, Any] = form.cleaned_data if form.is_valid() else {"fy": current, "dial": None}
-    scope = stats.StatsFilter(
+    scope = StatsFilter(
         date_from=timezone.localdate(),
         date_to=timezone.localdate(),
         dial_id=data["dial"].pk if data.get("dial") else None,
         department_id=request.user.department_id if request.user.is_department_staff else None,
     )
-    return form, stats.monthly_report(scope, data["fy"])
+    return form, monthly_report(scope, data["fy"])
 
 
 @require_GET
@@ -470,11 +486,11 @@ def monthly(request: AuthenticatedHttpRequest) -> HttpResponse:
             ],
             "query": request.GET.urlencode(),
             "printed_on": timezone.localdate(),
-            "report_heading": stats.fiscal_year_heading(report.fiscal_year),
-            "percentiles": stats.percentiles_supported(),
+            "report_heading": fiscal_year_heading(report.fiscal_year),
+            "percentiles": percentiles_supported(),
             # The staleness bound of the cached months, said on the page.
-            "cache_minutes": max(1, stats.archive_cache_seconds() // 60),
-            "live_minutes": max(1, stats.live_cache_seconds() // 60),
+            "cache_minutes": max(1, archive_cache_seconds() // 60),
+            "live_minutes": max(1, live_cache_seconds() // 60),
         },
     )
 
@@ -498,11 +514,11 @@ def _number(value) -> int | float | str:
 
 def _previous_change(current: int, previous: int) -> float | str:
     """This year against the previous one, in percent (前年比); blank without a base."""
-    ratio = stats.share(current, previous)
+    ratio = share(current, previous)
     return "" if ratio is None else ratio
 
 
-def _month_table(report: stats.MonthlyReport, table: str, sheet: str, note: str) -> dict:
+def _month_table(report: MonthlyReport, table: str, sheet: str, note: str) -> dict:
     """One row per item of ``table``, one column per month, the year's total and the
     previous fiscal year's total of the same item (前年度)."""
     month_keys = report.month_keys
@@ -532,7 +548,7 @@ def _month_table(report: stats.MonthlyReport, table: str, sheet: str, note: str)
     }
 
 
-def report_sections(report: stats.MonthlyReport) -> list[dict]:
+def report_sections(report: MonthlyReport) -> list[dict]:
     """The report as plain tables (title, header, rows, totals): one sheet each."""
     volume_keys = [key for key, _label in VOLUME_SERIES]
     previous_volumes = report.previous.volumes if report.previous else []
@@ -586,7 +602,7 @@ def report_sections(report: stats.MonthlyReport) -> list[dict]:
     return sections
 
 
-def _kpi_section(report: stats.MonthlyReport) -> dict:
+def _kpi_section(report: MonthlyReport) -> dict:
     """一次完結率 (calls answered with the FAQ among all calls taken) and 期限内回答率 (cases
     answered by their due date among those answered or past it), per month and year."""
     header = [
@@ -604,13 +620,13 @@ def _kpi_section(report: stats.MonthlyReport) -> dict:
             label,
             faq,
             contacts,
-            _number(stats.share(faq, contacts)),
+            _number(share(faq, contacts)),
             on_time,
             judged,
-            _number(stats.share(on_time, judged)),
+            _number(share(on_time, judged)),
         ]
 
-    def summed(rows: list[stats.Row]) -> tuple[int, int, int, int]:
+    def summed(rows: list[FigureRow]) -> tuple[int, int, int, int]:
         return tuple(  # type: ignore[return-value]
             sum(int(row.values[key]) for row in rows)
             for key in ("faq", "contacts", "on_time", "judged")
@@ -636,8 +652,8 @@ def _kpi_section(report: stats.MonthlyReport) -> dict:
     }
 
 
-def _posts_section(report: stats.MonthlyReport) -> dict:
-    outcomes = list(stats.POST_OUTCOMES)
+def _posts_section(report: MonthlyReport) -> dict:
+    outcomes = list(POST_OUTCOMES)
     rows = []
     for row in report.posts:
         total = sum(int(row.values[k]) for k in outcomes)
@@ -657,7 +673,7 @@ def _posts_section(report: stats.MonthlyReport) -> dict:
         "note": _("投稿の分類別・結果別の件数（年度計）"),
         "header": [
             _("投稿の分類"),
-            *[str(label) for label in stats.POST_OUTCOMES.values()],
+            *[str(label) for label in POST_OUTCOMES.values()],
             _("合計"),
             _("前年度"),
         ],
@@ -666,8 +682,8 @@ def _posts_section(report: stats.MonthlyReport) -> dict:
     }
 
 
-def _response_section(report: stats.MonthlyReport) -> dict:
-    measures = stats.RESPONSE_MEASURES
+def _response_section(report: MonthlyReport) -> dict:
+    measures = RESPONSE_MEASURES
     header = [_("所管課")]
     for _key, (label, *_rest) in measures.items():
         header += [
@@ -708,13 +724,11 @@ def _column_totals(rows: list[list], skip: int) -> list[int]:
     return [sum(int(line[i] or 0) for line in rows) for i in range(skip, len(rows[0]))]
 
 
-def _report_filename(report: stats.MonthlyReport, extension: str) -> str:
+def _report_filename(report: MonthlyReport, extension: str) -> str:
     return f"monthly-report-FY{report.fiscal_year}.{extension}"
 
 
-def _audit_export(
-    request: AuthenticatedHttpRequest, report: stats.MonthlyReport, kind: str
-) -> None:
+def _audit_export(request: AuthenticatedHttpRequest, report: MonthlyReport, kind: str) -> None:
     audit_record(
         request=request,
         action=AuditAction.RECORD_EXPORT,
@@ -724,10 +738,10 @@ def _audit_export(
     )
 
 
-def _report_sheets(report: stats.MonthlyReport) -> Iterator[Sheet]:
+def _report_sheets(report: MonthlyReport) -> Iterator[Sheet]:
     for section in report_sections(report):
         rows: list[Row] = [
-            Bold([f"{stats.fiscal_year_heading(report.fiscal_year)} {section['sheet']}"]),
+            Bold([f"{fiscal_year_heading(report.fiscal_year)} {section['sheet']}"]),
             [section.get("note", "")],
             Bold(section["header"]),
             *section["rows"],
@@ -745,7 +759,7 @@ def _report_sheets(report: stats.MonthlyReport) -> Iterator[Sheet]:
         )
 
 
-def _report_csv_rows(report: stats.MonthlyReport) -> Iterator[Row]:
+def _report_csv_rows(report: MonthlyReport) -> Iterator[Row]:
     for section in report_sections(report):
         yield [f"{report.label} {section['sheet']}"]
         if section.get("note"):

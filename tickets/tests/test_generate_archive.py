@@ -10,9 +10,10 @@ from django.db.models import Min
 
 from faq.models import FaqEntry, SimpleCall
 from faq.search import search_entries
+from kobepost.lib.jp_calendar import fiscal_year_of
 from kobepost.lib.textfold import fold
 from kobepost.public.models import Post
-from tickets.models import Case, CaseEvent, FiscalYearCounter, fiscal_year_of
+from tickets.models import Case, CaseEvent, FiscalYearCounter
 from tickets.normalize import search_text, search_tokens
 from tickets.search import search_cases
 from tickets.services import case_create

@@ -9,7 +9,8 @@ from django.utils import timezone
 from faq.models import SimpleCall
 from kobepost.cti.demo import ring_call
 from kobepost.cti.models import Call
-from kobepost.stats import figures as stats
+from kobepost.stats.calls import call_figures, calls_by_hour
+from kobepost.stats.filters import StatsFilter
 from tickets.models import Dial
 from tickets.tests.factories import make_case
 
@@ -63,7 +64,7 @@ def journal(pbx, seated, kobe, operator):
 
 
 def figures(**scope) -> dict[str, dict]:
-    rows = stats.call_figures(stats.StatsFilter(date_from=DAY, date_to=DAY, **scope))
+    rows = call_figures(StatsFilter(date_from=DAY, date_to=DAY, **scope))
     return {row.key: row.values for row in rows}
 
 
@@ -90,7 +91,7 @@ def test_a_dial_scope_counts_that_dial_only(journal):
 
 def test_calls_per_hour_and_dial(journal):
     roads, clean = journal
-    columns, rows = stats.calls_by_hour(stats.StatsFilter(date_from=DAY, date_to=DAY))
+    columns, rows = calls_by_hour(StatsFilter(date_from=DAY, date_to=DAY))
     # The dials in their own order (hygiene, clean110, roads); no call, no column.
     assert columns == [(str(clean.pk), clean.name), (str(roads.pk), roads.name)]
     table = {row.key: row.values for row in rows}

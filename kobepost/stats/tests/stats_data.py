@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 
 from faq.models import FaqEntry, SimpleCall, UnansweredSearch
+from kobepost.accounts.models import User
 from kobepost.public.models import Post, PostCategory
 from tickets.models import Case, Category, Dial
 from tickets.services import (
@@ -50,6 +51,13 @@ def move(case: Case, user, status: str, at: datetime.datetime) -> None:
             case_reply(case=case, user=user, reply_text="確認しました。")
         elif status == Case.Status.CITIZEN_ANSWERED:
             case_record_citizen_callback(case=case, user=user, told_at=at, method="phone")
+        elif status == Case.Status.IN_PROGRESS and case.status == Case.Status.RECEIVED:
+            # Starting the work is the case's department's (tickets/policy.py).
+            staff, _created = User.objects.get_or_create(
+                username=f"stats-{case.department.code}",
+                defaults={"role": User.Role.DEPARTMENT_STAFF, "department": case.department},
+            )
+            case_change_status(case=case, user=staff, status=status)
         else:
             case_change_status(case=case, user=user, status=status)
     case.refresh_from_db()

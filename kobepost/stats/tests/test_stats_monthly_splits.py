@@ -11,12 +11,13 @@ import io
 import pytest
 
 from kobepost.public.models import Post
-from kobepost.stats import figures as stats
+from kobepost.stats.filters import Row, StatsFilter, share
+from kobepost.stats.monthly import monthly_report
 from kobepost.stats.tests.stats_data import build_known_set, jst, make_case
 from tickets.models import Case
 
 TODAY = datetime.date(2027, 6, 1)
-SCOPE = stats.StatsFilter(date_from=TODAY, date_to=TODAY)
+SCOPE = StatsFilter(date_from=TODAY, date_to=TODAY)
 
 
 @pytest.fixture
@@ -28,16 +29,16 @@ def known(supervisor):
     return known
 
 
-def months(row: stats.Row, *keys: str) -> list[int]:
+def months(row: Row, *keys: str) -> list[int]:
     return [int(row.values[key]) for key in keys]
 
 
-def by_key(rows: list[stats.Row]) -> dict[str, stats.Row]:
+def by_key(rows: list[Row]) -> dict[str, Row]:
     return {row.key: row for row in rows}
 
 
 def test_kind_and_channel_per_month(known):
-    report = stats.monthly_report(SCOPE, 2026, TODAY)
+    report = monthly_report(SCOPE, 2026, TODAY)
     kinds = by_key(report.by_kind)
     assert months(kinds["report"], "2026-04", "2026-05", "2027-03") == [5, 1, 1]
     assert months(kinds["inquiry"], "2026-04", "2026-05") == [0, 1]
@@ -50,7 +51,7 @@ def test_kind_and_channel_per_month(known):
 
 
 def test_category_trend(known):
-    report = stats.monthly_report(SCOPE, 2026, TODAY)
+    report = monthly_report(SCOPE, 2026, TODAY)
     rows = {row.label: row for row in report.by_category}
     road = next(row for label, row in rows.items() if label.endswith("道路の陥没・損傷"))
     assert months(road, "2026-04", "2027-03") == [2, 1]  # a, b; g at 23:59 on 31 March
@@ -67,7 +68,7 @@ def test_posts_by_category_and_outcome(known):
         public_text="もう一つ",
         created_at=jst(2026, 6, 2, 8),
     )
-    report = stats.monthly_report(SCOPE, 2026, TODAY)
+    report = monthly_report(SCOPE, 2026, TODAY)
     posts = {row.label: row.values for row in report.posts}
     assert posts["統計テスト道路"] == {"forwarded": 1, "duplicate": 0, "rejected": 0, "pending": 1}
     assert posts["統計テスト用"] == {"forwarded": 0, "duplicate": 0, "rejected": 1, "pending": 0}
@@ -75,11 +76,11 @@ def test_posts_by_category_and_outcome(known):
 
 
 def test_kpis_first_contact_and_in_time(known):
-    report = stats.monthly_report(SCOPE, 2026, TODAY)
+    report = monthly_report(SCOPE, 2026, TODAY)
     kpis = by_key(report.kpis)
     # April: 3 FAQ calls, 5 cases; a–d answered in time, e (due 4/17) never.
     assert kpis["2026-04"].values == {"faq": 3, "contacts": 8, "on_time": 4, "judged": 5}
-    assert stats.share(3, 8) == 37.5 and stats.share(4, 5) == 80.0
+    assert share(3, 8) == 37.5 and share(4, 5) == 80.0
     # May: f and the inquiry, unanswered and past due; March: g, due 2027-04-07.
     assert kpis["2026-05"].values == {"faq": 0, "contacts": 2, "on_time": 0, "judged": 2}
     assert kpis["2027-03"].values == {"faq": 1, "contacts": 2, "on_time": 0, "judged": 1}
@@ -87,7 +88,7 @@ def test_kpis_first_contact_and_in_time(known):
 
 def test_kpi_waits_for_the_due_date(known):
     # On 2026-04-15 e (received 4/10, due 4/17) is neither answered nor late yet.
-    report = stats.monthly_report(SCOPE, 2026, datetime.date(2026, 4, 15))
+    report = monthly_report(SCOPE, 2026, datetime.date(2026, 4, 15))
     assert by_key(report.kpis)["2026-04"].values["judged"] == 4
 
 
@@ -95,7 +96,7 @@ def test_a_late_answer_is_judged_but_not_in_time(known, supervisor):
     from kobepost.stats.tests.stats_data import move
 
     move(known["e"], supervisor, Case.Status.ANSWERED, jst(2026, 4, 20, 9))  # due 4/17
-    report = stats.monthly_report(SCOPE, 2026, TODAY)
+    report = monthly_report(SCOPE, 2026, TODAY)
     assert by_key(report.kpis)["2026-04"].values == {
         "faq": 3,
         "contacts": 8,
@@ -105,7 +106,7 @@ def test_a_late_answer_is_judged_but_not_in_time(known, supervisor):
 
 
 def test_response_times_in_business_days(known):
-    report = stats.monthly_report(SCOPE, 2026, TODAY)
+    report = monthly_report(SCOPE, 2026, TODAY)
     tobu = next(row.values for row in report.response if row.label == "建設局 東部建設事務所")
     # Replies: a same day (0), b next morning (1), c Thu (1), d Sat after Thu (1 business day).
     assert (tobu["reply_bd_median"], tobu["reply_bd_p90"], tobu["reply_bd_avg"]) == (1.0, 1.0, 0.8)
@@ -118,7 +119,7 @@ def test_response_times_in_business_days(known):
 def test_previous_year_across_the_fiscal_year_boundary(known):
     # FY2027 against FY2026: h (2027-04-01 00:00) and the FAQ call of that minute are
     # FY2027's April; g and the call at 2027-03-31 23:59 are FY2026's March.
-    report = stats.monthly_report(SCOPE, 2027, TODAY)
+    report = monthly_report(SCOPE, 2027, TODAY)
     assert report.previous is not None and report.previous.fiscal_year == 2026
     keys = ("faq", "cases", "posts")
     assert report.volumes[0].values == {"faq": 1, "cases": 1, "posts": 0}
@@ -134,7 +135,7 @@ def test_previous_year_across_the_fiscal_year_boundary(known):
 def test_previous_year_columns_in_the_sheets(known, login_client, supervisor):
     from kobepost.stats.views import report_sections
 
-    sections = {s["sheet"]: s for s in report_sections(stats.monthly_report(SCOPE, 2027, TODAY))}
+    sections = {s["sheet"]: s for s in report_sections(monthly_report(SCOPE, 2027, TODAY))}
     volumes = sections["月別件数"]
     assert volumes["header"][-2:] == ["前年同月", "前年同月比（%）"]
     april = volumes["rows"][0]

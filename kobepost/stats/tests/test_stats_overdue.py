@@ -14,14 +14,15 @@ from django.core import mail
 from django.urls import reverse
 
 from departments.services import overdue_cases, overdue_remind
-from kobepost.stats import figures as stats
+from kobepost.stats.filters import StatsFilter
+from kobepost.stats.overdue import overdue_by_department, overdue_list
 from tickets.models import Case, Category
 from tickets.tests.factories import make_case
 
 JST = ZoneInfo("Asia/Tokyo")
 # Wed 2026-06-10: five business days back is Wed 6/3, ten is Wed 5/27.
 TODAY = datetime.date(2026, 6, 10)
-EVERYTHING = stats.StatsFilter(date_from=TODAY, date_to=TODAY)
+EVERYTHING = StatsFilter(date_from=TODAY, date_to=TODAY)
 
 
 def received(day: datetime.date, user, category: str) -> Case:
@@ -48,7 +49,7 @@ def test_dashboard_counts_the_overdue_cases_of_the_department_screens(ten_day_ro
     # Hand count. Roads (10 days): received 5/20 → due 6/3, 5/25 → 6/8, 5/26 → 6/9 are
     # overdue on 6/10; 5/27 → 6/10 is due today, 5/28 → 6/11 tomorrow. Parks (5 days):
     # 5/20 … 6/2 are overdue (6/2 → due 6/9), 6/3 is due today, 6/4 tomorrow.
-    dashboard = {row.label: row.values for row in stats.overdue_by_department(EVERYTHING, TODAY)}
+    dashboard = {row.label: row.values for row in overdue_by_department(EVERYTHING, TODAY)}
     tobu, seibu = kobe["kensetsu-tobu"].name, kobe["kensetsu-seibu"].name
     assert dashboard[tobu] == {"overdue": 3, "due_today": 1, "due_tomorrow": 1}
     assert dashboard[seibu] == {"overdue": 7, "due_today": 1, "due_tomorrow": 1}
@@ -58,7 +59,7 @@ def test_dashboard_counts_the_overdue_cases_of_the_department_screens(ten_day_ro
             by_department[case.department.name] = by_department.get(case.department.name, 0) + 1
         department_screens = by_department
     assert {name: v["overdue"] for name, v in dashboard.items()} == department_screens
-    listed = stats.overdue_list(EVERYTHING, TODAY)
+    listed = overdue_list(EVERYTHING, TODAY)
     assert len(listed) == 10
     # Most overdue first, as on the department overdue page.
     assert [c.due for c in listed] == sorted(c.due for c in listed)
@@ -68,13 +69,25 @@ def test_dashboard_page_and_department_page_show_the_same_cases(
     ten_day_roads, login_client, supervisor, staff_tobu
 ):
     with time_machine.travel(datetime.datetime(2026, 6, 10, 9, tzinfo=JST)):
-        page = login_client(supervisor).get(reverse("stats:dashboard")).content.decode()
-        overdue_page = login_client(supervisor).get(reverse("departments:overdue")).content.decode()
-        inbox = (
-            login_client(staff_tobu)
-            .get(reverse("departments:home"), {"filter": "overdue"})
-            .content.decode()
+        dashboard = login_client(supervisor).get(reverse("stats:dashboard"))
+        overdue = login_client(supervisor).get(reverse("departments:overdue"))
+        tobu_inbox = login_client(staff_tobu).get(
+            reverse("departments:home"), {"filter": "overdue"}
         )
+    page, overdue_page = dashboard.content.decode(), overdue.content.decode()
+    inbox = tobu_inbox.content.decode()
+    # The counts a supervisor reads: the dashboard's per-department overdue column adds up
+    # to the department overdue page's total (3 roads at 10 days + 7 parks at 5), and the
+    # 東部 row is what 東部's own inbox counts under 期限超過.
+    per_department = {
+        label: overdue for label, overdue, _t, _n in dashboard.context["overdue_departments"]
+    }
+    assert sum(per_department.values()) == overdue.context["page"].paginator.count == 10
+    assert (
+        per_department[staff_tobu.department.name]
+        == tobu_inbox.context["page"].paginator.count
+        == 3
+    )
     road_overdue = [
         ten_day_roads[("road", datetime.date(2026, 5, d))].reference for d in (20, 25, 26)
     ]
@@ -108,7 +121,7 @@ def test_friday_looks_ahead_to_monday(operator):
     Category.objects.filter(code="road-damage").update(reply_days=1)
     case = received(datetime.date(2026, 6, 12), operator, "road-damage")
     assert case.reply_due_date == datetime.date(2026, 6, 15)
-    rows = stats.overdue_by_department(EVERYTHING, datetime.date(2026, 6, 12))
+    rows = overdue_by_department(EVERYTHING, datetime.date(2026, 6, 12))
     assert [row.values for row in rows] == [{"overdue": 0, "due_today": 0, "due_tomorrow": 1}]
 
 

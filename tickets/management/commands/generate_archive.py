@@ -27,9 +27,10 @@ from django.utils import timezone
 from departments.models import Department
 from faq.models import FaqEntry
 from kobepost.accounts.models import User
+from kobepost.lib.jp_calendar import fiscal_year_of
 from kobepost.public.models import Post, PostCategory
 from tickets.geo.places import WARD_NAMES_JA, all_towns
-from tickets.models import Case, CaseEvent, Category, FiscalYearCounter, fiscal_year_of
+from tickets.models import Case, CaseEvent, Category, FiscalYearCounter
 from tickets.normalize import search_text, search_tokens
 
 # Cases (and their events) built and sent per COPY. Python's memory holds one batch at a

@@ -1,0 +1,378 @@
+"""The city's monthly report of one fiscal year (April – March), with the previous
+fiscal year beside it, and its caching (closed months long, the current ones briefly).
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kobepost.lib.jp_calendar import (
+    fiscal_year_bounds,
+    fiscal_year_label,
+    fiscal_year_months,
+    month_label,
+    start_of_day,
+)
+from kobepost.public.models import Post
+from kobepost.stats.filters import Row, StatsFilter, cached, live_cache_seconds, scope_key
+from kobepost.stats.response_times import response_times
+from kobepost.stats.volumes import VOLUME_KEYS
+from tickets.geo.places import Ward
+from tickets.models import Case
+from tickets.routing import routing_table
+
+
+@dataclass
+class MonthlyReport:
+    fiscal_year: int
+    label: str
+    months: list[tuple[int, int]]
+    month_labels: list[str]
+    volumes: list[Row]  # one per month: faq, cases, posts
+    by_dial: list[Row]  # one per dial: month keys "YYYY-MM" → cases + FAQ calls
+    by_department: list[Row]  # one per department: month keys → cases
+    by_ward: list[Row]  # one per ward: month keys → cases
+    response: list[Row]  # per department, hours and business days
+    by_kind: list[Row] = field(default_factory=list)  # 通報 / 問い合わせ: month keys → cases
+    by_channel: list[Row] = field(default_factory=list)  # 電話, FAX, …: month keys → cases
+    by_category: list[Row] = field(default_factory=list)  # per category: month keys → cases
+    posts: list[Row] = field(default_factory=list)  # per post category: outcome keys → posts
+    kpis: list[Row] = field(default_factory=list)  # one per month: the KPI counts
+    # The same tables of the previous fiscal year (rows matched by key), for the
+    # "previous year" columns: same month and whole fiscal year.
+    previous: "MonthlyReport | None" = None
+
+    @property
+    def month_keys(self) -> list[str]:
+        return [f"{y:04d}-{m:02d}" for y, m in self.months]
+
+    def previous_total(self, table: str, key: str) -> int:
+        """The previous fiscal year's total of the row ``key`` of ``table`` (0 if absent)."""
+        if self.previous is None:
+            return 0
+        for row in getattr(self.previous, table):
+            if row.key == key:
+                return row.total(self.previous.month_keys)
+        return 0
+
+
+def _month_key(year: int, month: int) -> str:
+    return f"{year:04d}-{month:02d}"
+
+
+# The counts of a month, kept as plain dicts so that they can be cached and merged:
+# "cases" by CASE_GROUP, "faq" by dial id, "posts" by (post category, case link,
+# rejection), "kpi" (cases answered by their due date, cases judged) as one group.
+MonthCounts = dict[str, dict]
+
+
+def _month_bounds(months: list[tuple[int, int]]) -> list[datetime.datetime]:
+    """The first moment of each month and of the month after the last one (Japan time)."""
+    year, month = months[-1]
+    following = (year + 1, 1) if month == 12 else (year, month + 1)
+    return [start_of_day(datetime.date(y, m, 1)) for y, m in (*months, following)]
+
+
+def _per_month(queryset: QuerySet, moment: str, months: list[tuple[int, int]], group: list[str]):
+    """One COUNT per month, side by side, per group: the rows are compared with the month
+    boundaries as stored (UTC) instead of converting every row's time to Japan time and
+    extracting its year and month, which cost more than reading the rows. (Django allows
+    no filter on COUNT(*); the moment is never NULL, so counting it counts the rows.)"""
+    bounds = _month_bounds(months)
+    counts = {
+        _month_key(y, m): Count(moment, filter=Q(**{f"{moment}__gte": lo, f"{moment}__lt": hi}))
+        for (y, m), lo, hi in zip(months, bounds, bounds[1:], strict=False)
+    }
+    period = queryset.filter(**{f"{moment}__gte": bounds[0], f"{moment}__lt": bounds[-1]})
+    if not group:
+        return period.aggregate(**counts)
+    return period.values(*group).annotate(**counts).values_list(*group, *counts)
+
+
+CASE_GROUP = [
+    "dial_id",
+    "department_id",
+    "department__name",
+    "ward",
+    "kind",
+    "channel",
+    "category_id",
+]
+POST_GROUP = ["category_id", "category__name", "case_link", "rejection"]
+
+
+def _month_counts(stats: StatsFilter, months: list[tuple[int, int]]) -> MonthCounts:
+    """Cases, FAQ calls and posts of the given months in three queries."""
+    keys = [_month_key(y, m) for y, m in months]
+    width = len(CASE_GROUP)
+    cases = {
+        tuple(row[:width]): dict(zip(keys, row[width:], strict=True))
+        for row in _per_month(stats.cases(), "received_at", months, CASE_GROUP)
+    }
+    faq = {
+        row[0]: dict(zip(keys, row[1:], strict=True))
+        for row in _per_month(stats.simple_calls(), "created_at", months, ["dial_id"])
+    }
+    posts = {
+        tuple(row[:4]): dict(zip(keys, row[4:], strict=True))
+        for row in _per_month(stats.posts(), "created_at", months, POST_GROUP)
+    }
+    return {"cases": cases, "faq": faq, "posts": posts}
+
+
+def _month_kpis(
+    stats: StatsFilter, months: list[tuple[int, int]], today: datetime.date
+) -> dict[str, dict[str, int]]:
+    """Per month of receipt: cases answered by their due date, and cases that can be judged
+    (answered, or still unanswered past the due date). One query.
+
+    The first answer counts (Case.first_answered_at), in Japan time: answered on the due
+    date itself is in time, as on the department screens.
+    """
+    bounds = _month_bounds(months)
+    on_time = Q(reply_due_date__isnull=False, first_answered_at__date__lte=F("reply_due_date"))
+    judged = Q(reply_due_date__isnull=False) & (
+        Q(first_answered_at__isnull=False) | Q(reply_due_date__lt=today)
+    )
+    aggregates = {}
+    for (y, m), lo, hi in zip(months, bounds, bounds[1:], strict=False):
+        in_month = Q(received_at__gte=lo, received_at__lt=hi)
+        aggregates[f"{_month_key(y, m)}:on_time"] = Count("received_at", filter=in_month & on_time)
+        aggregates[f"{_month_key(y, m)}:judged"] = Count("received_at", filter=in_month & judged)
+    counts = (
+        stats.cases()
+        .filter(received_at__gte=bounds[0], received_at__lt=bounds[-1])
+        .aggregate(**aggregates)
+    )
+    return {
+        _month_key(y, m): {
+            "on_time": counts[f"{_month_key(y, m)}:on_time"],
+            "judged": counts[f"{_month_key(y, m)}:judged"],
+        }
+        for y, m in months
+    }
+
+
+def _merge_month_counts(parts: list[MonthCounts]) -> MonthCounts:
+    """The counts of disjoint sets of months as one (each part has its own months)."""
+    merged: MonthCounts = {
+        "cases": defaultdict(dict),
+        "faq": defaultdict(dict),
+        "posts": defaultdict(dict),
+    }
+    for part in parts:
+        for source in ("cases", "faq", "posts"):
+            for group, by_month in part[source].items():
+                merged[source][group].update(by_month)
+    return merged
+
+
+POST_OUTCOMES = {
+    "forwarded": gettext_lazy("所管課へ送付"),
+    "duplicate": gettext_lazy("既存の案件と重複"),
+    "rejected": gettext_lazy("不採用"),
+    "pending": gettext_lazy("未処理"),
+}
+
+
+def post_outcome(case_link: str, rejection: str) -> str:
+    """What became of a post: rejected first (a rejected post keeps no case), then its link."""
+    if rejection:
+        return "rejected"
+    if case_link == Post.CaseLink.FORWARDED:
+        return "forwarded"
+    if case_link == Post.CaseLink.DUPLICATE:
+        return "duplicate"
+    return "pending"
+
+
+def _fiscal_year_figures(
+    stats: StatsFilter, fiscal_year: int, today: datetime.date, *, with_response: bool
+) -> tuple[MonthCounts, list[Row], dict[str, dict[str, int]]]:
+    """The counts, response times and KPI counts of one fiscal year, through the cache.
+
+    A whole fiscal year is ~100,000 rows. The months that ended before this month are
+    counted once per STATS_ARCHIVE_CACHE_SECONDS (like the fiscal-year table of the
+    dashboard, they change only by rare edits: a transfer, a call entered afterwards);
+    this month and the later ones, with the response times and the KPIs of the whole year
+    (medians and 90th percentiles cannot be added up from parts, and "overdue" moves with
+    the day), are reused for STATS_LIVE_CACHE_SECONDS. A fiscal year that is over is
+    cached whole.
+    """
+    months = fiscal_year_months(fiscal_year)
+    this_month = (today.year, today.month)
+    closed = [month for month in months if month < this_month]
+    current = [month for month in months if month >= this_month]
+    scope = scope_key(stats)
+
+    def year_wide() -> tuple[list[Row], dict[str, dict[str, int]]]:
+        # The previous year's report only lends its counts to the comparison columns.
+        response = response_times(stats, "department", business_days=True) if with_response else []
+        return response, _month_kpis(stats, months, today)
+
+    wide_key = f"{scope}:response={int(with_response)}"
+    if not current:
+        counts, response, kpis = cached(
+            f"stats:monthly:v2:fy={fiscal_year}:{wide_key}",
+            lambda: (_month_counts(stats, months), *year_wide()),
+        )
+        return counts, response, kpis
+    live_counts, response, kpis = cached(
+        f"stats:monthly-live:v2:fy={fiscal_year}:{today.isoformat()}:{wide_key}",
+        lambda: (_month_counts(stats, current), *year_wide()),
+        seconds=live_cache_seconds(),
+    )
+    parts = [live_counts]
+    if closed:
+        parts.append(
+            cached(
+                f"stats:monthly-closed:v2:fy={fiscal_year}:to={_month_key(*closed[-1])}:{scope}",
+                lambda: _month_counts(stats, closed),
+            )
+        )
+    return _merge_month_counts(parts), response, kpis
+
+
+def monthly_report(
+    stats_for_scope: StatsFilter,
+    fiscal_year: int,
+    today: datetime.date | None = None,
+    *,
+    with_previous: bool = True,
+    dials: list | None = None,
+) -> MonthlyReport:
+    """The city's monthly figures of one fiscal year (April – March), with the previous
+    fiscal year's report for the "previous year" columns (same month, whole year).
+
+    ``stats_for_scope`` carries the dial/department scope; its period is replaced by the
+    fiscal year.
+    """
+    from tickets.models import Dial
+
+    first, last = fiscal_year_bounds(fiscal_year)
+    stats = StatsFilter(
+        date_from=first,
+        date_to=last,
+        dial_id=stats_for_scope.dial_id,
+        department_id=stats_for_scope.department_id,
+    )
+    months = fiscal_year_months(fiscal_year)
+    keys = [_month_key(y, m) for y, m in months]
+    today = today or timezone.localdate()
+    counts, response, kpis = _fiscal_year_figures(
+        stats, fiscal_year, today, with_response=with_previous
+    )
+
+    def empty_row(label: str, key: str) -> Row:
+        return Row(label=label, key=key, values=dict.fromkeys(keys, 0))
+
+    volumes = {key: dict.fromkeys(VOLUME_KEYS, 0) for key in keys}
+    if dials is None:
+        in_scope = Dial.objects.order_by("sort_order", "code")
+        if stats.dial_id:
+            in_scope = in_scope.filter(pk=stats.dial_id)
+        dials = list(in_scope)
+    dial_rows = {d.pk: empty_row(d.name, d.code) for d in dials}
+    department_rows: dict = {}
+    ward_rows = {code: empty_row(str(label), code) for code, label in Ward.choices}
+    ward_rows[""] = empty_row(_("区不明"), "")
+    kind_rows = {value: empty_row(str(label), value) for value, label in Case.Kind.choices}
+    channel_rows = {value: empty_row(str(label), value) for value, label in Case.Channel.choices}
+    routing = routing_table()
+    category_names = {row.pk: (row.dial_name, row.name) for row in routing.categories}
+    category_rows: dict = {}
+
+    for group, by_month in counts["cases"].items():
+        dial_id, department_id, department_name, ward, kind, channel, category_id = group
+        department = department_rows.setdefault(
+            department_id, empty_row(department_name, str(department_id))
+        )
+        dial_name, category_name = category_names.get(category_id, ("", str(category_id)))
+        category = category_rows.setdefault(
+            category_id, empty_row(f"{dial_name} {category_name}".strip(), str(category_id))
+        )
+        targets = [department, category]
+        for table, key in (
+            (dial_rows, dial_id),
+            (ward_rows, ward),
+            (kind_rows, kind),
+            (channel_rows, channel),
+        ):
+            if key in table:
+                targets.append(table[key])
+        for key, number in by_month.items():
+            volumes[key]["cases"] += number
+            for row in targets:
+                row.values[key] += number
+    for dial_id, by_month in counts["faq"].items():
+        for key, number in by_month.items():
+            volumes[key]["faq"] += number
+            if dial_id in dial_rows:
+                dial_rows[dial_id].values[key] += number
+    post_rows: dict = {}
+    for (category_id, category_name, case_link, rejection), by_month in counts["posts"].items():
+        row = post_rows.setdefault(
+            category_id,
+            Row(
+                label=category_name or _("分類なし"),
+                key=str(category_id),
+                values=dict.fromkeys(POST_OUTCOMES, 0),
+            ),
+        )
+        outcome = post_outcome(case_link, rejection)
+        for key, number in by_month.items():
+            volumes[key]["posts"] += number
+            row.values[outcome] += number
+
+    kpi_rows = []
+    for (y, m), key in zip(months, keys, strict=True):
+        faq, cases = volumes[key]["faq"], volumes[key]["cases"]
+        kpi_rows.append(
+            Row(
+                label=month_label(y, m),
+                key=key,
+                values={
+                    "faq": faq,
+                    "contacts": faq + cases,
+                    "on_time": kpis[key]["on_time"],
+                    "judged": kpis[key]["judged"],
+                },
+            )
+        )
+
+    previous = None
+    if with_previous:
+        previous = monthly_report(
+            stats_for_scope, fiscal_year - 1, today, with_previous=False, dials=dials
+        )
+    return MonthlyReport(
+        fiscal_year=fiscal_year,
+        label=fiscal_year_label(fiscal_year),
+        months=months,
+        month_labels=[month_label(y, m) for y, m in months],
+        volumes=[
+            Row(label=month_label(y, m), key=k, values=volumes[k])
+            for (y, m), k in zip(months, keys, strict=True)
+        ],
+        by_dial=list(dial_rows.values()),
+        by_department=sorted(department_rows.values(), key=lambda row: row.label),
+        by_ward=list(ward_rows.values()),
+        response=response,
+        by_kind=list(kind_rows.values()),
+        by_channel=[
+            row
+            for value, row in channel_rows.items()
+            # 窓口 (a department's own counter) only when it was used: the call center's
+            # report is about the four channels the city publishes.
+            if value != Case.Channel.COUNTER or row.total(keys)
+        ],
+        by_category=sorted(category_rows.values(), key=lambda row: row.label),
+        posts=sorted(post_rows.values(), key=lambda row: row.label),
+        kpis=kpi_rows,
+        previous=previous,
+    )

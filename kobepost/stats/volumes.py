@@ -1,0 +1,308 @@
+"""How much arrived: FAQ calls, cases and posts per period bucket, fiscal year, dial,
+channel, category, department and ward, and the FAQ entries and searches behind them.
+"""
+
+import datetime
+from collections import defaultdict
+
+from django.db.models import Case as Conditional
+from django.db.models import Count, ExpressionWrapper, F, IntegerField, Min, QuerySet, Value, When
+from django.db.models.functions import ExtractYear, TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kobepost.lib.jp_calendar import fiscal_year_heading, month_label, start_of_day
+from kobepost.public.models import Post
+from kobepost.stats.filters import Row, StatsFilter, cached, live_cache_seconds
+from tickets.geo.places import Ward
+from tickets.models import Case
+
+TOP_FAQ_LIMIT = 20
+UNANSWERED_LIMIT = 20
+
+
+# --- Volumes -----------------------------------------------------------------------------
+
+VOLUME_KEYS = ("faq", "cases", "posts")
+GRANULARITIES = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+
+
+def auto_granularity(date_from: datetime.date, date_to: datetime.date) -> str:
+    days = (date_to - date_from).days + 1
+    if days <= 62:
+        return "day"
+    if days <= 183:
+        return "week"
+    return "month"
+
+
+def _local_date(value: datetime.datetime | datetime.date) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def totals(stats: StatsFilter) -> dict[str, int]:
+    return {
+        "faq": stats.simple_calls().count(),
+        "cases": stats.cases().count(),
+        "posts": stats.posts().count(),
+    }
+
+
+def totals_of(rows: list[Row]) -> dict[str, int]:
+    """The period's totals from its volume series: every row of the period is in a bucket."""
+    return {key: sum(int(row.values.get(key) or 0) for row in rows) for key in VOLUME_KEYS}
+
+
+def volume_series(stats: StatsFilter, granularity: str) -> list[Row]:
+    """FAQ calls, cases and posts per day/week/month of the period, empty buckets included."""
+    trunc = GRANULARITIES[granularity]
+    sources = {
+        "faq": (stats.simple_calls(), "created_at"),
+        "cases": (stats.cases(), "received_at"),
+        "posts": (stats.posts(), "created_at"),
+    }
+    counts: dict[datetime.date, dict[str, int]] = defaultdict(dict)
+    for key, (queryset, moment) in sources.items():
+        buckets = (
+            queryset.annotate(bucket=trunc(moment))
+            .values("bucket")
+            .annotate(n=Count("*"))
+            .values_list("bucket", "n")
+        )
+        for bucket, number in buckets:
+            counts[_local_date(bucket)][key] = number
+    rows = []
+    for bucket in _buckets(stats.date_from, stats.date_to, granularity):
+        values = {key: counts.get(bucket, {}).get(key, 0) for key in sources}
+        rows.append(Row(label=_bucket_label(bucket, granularity), values=values))
+    return rows
+
+
+def _buckets(start: datetime.date, end: datetime.date, granularity: str) -> list[datetime.date]:
+    if granularity == "day":
+        return [start + datetime.timedelta(days=n) for n in range((end - start).days + 1)]
+    if granularity == "week":
+        monday = start - datetime.timedelta(days=start.weekday())
+        return [monday + datetime.timedelta(weeks=n) for n in range((end - monday).days // 7 + 1)]
+    months = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(datetime.date(year, month, 1))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _bucket_label(bucket: datetime.date, granularity: str) -> str:
+    if granularity == "month":
+        return month_label(bucket.year, bucket.month)  # as in the tables: 令和8年4月
+    if granularity == "week":
+        return _("%(month)d月%(day)d日の週") % {"month": bucket.month, "day": bucket.day}
+    return f"{bucket.month}/{bucket.day}"
+
+
+def _fiscal_year_expression(moment: str) -> ExpressionWrapper:
+    # Extract* use the current time zone (Asia/Tokyo): 31 March 23:59 JST stays in March.
+    return ExpressionWrapper(
+        ExtractYear(moment)
+        - Conditional(
+            When(**{f"{moment}__month__lt": 4}, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        ),
+        output_field=IntegerField(),
+    )
+
+
+def _fiscal_year_counts(
+    stats: StatsFilter,
+    *,
+    before: datetime.datetime | None = None,
+    since: datetime.datetime | None = None,
+) -> dict[int, dict[str, int]]:
+    """Cases, FAQ calls and posts per fiscal year, of the moments before or since a time."""
+    sources = (
+        ("cases", stats.cases(with_period=False), "received_at"),
+        ("faq", stats.simple_calls(with_period=False), "created_at"),
+        ("posts", stats.posts(with_period=False), "created_at"),
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for key, queryset, moment in sources:
+        if before is not None:
+            queryset = queryset.filter(**{f"{moment}__lt": before})
+        if since is not None:
+            queryset = queryset.filter(**{f"{moment}__gte": since})
+        # Cases carry their fiscal year; calls and posts get it from the moment.
+        year = F("fiscal_year") if key == "cases" else _fiscal_year_expression(moment)
+        years = queryset.annotate(fy=year).values("fy").annotate(n=Count("*"))
+        for fiscal_year, number in years.values_list("fy", "n"):
+            counts[fiscal_year][key] = number
+    return counts
+
+
+def _archive_fiscal_year_counts(
+    stats: StatsFilter, before: datetime.datetime
+) -> dict[int, dict[str, int]]:
+    """The counts of everything before ``before`` (today's start), from the cache if there.
+
+    Counting every call, case and post of ten years reads millions of rows (over a second
+    on the archive) for a table whose past hardly moves: rows are never deleted (retention
+    disposal erases personal data, not the row), and what is dated before today changes
+    only by rare edits (a call entered afterwards with an earlier time, a transfer of an
+    older case, an FAQ entry or a post given another department). Those show within
+    STATS_ARCHIVE_CACHE_SECONDS; today's rows are always counted live.
+    """
+    key = (
+        f"stats:fy-volume:v1:{before.isoformat()}:"
+        f"dial={stats.dial_id or ''}:department={stats.department_id or ''}"
+    )
+    return cached(key, lambda: dict(_fiscal_year_counts(stats, before=before)))
+
+
+def volume_by_fiscal_year(stats: StatsFilter) -> list[Row]:
+    """Every fiscal year in the archive (dial and department filters apply, not the period)."""
+    today = start_of_day(timezone.localdate())
+    # Today's rows within STATS_LIVE_CACHE_SECONDS, like every figure of a period that
+    # reaches today (the page says so): counting them live cost 6 ms of every dashboard
+    # view, mostly building the fiscal-year expression, for a yearly total.
+    todays = cached(
+        f"stats:fy-volume-today:v1:{today.isoformat()}:"
+        f"dial={stats.dial_id or ''}:department={stats.department_id or ''}",
+        lambda: dict(_fiscal_year_counts(stats, since=today)),
+        seconds=live_cache_seconds(),
+    )
+    counts: dict[int, dict[str, int]] = defaultdict(dict)
+    for part in (_archive_fiscal_year_counts(stats, today), todays):
+        for year, numbers in part.items():
+            for key, number in numbers.items():
+                counts[year][key] = counts[year].get(key, 0) + number
+    return [
+        Row(
+            label=fiscal_year_heading(year),
+            key=str(year),
+            values={k: counts[year].get(k, 0) for k in VOLUME_KEYS},
+        )
+        for year in sorted(counts, reverse=True)
+    ]
+
+
+def volume_by_dial(stats: StatsFilter) -> list[Row]:
+    from tickets.models import Dial
+
+    dials = Dial.objects.order_by("sort_order", "code")
+    if stats.dial_id:
+        dials = dials.filter(pk=stats.dial_id)
+    rows: dict[int | None, Row] = {dial.pk: Row(label=dial.name, key=dial.code) for dial in dials}
+    for row in rows.values():
+        row.values = {"faq": 0, "cases": 0, "posts": 0}
+    for key, queryset, dial_field in (
+        ("faq", stats.simple_calls(), "dial_id"),
+        ("cases", stats.cases(), "dial_id"),
+        ("posts", stats.posts(), "category__ticket_category__dial_id"),
+    ):
+        for dial_id, number in (
+            queryset.values(dial_field).annotate(n=Count("*")).values_list(dial_field, "n")
+        ):
+            if dial_id is None:
+                unmapped = rows.setdefault(
+                    None, Row(label=_("ダイヤル未設定"), values={"faq": 0, "cases": 0, "posts": 0})
+                )
+                unmapped.values[key] = number
+            elif dial_id in rows:
+                rows[dial_id].values[key] = number
+    return list(rows.values())
+
+
+def _counted(queryset: QuerySet, group: str, label_field: str, *, limit: int | None = None):
+    rows = (
+        queryset.values(group, label_field)
+        .annotate(n=Count("*"))
+        .order_by("-n", label_field)
+        .values_list(group, label_field, "n")
+    )
+    if limit:
+        rows = rows[:limit]
+    return list(rows)
+
+
+def cases_by_channel(stats: StatsFilter) -> list[Row]:
+    labels = dict(Case.Channel.choices)
+    rows = (
+        stats.cases()
+        .values("channel")
+        .annotate(n=Count("*"))
+        .order_by("-n", "channel")
+        .values_list("channel", "n")
+    )
+    return [Row(label=str(labels.get(c, c)), key=c, values={"cases": n}) for c, n in rows]
+
+
+def posts_by_channel(stats: StatsFilter) -> list[Row]:
+    labels = dict(Post.Channel.choices)
+    rows = (
+        stats.posts()
+        .values("channel")
+        .annotate(n=Count("*"))
+        .order_by("-n", "channel")
+        .values_list("channel", "n")
+    )
+    return [Row(label=str(labels.get(c, c)), key=c, values={"posts": n}) for c, n in rows]
+
+
+def cases_by_category(stats: StatsFilter) -> list[Row]:
+    rows = (
+        stats.cases()
+        .values("category_id", "category__name", "dial__name")
+        .annotate(n=Count("*"))
+        .order_by("-n", "category__name")
+        .values_list("category_id", "category__name", "dial__name", "n")
+    )
+    return [
+        Row(label=name, key=str(pk), values={"cases": n, "dial": dial})
+        for pk, name, dial, n in rows
+    ]
+
+
+def cases_by_department(stats: StatsFilter) -> list[Row]:
+    return [
+        Row(label=name, key=str(pk), values={"cases": n})
+        for pk, name, n in _counted(stats.cases(), "department_id", "department__name")
+    ]
+
+
+def cases_by_ward(stats: StatsFilter) -> list[Row]:
+    """All nine wards in code order (zero included), then cases without a ward."""
+    counts = dict(stats.cases().values("ward").annotate(n=Count("*")).values_list("ward", "n"))
+    rows = [
+        Row(label=str(label), key=code, values={"cases": counts.get(code, 0)})
+        for code, label in Ward.choices
+    ]
+    rows.append(Row(label=_("区不明"), key="", values={"cases": counts.get("", 0)}))
+    return rows
+
+
+# --- FAQ -----------------------------------------------------------------------------------
+
+
+def top_faq_entries(stats: StatsFilter) -> list[Row]:
+    rows = _counted(
+        stats.simple_calls().filter(faq_entry__isnull=False),
+        "faq_entry_id",
+        "faq_entry__question",
+        limit=TOP_FAQ_LIMIT,
+    )
+    return [Row(label=question, key=str(pk), values={"calls": n}) for pk, question, n in rows]
+
+
+def unanswered_searches(stats: StatsFilter) -> list[Row]:
+    rows = (
+        stats.unanswered_searches()
+        .values("normalized_query")
+        .annotate(n=Count("*"), last=Min("query"))
+        .order_by("-n", "normalized_query")
+        .values_list("normalized_query", "last", "n")[:UNANSWERED_LIMIT]
+    )
+    return [
+        Row(label=shown or query, key=query, values={"searches": n}) for query, shown, n in rows
+    ]
