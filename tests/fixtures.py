@@ -125,8 +125,9 @@ def _flushes_the_database(item: pytest.Item) -> bool:
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     # A transactional test (transaction=True, live_server, the Celery worker) ends with a
     # flush of every table; the next test on this worker must still find the seeded rows.
+    # After the last test the session's teardown has already dropped the test database.
     result = yield
-    if _flushes_the_database(item):
+    if nextitem is not None and _flushes_the_database(item):
         with item.config.stash[blocking_manager_key].unblock():
             if not Department.objects.exists():
                 restore_the_seeded_rows()
