@@ -40,6 +40,7 @@ lint: install
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) bandit -c pyproject.toml -r . -q
+	$(RUN) mypy .
 	$(MAKE) --no-print-directory check-deploy
 
 ## make check-deploy: Django's deployment checks with production-like settings; warnings fail

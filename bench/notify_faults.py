@@ -33,6 +33,7 @@ import time
 import uuid
 from collections import Counter
 from pathlib import Path
+from typing import cast
 
 # The fault tests' worker settings (tests/services.py), kept in one place.
 WAIT = 90.0
@@ -262,7 +263,7 @@ def redis_down_rounds(args, *, run, smtp, worker, redis) -> None:
     else:
         redis.start()
     created = Case.objects.exclude(pk__in=before).filter(title=f"計測 {run}")
-    department = created.first().department
+    department = cast(Case, created.first()).department  # the run created its case
     address = department.email_list[0]
     from tests.services import wait_until
 

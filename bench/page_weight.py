@@ -15,6 +15,7 @@ import subprocess  # nosec B404 -- starts our own gunicorn on loopback
 import sys
 import time
 from pathlib import Path
+from typing import cast
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "load"))
 from loadtest import HOST, ROOT, environment, prepare
@@ -64,7 +65,7 @@ def main() -> int:
     staff = next(name for name, role in roles.items() if role == "department")
     from kobepost.accounts.models import User
 
-    department_id = User.objects.get(username=staff).department_id
+    department_id = cast(int, User.objects.get(username=staff).department_id)  # staff: has one
     supervisor = supervisor_session(cookies)
     values = {
         "case": "/callcenter/cases/{}/".format(Case.objects.order_by("-id")[5].pk),
@@ -106,8 +107,8 @@ def main() -> int:
                     extra_http_headers={"X-Forwarded-Proto": "https", "Cookie": cookie},
                 )
                 page = context.new_page()
-                finished = []
-                page.on("requestfinished", lambda request, seen=finished: seen.append(request))
+                finished: list = []
+                page.on("requestfinished", finished.append)
                 page.goto(f"http://{HOST}:{PORT}{path}", wait_until="load")
                 page.wait_for_timeout(1000)  # late requests (scripts fetching JSON)
                 total = 0

@@ -22,7 +22,9 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
+from typing import Any, cast
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_MS = 50.0
@@ -81,14 +83,14 @@ def search_address(client, path: str) -> str:
 
     url, _sep, data = path.removeprefix("SEARCH ").partition("?")
     params = dict(parse_qsl(data))
-    rest = {name: params.pop(name) for name in ("page", "after") if name in params}
+    rest: dict[str, str] = {name: params.pop(name) for name in ("page", "after") if name in params}
     address = fetch(client, f"POST {url}?{urlencode(params)}")["Location"]
     if not rest:
         return address
     return f"{address}{'&' if '?' in address else '?'}{urlencode(rest)}"
 
 
-def measure(entries: list[tuple[object, str, str]], count: int, warmup: int) -> list[Result]:
+def measure(entries: list[tuple[Any, str, str]], count: int, warmup: int) -> list[Result]:
     """Time every page ``count`` times, in rounds: one request of each page per round.
 
     The shared host's CPU speed drifts within a minute; page after page, a slow minute
@@ -187,21 +189,21 @@ def sample_values() -> dict[str, str]:
         .order_by("-id")
         .only("pk", "reference", "caller_phone", "caller_kana", "latitude", "longitude")[1000]
     )
-    open_case = Case.objects.open().exclude(latitude=None).order_by("-id").first()
-    busiest_case = (
+    open_case = cast(Case, Case.objects.open().exclude(latitude=None).order_by("-id").first())
+    # The seeded data has such a case (and the operators, cases and users below).
+    busiest_case = cast(
+        Case,
         Case.objects.open()
         .filter(department=busiest_department_id())
         .exclude(latitude=None)
         .order_by("-id")
-        .first()
+        .first(),
     )
     half = ZOOM_DEGREES / 2
-    zoomed = (
-        busiest_case.longitude - half,
-        busiest_case.latitude - half,
-        busiest_case.longitude + half,
-        busiest_case.latitude + half,
-    )
+    # Chosen with a position (latitude and longitude are set together).
+    longitude = cast(float, busiest_case.longitude)
+    latitude = cast(float, busiest_case.latitude)
+    zoomed = (longitude - half, latitude - half, longitude + half, latitude + half)
     return {
         "pk": str(case.pk),
         "reference": case.reference,
@@ -232,11 +234,15 @@ def one_hit_case() -> None:
 
     if not Case.objects.filter(title=ONE_HIT_TITLE).exists():
         oldest, newest = (
-            Case.objects.order_by(field).values_list("received_at", flat=True).first()
+            cast(
+                datetime, Case.objects.order_by(field).values_list("received_at", flat=True).first()
+            )
             for field in ("received_at", "-received_at")
         )
         case_create(
-            created_by=User.objects.filter(role=User.Role.OPERATOR).order_by("pk").first(),
+            created_by=cast(
+                User, User.objects.filter(role=User.Role.OPERATOR).order_by("pk").first()
+            ),
             category=Category.objects.get(code="road-damage"),
             title=ONE_HIT_TITLE,
             details="",
@@ -445,7 +451,7 @@ def main() -> int:
         call_command("collectstatic", "--noinput", verbosity=0)
 
     print(f"cases in the database: {Case.objects.count():,}")
-    users = {
+    users: dict[str, Any] = {
         "operator": User.objects.filter(role=User.Role.OPERATOR).order_by("pk").first(),
         "supervisor": User.objects.filter(role=User.Role.SUPERVISOR).order_by("pk").first(),
         "department": User.objects.filter(role=User.Role.DEPARTMENT_STAFF)

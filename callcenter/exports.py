@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET
 from callcenter.forms import CaseSearchForm
 from faq.models import SimpleCall
 from kobepost.accounts.decorators import role_required
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.audit.services import audit_stream, record_type_of
 from kobepost.lib.private_search import carries_private_fields, private_search_url
@@ -132,7 +133,7 @@ class ExportForm(forms.Form):
 
 
 def export_response(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     *,
     objects: Iterator[Model],
     columns: list[Column],
@@ -141,7 +142,7 @@ def export_response(
     file_format: str,
     encoding: str,
     detail: str,
-) -> HttpResponse:
+) -> HttpResponseBase:
     fields = [column.field for column in columns]
     label = "Excel" if file_format == "xlsx" else f"CSV ({encoding})"
     stream = audit_stream(
@@ -172,7 +173,7 @@ def export_cases_queryset(user: User, form: CaseSearchForm, *, personal: bool) -
 
 @require_GET
 @role_required(User.Role.SUPERVISOR, User.Role.DEPARTMENT_STAFF)
-def case_export(request: HttpRequest) -> HttpResponse:
+def case_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The case list with its current filters. Department staff get their own cases only."""
     if request.user.is_department_staff and not request.user.department_id:
         raise PermissionDenied
@@ -213,7 +214,7 @@ def case_export(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(User.Role.SUPERVISOR)
-def call_export(request: HttpRequest) -> HttpResponse:
+def call_export(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The log of calls answered on the spot (no caller data), optionally a date range."""
     file_format, encoding, _personal = ExportForm(request.GET).options()
     calls = SimpleCall.objects.select_related("dial", "faq_entry", "operator").order_by(

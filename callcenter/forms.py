@@ -2,6 +2,7 @@
 
 import copy
 import datetime
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -147,19 +148,31 @@ class CaseIntakeForm(CaseFieldsCleaning, NoColonLabels, forms.ModelForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         routing = routing_table()
-        self.fields["dial"].choices = routing.dial_choices(EMPTY_LABEL)
-        self.fields["category"].choices = routing.category_choices(EMPTY_LABEL, active_only=True)
-        self.fields["department"].choices = routing.department_choices(
+        cast(forms.ChoiceField, self.fields["dial"]).choices = routing.dial_choices(EMPTY_LABEL)
+        cast(forms.ChoiceField, self.fields["category"]).choices = routing.category_choices(
             EMPTY_LABEL, active_only=True
         )
-        self.fields["received_at"].input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
-        self.fields["urgent_contacted_at"].input_formats = [DATETIME_LOCAL, "%Y-%m-%d %H:%M"]
+        cast(forms.ChoiceField, self.fields["department"]).choices = routing.department_choices(
+            EMPTY_LABEL, active_only=True
+        )
+        cast(forms.DateTimeField, self.fields["received_at"]).input_formats = [
+            DATETIME_LOCAL,
+            "%Y-%m-%d %H:%M",
+        ]
+        cast(forms.DateTimeField, self.fields["urgent_contacted_at"]).input_formats = [
+            DATETIME_LOCAL,
+            "%Y-%m-%d %H:%M",
+        ]
         if not self.is_bound and "received_at" not in self.initial:
             self.initial["received_at"] = timezone.localtime().replace(second=0, microsecond=0)
-        self.fields["ward"].choices = [("", _("（区を選択）")), *Ward.choices]
+        cast(forms.ChoiceField, self.fields["ward"]).choices = [
+            ("", _("（区を選択）")),
+            *Ward.choices,
+        ]
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         category: Category | None = data.get("category")
         dial: Dial | None = data.get("dial")
         if category and dial and category.dial_id != dial.pk:
@@ -241,7 +254,7 @@ class CaseCorrectionForm(CaseFieldsCleaning, NoColonLabels, forms.ModelForm):
     def __init__(self, *args, instance: Case, **kwargs) -> None:
         # A copy: a refused form must not change the case the rest of the page shows.
         super().__init__(*args, instance=copy.copy(instance), **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = Category.objects.filter(
             Q(active=True, department=instance.department_id) | Q(pk=instance.category_id)
         )
         choices = routing_table().category_choices(
@@ -249,8 +262,11 @@ class CaseCorrectionForm(CaseFieldsCleaning, NoColonLabels, forms.ModelForm):
         )
         if not any(instance.category_id == pk for _dial, group in choices[1:] for pk, _n in group):
             choices.append((instance.category_id, instance.category.name))
-        self.fields["category"].choices = choices
-        self.fields["ward"].choices = [("", _("（区の指定なし）")), *Ward.choices]
+        cast(forms.ChoiceField, self.fields["category"]).choices = choices
+        cast(forms.ChoiceField, self.fields["ward"]).choices = [
+            ("", _("（区の指定なし）")),
+            *Ward.choices,
+        ]
         if not self.is_bound:
             self.initial["version"] = instance.version
 
@@ -269,7 +285,8 @@ class CaseCorrectionForm(CaseFieldsCleaning, NoColonLabels, forms.ModelForm):
         return found
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.clean_point(data) and data.get("latitude") is not None and not data.get("ward"):
             ward = ward_for_point(data["latitude"], data["longitude"])
             data["ward"] = ward.value if ward else ""
@@ -338,12 +355,17 @@ class CaseSearchForm(NoColonLabels, forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         routing = routing_table()
-        self.fields["dial"].choices = routing.dial_choices(ALL_LABEL)
-        self.fields["category"].choices = routing.category_choices(ALL_LABEL, active_only=False)
-        self.fields["department"].choices = routing.department_choices(ALL_LABEL, active_only=False)
+        cast(forms.ChoiceField, self.fields["dial"]).choices = routing.dial_choices(ALL_LABEL)
+        cast(forms.ChoiceField, self.fields["category"]).choices = routing.category_choices(
+            ALL_LABEL, active_only=False
+        )
+        cast(forms.ChoiceField, self.fields["department"]).choices = routing.department_choices(
+            ALL_LABEL, active_only=False
+        )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         check_date_range(self, "received_from", "received_to")
         return data
 

@@ -1,14 +1,16 @@
 """Operator screens: home, call intake, case list and search, detail, call-back queue."""
 
 import datetime
+from collections.abc import Mapping
+from typing import Any, cast
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import CharField, F, Q, QuerySet, Value
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -29,6 +31,7 @@ from departments.forms import ContractorRequestForm
 from departments.services import contractors_for
 from faq.views import base_template
 from kobepost.accounts.decorators import role_required
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.audit.models import AuditAction
 from kobepost.audit.services import audit_one_shown, audit_record, audit_shown, record_type_of
@@ -51,6 +54,7 @@ from tickets.models import (
     LIST_STATUS_ORDER,
     Case,
     CaseEvent,
+    CaseQuerySet,
     Category,
     Dial,
     IntakeToken,
@@ -92,7 +96,7 @@ SEARCH_COUNT_CAP = 200
 
 @require_GET
 @role_required(*CALLCENTER)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = start_of_day(timezone.localdate())
     counts = {
         "received_today": Case.objects.filter(received_at__gte=today).count(),
@@ -145,7 +149,7 @@ def _category_map() -> dict:
 
 
 def render_intake(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     template: str,
     form: CaseIntakeForm,
     token: str,
@@ -203,7 +207,7 @@ def _link_note(data) -> str:
 
 
 def intake_submit(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     form: CaseIntakeForm,
     *,
     template: str,
@@ -271,7 +275,7 @@ def intake_submit(
     return redirect(detail_view, pk=case.pk)
 
 
-def _link_phone_call(request: HttpRequest, case: Case, *, existing: bool) -> None:
+def _link_phone_call(request: AuthenticatedHttpRequest, case: Case, *, existing: bool) -> None:
     """The intake was started from a phone call (the screen pop): the journal records what
     the call became. Nothing for an intake without a call, or a department's."""
     call = request.POST.get("cti_call", "")
@@ -279,13 +283,13 @@ def _link_phone_call(request: HttpRequest, case: Case, *, existing: bool) -> Non
         call_link_case(public_id=call, case=case, user=request.user, existing=existing)
 
 
-def _saved_case(request: HttpRequest, pk: int) -> Case:
+def _saved_case(request: AuthenticatedHttpRequest, pk: int) -> Case:
     return get_case_for_user(request.user, pk, Case.objects.select_related("category"))
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CALLCENTER)
-def case_create(request: HttpRequest) -> HttpResponse:
+def case_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "GET":
         initial = _intake_initial(request.GET)
         call = None
@@ -319,7 +323,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(*CALLCENTER)
-def phone_history(request: HttpRequest) -> JsonResponse:
+def phone_history(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Earlier cases from the number being typed (the caller may have called before).
     Posted: the number must not be in a URL (kobepost.lib.private_search)."""
     cases = list(cases_of_phone(request.POST.get("phone", "")))
@@ -329,7 +333,7 @@ def phone_history(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 @role_required(*CALLCENTER)
-def nearby_cases(request: HttpRequest) -> JsonResponse:
+def nearby_cases(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Open cases of the same category near the chosen point: maybe the same problem.
     Posted: the point is often the caller's home."""
     point = parse_point(request.POST.get("latitude"), request.POST.get("longitude"))
@@ -358,7 +362,7 @@ def nearby_cases(request: HttpRequest) -> JsonResponse:
 
 
 # --- list and search -----------------------------------------------------------------------
-def _filtered_cases(user: User, form: CaseSearchForm) -> QuerySet[Case]:
+def _filtered_cases(user: User, form: CaseSearchForm) -> CaseQuerySet:
     cases = cases_visible_to(user, Case.objects.for_list())
     if not form.is_valid():
         return cases.none()
@@ -389,7 +393,7 @@ def _filtered_cases(user: User, form: CaseSearchForm) -> QuerySet[Case]:
     return cases.order_by(sort, f"{direction}id")
 
 
-def _rows_beyond(sort: str, row: dict, *, backward: bool = False) -> list[Q]:
+def _rows_beyond(sort: str, row: Mapping[str, Any], *, backward: bool = False) -> list[Q]:
     """The rows after ``row`` in the list's order (before it when ``backward``), as
     conditions read one after the other.
 
@@ -484,7 +488,7 @@ def _label_rows(rows: list[dict], **urls: str) -> None:
             row[name] = make_url(row["pk"])
 
 
-def case_search_form(request: HttpRequest) -> tuple[CaseSearchForm, bool]:
+def case_search_form(request: AuthenticatedHttpRequest) -> tuple[CaseSearchForm, bool]:
     """The list's search as the address and the session hold it (kobepost.lib.private_search);
     the flag says the search words of the address are no longer known."""
     data, forgotten = private_search_data(request, request.GET)
@@ -493,7 +497,7 @@ def case_search_form(request: HttpRequest) -> tuple[CaseSearchForm, bool]:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CASE_READERS)
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST" or carries_private_fields(
         request.GET, CaseSearchForm.PRIVATE_FIELDS
     ):
@@ -515,7 +519,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
             ),
         )
     searching = form.is_valid() and bool(form.cleaned_data.get("q"))
-    page = None
+    page: KeysetPage | Page | None = None
     page_hint = request.GET.get("page")
     for name, backward in (("after", False), ("before", True)):
         pk = parse_id(request.GET.get(name))
@@ -534,7 +538,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
         )
         page = paginator.get_page(page_hint)
         page.object_list = list(page.object_list)
-    _label_rows(page.object_list, detail_url="callcenter:case_detail")
+    _label_rows(cast(list[dict], page.object_list), detail_url="callcenter:case_detail")
     if searching and phone_query_digits(form.cleaned_data["q"]):
         audit_phone_history(request, [row["pk"] for row in page.object_list])
     query = request.GET.copy()
@@ -577,18 +581,18 @@ def status_actions_for(user: User, case: Case) -> list[tuple[str, str]]:
     return actions
 
 
-def _detail_queryset() -> QuerySet[Case]:
+def _detail_queryset() -> CaseQuerySet:
     return Case.objects.select_related("dial", "category", "department", "created_by")
 
 
 @require_GET
 @role_required(*CASE_READERS)
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return render_case_page(request, pk)
 
 
 def render_case_page(
-    request: HttpRequest, pk: int, *, status: int = 200, **forms: forms.Form
+    request: AuthenticatedHttpRequest, pk: int, *, status: int = 200, **forms: forms.Form
 ) -> HttpResponse:
     """The call-center case page. ``forms`` replace the page's empty ones: a refused POST
     shows its errors next to what the user typed, instead of redirecting it away."""
@@ -623,7 +627,7 @@ def _detail_context(user: User, case: Case) -> dict:
 
 @require_GET
 @role_required(*CASE_READERS)
-def case_print(request: HttpRequest, pk: int) -> HttpResponse:
+def case_print(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk, _detail_queryset())
     context = _detail_context(request.user, case)
     # Paper leaves the system's access control: the health symptoms and the values a
@@ -635,7 +639,7 @@ def case_print(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CASE_READERS)
-def case_status(request: HttpRequest, pk: int) -> HttpResponse:
+def case_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
     form = StatusChangeForm(request.POST)
     if not form.is_valid():
@@ -660,7 +664,7 @@ def case_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*CASE_READERS)
-def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
+def case_transfer_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk)
     if not (request.user.is_callcenter or request.user.department_id == case.department_id):
         raise PermissionDenied
@@ -696,7 +700,7 @@ def case_page_url(user: User, case: Case) -> str:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CASE_READERS)
-def case_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
+def case_correct_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Operators and the owning department correct a case; other departments get a 404."""
     case = get_case_for_user(request.user, pk, _detail_queryset())
     form = CaseCorrectionForm(request.POST or None, instance=case)
@@ -730,7 +734,7 @@ def case_correct_view(request: HttpRequest, pk: int) -> HttpResponse:
                     )
             except StaleCase as conflict:
                 # Keep what was typed, based on the new version, and say what changed.
-                data = form.data.copy()
+                data = cast(QueryDict, form.data).copy()
                 data["version"] = str(conflict.case.version)
                 form = CaseCorrectionForm(data, instance=conflict.case)
                 form.is_valid()
@@ -783,7 +787,7 @@ def _callback_call_rows(user: User, pks: list[int]) -> dict[int, dict]:
             "pk": call.pk,
             "ended_at": call.ended_at,
             "outcome_label": call.get_outcome_display(),
-            "dial_name": call.dial.name if call.dial_id else "",
+            "dial_name": call.dial.name if call.dial else "",
             "caller_phone": caller_text(user, call)[0],
             "intake_url": f"{intake}?call={call.public_id}",
             "done_url": done(call.public_id),
@@ -793,7 +797,7 @@ def _callback_call_rows(user: User, pks: list[int]) -> dict[int, dict]:
 
 @require_GET
 @role_required(*CALLCENTER)
-def callbacks(request: HttpRequest) -> HttpResponse:
+def callbacks(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Urgent first, then whoever has waited longest: cases since the department's reply,
     missed calls since they ended (callback_queue)."""
     page = Paginator(callback_queue(), PAGE_SIZE).get_page(request.GET.get("page"))
@@ -841,7 +845,7 @@ def waited_label(waited: datetime.timedelta) -> str:
 
 @require_http_methods(["GET", "POST"])
 @role_required(*CALLCENTER)
-def case_callback(request: HttpRequest, pk: int) -> HttpResponse:
+def case_callback(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = get_case_for_user(request.user, pk, _detail_queryset())
     if not Case.objects.awaiting_callback().filter(pk=case.pk).exists():
         if request.method == "POST":

@@ -1,9 +1,11 @@
 """Department forms: reply, work status, notes, transfer, files, hand-overs, canned replies."""
 
 import datetime
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -28,15 +30,14 @@ class VersionedForm(NoColonLabels, forms.Form):
 
     def refresh_version(self, version: int) -> None:
         """After a conflict: keep what was typed, but base the next save on the new version."""
-        data = self.data.copy()
+        data = cast(QueryDict, self.data).copy()
         data[self.add_prefix("version")] = str(version)
         self.data = data
 
 
-def not_in_future(value: datetime.datetime) -> datetime.datetime:
+def not_in_future(value: datetime.datetime) -> None:
     if value > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError(_("未来の日時は入力できません。"))
-    return value
 
 
 class ReplyForm(VersionedForm):
@@ -98,9 +99,9 @@ class DepartmentTransferForm(VersionedForm):
     def __init__(self, *args, current_department: Department | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if current_department is not None:
-            self.fields["department"].queryset = Department.objects.filter(active=True).exclude(
-                pk=current_department.pk
-            )
+            cast(
+                forms.ModelChoiceField, self.fields["department"]
+            ).queryset = Department.objects.filter(active=True).exclude(pk=current_department.pk)
 
 
 class DirectAnswerForm(VersionedForm):
@@ -161,7 +162,7 @@ class ContractorRequestForm(NoColonLabels, forms.Form):
     def __init__(self, *args, contractors=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         if contractors is not None:
-            self.fields["contractor"].queryset = contractors
+            cast(forms.ModelChoiceField, self.fields["contractor"]).queryset = contractors
 
 
 class AgencyHandoverForm(NoColonLabels, forms.Form):
@@ -201,7 +202,8 @@ class AgencyHandoverForm(NoColonLabels, forms.Form):
             )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         agency = data.get("agency")
         if data.get("send_mail") and agency and not agency.email:
             self.add_error("send_mail", _("この関係機関にはメールアドレスが登録されていません。"))
@@ -218,8 +220,10 @@ class CannedReplyForm(NoColonLabels, forms.ModelForm):
 
     def __init__(self, *args, department: Department, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.filter(department=department)
-        self.fields["category"].choices = routing_table().category_choices(
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = Category.objects.filter(
+            department=department
+        )
+        cast(forms.ChoiceField, self.fields["category"]).choices = routing_table().category_choices(
             EMPTY_LABEL, active_only=False, department_id=department.pk
         )
 
@@ -229,19 +233,25 @@ class DepartmentIntakeForm(CaseIntakeForm):
 
     def __init__(self, *args, department: Department, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.department = department
-        self.fields["category"].queryset = Category.objects.filter(
+        # The form's "department" field is no attribute (the form metaclass takes it).
+        self.department = department  # type: ignore[assignment]
+        cast(forms.ModelChoiceField, self.fields["category"]).queryset = Category.objects.filter(
             active=True, department=department
         ).select_related("dial", "department")
-        self.fields["category"].choices = routing_table().category_choices(
+        cast(forms.ChoiceField, self.fields["category"]).choices = routing_table().category_choices(
             EMPTY_LABEL, active_only=True, department_id=department.pk
         )
-        self.fields["department"].queryset = Department.objects.filter(pk=department.pk)
-        self.fields["department"].choices = [("", EMPTY_LABEL), (department.pk, department.name)]
+        cast(
+            forms.ModelChoiceField, self.fields["department"]
+        ).queryset = Department.objects.filter(pk=department.pk)
+        cast(forms.ChoiceField, self.fields["department"]).choices = [
+            ("", EMPTY_LABEL),
+            (department.pk, department.name),
+        ]
         self.fields["department"].required = False
         self.fields["department"].disabled = True
         # KOBE ぽすと posts come through the triage queue, never typed in here.
-        self.fields["channel"].choices = [
+        cast(forms.ChoiceField, self.fields["channel"]).choices = [
             (value, label)
             for value, label in Case.Channel.choices
             if value != Case.Channel.KOBE_POST
@@ -251,6 +261,7 @@ class DepartmentIntakeForm(CaseIntakeForm):
             self.initial["channel"] = Case.Channel.COUNTER
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         data["department"] = self.department
         return data

@@ -9,6 +9,7 @@ import hashlib
 import secrets
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -17,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg, Count, F, Q, QuerySet, Value
 from django.db.models.functions import Floor, Least
 from django.template import Context, engines
+from django.template.backends.django import DjangoTemplates
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,7 +36,7 @@ from kobepost.notifications.mail import absolute_link, japanese_date
 from kobepost.notifications.models import Notification
 from kobepost.notifications.services import Audience, event_key, notice_post, notification_queue
 from kobepost.public.photos import clean_photo
-from tickets.models import Case, CaseEvent
+from tickets.models import Case, CaseEvent, CaseQuerySet
 from tickets.outbound import Channel, outbound_case, scrub_for_case
 from tickets.services import (
     StaleCase,
@@ -67,7 +69,7 @@ HANDOVER_METHODS = {
 
 
 def _render_mail(part: str, context: dict) -> tuple[str, str]:
-    template = engines["django"].engine
+    template = cast(DjangoTemplates, engines["django"]).engine
     with translation.override("ja"):
         subject = template.get_template(f"{MAIL_TEMPLATE}#{part}_subject").render(
             Context(context, autoescape=False)
@@ -399,7 +401,8 @@ def overdue_remind(*, today: datetime.date | None = None) -> int:
     reminded = 0
     for department_id, cases in by_department.items():
         department = departments[department_id]
-        overdue = [case for case in cases if case.reply_due_date < today]
+        # reply_due_date__lte above: every chased case has a due date.
+        overdue = [case for case in cases if case.reply_due_date and case.reply_due_date < today]
         try:
             with transaction.atomic():
                 OverdueReminder.objects.create(
@@ -431,7 +434,7 @@ def _queue_overdue(
                 for facts in [outbound_case(case, Channel.REMINDER_MAIL)]
             ]
 
-        overdue = [case for case in cases if case.reply_due_date < today]
+        overdue = [case for case in cases if case.reply_due_date and case.reply_due_date < today]
         context = {
             "department": department.name,
             "count": len(overdue),
@@ -488,7 +491,7 @@ class CaseMap:
 
 def open_cases_map(
     *,
-    cases: QuerySet[Case],
+    cases: CaseQuerySet,
     west: float,
     south: float,
     east: float,

@@ -5,14 +5,14 @@ case is a 404, a wrong role a 403 (role_required).
 """
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,7 +33,7 @@ from departments.forms import (
     ReplyForm,
     WorkStatusForm,
 )
-from departments.models import CannedReply, CaseAttachment, RelatedAgency
+from departments.models import CannedReply, CaseAttachment, Department, RelatedAgency
 from departments.services import (
     MailChanged,
     OutsideMail,
@@ -49,13 +49,14 @@ from departments.services import (
     overdue_cases,
 )
 from kobepost.accounts.decorators import role_required
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.audit.services import audit_one_shown
 from kobepost.lib.links import url_with_pk
 from tickets.access import audit_case_shown, cases_visible_to, get_case_for_user
 from tickets.corrections import correction_values_visible_to, with_correction_rows
 from tickets.geo.places import Ward
-from tickets.models import Case, InvalidTransition, inbox_order
+from tickets.models import Case, CaseQuerySet, InvalidTransition, inbox_order
 from tickets.outbound import MARK_PATTERN, marked_pieces
 from tickets.pagination import LookaheadPaginator
 from tickets.services import (
@@ -84,7 +85,7 @@ INBOX_FILTERS = {
 }
 
 
-def _department_case(request: HttpRequest, pk: int) -> Case:
+def _department_case(request: AuthenticatedHttpRequest, pk: int) -> Case:
     """The case for this department's staff; 404 for any other department's case."""
     return get_case_for_user(
         request.user,
@@ -108,7 +109,7 @@ INBOX_FIELDS = (
 )
 
 
-def _inbox_cases(user: User, choice: str) -> QuerySet[Case]:
+def _inbox_cases(user: User, choice: str) -> CaseQuerySet:
     cases = cases_visible_to(user, Case.objects.select_related("category").only(*INBOX_FIELDS))
     if choice == "open":
         cases = cases.open()
@@ -123,7 +124,7 @@ def _inbox_cases(user: User, choice: str) -> QuerySet[Case]:
 
 @require_GET
 @role_required(DEPARTMENT)
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The department's inbox: urgent first, then new and unanswered, due dates shown."""
     choice = request.GET.get("filter", "open")
     if choice not in INBOX_FILTERS:
@@ -184,10 +185,10 @@ def _with_labels(cases: list[Case]) -> list[Case]:
     work_statuses = {value: str(label) for value, label in Case.WorkStatus.choices}
     detail_url = url_with_pk("departments:case_detail")
     for case in cases:
-        case.detail_url = detail_url(case.pk)
-        case.ward_label = wards.get(case.ward, case.ward)
-        case.status_label = statuses.get(case.status, case.status)
-        case.work_status_label = work_statuses.get(case.work_status, case.work_status)
+        case.detail_url = detail_url(case.pk)  # type: ignore[attr-defined]  # shown by the template
+        case.ward_label = wards.get(case.ward, case.ward)  # type: ignore[attr-defined]  # shown by the template
+        case.status_label = statuses.get(case.status, case.status)  # type: ignore[attr-defined]  # shown by the template
+        case.work_status_label = work_statuses.get(case.work_status, case.work_status)  # type: ignore[attr-defined]  # shown by the template
     return cases
 
 
@@ -203,7 +204,7 @@ def _bbox(value: str) -> tuple[float, float, float, float] | None:
 
 @require_GET
 @role_required(DEPARTMENT)
-def map_data(request: HttpRequest) -> JsonResponse:
+def map_data(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Open cases of the department inside the visible box; grid clusters when many."""
     bbox = _bbox(request.GET.get("bbox", ""))
     if bbox is None:
@@ -211,7 +212,7 @@ def map_data(request: HttpRequest) -> JsonResponse:
     return map_response(cases_visible_to(request.user), bbox)
 
 
-def map_response(cases: QuerySet[Case], bbox: tuple[float, float, float, float]) -> JsonResponse:
+def map_response(cases: CaseQuerySet, bbox: tuple[float, float, float, float]) -> JsonResponse:
     """The map's JSON for the open cases among ``cases`` (also used by bench/urls.py)."""
     west, south, east, north = bbox
     # Server-side grid clustering: old PCs draw a few dozen circles, not thousands of pins.
@@ -257,7 +258,7 @@ FORM_NAMES = (
 )
 
 
-def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any]) -> dict:
+def _detail_context(request: AuthenticatedHttpRequest, case: Case, bound: dict[str, Any]) -> dict:
     user = request.user
     initial = {"version": case.version}
     contractors = contractors_for(case)
@@ -299,7 +300,7 @@ def _detail_context(request: HttpRequest, case: Case, bound: dict[str, Any]) -> 
 
 
 def _render_detail(
-    request: HttpRequest, case: Case, *, status: int = 200, **bound: Any
+    request: AuthenticatedHttpRequest, case: Case, *, status: int = 200, **bound: Any
 ) -> HttpResponse:
     context = _detail_context(request, case, bound)
     audit_case_shown(request, case, show_health=context["show_health"])
@@ -308,12 +309,12 @@ def _render_detail(
 
 @require_GET
 @role_required(DEPARTMENT)
-def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, _department_case(request, pk))
 
 
 def _case_action(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     pk: int,
     *,
     form_name: str,
@@ -355,7 +356,7 @@ def _case_action(
 
 @require_POST
 @role_required(DEPARTMENT)
-def case_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
+def case_reply_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _case_action(
         request,
         pk,
@@ -373,7 +374,7 @@ def case_reply_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(DEPARTMENT)
-def case_work_status(request: HttpRequest, pk: int) -> HttpResponse:
+def case_work_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _case_action(
         request,
         pk,
@@ -392,7 +393,7 @@ def case_work_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(DEPARTMENT)
-def case_note(request: HttpRequest, pk: int) -> HttpResponse:
+def case_note(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _case_action(
         request,
         pk,
@@ -407,7 +408,7 @@ def case_note(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(DEPARTMENT)
-def case_direct_answer(request: HttpRequest, pk: int) -> HttpResponse:
+def case_direct_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _case_action(
         request,
         pk,
@@ -427,7 +428,7 @@ def case_direct_answer(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(DEPARTMENT)
-def case_attach(request: HttpRequest, pk: int) -> HttpResponse:
+def case_attach(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _case_action(
         request,
         pk,
@@ -442,7 +443,7 @@ def case_attach(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(DEPARTMENT)
-def case_transfer_view(request: HttpRequest, pk: int) -> HttpResponse:
+def case_transfer_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     case = _department_case(request, pk)
     form = DepartmentTransferForm(request.POST, current_department=case.department)
     response = _case_action(
@@ -474,11 +475,11 @@ CONFIRM_SALT = "departments.outside-mail"
 CONFIRM_MAX_AGE = 30 * 60  # a preview left open longer is shown again before sending
 
 
-def _confirmation(request: HttpRequest, case: Case, mail: OutsideMail) -> str:
+def _confirmation(request: AuthenticatedHttpRequest, case: Case, mail: OutsideMail) -> str:
     return signing.dumps([case.pk, mail.digest], salt=f"{CONFIRM_SALT}:{request.user.pk}")
 
 
-def _confirmed_digest(request: HttpRequest, case: Case) -> str | None:
+def _confirmed_digest(request: AuthenticatedHttpRequest, case: Case) -> str | None:
     try:
         case_pk, digest = signing.loads(
             request.POST.get("confirmation", ""),
@@ -491,7 +492,12 @@ def _confirmed_digest(request: HttpRequest, case: Case) -> str | None:
 
 
 def _preview(
-    request: HttpRequest, case: Case, *, form: Any, mail: OutsideMail, status: int = 200
+    request: AuthenticatedHttpRequest,
+    case: Case,
+    *,
+    form: Any,
+    mail: OutsideMail,
+    status: int = 200,
 ) -> HttpResponse:
     base = (
         "departments/base_department.html"
@@ -517,7 +523,7 @@ def _preview(
 
 
 def _outside_mail_flow(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     case: Case,
     *,
     form: Any,
@@ -539,13 +545,14 @@ def _outside_mail_flow(
     if mail is not None and step != "confirm":
         return _preview(request, case, form=form, mail=mail)
     if mail is not None:
-        digest = _confirmed_digest(request, case)
-        if digest is None:
+        confirmed = _confirmed_digest(request, case)
+        if confirmed is None:
             messages.error(
                 request,
                 _("確認の有効期限が切れました。送信する内容をもう一度確認してください。"),
             )
             return _preview(request, case, form=form, mail=mail, status=400)
+        digest = confirmed
     try:
         perform(form.cleaned_data, digest)
     except MailChanged as error:
@@ -553,7 +560,9 @@ def _outside_mail_flow(
         # that text, or goes back.
         messages.error(request, str(error))
         case.refresh_from_db()
-        return _preview(request, case, form=form, mail=mail_of(form.cleaned_data), status=409)
+        # MailChanged is raised only for a mail that is sent, so there is one.
+        changed = cast(OutsideMail, mail_of(form.cleaned_data))
+        return _preview(request, case, form=form, mail=changed, status=409)
     except (ValueError, ValidationError) as error:
         form.add_error(
             None, error.messages[0] if isinstance(error, ValidationError) else str(error)
@@ -565,7 +574,7 @@ def _outside_mail_flow(
 
 @require_POST
 @role_required(DEPARTMENT, *CALLCENTER)
-def case_contractor(request: HttpRequest, pk: int) -> HttpResponse:
+def case_contractor(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Operators (from the call-center case page) and the department ask a contractor."""
     case = _department_case(request, pk)
     form = ContractorRequestForm(request.POST, contractors=contractors_for(case))
@@ -607,7 +616,7 @@ def case_contractor(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(DEPARTMENT)
-def case_agency(request: HttpRequest, pk: int) -> HttpResponse:
+def case_agency(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A hand-over to an outside body; a mail to it goes out after the preview."""
     case = _department_case(request, pk)
     form = AgencyHandoverForm(request.POST)
@@ -631,7 +640,7 @@ def case_agency(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @role_required(DEPARTMENT, *CALLCENTER)
-def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
+def attachment_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     """A stored file, only for people who may see its case (404 otherwise)."""
     attachment = get_object_or_404(CaseAttachment, pk=pk)
     get_case_for_user(request.user, attachment.case_id)
@@ -654,15 +663,15 @@ def attachment_download(request: HttpRequest, pk: int) -> FileResponse:
 
 
 # --- canned replies ---------------------------------------------------------------------------
-def _canned_reply_for(request: HttpRequest, pk: int) -> CannedReply:
+def _canned_reply_for(request: AuthenticatedHttpRequest, pk: int) -> CannedReply:
     """A canned reply this department may edit: its own only (admins manage shared ones)."""
     return get_object_or_404(CannedReply, pk=pk, department=request.user.department_id)
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(DEPARTMENT)
-def canned_list(request: HttpRequest) -> HttpResponse:
-    department = request.user.department
+def canned_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    department = cast(Department, request.user.department)  # department staff have one
     form = CannedReplyForm(request.POST or None, department=department)
     if request.method == "POST" and form.is_valid():
         canned = form.save(commit=False)
@@ -685,9 +694,10 @@ def canned_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(DEPARTMENT)
-def canned_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def canned_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     canned = _canned_reply_for(request, pk)
-    form = CannedReplyForm(request.POST or None, instance=canned, department=canned.department)
+    department = cast(Department, canned.department)  # the user's own (_canned_reply_for)
+    form = CannedReplyForm(request.POST or None, instance=canned, department=department)
     if request.method == "POST" and form.is_valid():
         form.save()
         messages.success(
@@ -705,9 +715,9 @@ def canned_edit(request: HttpRequest, pk: int) -> HttpResponse:
 # --- intake by the department ------------------------------------------------------------------
 @require_http_methods(["GET", "POST"])
 @role_required(DEPARTMENT)
-def case_create(request: HttpRequest) -> HttpResponse:
+def case_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A citizen came or wrote to the department directly: same form and service as operators."""
-    department = request.user.department
+    department = cast(Department, request.user.department)  # department staff have one
     if request.method == "GET":
         form = DepartmentIntakeForm(department=department)
         token = intake_token_issue(user=request.user)
@@ -724,7 +734,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
 # --- overdue (supervisors) ---------------------------------------------------------------------
 @require_GET
 @role_required(User.Role.SUPERVISOR)
-def overdue_list(request: HttpRequest) -> HttpResponse:
+def overdue_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = Paginator(overdue_cases(), OVERDUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request, "departments/overdue_list.html", {"page": page, "today": timezone.localdate()}

@@ -1,5 +1,6 @@
 import re
 import unicodedata
+from typing import cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -74,12 +75,15 @@ class FaqEntryForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].queryset = Category.objects.select_related("dial")
+        cast(
+            forms.ModelChoiceField, self.fields["category"]
+        ).queryset = Category.objects.select_related("dial")
         if self.instance.pk is None:
             self.fields["change_note"].initial = _("新規作成")
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         dial, category = cleaned.get("dial"), cleaned.get("category")
         if dial and category and category.dial_id != dial.pk:
             self.add_error("category", _("選んだダイヤルの分類を選んでください。"))
@@ -96,7 +100,8 @@ class ProposalForm(forms.ModelForm):
         }
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         entry = self.instance.entry
         if (
             cleaned.get("proposed_question") == entry.question

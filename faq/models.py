@@ -114,7 +114,7 @@ class FaqEntry(QuickChoiceDisplay, models.Model):
             "answer": self.answer,
             "keywords": self.keywords,
             "dial": self.dial.code,
-            "category": self.category.code if self.category_id else "",
+            "category": self.category.code if self.category else "",
             "department": self.department.code,
             "status": self.status,
             "last_reviewed_on": self.last_reviewed_on.isoformat() if self.last_reviewed_on else "",

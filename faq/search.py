@@ -8,10 +8,11 @@ Ranking: the whole phrase in the question first, then words in the question, the
 keywords, then in the answer. One query per search, whatever the number of entries.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Expression, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -35,7 +36,7 @@ def term_filter(term: str) -> Q:
     return Q(search_text__contains=term)
 
 
-def _score(terms: list[str], phrase: str) -> Case | F:
+def _score(terms: list[str], phrase: str) -> Expression | F:
     parts = [
         Case(
             When(search_question__startswith=phrase, then=Value(150)),
@@ -53,7 +54,7 @@ def _score(terms: list[str], phrase: str) -> Case | F:
                 output_field=IntegerField(),
             )
         )
-    score = parts[0]
+    score: Expression = parts[0]
     for part in parts[1:]:
         score = score + part
     return score
@@ -83,6 +84,7 @@ class Span:
 def _match_spans(text: str, terms: list[str]) -> list[Span]:
     spans: list[Span] = []
     normalized = normalized_same_length(text)
+    span_of: Callable[[int, int], Span]
     if normalized is not None:
         span_of = Span  # positions in the normalised text are positions in ``text``
     else:

@@ -1,7 +1,9 @@
 """FAQ workflows with side effects: revisions, proposals, call logging, import."""
 
 import difflib
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, QuerySet
@@ -162,7 +164,7 @@ def usage_by_entry_and_month(*, months: int = 6, limit: int = 50) -> tuple[list[
     return starts, ordered
 
 
-def calls_without_faq_by_month(*, months: int = 6) -> list[dict]:
+def calls_without_faq_by_month(*, months: int = 6) -> list[Mapping[str, Any]]:
     starts = month_starts(months=months)
     since = start_of_day(starts[0])
     return list(

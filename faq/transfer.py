@@ -5,6 +5,7 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import cast
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -40,7 +41,7 @@ def export_rows() -> Iterator[list[str]]:
         yield [
             str(entry.pk),
             entry.dial.code,
-            entry.category.code if entry.category_id else "",
+            entry.category.code if entry.category else "",
             entry.department.code,
             entry.status,
             entry.question,
@@ -176,7 +177,12 @@ def faq_import(*, rows: list[list[str]], user: User) -> ImportResult:
             continue
         is_new = entry is None
         entry = entry or FaqEntry()
-        entry.dial, entry.category, entry.department = dial, category, department
+        # Without a dial or a department the row has a problem above and is skipped.
+        entry.dial, entry.category, entry.department = (
+            cast(Dial, dial),
+            category,
+            cast(Department, department),
+        )
         entry.status = status
         entry.question, entry.answer, entry.keywords = (
             values["question"],

@@ -1,10 +1,12 @@
+from typing import cast
 from urllib.parse import quote, urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +28,7 @@ from faq.models import FaqEntry, FaqProposal, review_after_days, review_due_befo
 from faq.normalize import normalize_text
 from faq.search import SNIPPET_LENGTH, highlight, search_entries
 from kobepost.accounts.decorators import role_required
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.lib.links import safe_next_url, url_with_pk
 from kobepost.lib.spreadsheets import Sheet, csv_response, requested_encoding, xlsx_response
@@ -57,7 +60,8 @@ def visible_entries(user: User) -> QuerySet[FaqEntry]:
     if user.is_operator:
         return entries.filter(status=FaqEntry.Status.PUBLISHED)
     if user.is_department_staff:
-        return entries.filter(department_id=user.department_id)
+        # Department staff always have a department (User.clean).
+        return entries.filter(department_id=cast(int, user.department_id))
     raise PermissionDenied
 
 
@@ -92,7 +96,7 @@ def intake_url(*, query: str, dial: Dial | None) -> str:
 LAST_GAP_SESSION_KEY = "faq_last_gap"
 
 
-def _log_gap_once(request: HttpRequest, *, query: str, dial: Dial | None) -> None:
+def _log_gap_once(request: AuthenticatedHttpRequest, *, query: str, dial: Dial | None) -> None:
     searched = [normalize_text(query), dial.pk if dial else None]
     if request.session.get(LAST_GAP_SESSION_KEY) == searched:
         return
@@ -122,7 +126,7 @@ def _prepare_results(entries, query: str) -> None:
 
 @require_GET
 @role_required(OPERATOR, SUPERVISOR, DEPARTMENT)
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SearchForm(request.GET)
     form.is_valid()
     data = form.cleaned_data if form.is_bound else {}
@@ -183,7 +187,7 @@ def search(request: HttpRequest) -> HttpResponse:
         )
         categories = list(Category.objects.select_related("dial").filter(active=True))
         for item in categories:
-            item.faq_count = counts.get(item.pk, 0)
+            item.faq_count = counts.get(item.pk, 0)  # type: ignore[attr-defined]  # shown by the template
         context["categories"] = categories
     if request.user.is_callcenter:
         context["calls_today"] = services.calls_today(operator=request.user)
@@ -195,7 +199,7 @@ LOOKUP_LIMIT = 8
 
 @require_GET
 @role_required(OPERATOR, SUPERVISOR)
-def lookup(request: HttpRequest) -> JsonResponse:
+def lookup(request: AuthenticatedHttpRequest) -> JsonResponse:
     """The intake page's FAQ search, as JSON: what the caller asks often turns out to be a
     simple question, and the operator answers and logs it without leaving the form."""
     form = SearchForm({"q": request.GET.get("q", "")})
@@ -215,9 +219,9 @@ def lookup(request: HttpRequest) -> JsonResponse:
                 {
                     "question": entry.question,
                     "answer": Truncator(entry.answer).chars(SNIPPET_LENGTH),
-                    "where": " / ".join(n for n in (entry.dial_name, entry.category_name) if n),
-                    "url": entry.detail_url,
-                    "answeredUrl": entry.answered_url,
+                    "where": " / ".join(n for n in (entry.dial_name, entry.category_name) if n),  # type: ignore[attr-defined]  # _prepare_results
+                    "url": entry.detail_url,  # type: ignore[attr-defined]  # _prepare_results
+                    "answeredUrl": entry.answered_url,  # type: ignore[attr-defined]  # _prepare_results
                 }
                 for entry in results
             ],
@@ -228,7 +232,7 @@ def lookup(request: HttpRequest) -> JsonResponse:
 
 @require_GET
 @role_required(OPERATOR, SUPERVISOR, DEPARTMENT)
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = entry_for(request.user, pk)
     query = " ".join(request.GET.get("q", "").split())[:100]
     context = {
@@ -251,7 +255,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(OPERATOR, SUPERVISOR)
-def answered(request: HttpRequest, pk: int) -> HttpResponse:
+def answered(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = entry_for(request.user, pk)
     if not entry.is_published:
         raise Http404
@@ -267,7 +271,7 @@ def answered(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(OPERATOR, SUPERVISOR)
-def call_create(request: HttpRequest) -> HttpResponse:
+def call_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A call answered without an FAQ entry: counted all the same."""
     if request.method == "POST":
         form = SimpleCallForm(request.POST)
@@ -297,7 +301,7 @@ def call_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(SUPERVISOR)
-def entry_create(request: HttpRequest) -> HttpResponse:
+def entry_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = FaqEntryForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         entry = services.entry_save(
@@ -312,7 +316,7 @@ def entry_create(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(SUPERVISOR)
-def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = entry_for(request.user, pk)
     form = FaqEntryForm(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
@@ -328,7 +332,7 @@ def entry_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(SUPERVISOR)
-def entry_status(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_status(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = entry_for(request.user, pk)
     form = StatusForm(request.POST)
     if form.is_valid():
@@ -346,7 +350,7 @@ def entry_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(SUPERVISOR)
-def entry_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_reviewed(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = entry_for(request.user, pk)
     services.entry_mark_reviewed(entry=entry, user=request.user)
     messages.success(request, _("確認済みにしました。"))
@@ -355,15 +359,15 @@ def entry_reviewed(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @role_required(SUPERVISOR, DEPARTMENT)
-def entry_history(request: HttpRequest, pk: int) -> HttpResponse:
+def entry_history(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = entry_for(request.user, pk)
     revisions = list(entry.revisions.select_related("changed_by"))
     # An entry made outside the service (admin, import) may have no revision at all.
     olders = [*revisions[1:], None] if revisions else []
     for newer, older in zip(revisions, olders, strict=True):
         before = older.snapshot if older else {"question": "", "answer": ""}
-        newer.question_diff = services.inline_diff(before["question"], newer.snapshot["question"])
-        newer.answer_diff = services.inline_diff(before["answer"], newer.snapshot["answer"])
+        newer.question_diff = services.inline_diff(before["question"], newer.snapshot["question"])  # type: ignore[attr-defined]  # shown by the template
+        newer.answer_diff = services.inline_diff(before["answer"], newer.snapshot["answer"])  # type: ignore[attr-defined]  # shown by the template
     return render(
         request,
         "faq/history.html",
@@ -373,7 +377,7 @@ def entry_history(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @role_required(SUPERVISOR)
-def review_list(request: HttpRequest) -> HttpResponse:
+def review_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     due_before = review_due_before()
     entries = (
         FaqEntry.objects.select_related("dial", "department")
@@ -394,7 +398,7 @@ def review_list(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(DEPARTMENT)
-def proposal_create(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = entry_for(request.user, pk)
     proposal = FaqProposal(entry=entry, proposed_by=request.user)
     if request.method == "POST":
@@ -419,10 +423,10 @@ def proposal_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @role_required(SUPERVISOR, DEPARTMENT)
-def proposal_list(request: HttpRequest) -> HttpResponse:
+def proposal_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     proposals = FaqProposal.objects.select_related("entry", "entry__department", "proposed_by")
     if request.user.is_department_staff:
-        proposals = proposals.filter(entry__department_id=request.user.department_id)
+        proposals = proposals.filter(entry__department_id=cast(int, request.user.department_id))
     status = request.GET.get("status", FaqProposal.Status.PENDING)
     if status in FaqProposal.Status.values:
         proposals = proposals.filter(status=status)
@@ -441,7 +445,7 @@ def proposal_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(SUPERVISOR, DEPARTMENT)
-def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     proposal = proposal_for(request.user, pk)
     entry = proposal.entry
     return render(
@@ -459,7 +463,7 @@ def proposal_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(SUPERVISOR)
-def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
+def proposal_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     proposal = proposal_for(request.user, pk)
     form = DecisionForm(request.POST)
     if not proposal.is_pending:
@@ -482,7 +486,7 @@ def proposal_decide(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(SUPERVISOR)
-def import_entries(request: HttpRequest) -> HttpResponse:
+def import_entries(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     errors: list[tuple[int, str]] = []
     if request.method == "POST" and form.is_valid():
@@ -514,7 +518,7 @@ def _export_filename(extension: str) -> str:
 
 @require_GET
 @role_required(SUPERVISOR)
-def export_csv(request: HttpRequest) -> HttpResponse:
+def export_csv(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     return csv_response(
         transfer.export_rows(),
         encoding=requested_encoding(request.GET),
@@ -524,13 +528,13 @@ def export_csv(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @role_required(SUPERVISOR)
-def export_xlsx(request: HttpRequest) -> HttpResponse:
+def export_xlsx(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     return xlsx_response([Sheet("FAQ", transfer.export_rows())], filename=_export_filename("xlsx"))
 
 
 @require_GET
 @role_required(SUPERVISOR)
-def usage(request: HttpRequest) -> HttpResponse:
+def usage(request: AuthenticatedHttpRequest) -> HttpResponse:
     months, rows = services.usage_by_entry_and_month()
     return render(
         request,

@@ -40,7 +40,7 @@ def _carry_the_request_id(headers: dict | None = None, **kwargs) -> None:
         headers.setdefault("request_id", request_id)
 
 
-_bound: dict[str, tuple[Token, Token]] = {}
+_bound: dict[str | None, tuple[Token, Token]] = {}
 
 
 @task_prerun.connect

@@ -91,7 +91,7 @@ class RequestIdMiddleware:
         if request_id is None:  # called without request_started (a RequestFactory request)
             request_id = _request_id_from(request.headers)
             token = bind_request_id(request_id)
-        request.request_id = request_id
+        request.request_id = request_id  # type: ignore[attr-defined]  # for the error pages
         try:
             response = self.get_response(request)
         finally:

@@ -7,6 +7,7 @@ on SQLite, runs Celery tasks in-process and writes mail to var/mail/.
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from celery.schedules import crontab
@@ -354,7 +355,7 @@ MAP_TILE_ATTRIBUTION = env_str(
     "MAP_TILE_ATTRIBUTION",
     '<a href="https://maps.gsi.go.jp/development/ichiran.html">地理院タイル</a>',
 )
-LEAFLET_CONFIG = {
+LEAFLET_CONFIG: dict[str, Any] = {
     "DEFAULT_CENTER": (34.6901, 135.1955),
     "DEFAULT_ZOOM": 13,
     "MIN_ZOOM": 10,

@@ -3,6 +3,7 @@
 import importlib
 import os
 from collections.abc import Iterator
+from typing import NoReturn
 from urllib.parse import urlsplit
 
 import pytest
@@ -27,7 +28,7 @@ def pytest_sessionstart(session):
         pytest.exit("CI=true but DATABASE_URL does not point at PostgreSQL", returncode=3)
 
 
-def service_missing(reason: str) -> None:
+def service_missing(reason: str) -> NoReturn:
     """Fail in CI, skip on a developer machine without the service."""
     if IN_CI:
         pytest.fail(f"required service missing in CI: {reason}")

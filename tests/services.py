@@ -35,6 +35,7 @@ from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -101,7 +102,7 @@ class SmtpServer:
         self._hold_data = False
         self._data_release = threading.Event()
         self.data_held = threading.Event()
-        self._controller = None
+        self._controller: Any = None  # an aiosmtpd Controller once started
 
     # switches --------------------------------------------------------------------------
     def start(self) -> None:
@@ -399,7 +400,7 @@ class DatabaseOutage:
 
     def __init__(self, settings_dict: dict) -> None:
         self.name = settings_dict["NAME"]
-        self.params = {
+        self.params: dict[str, Any] = {
             "host": settings_dict["HOST"] or "127.0.0.1",
             "port": settings_dict["PORT"] or "5432",
             "user": settings_dict["USER"] or "postgres",
@@ -432,13 +433,13 @@ class DatabaseOutage:
 
 def point_celery_at(broker_url: str, *, eager: bool) -> None:
     """Make this (test) process publish to ``broker_url``, or run tasks in-process."""
-    celery_app.conf.broker_url = broker_url
+    celery_app.conf.broker_url = broker_url  # type: ignore[misc]  # settable; stubs say not
     celery_app.conf.task_always_eager = eager
     celery_app.conf.task_eager_propagates = False
     # Forget pooled connections to the previous broker.
-    celery_app._pool = None
+    celery_app._pool = None  # type: ignore[attr-defined]  # private: no stubs
     if "amqp" in celery_app.__dict__:
-        celery_app.amqp._producer_pool = None
+        celery_app.amqp._producer_pool = None  # type: ignore[attr-defined]  # private
 
 
 # --- fixtures -----------------------------------------------------------------------------

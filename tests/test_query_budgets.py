@@ -14,6 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from faq.models import FaqEntry
+from kobepost.accounts.models import User
 from kobepost.notifications.services import notice_post
 from tickets.models import Case, Category
 from tickets.services import case_change_status, case_reply
@@ -24,8 +25,8 @@ PHONE = "078-331-8181"
 
 @dataclass
 class World:
-    operator: object
-    staff: object
+    operator: User
+    staff: User
     cases: list[Case]
 
 

@@ -3,6 +3,7 @@ external host and has no inline script or inline event handler (CSP stays strict
 
 import re
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -115,7 +116,7 @@ def demo_users(operator, supervisor, staff_tobu, admin_user):
     }
 
 
-def fetch_pages(client: Client) -> dict[str, object]:
+def fetch_pages(client: Client) -> dict[str, Any]:
     pages = {}
     for path in walkable_paths():
         response = client.get(path)  # redirects lead to pages the walk visits anyway

@@ -1,15 +1,14 @@
 """Who may see which case, and the audit row that they saw it: the one place every view asks."""
 
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from kobepost.accounts.models import User
 from kobepost.audit.models import AuditAction
 from kobepost.audit.services import audit_one_shown
-from tickets.models import Case
+from tickets.models import Case, CaseQuerySet
 
 
-def cases_visible_to(user: User, queryset: QuerySet[Case] | None = None) -> QuerySet[Case]:
+def cases_visible_to(user: User, queryset: CaseQuerySet | None = None) -> CaseQuerySet:
     """Operators and supervisors see every case; department staff those of their department."""
     cases = Case.objects.all() if queryset is None else queryset
     if user.is_callcenter:
@@ -19,7 +18,7 @@ def cases_visible_to(user: User, queryset: QuerySet[Case] | None = None) -> Quer
     return cases.none()
 
 
-def get_case_for_user(user: User, pk: int, queryset: QuerySet[Case] | None = None) -> Case:
+def get_case_for_user(user: User, pk: int, queryset: CaseQuerySet | None = None) -> Case:
     """The case if this user may see it; 404 otherwise (no hint that it exists)."""
     try:
         return cases_visible_to(user, queryset).get(pk=pk)

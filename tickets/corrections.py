@@ -10,7 +10,9 @@ to the people who may see the case's personal data on screen.
 
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import cast
 
+from django.db.models import Field
 from django.utils.translation import gettext_lazy as _
 
 from kobepost.accounts.models import User
@@ -37,7 +39,7 @@ LOCATION = "location"
 def field_label(name: str) -> str:
     if name == LOCATION:
         return str(_("地点（緯度・経度）"))
-    return str(Case._meta.get_field(name).verbose_name)
+    return str(cast(Field, Case._meta.get_field(name)).verbose_name)
 
 
 def value_text(name: str, value: object) -> str:
@@ -50,7 +52,7 @@ def value_text(name: str, value: object) -> str:
     if name == "category":
         return value.name if isinstance(value, Category) else str(value)
     if name == LOCATION:
-        latitude, longitude = value  # type: ignore[misc]
+        latitude, longitude = cast(tuple[float | None, float | None], value)
         if latitude is None or longitude is None:
             return ""
         return f"{latitude:.6f}, {longitude:.6f}"
@@ -82,11 +84,11 @@ def with_correction_rows(events: Iterable[CaseEvent], *, show_values: bool) -> l
     """
     events = list(events)
     corrected = [event.pk for event in events if event.kind == CaseEvent.Kind.CORRECTION]
-    rows: dict[int, list[DataCorrection]] = defaultdict(list)
+    rows: dict[int | None, list[DataCorrection]] = defaultdict(list)
     if show_values and corrected:
         for row in DataCorrection.objects.filter(event__in=corrected).order_by("pk"):
-            row.label = field_label(row.field)
+            row.label = field_label(row.field)  # type: ignore[attr-defined]  # shown by the template
             rows[row.event_id].append(row)
     for event in events:
-        event.correction_rows = rows.get(event.pk, [])
+        event.correction_rows = rows.get(event.pk, [])  # type: ignore[attr-defined]  # shown by the template
     return events

@@ -150,7 +150,7 @@ STATS_COLUMNS = [
 SEARCHED_FIELDS = ("title", "details", "caller_name", "caller_kana")
 
 
-class CaseQuerySet(models.QuerySet):
+class CaseQuerySet(models.QuerySet["Case"]):
     def for_list(self) -> "CaseQuerySet":
         # The sensitive health field is never loaded for lists and searches.
         return self.select_related("dial", "category", "department").defer(

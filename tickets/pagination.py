@@ -7,6 +7,7 @@ and says "1,000 件以上" beyond that. Below the cap the count is exact, as bef
 """
 
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 COUNT_CAP = 1000
@@ -22,6 +23,8 @@ DEEP_OFFSET = 1000
 class CappedCountPaginator(Paginator):
     """``columns``: the page's rows as ``values(*columns)`` dicts. Counting and picking
     ids still use the plain queryset, so the joins that the columns need stay out of them."""
+
+    object_list: QuerySet  # a queryset only: it is counted, sliced and filtered in SQL
 
     def __init__(
         self,
@@ -61,7 +64,9 @@ class CappedCountPaginator(Paginator):
         return self._get_page(self._rows_between(bottom, top), number, self)
 
     def _rows_between(self, bottom: int, top: int):
-        rows = self.object_list if self.columns is None else self.object_list.values(*self.columns)
+        rows: QuerySet = (
+            self.object_list if self.columns is None else self.object_list.values(*self.columns)
+        )
         if bottom < DEEP_OFFSET:
             return rows[bottom:top]
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.db import transaction
+from django.utils.functional import Promise
 
 from kobepost.lib.cache import cached_or_computed
 
@@ -47,10 +48,10 @@ class RoutingTable:
     departments: tuple[DepartmentRow, ...]
     categories: tuple[CategoryRow, ...]  # in the categories' own order (dial, then sort order)
 
-    def dial_choices(self, empty_label: str) -> list:
+    def dial_choices(self, empty_label: str | Promise | None) -> list:
         return [("", empty_label), *self.dials]
 
-    def department_choices(self, empty_label: str, *, active_only: bool) -> list:
+    def department_choices(self, empty_label: str | Promise | None, *, active_only: bool) -> list:
         rows = (row for row in self.departments if row.active or not active_only)
         return [("", empty_label), *((row.pk, row.name) for row in rows)]
 
@@ -65,14 +66,18 @@ class RoutingTable:
         ]
 
     def category_choices(
-        self, empty_label: str, *, active_only: bool, department_id: int | None = None
+        self,
+        empty_label: str | Promise | None,
+        *,
+        active_only: bool,
+        department_id: int | None = None,
     ) -> list:
         """Categories as <optgroup>s per dial, so the select reads like the routing table."""
         rows = self.category_rows(active_only=active_only, department_id=department_id)
         return grouped_choices(rows, empty_label)
 
 
-def grouped_choices(rows: Iterable[CategoryRow], empty_label: str) -> list:
+def grouped_choices(rows: Iterable[CategoryRow], empty_label: str | Promise | None) -> list:
     groups: dict[str, list] = {}
     for row in rows:
         groups.setdefault(row.dial_name, []).append((row.pk, row.name))
@@ -113,7 +118,7 @@ class RoutingModel:
     """Mixin of Dial, Category and Department: a change forgets the cached table."""
 
     def save(self, *args, **kwargs) -> None:
-        super().save(*args, **kwargs)
+        super().save(*args, **kwargs)  # type: ignore[misc]  # mixed into a Model
         routing_table_forget()
 
     def delete(self, *args, **kwargs):

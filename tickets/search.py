@@ -7,10 +7,10 @@ import unicodedata
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 
-from tickets.models import Case
+from tickets.models import Case, CaseQuerySet
 from tickets.normalize import normalize_search_text, phone_digits
 
 # A word search with at most this many matches is answered from the matches themselves: their
@@ -62,7 +62,7 @@ def is_word_search(query: str) -> bool:
     return bool(query) and not REFERENCE_PATTERN.match(query) and not phone_query_digits(query)
 
 
-def few_matches_first(cases: QuerySet[Case], *, limit: int | None = None) -> QuerySet[Case]:
+def few_matches_first(cases: CaseQuerySet, *, limit: int | None = None) -> CaseQuerySet:
     """``cases`` narrowed to the ids of their matches when there are at most ``limit``.
 
     The planner knows the frequency of common tokens only (ANALYZE keeps the most common
@@ -92,7 +92,7 @@ def few_matches_first(cases: QuerySet[Case], *, limit: int | None = None) -> Que
     return cases.filter(pk__in=ids)
 
 
-def search_cases(cases: QuerySet[Case], query: str) -> QuerySet[Case]:
+def search_cases(cases: CaseQuerySet, query: str) -> CaseQuerySet:
     """Cases matching every word of ``query``: reference, phone, kana or free text."""
     query = unicodedata.normalize("NFKC", query or "").strip()
     if not query:
@@ -118,7 +118,7 @@ def nearby_open_cases(
     category_id: int | None,
     radius_m: float | None = None,
     days: int | None = None,
-    queryset: QuerySet[Case] | None = None,
+    queryset: CaseQuerySet | None = None,
     limit: int = 10,
 ) -> list[tuple[Case, float]]:
     """Open cases of the category within the radius and period, nearest first.

@@ -251,7 +251,7 @@ def case_create_once(*, token: str, created_by: User, **fields: Any) -> tuple[Ca
     """
     with transaction.atomic():
         intake = IntakeToken.objects.select_for_update().get(token=token, user=created_by)
-        if intake.case_id is not None:
+        if intake.case is not None:
             return intake.case, False
         case = case_create(created_by=created_by, **fields)
         intake.case = case
@@ -263,7 +263,7 @@ def case_link_call(*, token: str, case: Case, user: User, note: str) -> tuple[Ca
     """Record another call about an existing case instead of creating a duplicate."""
     with transaction.atomic():
         intake = IntakeToken.objects.select_for_update().get(token=token, user=user)
-        if intake.case_id is not None:
+        if intake.case is not None:
             return intake.case, False
         case = _lock(case)
         _save(case, [])

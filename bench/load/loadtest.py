@@ -90,7 +90,9 @@ def prepare(port: int) -> tuple[dict[str, str], dict[str, str], dict]:
     departments = list(Department.objects.filter(categories__isnull=False).distinct())
     cookies: dict[str, str] = {}
     roles: dict[str, str] = {}
-    people = [(f"bench_op{n:02d}", User.Role.OPERATOR, None) for n in range(1, OPERATORS + 1)]
+    people: list[tuple[str, str, Department | None]] = [
+        (f"bench_op{n:02d}", User.Role.OPERATOR, None) for n in range(1, OPERATORS + 1)
+    ]
     people += [
         (f"bench_dept{n:02d}", User.Role.DEPARTMENT_STAFF, departments[n % len(departments)])
         for n in range(1, DEPARTMENT_STAFF + 1)

@@ -27,7 +27,8 @@ def archive(operator):
 
 def walk(client, address: str, link=NEXT) -> tuple[list[list[int]], list[str]]:
     """The ids shown on each page following 次へ (or 前へ), and the addresses visited."""
-    pages, visited = [], []
+    pages: list[list[int]] = []
+    visited: list[str] = []
     while address and len(visited) < 40:
         response = client.get(address)
         assert response.status_code == 200

@@ -10,7 +10,9 @@ URL = reverse("callcenter:case_create")
 
 
 def token_of(response) -> str:
-    return re.search(r'name="form_token" value="([^"]+)"', response.content.decode()).group(1)
+    found = re.search(r'name="form_token" value="([^"]+)"', response.content.decode())
+    assert found is not None, "no form token on the page"
+    return found.group(1)
 
 
 def valid_post(token: str, **overrides) -> dict:

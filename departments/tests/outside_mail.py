@@ -23,7 +23,9 @@ def preview(client: Client, url: str, data: dict) -> tuple[str, str]:
 
 
 def confirmation_of(page: str) -> str:
-    return unescape(CONFIRMATION.search(page).group(1))
+    found = CONFIRMATION.search(page)
+    assert found is not None, "no confirmation field on the page"
+    return unescape(found.group(1))
 
 
 def preview_and_send(client: Client, url: str, data: dict):

@@ -17,6 +17,7 @@ import time
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlencode
 
 WORK = Path(os.environ["SMOKE_WORK"])
@@ -31,9 +32,16 @@ class SmokeFailure(Exception):
     pass
 
 
-def expect(condition: bool, message: str) -> None:
+def expect(condition: object, message: str) -> None:
     if not condition:
         raise SmokeFailure(message)
+
+
+def found(match: re.Match[str] | None, message: str) -> re.Match[str]:
+    """The match, or the smoke test fails with ``message`` (as ``expect`` would)."""
+    if match is None:
+        raise SmokeFailure(message)
+    return match
 
 
 class LoopbackHTTPSConnection(http.client.HTTPSConnection):
@@ -47,7 +55,8 @@ class LoopbackHTTPSConnection(http.client.HTTPSConnection):
         sock = socket.create_connection(
             ("127.0.0.1", self.port), self.timeout, source_address=(self.source, 0)
         )
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        # _context: set by HTTPSConnection.__init__ (not in the stubs).
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -143,7 +152,7 @@ class Browser:
     def form_token(self, path: str) -> tuple[Response, str]:
         page = self.get(path)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-        expect(token is not None, f"no CSRF token on {path} ({page.status})")
+        token = found(token, f"no CSRF token on {path} ({page.status})")
         return page, token.group(1)
 
     def log_in_staff(self, username: str) -> None:
@@ -202,7 +211,7 @@ def staff_login_page() -> None:
 def operator_login() -> None:
     page = staff.get("/login/")
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
-    expect(token is not None, "CSRF token not found")
+    token = found(token, "CSRF token not found")
     response = staff.request(
         "POST",
         "/login/",
@@ -223,7 +232,7 @@ def operator_login() -> None:
 def static_files() -> None:
     page = Browser(STAFF_HOST).get("/login/")
     match = re.search(r'(/static/[^"]+\.[0-9a-f]{12}\.css)"', page.text)
-    expect(match is not None, "no hashed stylesheet in the login page")
+    match = found(match, "no hashed stylesheet in the login page")
     hashed = staff.get(match.group(1))
     expect(hashed.status == 200, f"{match.group(1)} answered {hashed.status}")
     expect(not hashed.from_django(), "static file came from Django, not nginx")
@@ -387,7 +396,7 @@ def citizen_post_reaches_triage() -> None:
     expect(response.status == 302, f"registration answered {response.status}")
     form, token = citizen.form_token("/public/post/")
     category = re.search(r'<option value="(\d+)"', form.text)
-    expect(category is not None, "no post category offered")
+    category = found(category, "no post category offered")
     text = f"スモークテストの投稿 {login_id}"
     response = citizen.post_multipart(
         "/public/post/",
@@ -420,7 +429,7 @@ def wait_for_mail(recipient: str, needle: str, timeout: float = 60) -> list:
         for message in mailbox.Maildir(WORK / "maildir", create=False):
             if recipient not in str(message.get("To", "")):
                 continue
-            body = message.get_payload(decode=True) or b""
+            body = cast(bytes, message.get_payload(decode=True) or b"")  # a part, decoded
             text = str(message["Subject"]) + body.decode("utf-8", "replace")
             if needle in text:
                 found.append(message)
@@ -436,7 +445,8 @@ def case_flow() -> None:
     form, token = operator.form_token("/callcenter/cases/new/")
     intake_token = re.search(r'name="form_token" value="([^"]+)"', form.text)
     category = re.search(r'<option value="(\d+)"[^>]*>道路の陥没・損傷', form.text)
-    expect(intake_token is not None and category is not None, "intake form incomplete")
+    intake_token = found(intake_token, "intake form incomplete")
+    category = found(category, "intake form incomplete")
     title = f"スモーク 歩道の陥没 {int(time.time())}"
     response = operator.request(
         "POST",
@@ -464,12 +474,12 @@ def case_flow() -> None:
     expect(response.status == 302, f"intake answered {response.status}: {response.text[:300]}")
     case_path = response.headers["Location"]
     match = re.search(r"/callcenter/cases/(\d+)/", case_path)
-    expect(match is not None, f"intake redirected to {case_path}")
+    match = found(match, f"intake redirected to {case_path}")
     pk = match.group(1)
     detail = operator.get(f"/callcenter/cases/{pk}/")
-    reference = re.search(r"\b(20\d\d-\d{6})\b", detail.text)
-    expect(reference is not None, "no reference number on the case page")
-    reference = reference.group(1)
+    reference = found(
+        re.search(r"\b(20\d\d-\d{6})\b", detail.text), "no reference number on the case page"
+    ).group(1)
 
     department_mail = wait_for_mail("kensetsu-tobu@city.kobe.example", reference)
     expect(
@@ -482,7 +492,7 @@ def case_flow() -> None:
     department.log_in_staff("tobu1")
     page, token = department.form_token(f"/departments/cases/{pk}/")
     version = re.search(r'name="reply-version" value="(\d+)"', page.text)
-    expect(version is not None, "no version field on the department case page")
+    version = found(version, "no version field on the department case page")
     response = department.request(
         "POST",
         f"/departments/cases/{pk}/reply/",

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kobepost.accounts.forms import StaffImportForm
-from kobepost.accounts.models import User
+from kobepost.accounts.models import TwoFactorRequirement, User
 from kobepost.accounts.staff_import import StaffImportError, import_staff
 
 
@@ -92,3 +92,8 @@ class StaffUserAdmin(UserAdmin):
                     messages.SUCCESS,
                 )
         return render(request, "admin/kobepost/user/import.html", context)
+
+
+@admin.register(TwoFactorRequirement)
+class TwoFactorRequirementAdmin(admin.ModelAdmin):
+    list_display = ("role",)

@@ -4,9 +4,11 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
-View = Callable[..., HttpResponse]
+from kobepost.accounts.http import AuthenticatedHttpRequest
+
+View = Callable[..., HttpResponseBase]
 
 
 def role_required(*roles: str) -> Callable[[View], View]:
@@ -17,7 +19,7 @@ def role_required(*roles: str) -> Callable[[View], View]:
 
     def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        def wrapper(request: AuthenticatedHttpRequest, *args, **kwargs) -> HttpResponseBase:
             if request.user.role not in roles:
                 raise PermissionDenied
             return view(request, *args, **kwargs)

@@ -1,5 +1,8 @@
+from typing import cast
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from kobepost.accounts.network import address_allowed, client_ip, network_name_for_role
@@ -31,7 +34,8 @@ class StaffLoginForm(AuthenticationForm):
         """The right password from the wrong network for the role is refused here, at the
         login (the pages after it would refuse every request anyway)."""
         super().confirm_login_allowed(user)
-        address = client_ip(self.request)
+        # The login view always gives the form its request.
+        address = client_ip(cast(HttpRequest, self.request))
         if not address_allowed(address, user.role):
             raise forms.ValidationError(
                 self.error_messages[WRONG_NETWORK],

@@ -1,9 +1,15 @@
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from kobepost.lib.choices import QuickChoiceDisplay
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrPromise
 
 
 class User(QuickChoiceDisplay, AbstractUser):
@@ -28,6 +34,9 @@ class User(QuickChoiceDisplay, AbstractUser):
         related_name="staff",
     )
     display_name = models.CharField(_("表示名"), max_length=100, blank=True)
+
+    # Set on the signed-in user of each request by django_otp's OTPMiddleware.
+    is_verified: Callable[[], bool]
 
     class Meta:
         verbose_name = _("職員アカウント")
@@ -68,7 +77,7 @@ class User(QuickChoiceDisplay, AbstractUser):
         return self.role == self.Role.ADMIN
 
 
-def staff_roles() -> list[tuple[str, str]]:
+def staff_roles() -> "list[tuple[str, StrPromise]]":
     return User.Role.choices
 
 

@@ -49,7 +49,7 @@ def client_ip(request: HttpRequest) -> str:
             address = str(hop_address)
             if not _in_any(hop_address, settings.TRUSTED_PROXIES):
                 break
-    request._kobepost_client_ip = address
+    request._kobepost_client_ip = address  # type: ignore[attr-defined]  # per-request cache
     return address
 
 
@@ -57,7 +57,7 @@ def networks_for_role(role: str | None) -> tuple[IPNetwork, ...]:
     """The networks a signed-in user of this role may use; anonymous: the union."""
     from kobepost.accounts.models import User
 
-    by_role = {
+    by_role: dict[str, tuple[IPNetwork, ...]] = {
         User.Role.OPERATOR: settings.CALLCENTER_NETWORKS,
         User.Role.SUPERVISOR: settings.CALLCENTER_NETWORKS,
         User.Role.DEPARTMENT_STAFF: settings.CITY_NETWORKS,
@@ -73,7 +73,7 @@ def network_name_for_role(role: str) -> str:
     from kobepost.accounts.models import User
 
     callcenter = _("コールセンターの VPN")
-    by_role = {
+    by_role: dict[str, str] = {
         User.Role.OPERATOR: callcenter,
         User.Role.SUPERVISOR: callcenter,
         User.Role.DEPARTMENT_STAFF: _("神戸市の LGWAN"),

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import TwoFactorRequirement
 from kobepost.audit.models import AuditAction
 from kobepost.audit.services import audit_record
@@ -101,11 +102,11 @@ class TwoFactorRequiredMiddleware:
         return any(path.startswith(prefix) for prefix in exempt)
 
 
-def _next(request: HttpRequest) -> str:
+def _next(request: AuthenticatedHttpRequest) -> str:
     return safe_next_url(request) or reverse("home")
 
 
-def _check_token(request: HttpRequest, device: TOTPDevice, form: TokenForm) -> bool:
+def _check_token(request: AuthenticatedHttpRequest, device: TOTPDevice, form: TokenForm) -> bool:
     allowed, _details = device.verify_is_allowed()
     if not allowed:
         form.add_error("token", _("失敗が続いたため、しばらく待ってからもう一度入力してください。"))
@@ -119,7 +120,7 @@ def _check_token(request: HttpRequest, device: TOTPDevice, form: TokenForm) -> b
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def two_factor_setup(request: HttpRequest) -> HttpResponse:
+def two_factor_setup(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Enrol (or replace) the authenticator app: scan the QR code, confirm one code."""
     existing = confirmed_device(request.user)
     if existing and not request.user.is_verified():
@@ -158,7 +159,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def two_factor_verify(request: HttpRequest) -> HttpResponse:
+def two_factor_verify(request: AuthenticatedHttpRequest) -> HttpResponse:
     """After the password: the 6-digit code from the person's authenticator app."""
     device = confirmed_device(request.user)
     if device is None:

@@ -17,6 +17,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kobepost.accounts.forms import WRONG_NETWORK, StaffLoginForm, StaffPasswordChangeForm
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.accounts.network import client_ip
 from kobepost.audit.models import AuditAction
@@ -111,7 +112,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def admin_logout(request: HttpRequest) -> HttpResponse:
+def admin_logout(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The admin's logout button: the same audited logout, for signed-in people only."""
     return logout_view(request)
 
@@ -124,7 +125,7 @@ def admin_login_redirect(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Sends each role to its own start page."""
     role = request.user.role
     if role in (User.Role.OPERATOR, User.Role.SUPERVISOR):
@@ -138,14 +139,14 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @never_cache
-def session_status(request: HttpRequest) -> JsonResponse:
+def session_status(request: AuthenticatedHttpRequest) -> JsonResponse:
     """Polled by the page script; the middleware never counts it as activity."""
     return JsonResponse(session_remaining_seconds(request))
 
 
 @require_POST
 @never_cache
-def session_keepalive(request: HttpRequest) -> JsonResponse:
+def session_keepalive(request: AuthenticatedHttpRequest) -> JsonResponse:
     """The "stay logged in" button: a deliberate action, so it counts as activity."""
     request.session[SESSION_LAST_ACTIVITY] = now_timestamp()
     return JsonResponse(session_remaining_seconds(request))
@@ -159,7 +160,7 @@ def previous_login_of(request: HttpRequest) -> datetime | None:
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @never_cache
 @require_http_methods(["GET", "POST"])
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Any staff member changes their own password (PRG; the session stays signed in)."""
     form = StaffPasswordChangeForm(request.user, data=request.POST or None)
     if request.method == "POST" and form.is_valid():

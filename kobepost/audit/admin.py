@@ -8,11 +8,13 @@ for any period (``?period_from=2026-11-01&period_until=2026-11-30``), and any se
 
 from collections.abc import Iterator
 from datetime import date
+from typing import TYPE_CHECKING, cast
 
 from django.contrib import admin
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html
@@ -20,13 +22,19 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kobepost.accounts.models import TwoFactorRequirement, User
+from kobepost.accounts.models import User
 from kobepost.audit.models import AuditAction, AuditEvent
 from kobepost.audit.services import audit_record, audit_shown, record_type_of
 from kobepost.lib.spreadsheets import UTF8, csv_response
 
+if TYPE_CHECKING:
+    # Mixed into a ModelAdmin: what it calls through super() and self.model are there.
+    _ModelAdminBase = admin.ModelAdmin
+else:
+    _ModelAdminBase = object
 
-class AuditedAdminMixin:
+
+class AuditedAdminMixin(_ModelAdminBase):
     """For a ModelAdmin of a model holding a caller's or citizen's personal data.
 
     ``audit_fields``: the personal fields its change page shows. ``audit_list_fields``: those
@@ -87,11 +95,11 @@ class PeriodFilter(admin.ListFilter):
     def has_output(self) -> bool:
         return True
 
-    def expected_parameters(self) -> list[str]:
+    def expected_parameters(self) -> list[str | None]:
         return list(self.parameters)
 
     def _date(self, name: str) -> date | None:
-        value = (self.used_parameters.get(name) or "").strip()
+        value = cast(str, self.used_parameters.get(name) or "").strip()
         if not value:
             return None
         try:
@@ -211,7 +219,7 @@ class AuditEventAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def export_view(self, request: HttpRequest) -> HttpResponse:
+    def export_view(self, request: HttpRequest) -> HttpResponseBase:
         if not self.has_view_permission(request):
             return HttpResponse(status=403)
         try:
@@ -259,8 +267,3 @@ class AuditEventAdmin(admin.ModelAdmin):
                 event.path,
                 event.detail,
             ]
-
-
-@admin.register(TwoFactorRequirement)
-class TwoFactorRequirementAdmin(admin.ModelAdmin):
-    list_display = ("role",)

@@ -4,9 +4,11 @@ The call journal itself is read at /cti/calls/, where numbers are masked and aud
 the admin lists calls without their numbers, for looking into what a PBX sent.
 """
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
 from django.utils.translation import gettext as _
 
 from kobepost.cti.models import Call, CallEvent, Pbx, Seat
@@ -52,8 +54,9 @@ class SeatAdminForm(forms.ModelForm):
         # showing the form again with its errors: anything but an id would end in a server
         # error. Such a value counts as no choice, and the form asks for one.
         if self.is_bound and not is_id(self.data.get("user", "")):
-            self.data = self.data.copy()
-            self.data.pop("user", None)
+            data = cast(QueryDict, self.data).copy()
+            data.pop("user", None)
+            self.data = data
 
 
 @admin.register(Seat)

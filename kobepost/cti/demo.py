@@ -181,12 +181,12 @@ def seed_calls() -> None:
             talk=rng.randint(60, 240),
         )
     # The last hour's calls nobody could take, and callers without a number.
-    for index, (outcome, caller, extension, ring, talk) in enumerate(EXTRA_CALLS):
+    for index, (outcome, extra_caller, extension, ring, talk) in enumerate(EXTRA_CALLS):
         ring_call(
             pbx,
             next_id(),
             at=now - datetime.timedelta(minutes=15 + index * 9),
-            caller=caller or rng.choice(OTHER_CALLERS),
+            caller=extra_caller or rng.choice(OTHER_CALLERS),
             dial_id=dials[index % len(dials)] if dials else None,
             extension=extension,
             outcome=outcome,

@@ -4,6 +4,7 @@ import datetime
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -219,4 +220,6 @@ class JournalFilterForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["dial"].choices = routing_table().dial_choices(ALL_LABEL)
+        cast(forms.ChoiceField, self.fields["dial"]).choices = routing_table().dial_choices(
+            ALL_LABEL
+        )

@@ -14,7 +14,7 @@ from kobepost.cti.models import Call, CallEvent
 
 Kind = CallEvent.Kind
 # Within one second the natural order of a call: ring, answer, transfer, end.
-_ORDER = {
+_ORDER: dict[str, int] = {
     Kind.NEW: 0,
     Kind.ANSWERED: 1,
     Kind.TRANSFERRED: 2,

@@ -3,6 +3,7 @@
 import datetime
 import json
 import logging
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from callcenter.forms import start_of_day
 from kobepost.accounts.decorators import role_required
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.accounts.network import client_ip, pbx_address_allowed
 from kobepost.audit.models import AuditAction
@@ -118,7 +120,7 @@ def pbx_events(request: HttpRequest) -> JsonResponse:
     payload, error = _event_payload(request)
     if error is not None:
         return error
-    pbx = Pbx.for_token(_bearer_token(request, payload))
+    pbx = Pbx.for_token(_bearer_token(request, cast(dict, payload)))  # no error: a payload
     if pbx is None:
         security_log.warning("cti refused: address=%s bad or missing token", address)
         return pbx_error(401, "invalid_token", _("トークンがないか、正しくありません。"))
@@ -169,7 +171,7 @@ def pop_payload(call: Call, user: User) -> dict:
         "outcome": call.outcome,
         "outcomeLabel": call.get_outcome_display(),
         "ended": call.is_ended,
-        "dial": call.dial.name if call.dial_id else _("ダイヤル不明"),
+        "dial": call.dial.name if call.dial else _("ダイヤル不明"),
         "dialId": call.dial_id,
         "caller": caller,
         "phone": call.caller_phone if known else "",
@@ -189,7 +191,7 @@ def _no_store(response: JsonResponse) -> JsonResponse:
 
 @require_GET
 @role_required(*CALLCENTER)
-def pop(request: HttpRequest) -> JsonResponse:
+def pop(request: AuthenticatedHttpRequest) -> JsonResponse:
     """The call at this operator's seat. The page asks once a second with the state it
     has; an unchanged state is answered from one indexed query."""
     since = request.GET.get("since", "")[:80]
@@ -210,23 +212,23 @@ def pop(request: HttpRequest) -> JsonResponse:
 
 @require_POST
 @role_required(*CALLCENTER)
-def dismiss(request: HttpRequest, public_id) -> JsonResponse:
+def dismiss(request: AuthenticatedHttpRequest, public_id) -> JsonResponse:
     call = get_call_for_user(request.user, public_id, Call.objects.filter(operator=request.user))
     call_dismiss(call=call)
     return JsonResponse({"ok": True})
 
 
 # --- the seat --------------------------------------------------------------------------------
-def _back(request: HttpRequest, fallback: str) -> str:
+def _back(request: AuthenticatedHttpRequest, fallback: str) -> str:
     return safe_next_url(request) or fallback
 
 
 @require_POST
 @role_required(*CALLCENTER)
-def seat(request: HttpRequest) -> HttpResponse:
+def seat(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = SeatForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["extension"][0])
+        messages.error(request, str(form.errors["extension"][0]))
         return redirect(_back(request, reverse("callcenter:home")))
     extension = form.cleaned_data["extension"]
     seat_assign(user=request.user, extension=extension)
@@ -262,7 +264,7 @@ def _result_text(call: Call) -> str:
     """What the call became, for the journal's last column."""
     if call.case_id:
         return _("既存の案件に追加") if call.case_existing else _("新規案件")
-    if call.simple_call_id:
+    if call.simple_call is not None:
         entry = call.simple_call.faq_entry
         if entry is not None:
             return _("FAQ で回答: %(question)s") % {"question": entry.question}
@@ -276,7 +278,7 @@ def _result_text(call: Call) -> str:
 
 @require_GET
 @role_required(*CALLCENTER)
-def journal(request: HttpRequest) -> HttpResponse:
+def journal(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = JournalFilterForm(request.GET or None)
     day, calls = _journal_calls(form)
     paginator = CappedCountPaginator(calls, JOURNAL_PAGE_SIZE, page_hint=request.GET.get("page"))
@@ -303,7 +305,7 @@ def journal(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(*CALLCENTER)
-def callback_done(request: HttpRequest, public_id) -> HttpResponse:
+def callback_done(request: AuthenticatedHttpRequest, public_id) -> HttpResponse:
     call = get_call_for_user(request.user, public_id)
     if call_callback_done(call=call, user=request.user):
         messages.success(request, _("折り返しを記録しました。"))

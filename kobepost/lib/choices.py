@@ -25,5 +25,5 @@ class QuickChoiceDisplay:
         try:
             label = _labels(field).get(value, value)
         except TypeError:  # an unhashable value (a JSON field with choices)
-            return super()._get_FIELD_display(field)
+            return super()._get_FIELD_display(field)  # type: ignore[misc]  # mixed into a Model
         return force_str(label, strings_only=True)

@@ -52,7 +52,8 @@ class TokensContain(Lookup):
     lookup_name = "contains"
     prepare_rhs = False
 
-    def get_db_prep_lookup(self, value: Iterable[str], connection):
+    # The stubs expect one value; this lookup's right-hand side is a list (prepare_rhs = False).
+    def get_db_prep_lookup(self, value: Iterable[str], connection):  # type: ignore[override]
         # A literal array (client-side binding), so the planner sees the tokens and can use
         # their statistics when it chooses a plan.
         return "%s::text[]", [list(value)]

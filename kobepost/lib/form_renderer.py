@@ -18,7 +18,7 @@ from typing import Any
 
 from django.forms.renderers import DjangoTemplates
 from django.utils.html import conditional_escape, escape
-from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.safestring import SafeData, mark_safe
 
 WIDGETS = "django/forms/widgets/"
 
@@ -200,7 +200,7 @@ PYTHON_TEMPLATES_WITH_RENDERER: dict[str, WithRenderer] = {
 
 
 class QuickFormRenderer(DjangoTemplates):
-    def render(self, template_name: str, context: dict, request=None) -> SafeString:
+    def render(self, template_name: str, context: dict, request=None) -> str:
         plain = PYTHON_TEMPLATES.get(template_name)
         if plain is not None:
             return mark_safe(plain(context).strip())  # noqa: S308  # nosec B308 B703 - escaped above

@@ -29,7 +29,7 @@ import tempfile
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.http import content_disposition_header
@@ -306,12 +306,15 @@ def _print_setup(sheet: "WriteOnlyWorksheet", spec: Sheet) -> None:
     if spec.title_rows:
         sheet.print_title_rows = spec.title_rows
     if spec.landscape:
-        sheet.page_setup.orientation = "landscape"
-        sheet.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-        sheet.page_setup.fitToWidth = 1
-        sheet.page_setup.fitToHeight = 0  # as many pages down as the rows need
-        sheet.sheet_properties.pageSetUpPr.fitToPage = True
-        sheet.oddFooter.center.text = "&P / &N"
+        # A write-only sheet has a worksheet's print settings (Worksheet._setup); the stubs
+        # leave them out.
+        printed = cast(Worksheet, sheet)
+        printed.page_setup.orientation = "landscape"
+        printed.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+        printed.page_setup.fitToWidth = 1
+        printed.page_setup.fitToHeight = 0  # as many pages down as the rows need
+        printed.sheet_properties.pageSetUpPr.fitToPage = True  # type: ignore[union-attr]  # set up
+        printed.oddFooter.center.text = "&P / &N"  # type: ignore[union-attr]  # set up
 
 
 def xlsx_file(sheets: Iterable[Sheet]) -> IO[bytes]:

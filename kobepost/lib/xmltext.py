@@ -26,7 +26,8 @@ class XmlSafeFormMixin(forms.BaseForm):
     """
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         for name, value in cleaned.items():
             if isinstance(value, str):
                 cleaned[name] = xml_safe(value)

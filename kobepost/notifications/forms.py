@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +19,7 @@ class FailedFilterForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
-        self.fields["recipient"].choices = [
+        cast(forms.ChoiceField, self.fields["recipient"]).choices = [
             ("", _("すべて")),
             *(
                 (address, _("%(address)s（%(count)d 件）") % {"address": address, "count": count})
@@ -26,7 +28,8 @@ class FailedFilterForm(forms.Form):
         ]
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         check_date_range(self, "created_from", "created_to")
         return data
 

@@ -9,9 +9,11 @@ health details are never put into ``CaseFacts``, so no template can show them.
 import re
 from dataclasses import asdict, dataclass
 from datetime import date
+from typing import cast
 
 from django.conf import settings
 from django.template import Context, engines
+from django.template.backends.django import DjangoTemplates
 from django.utils import translation
 from django.utils.formats import date_format
 
@@ -55,7 +57,7 @@ def _tidy(text: str) -> str:
 
 def _render_plain(name: str, context: dict) -> str:
     # Plain text: "&" in a category name must stay "&", not become "&amp;".
-    template = engines["django"].engine.get_template(name)
+    template = cast(DjangoTemplates, engines["django"]).engine.get_template(name)
     return template.render(Context(context, autoescape=False))
 
 

@@ -62,6 +62,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -151,7 +152,7 @@ class Audience:
 def audience_now(kind: str, pk: int | None) -> Audience | None:
     """The audience as it is today, or None if it cannot be looked up (fixed addresses, or
     a department or contractor deleted since)."""
-    models = {
+    models: dict[str, tuple[Any, Callable[[Any], Audience]]] = {
         Notification.Audience.DEPARTMENT: (Department, Audience.of_department),
         Notification.Audience.CONTRACTOR: (Contractor, Audience.of_contractor),
         Notification.Audience.AGENCY: (RelatedAgency, Audience.of_agency),
@@ -292,8 +293,12 @@ def notification_publish(
             },
         ) as connection:
             for notification_id in notification_ids:
-                send_notification.apply_async(
-                    (notification_id,), countdown=countdown, retry=False, connection=connection
+                # celery-types knows neither connection= nor countdown=None; Celery takes both.
+                send_notification.apply_async(  # type: ignore[call-arg]
+                    (notification_id,),
+                    countdown=countdown,  # type: ignore[arg-type]
+                    retry=False,
+                    connection=connection,
                 )
                 published.append(notification_id)
     except Exception as error:  # whatever the broker did, the row is safe in the outbox
@@ -748,7 +753,7 @@ def notice_post(
     notice = Notice.objects.create(
         department=department, to_callcenter=to_callcenter, title=title[:200], link=link
     )
-    audience = "callcenter" if to_callcenter else f"department:{department.pk}"
+    audience = "callcenter" if department is None else f"department:{department.pk}"
     transaction.on_commit(partial(_bump_version, audience), robust=True)
     return notice
 

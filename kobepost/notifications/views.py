@@ -2,13 +2,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from kobepost.accounts.decorators import role_required
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.notifications.forms import FailedFilterForm
 from kobepost.notifications.models import Notification
@@ -31,7 +32,7 @@ FAILED_ROLES = (User.Role.SUPERVISOR, User.Role.ADMIN)
 
 @require_GET
 @role_required(*NOTICE_ROLES)
-def notice_list(request: HttpRequest) -> HttpResponse:
+def notice_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     notices = list(notices_for(request.user).order_by("-pk")[:NOTICE_PAGE_SIZE])
     last_seen_id = notice_last_seen_id(request.user)
     return render(
@@ -48,7 +49,7 @@ def notice_list(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(*NOTICE_ROLES)
-def notice_read(request: HttpRequest) -> HttpResponse:
+def notice_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     try:
         up_to_id = int(request.POST.get("up_to", ""))
     except ValueError:
@@ -58,7 +59,7 @@ def notice_read(request: HttpRequest) -> HttpResponse:
     return redirect("notifications:notices")
 
 
-def _failed_notification_for(request: HttpRequest, pk: int) -> Notification:
+def _failed_notification_for(request: AuthenticatedHttpRequest, pk: int) -> Notification:
     """A notification row a supervisor or admin may act on (they see every row)."""
     if request.user.role not in FAILED_ROLES:
         raise PermissionDenied
@@ -76,7 +77,7 @@ def _case_link(user: User, case_id: int | None) -> str:
 
 @require_GET
 @role_required(*FAILED_ROLES)
-def failed_list(request: HttpRequest) -> HttpResponse:
+def failed_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = FailedFilterForm(request.GET or None)
     failed = (
         failed_notifications(**form.filters())
@@ -104,8 +105,8 @@ def failed_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     for notification in page.object_list:
-        notification.problem_text = notification_problem_text(notification)
-        notification.case_link = _case_link(request.user, notification.case_id)
+        notification.problem_text = notification_problem_text(notification)  # type: ignore[attr-defined]  # shown by the template
+        notification.case_link = _case_link(request.user, notification.case_id)  # type: ignore[attr-defined]  # shown by the template
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -120,7 +121,7 @@ def failed_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _resend_message(request: HttpRequest, done: Resend) -> None:
+def _resend_message(request: AuthenticatedHttpRequest, done: Resend) -> None:
     row = done.notification
     if done.no_address:
         messages.error(
@@ -152,7 +153,7 @@ def _resend_message(request: HttpRequest, done: Resend) -> None:
 
 @require_POST
 @role_required(*FAILED_ROLES)
-def failed_resend(request: HttpRequest, pk: int) -> HttpResponse:
+def failed_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     notification = _failed_notification_for(request, pk)
     done = notification_resend(notification=notification, user=request.user)
     if done is None:
@@ -164,7 +165,7 @@ def failed_resend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(*FAILED_ROLES)
-def failed_resend_all(request: HttpRequest) -> HttpResponse:
+def failed_resend_all(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = FailedFilterForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("条件が正しくないため、再送信していません。"))

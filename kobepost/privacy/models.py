@@ -160,6 +160,14 @@ class LegalHold(models.Model):
         blank=True,
         related_name="legal_holds",
     )
+    call = models.ForeignKey(
+        "cti.Call",
+        verbose_name=_("通話記録"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="legal_holds",
+    )
     data_request = models.ForeignKey(
         "privacy.DataRequest",
         verbose_name=_("開示等の請求"),
@@ -185,10 +193,16 @@ class LegalHold(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
+                # Exactly one of the four records is held.
                 condition=(
                     models.Q(case__isnull=False, post__isnull=True, citizen__isnull=True)
+                    & models.Q(call__isnull=True)
                     | models.Q(case__isnull=True, post__isnull=False, citizen__isnull=True)
+                    & models.Q(call__isnull=True)
                     | models.Q(case__isnull=True, post__isnull=True, citizen__isnull=False)
+                    & models.Q(call__isnull=True)
+                    | models.Q(case__isnull=True, post__isnull=True, citizen__isnull=True)
+                    & models.Q(call__isnull=False)
                 ),
                 name="legal_hold_exactly_one_record",
             )

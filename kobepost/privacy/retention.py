@@ -46,6 +46,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
+from typing import cast
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -252,6 +253,7 @@ def expired_call_numbers(
         calls_on_their_own()
         .annotate(kept_under=kept_under(Call), done_at=Coalesce("ended_at", "started_at"))
         .exclude(_active_hold(case=OuterRef("case_id")))
+        .exclude(_active_hold(call=OuterRef("pk")))
         # started_at is never after done_at: the same cutoff on it lets the daily job read
         # the kept numbers' index (cti_call_number_kept_idx) instead of the whole journal.
         .filter(_expiry_filter("started_at", today, classes))
@@ -323,8 +325,8 @@ def disposal_candidates(
             DisposalItem.Kind.CASE,
             case.pk,
             case.reference,
-            retention_expires_on(case.closed_at, classes[case.kept_under].years),
-            str(classes[case.kept_under]),
+            retention_expires_on(case.closed_at, classes[case.kept_under].years),  # type: ignore[attr-defined]  # annotated by the queryset
+            str(classes[case.kept_under]),  # type: ignore[attr-defined]  # annotated by the queryset
         )
         for case in expired_cases(today, classes)
     ]
@@ -333,8 +335,8 @@ def disposal_candidates(
             DisposalItem.Kind.POST,
             post.pk,
             f"#{post.pk}",
-            retention_expires_on(post.updated_at, classes[post.kept_under].years),
-            str(classes[post.kept_under]),
+            retention_expires_on(post.updated_at, classes[post.kept_under].years),  # type: ignore[attr-defined]  # annotated by the queryset
+            str(classes[post.kept_under]),  # type: ignore[attr-defined]  # annotated by the queryset
         )
         for post in expired_posts(today, classes)
     ]
@@ -426,7 +428,7 @@ def case_erase_personal_data(case: Case, *, at: datetime.datetime) -> list[str]:
         old_value="", new_value="", reason=""
     )
     attachments = case.attachments.all()
-    files = [attachment.file.name for attachment in attachments]
+    files = [cast(str, attachment.file.name) for attachment in attachments]  # saved: named
     attachments.delete()
     # The folder too: whatever else was stored for the case (a derivative) goes with it.
     return [*files, attachment_folder(case.pk)]
@@ -522,8 +524,12 @@ def case_call_numbers_erase(*, case_ids: list[int], at: datetime.datetime) -> in
     """Erase the numbers of the calls that became the disposed cases (part of their file)."""
     erased = 0
     for ids in _chunks(case_ids):
-        erased += Call.objects.filter(case__in=ids, number_purged_at__isnull=True).update(
-            **CALL_NUMBER_BLANKS, number_purged_at=at
+        # A call held on its own (a data request about the caller) keeps its number even
+        # when the case it became is disposed of.
+        erased += (
+            Call.objects.filter(case__in=ids, number_purged_at__isnull=True)
+            .exclude(_active_hold(call=OuterRef("pk")))
+            .update(**CALL_NUMBER_BLANKS, number_purged_at=at)
         )
     return erased
 

@@ -9,6 +9,7 @@ timeline.
 
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q, Value
@@ -18,6 +19,8 @@ from django.utils.translation import gettext as _
 
 from faq.models import SimpleCall
 from kobepost.accounts.models import User
+from kobepost.audit.services import record_type_of
+from kobepost.cti.models import Call
 from kobepost.privacy.models import DataCorrection, DataRequest, LegalHold
 from kobepost.public.models import Citizen, Post
 from tickets.models import Case
@@ -37,7 +40,7 @@ def _compact(text: str) -> str:
 
 
 def _without(field: str, characters: tuple[str, ...]):
-    expression = field
+    expression: str | Replace = field
     for character in characters:
         expression = Replace(expression, Value(character), Value(""))
     return expression
@@ -177,16 +180,40 @@ def records_about(request_: DataRequest) -> list[Finding]:
                 fields=("topic", "note"),
             )
         )
+    if len(digits) >= 6:
+        # The call journal keeps the caller's number until it is disposed of.
+        journal = (
+            Call.objects.filter(caller_phone_digits=digits, number_purged_at__isnull=True)
+            .select_related("dial")
+            .order_by("started_at")
+        )
+        for journal_call in journal:
+            findings.append(
+                Finding(
+                    kind=str(_("通話記録")),
+                    record_type=record_type_of(journal_call),
+                    pk=journal_call.pk,
+                    label=f"#{journal_call.pk} {journal_call.dial or ''}".strip(),
+                    when=_when(journal_call.started_at),
+                    phone=journal_call.caller_phone,
+                    fields=("caller_phone",),
+                )
+            )
     return findings
 
 
-HOLDABLE = {"tickets.case": "case_id", "kobepost.citizen": "citizen_id", "kobepost.post": "post_id"}
+HOLDABLE = {
+    "tickets.case": "case_id",
+    "kobepost.citizen": "citizen_id",
+    "kobepost.post": "post_id",
+    "cti.call": "call_id",
+}
 
 
 def data_request_hold_records(*, data_request: DataRequest, user: User) -> int:
     """Hold every found record from disposal while the request is open (idempotent)."""
     held = {
-        (hold.case_id, hold.post_id, hold.citizen_id)
+        (hold.case_id, hold.post_id, hold.citizen_id, hold.call_id)
         for hold in data_request.holds.filter(released_at__isnull=True)
     }
     new = []
@@ -200,7 +227,7 @@ def data_request_hold_records(*, data_request: DataRequest, user: User) -> int:
             created_by=user,
             **{column: finding.pk},
         )
-        if (hold.case_id, hold.post_id, hold.citizen_id) not in held:
+        if (hold.case_id, hold.post_id, hold.citizen_id, hold.call_id) not in held:
             new.append(hold)
     LegalHold.objects.bulk_create(new)
     return len(new)
@@ -222,7 +249,7 @@ def data_request_close(*, data_request: DataRequest) -> DataRequest:
     return data_request
 
 
-CORRECTABLE = {
+CORRECTABLE: dict[str, tuple[Any, tuple[str, ...]]] = {
     "tickets.case": (Case, Case.PERSONAL_FIELDS),
     "kobepost.citizen": (Citizen, ("name", "name_kana", "phone", "email", "address")),
 }

@@ -1,13 +1,15 @@
 """The data-request pages under /privacy/ (system administrators only)."""
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kobepost.accounts.decorators import role_required
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.audit.models import AuditAction
 from kobepost.audit.services import audit_one_shown, audit_shown
 from kobepost.lib.spreadsheets import Sheet, csv_response, requested_encoding, xlsx_response
@@ -26,7 +28,7 @@ from kobepost.privacy.services import (
 
 @require_http_methods(["GET", "POST"])
 @role_required(ADMIN)
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DataRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data_request = data_request_open(user=request.user, **form.cleaned_data)
@@ -47,7 +49,7 @@ def _request_for(pk: int) -> DataRequest:
 
 
 def _audited_findings(
-    request: HttpRequest, data_request: DataRequest, action: str
+    request: AuthenticatedHttpRequest, data_request: DataRequest, action: str
 ) -> list[Finding]:
     """The records about the requester; each one shown or exported goes to the audit trail."""
     findings = records_about(data_request)
@@ -78,7 +80,7 @@ REQUEST_PERSONAL_FIELDS = (
 
 @require_GET
 @role_required(ADMIN)
-def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def request_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     data_request = _request_for(pk)
     findings = _audited_findings(request, data_request, AuditAction.RECORD_VIEW)
     audit_one_shown(request, data_request, fields=REQUEST_PERSONAL_FIELDS)
@@ -112,7 +114,7 @@ DISCLOSURE_HEADER = [
 
 @require_GET
 @role_required(ADMIN)
-def request_export(request: HttpRequest, pk: int) -> HttpResponse:
+def request_export(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     data_request = _request_for(pk)
     findings = _audited_findings(request, data_request, AuditAction.RECORD_EXPORT)
     rows = [[str(label) for label in DISCLOSURE_HEADER]] + [
@@ -127,7 +129,7 @@ def request_export(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @role_required(ADMIN)
-def request_correct(request: HttpRequest, pk: int) -> HttpResponse:
+def request_correct(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     data_request = _request_for(pk)
     form = CorrectionForm(request.POST)
     if not data_request.is_open:
@@ -148,13 +150,13 @@ def request_correct(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _("訂正を記録しました。"))
     else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect("privacy:detail", pk=data_request.pk)
 
 
 @require_POST
 @role_required(ADMIN)
-def request_close(request: HttpRequest, pk: int) -> HttpResponse:
+def request_close(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     data_request = _request_for(pk)
     if data_request.is_open:
         data_request_close(data_request=data_request)

@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -20,7 +21,19 @@ from kobepost.public.models import Citizen
 SESSION_CITIZEN_ID = "citizen_id"
 SESSION_CITIZEN_HASH = "citizen_auth_hash"
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
+
+
+class CitizenHttpRequest(HttpRequest):
+    """A request under /public/: ``citizen`` is set by public_view (None when signed out)."""
+
+    citizen: Citizen | None
+
+
+class SignedInCitizenHttpRequest(CitizenHttpRequest):
+    """A request to a view behind citizen_login_required: a citizen is signed in."""
+
+    citizen: Citizen
 
 
 def _auth_hash(citizen: Citizen) -> str:
@@ -28,7 +41,7 @@ def _auth_hash(citizen: Citizen) -> str:
     return salted_hmac("kobepost.citizen", citizen.password, algorithm="sha256").hexdigest()
 
 
-def citizen_login(request: HttpRequest, citizen: Citizen) -> None:
+def citizen_login(request: CitizenHttpRequest, citizen: Citizen) -> None:
     request.session.cycle_key()
     request.session[SESSION_CITIZEN_ID] = citizen.pk
     request.session[SESSION_CITIZEN_HASH] = _auth_hash(citizen)
@@ -37,7 +50,7 @@ def citizen_login(request: HttpRequest, citizen: Citizen) -> None:
     request.citizen = citizen
 
 
-def citizen_logout(request: HttpRequest) -> None:
+def citizen_logout(request: CitizenHttpRequest) -> None:
     """Forget the citizen only: a staff login in the same browser is untouched."""
     request.session.pop(SESSION_CITIZEN_ID, None)
     request.session.pop(SESSION_CITIZEN_HASH, None)
@@ -45,7 +58,7 @@ def citizen_logout(request: HttpRequest) -> None:
     request.citizen = None
 
 
-def current_citizen(request: HttpRequest) -> Citizen | None:
+def current_citizen(request: CitizenHttpRequest) -> Citizen | None:
     if hasattr(request, "citizen"):
         return request.citizen
     citizen = None
@@ -68,7 +81,7 @@ def public_view(view: View) -> View:
     """
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: CitizenHttpRequest, *args, **kwargs) -> HttpResponseBase:
         request.user = AnonymousUser()
         current_citizen(request)
         return view(request, *args, **kwargs)
@@ -80,7 +93,7 @@ def citizen_login_required(view: View) -> View:
     """Only a signed-in citizen; others go to the citizen login page (never the staff one)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+    def wrapper(request: CitizenHttpRequest, *args, **kwargs) -> HttpResponseBase:
         if current_citizen(request) is None:
             login_url = redirect("public:login").url
             return redirect(f"{login_url}?{urlencode({'next': request.get_full_path()})}")
@@ -113,7 +126,8 @@ class _PasswordResetTokens(_CitizenTokenGenerator):
     key_salt = "kobepost.citizen.password_reset"
     lifetime_setting = "PUBLIC_PASSWORD_RESET_SECONDS"
 
-    def _make_hash_value(self, citizen: Citizen, timestamp: int) -> str:
+    # django-stubs types the generator for User only; it reads pk, password and email.
+    def _make_hash_value(self, citizen: Citizen, timestamp: int) -> str:  # type: ignore[override]
         return f"{citizen.pk}{citizen.password}{timestamp}{citizen.email}{citizen.is_active}"
 
 
@@ -121,7 +135,8 @@ class _EmailConfirmTokens(_CitizenTokenGenerator):
     key_salt = "kobepost.citizen.email_confirm"
     lifetime_setting = "PUBLIC_EMAIL_CONFIRM_SECONDS"
 
-    def _make_hash_value(self, citizen: Citizen, timestamp: int) -> str:
+    # django-stubs types the generator for User only; it reads pk, password and email.
+    def _make_hash_value(self, citizen: Citizen, timestamp: int) -> str:  # type: ignore[override]
         return f"{citizen.pk}{citizen.email_to_confirm}{timestamp}{citizen.is_active}"
 
 

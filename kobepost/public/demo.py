@@ -3,6 +3,7 @@ and a citizen whose posts are in every state."""
 
 import datetime
 import io
+from typing import cast
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -231,7 +232,7 @@ def seed_demo_posts() -> None:
                 status=Post.Status.DONE,
             )
         if state == "forwarded":
-            category = post.category.ticket_category
+            category = cast(Category, post.category.ticket_category)  # the demo's are mapped
             post_forward(
                 post=post,
                 user=supervisor,

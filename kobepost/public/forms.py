@@ -3,6 +3,8 @@
 import math
 import re
 import unicodedata
+from collections.abc import Sequence
+from typing import cast
 
 import jaconv
 import phonenumbers
@@ -103,7 +105,8 @@ class CitizenDetailsForm(XmlSafeFormMixin, forms.ModelForm):
         return year
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         address = cleaned.get("address", "")
         if address and KOBE_WORD not in address and not cleaned.get("work_ward"):
             self.add_error(
@@ -154,7 +157,8 @@ class CitizenRegistrationForm(CitizenDetailsForm):
         return login_id
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
             self.add_error("password2", _("確認用のパスワードが一致しません。"))
@@ -166,7 +170,8 @@ class CitizenRegistrationForm(CitizenDetailsForm):
                 nickname=cleaned.get("nickname", ""),
             )
             try:
-                validate_password(password1, user=candidate)
+                # The validators read attributes only; the stubs ask for a User.
+                validate_password(password1, user=candidate)  # type: ignore[arg-type]
             except ValidationError as error:
                 self.add_error("password1", error)
         return cleaned
@@ -197,7 +202,8 @@ class CitizenLoginForm(forms.Form):
     credentials_refused = False
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         login_id, password = cleaned.get("login_id"), cleaned.get("password")
         if login_id and password:
             citizen = Citizen.objects.filter(login_id__iexact=login_id, is_active=True).first()
@@ -228,13 +234,14 @@ class CitizenSetPasswordForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         new1, new2 = cleaned.get("new_password1"), cleaned.get("new_password2")
         if new1 and new2 and new1 != new2:
             self.add_error("new_password2", _("確認用のパスワードが一致しません。"))
         elif new1:
             try:
-                validate_password(new1, user=self.citizen)
+                validate_password(new1, user=self.citizen)  # type: ignore[arg-type]  # as above
             except ValidationError as error:
                 self.add_error("new_password1", error)
         return cleaned
@@ -346,13 +353,14 @@ class PostForm(XmlSafeFormMixin, forms.Form):
     lat = forms.FloatField(required=False, widget=forms.HiddenInput)
     lng = forms.FloatField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, kept_photos: list[CleanPhoto] = (), **kwargs):
+    def __init__(self, *args, kept_photos: Sequence[CleanPhoto] = (), **kwargs):
         # Photos checked at an earlier, refused submit of this form (kobepost.public.photos).
         self.kept_photos = list(kept_photos)
         super().__init__(*args, **kwargs)
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         try:
             # The same rule as the staff intake (tickets.geo.places): a point outside Kobe is not
             # a post this city can act on.
@@ -395,7 +403,8 @@ class RejectForm(XmlSafeFormMixin, forms.Form):
     )
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         if cleaned.get("rejection") == Post.Rejection.OTHER_BODY and not cleaned.get(
             "rejection_note"
         ):
@@ -553,7 +562,8 @@ class RedactionForm(forms.Form):
     h = PercentField(label=_("高さ（%）"))
 
     def clean(self) -> dict:
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data
         self.redaction: Redaction | None = None
         values = [cleaned.get(name) for name in ("x", "y", "w", "h")]
         if self.errors:
@@ -562,7 +572,7 @@ class RedactionForm(forms.Form):
             return cleaned
         if any(value is None for value in values):
             raise ValidationError(_("位置と大きさの4つをすべて入力してください。"))
-        x, y, w, h = values
+        x, y, w, h = cast(list[float], values)  # none is None (checked above)
         if w == 0 or h == 0:
             raise ValidationError(_("幅と高さは 0 より大きくしてください。"))
         if round(x + w, 2) > 100:
@@ -607,4 +617,6 @@ RedactionFormSet.default_error_messages = {
 
 
 def redaction_formset(data=None, *, initial: list[dict] | None = None) -> BaseRedactionFormSet:
-    return RedactionFormSet(data, initial=initial or None, prefix="rect")
+    return cast(
+        BaseRedactionFormSet, RedactionFormSet(data, initial=initial or None, prefix="rect")
+    )

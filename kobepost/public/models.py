@@ -82,7 +82,7 @@ class Citizen(models.Model):
     def __str__(self) -> str:
         return self.login_id
 
-    def set_password(self, raw_password: str) -> None:
+    def set_password(self, raw_password: str | None) -> None:  # None: an unusable password
         self.password = make_password(raw_password)
 
     @property
@@ -497,9 +497,10 @@ class Post(QuickChoiceDisplay, models.Model):
         """
         if "linked_status" in self.__dict__:
             return self.__dict__["linked_status"]
-        if self.case_id is None:
+        case = self.case
+        if case is None:
             return self.status
-        return post_status_for_case(self.case.status, self.case.work_status)
+        return post_status_for_case(case.status, case.work_status)
 
     @property
     def public_updated_at(self):

@@ -23,6 +23,7 @@ from functools import wraps
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -71,7 +72,7 @@ DEFAULT_GROUP = "KOBE ぽすと"
 # within the city's office hours, which close at 17:30.
 EXPECTED_TIME = time(17, 30)
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]
 
 
 class Open311Error(Exception):
@@ -146,7 +147,7 @@ def open311_view(view: View) -> View:
     """Public, and every refusal in the GeoReport error format (400, 403, 404, 405, 429)."""
 
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, fmt: str, **kwargs) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args, fmt: str, **kwargs) -> HttpResponseBase:
         # A NUL never gets here: the site-wide CraftedInputMiddleware refuses it first, in
         # this API's error format (kobepost.request_input.bad_input_response).
         try:

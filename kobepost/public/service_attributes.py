@@ -17,7 +17,7 @@ from kobepost.lib.xmltext import xml_safe
 from kobepost.public.models import PostCategory, ServiceAttribute
 
 Datatype = ServiceAttribute.Datatype
-MAX_LENGTH = {Datatype.STRING: 200, Datatype.TEXT: 1000}
+MAX_LENGTH: dict[str, int] = {Datatype.STRING: 200, Datatype.TEXT: 1000}
 _FIELD = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 
 

@@ -4,7 +4,9 @@
 import hashlib
 import logging
 import uuid
+from collections.abc import Sequence
 from functools import partial
+from typing import cast
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -56,7 +58,7 @@ def post_create(
     lat: float | None = None,
     lng: float | None = None,
     address: str = "",
-    photos: list[CleanPhoto] = (),
+    photos: Sequence[CleanPhoto] = (),
     channel: str = Post.Channel.WEB,
     api_client: ApiClient | None = None,
     attributes: dict | None = None,
@@ -195,7 +197,11 @@ def post_forward(
     with transaction.atomic():
         post = Post.objects.select_for_update().get(pk=post.pk)
         _check_linkable(post)
-        ward = ward_for_point(post.lat, post.lng) if post.lat is not None else None
+        ward = (
+            ward_for_point(post.lat, post.lng)
+            if post.lat is not None and post.lng is not None
+            else None
+        )
         case = case_create(
             created_by=user,
             kind=Case.Kind.REPORT,
@@ -249,9 +255,10 @@ def _tell_citizen_through_case(post: Post, user: User) -> None:
     """
     if not (post.case_link == Post.CaseLink.FORWARDED and post.published and post.public_reply):
         return
-    if Case.objects.awaiting_callback().filter(pk=post.case_id).exists():
+    # A forwarded post has its case.
+    if Case.objects.awaiting_callback().filter(pk=cast(int, post.case_id)).exists():
         case_record_citizen_callback(
-            case=post.case,
+            case=cast(Case, post.case),
             user=user,
             told_at=timezone.now(),
             method=KOBE_POST_CALLBACK_METHOD,
@@ -266,7 +273,7 @@ def post_respond(
     public_text: str,
     public_reply: str,
     status: str | None = None,
-    repair_photos: list[CleanPhoto] = (),
+    repair_photos: Sequence[CleanPhoto] = (),
 ) -> Post:
     """Edit what the public sees: text, status, the city's reply, an after-repair photo.
 
@@ -458,7 +465,7 @@ def citizen_email_confirm_send(*, citizen: Citizen) -> bool:
     address = citizen.email_to_confirm
     if not address:
         return False
-    token = email_confirm_tokens.make_token(citizen)
+    token = email_confirm_tokens.make_token(citizen)  # type: ignore[arg-type]  # stubs: User only
     link = public_link("public:email_confirm", citizen_uid(citizen), token)
     hours = settings.PUBLIC_EMAIL_CONFIRM_SECONDS // 3600
     body = _(
@@ -544,7 +551,7 @@ def citizen_password_reset_request(*, email: str) -> int:
     minutes = settings.PUBLIC_PASSWORD_RESET_SECONDS // 60
     with transaction.atomic():
         for citizen in citizens:
-            token = password_reset_tokens.make_token(citizen)
+            token = password_reset_tokens.make_token(citizen)  # type: ignore[arg-type]  # stubs: User only
             link = public_link("public:password_reset", citizen_uid(citizen), token)
             body = _(
                 "%(nickname)s さん\n\n"

@@ -10,7 +10,8 @@ from django.contrib import messages
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -22,6 +23,8 @@ from kobepost.accounts.network import client_ip
 from kobepost.lib.links import safe_next_url
 from kobepost.public import ratelimit
 from kobepost.public.auth import (
+    CitizenHttpRequest,
+    SignedInCitizenHttpRequest,
     citizen_from_uid,
     citizen_login,
     citizen_login_required,
@@ -59,7 +62,7 @@ PAGE_SIZE = 20
 
 
 def too_many_requests(
-    request: HttpRequest,
+    request: CitizenHttpRequest,
     retry_after: int,
     template: str = "public/too_many.html",
     context: dict | None = None,
@@ -79,7 +82,7 @@ def too_many_requests(
     return response
 
 
-def refused_form(form_class, request: HttpRequest, **kwargs):
+def refused_form(form_class, request: CitizenHttpRequest, **kwargs):
     """The form again, filled with what was sent, for a submit refused by a rate limit.
 
     Unbound, with the sent values as initial data: the form is not validated (a refused
@@ -121,7 +124,7 @@ def public_posts():
     )
 
 
-def get_visible_post(request: HttpRequest, pk: int) -> Post:
+def get_visible_post(request: CitizenHttpRequest, pk: int) -> Post:
     """A published or rejected post, or the signed-in citizen's own; 404 for anything else.
 
     Of a rejected post that was never published, others see the reason only.
@@ -142,13 +145,13 @@ def get_visible_post(request: HttpRequest, pk: int) -> Post:
     raise Http404
 
 
-def _safe_next(request: HttpRequest) -> str | None:
+def _safe_next(request: CitizenHttpRequest) -> str | None:
     return safe_next_url(request, within=settings.PUBLIC_URL_PREFIX)
 
 
 @public_view
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: CitizenHttpRequest) -> HttpResponse:
     """The public map and list of published posts."""
     page = Paginator(public_posts(), PAGE_SIZE).get_page(request.GET.get("page"))
     points = [
@@ -170,7 +173,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @public_view
 @require_GET
-def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def post_detail(request: CitizenHttpRequest, pk: int) -> HttpResponse:
     post = get_visible_post(request, pk)
     citizen = current_citizen(request)
     is_owner = citizen is not None and post.citizen_id == citizen.pk
@@ -205,7 +208,7 @@ def post_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @citizen_login_required
 @require_POST
-def post_follow_view(request: HttpRequest, pk: int) -> HttpResponse:
+def post_follow_view(request: SignedInCitizenHttpRequest, pk: int) -> HttpResponse:
     """Follow a post (or stop): its status mails reach the follower too."""
     post = get_visible_post(request, pk)
     following = post_follow(
@@ -230,7 +233,7 @@ def post_follow_view(request: HttpRequest, pk: int) -> HttpResponse:
 @sensitive_post_parameters("password1", "password2")
 @never_cache
 @require_http_methods(["GET", "POST"])
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: CitizenHttpRequest) -> HttpResponse:
     if current_citizen(request) is not None:
         return redirect("public:my_posts")
     form = CitizenRegistrationForm(request.POST if request.method == "POST" else None)
@@ -264,7 +267,7 @@ def register(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password")
 @never_cache
 @require_http_methods(["GET", "POST"])
-def login_view(request: HttpRequest) -> HttpResponse:
+def login_view(request: CitizenHttpRequest) -> HttpResponse:
     if request.method == "GET" and current_citizen(request) is not None:
         return redirect(_safe_next(request) or "public:my_posts")
     form = CitizenLoginForm(request.POST if request.method == "POST" else None)
@@ -291,7 +294,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 @public_view
 @require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
+def logout_view(request: CitizenHttpRequest) -> HttpResponse:
     citizen_logout(request)
     messages.success(request, _("ログアウトしました。"))
     return redirect("public:home")
@@ -300,7 +303,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @citizen_login_required
 @never_cache
 @require_GET
-def my_posts(request: HttpRequest) -> HttpResponse:
+def my_posts(request: SignedInCitizenHttpRequest) -> HttpResponse:
     posts = (
         request.citizen.posts.select_related("category")
         .prefetch_related(_photos_prefetch())
@@ -314,13 +317,13 @@ def my_posts(request: HttpRequest) -> HttpResponse:
 SESSION_KEPT_PHOTOS = "citizen_kept_photos"
 
 
-def _kept_photo_ids(request: HttpRequest) -> list[str]:
+def _kept_photo_ids(request: CitizenHttpRequest) -> list[str]:
     """The kept photos this form sends back (ticked), of those this session uploaded."""
     own = request.session.get(SESSION_KEPT_PHOTOS, [])
     return [i for i in dict.fromkeys(request.POST.getlist("kept_photos")) if i in own]
 
 
-def _forget_kept_photos(request: HttpRequest) -> None:
+def _forget_kept_photos(request: CitizenHttpRequest) -> None:
     """After a post is made: its kept photos are stored with it, unticked ones unwanted."""
     pending_delete(request.session.get(SESSION_KEPT_PHOTOS, []))
     request.session[SESSION_KEPT_PHOTOS] = []
@@ -329,7 +332,7 @@ def _forget_kept_photos(request: HttpRequest) -> None:
 @citizen_login_required
 @never_cache
 @require_GET
-def kept_photo(request: HttpRequest, photo_id: str) -> HttpResponse:
+def kept_photo(request: SignedInCitizenHttpRequest, photo_id: str) -> HttpResponseBase:
     """Preview of a kept photo: only for the session that uploaded it."""
     if photo_id not in request.session.get(SESSION_KEPT_PHOTOS, []):
         raise Http404
@@ -345,7 +348,7 @@ def kept_photo(request: HttpRequest, photo_id: str) -> HttpResponse:
 @citizen_login_required
 @never_cache
 @require_http_methods(["GET", "POST"])
-def post_new(request: HttpRequest) -> HttpResponse:
+def post_new(request: SignedInCitizenHttpRequest) -> HttpResponse:
     citizen: Citizen = request.citizen
     if settings.PUBLIC_POST_NEEDS_CONFIRMED_EMAIL and not citizen.email_confirmed:
         messages.info(request, _("投稿するには、先にメールアドレスを確認してください。"))
@@ -417,7 +420,7 @@ def _post_new_context(form, kept_ids: list[str]) -> dict:
 @sensitive_post_parameters("current_password", "new_password1", "new_password2")
 @never_cache
 @require_http_methods(["GET", "POST"])
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: SignedInCitizenHttpRequest) -> HttpResponse:
     """The citizen's own data: view and change it, change the password."""
     citizen: Citizen = request.citizen
     registered_email = citizen.email
@@ -459,7 +462,7 @@ def account(request: HttpRequest) -> HttpResponse:
 @citizen_login_required
 @never_cache
 @require_POST
-def account_token(request: HttpRequest) -> HttpResponse:
+def account_token(request: SignedInCitizenHttpRequest) -> HttpResponse:
     """Issue a token for smartphone apps (Open311); shown once."""
     token = request.citizen.issue_api_token()
     return render(
@@ -477,7 +480,7 @@ def account_token(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password")
 @never_cache
 @require_http_methods(["GET", "POST"])
-def account_delete(request: HttpRequest) -> HttpResponse:
+def account_delete(request: SignedInCitizenHttpRequest) -> HttpResponse:
     form = CitizenDeleteForm(request.citizen, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         citizen_delete(citizen=request.citizen)
@@ -496,7 +499,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 
 @public_view
 @require_GET
-def photo(request: HttpRequest, public_id) -> HttpResponse:
+def photo(request: CitizenHttpRequest, public_id) -> HttpResponseBase:
     """A stored photo: public if the post is published and the photo not hidden;
     always for the citizen who posted it."""
     item = get_object_or_404(PostPhoto.objects.select_related("post"), public_id=public_id)
@@ -526,7 +529,7 @@ SESSION_RESET_TOKEN = "citizen_reset_token"  # noqa: S105  # nosec B105 - a sess
 @public_view
 @never_cache
 @require_http_methods(["GET", "POST"])
-def password_forgot(request: HttpRequest) -> HttpResponse:
+def password_forgot(request: CitizenHttpRequest) -> HttpResponse:
     """Ask for a reset link. The answer is the same whether the address is known or not."""
     form = PasswordForgotForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -548,7 +551,7 @@ def password_forgot(request: HttpRequest) -> HttpResponse:
 
 @public_view
 @require_GET
-def password_forgot_sent(request: HttpRequest) -> HttpResponse:
+def password_forgot_sent(request: CitizenHttpRequest) -> HttpResponse:
     return render(
         request,
         "public/password_forgot_sent.html",
@@ -560,7 +563,7 @@ def password_forgot_sent(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("new_password1", "new_password2")
 @never_cache
 @require_http_methods(["GET", "POST"])
-def password_reset(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+def password_reset(request: CitizenHttpRequest, uidb64: str, token: str) -> HttpResponse:
     citizen = citizen_from_uid(uidb64)
     if token != RESET_URL_TOKEN:
         if citizen is not None and password_reset_tokens.check_token(citizen, token):
@@ -587,14 +590,14 @@ def password_reset(request: HttpRequest, uidb64: str, token: str) -> HttpRespons
     )
 
 
-def _link_invalid(request: HttpRequest, again: str) -> HttpResponse:
+def _link_invalid(request: CitizenHttpRequest, again: str) -> HttpResponse:
     return render(request, "public/link_invalid.html", {"again_url": reverse(again)}, status=400)
 
 
 @public_view
 @never_cache
 @require_http_methods(["GET", "POST"])
-def email_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse:
+def email_confirm(request: CitizenHttpRequest, uidb64: str, token: str) -> HttpResponse:
     """GET shows a button, POST confirms: mail scanners that open links confirm nothing.
 
     No login needed: the mail may be opened on another device than the one signed in.
@@ -614,7 +617,7 @@ def email_confirm(request: HttpRequest, uidb64: str, token: str) -> HttpResponse
 
 @citizen_login_required
 @require_POST
-def email_confirm_resend(request: HttpRequest) -> HttpResponse:
+def email_confirm_resend(request: SignedInCitizenHttpRequest) -> HttpResponse:
     citizen: Citizen = request.citizen
     limits = (
         ("account_mail_address", client_ip(request)),

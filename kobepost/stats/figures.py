@@ -23,6 +23,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any, TypedDict, cast
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -62,7 +63,7 @@ from kobepost.lib.cache import cached_or_computed
 from kobepost.lib.jp_calendar import business_days_between, next_business_day
 from kobepost.public.models import Post
 from tickets.geo.places import Ward
-from tickets.models import Case
+from tickets.models import Case, CaseQuerySet
 from tickets.routing import routing_table
 
 # How long the per-fiscal-year counts of the days before today are reused.
@@ -182,7 +183,7 @@ class StatsFilter:
     def end(self) -> datetime.datetime:
         return start_of_day(self.date_to + datetime.timedelta(days=1))
 
-    def cases(self, *, with_period: bool = True) -> QuerySet[Case]:
+    def cases(self, *, with_period: bool = True) -> CaseQuerySet:
         cases = Case.objects.all()
         if with_period:
             cases = cases.filter(received_at__gte=self.start, received_at__lt=self.end)
@@ -253,7 +254,8 @@ class Row:
     """One line of a table: a label and its numbers by column key."""
 
     label: str
-    values: dict[str, float | int | None] = field(default_factory=dict)
+    # Counts, times (None when nothing to measure) and, for categories, the dial's name.
+    values: dict[str, Any] = field(default_factory=dict)
     key: str = ""
 
     def total(self, keys: Iterable[str]) -> int:
@@ -326,7 +328,7 @@ def _bucket_label(bucket: datetime.date, granularity: str) -> str:
     return f"{bucket.month}/{bucket.day}"
 
 
-def _fiscal_year_expression(moment: str) -> Conditional:
+def _fiscal_year_expression(moment: str) -> ExpressionWrapper:
     # Extract* use the current time zone (Asia/Tokyo): 31 March 23:59 JST stays in March.
     return ExpressionWrapper(
         ExtractYear(moment)
@@ -428,7 +430,7 @@ def volume_by_dial(stats: StatsFilter) -> list[Row]:
     dials = Dial.objects.order_by("sort_order", "code")
     if stats.dial_id:
         dials = dials.filter(pk=stats.dial_id)
-    rows = {dial.pk: Row(label=dial.name, key=dial.code) for dial in dials}
+    rows: dict[int | None, Row] = {dial.pk: Row(label=dial.name, key=dial.code) for dial in dials}
     for row in rows.values():
         row.values = {"faq": 0, "cases": 0, "posts": 0}
     for key, queryset, dial_field in (
@@ -536,6 +538,7 @@ class PercentileCont(Aggregate):
         fractions = fraction if isinstance(fraction, tuple) else (fraction,)
         if not all(0 <= f <= 1 for f in fractions):
             raise ValueError("fraction must lie in [0, 1]")
+        sql: str | float
         if isinstance(fraction, tuple):
             # Plain floats checked above: nothing from outside reaches the SQL text.
             sql = f"ARRAY[{', '.join(str(float(f)) for f in fractions)}]::float8[]"
@@ -655,7 +658,9 @@ def _percentile(counted: list[tuple[int, int]], total: int, fraction: float) -> 
     interpolation PostgreSQL uses for the hours."""
     position = fraction * (total - 1)
     low, high = int(position), min(int(position) + 1, total - 1)
-    seen, low_value, high_value = 0, None, None
+    seen = 0
+    low_value: int | None = None
+    high_value: int | None = None
     for value, number in counted:
         if low_value is None and low < seen + number:
             low_value = value
@@ -663,6 +668,8 @@ def _percentile(counted: list[tuple[int, int]], total: int, fraction: float) -> 
             high_value = value
             break
         seen += number
+    if low_value is None or high_value is None:
+        raise ValueError("counted holds fewer than total values")
     return round(low_value + (high_value - low_value) * (position - low), 1)
 
 
@@ -762,7 +769,7 @@ def overdue_list(stats: StatsFilter, today: datetime.date | None = None) -> list
             pk=pk,
             reference=reference,
             received_at=received_at,
-            due=due,
+            due=cast(datetime.date, due),  # overdue: the due date is set and past
             department=departments.get(department_id, ""),
             category=categories.get(category_id, ""),
             title=title,
@@ -894,13 +901,33 @@ def calls_by_hour(stats: StatsFilter) -> tuple[list[tuple[str, str]], list[Row]]
 # --- The period's figures ------------------------------------------------------------------
 
 
+class PeriodFigures(TypedDict):
+    """What period_figures() returns (one entry per table of the dashboard)."""
+
+    version: str
+    volume: list[Row]
+    dial: list[Row]
+    department: list[Row]
+    ward: list[Row]
+    case_channel: list[Row]
+    post_channel: list[Row]
+    category: list[Row]
+    response_overall: list[Row]
+    response_department: list[Row]
+    response_category: list[Row]
+    top_faq: list[Row]
+    unanswered: list[Row]
+    calls: list[Row]
+    calls_by_hour: tuple[list[tuple[str, str]], list[Row]]
+
+
 def period_figures(
     stats: StatsFilter,
     granularity: str,
     *,
     with_searches: bool,
     today: datetime.date | None = None,
-) -> dict[str, list[Row] | str]:
+) -> PeriodFigures:
     """Every figure of the dashboard that depends on the period, by table.
 
     A period that ended before today (last month, last fiscal year) is computed once per
@@ -912,7 +939,7 @@ def period_figures(
     cached under it, so they are never older than these figures.
     """
 
-    def compute() -> dict[str, list[Row] | str]:
+    def compute() -> PeriodFigures:
         return {
             "version": uuid.uuid4().hex,
             "volume": volume_series(stats, granularity),

@@ -9,10 +9,12 @@ import datetime
 import logging
 from collections.abc import Iterator
 from functools import partial
+from typing import Any, cast
 
 from django import forms
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -24,6 +26,7 @@ from django.views.decorators.http import require_GET
 
 from departments.models import Department
 from kobepost.accounts.decorators import role_required
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.audit.models import AuditAction
 from kobepost.audit.services import audit_record
@@ -106,16 +109,20 @@ class StatsFilterForm(forms.Form):
         # The cached routing table: the selects cost no query (they were two, each through a
         # server-side cursor).
         routing = routing_table()
-        self.fields["dial"].choices = routing.dial_choices(self.fields["dial"].empty_label)
+        cast(forms.ChoiceField, self.fields["dial"]).choices = routing.dial_choices(
+            cast(forms.ModelChoiceField, self.fields["dial"]).empty_label
+        )
         if user.is_department_staff:
             del self.fields["department"]  # forced to the user's own department
         else:
-            self.fields["department"].choices = routing.department_choices(
-                self.fields["department"].empty_label, active_only=False
+            cast(forms.ChoiceField, self.fields["department"]).choices = routing.department_choices(
+                cast(forms.ModelChoiceField, self.fields["department"]).empty_label,
+                active_only=False,
             )
 
     def clean(self) -> dict:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         preset = data.get("preset") or ""
         date_from, date_to = data.get("date_from"), data.get("date_to")
         if preset == "custom" or (not preset and (date_from or date_to)):
@@ -163,7 +170,7 @@ def _scope(user: User, form: StatsFilterForm) -> tuple[stats.StatsFilter, str]:
     return scope, granularity
 
 
-def _filter_form(request: HttpRequest) -> StatsFilterForm:
+def _filter_form(request: AuthenticatedHttpRequest) -> StatsFilterForm:
     today = timezone.localdate()
     if request.GET:
         return StatsFilterForm(request.GET, user=request.user, today=today)
@@ -197,7 +204,7 @@ def count_cells(rows: list[stats.Row], key: str) -> list[tuple[str, str]]:
 def overdue_cells(cases: list[stats.OverdueCase]) -> list[tuple[str, ...]]:
     """Reference, received (Japan time), due date, department, category, title, status;
     dates in the reader's language (2026年4月7日 / April 7, 2026)."""
-    cells = []
+    cells: list[tuple[str, ...]] = []
     for case in cases:
         received = timezone.localtime(case.received_at)
         cells.append(
@@ -289,7 +296,7 @@ VOLUME_SERIES = [
 
 @require_GET
 @role_required(*STATS_READERS)
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = _filter_form(request)
     scope, granularity = _scope(request.user, form)
     series = [(key, str(label)) for key, label in VOLUME_SERIES]
@@ -362,7 +369,7 @@ DASHBOARD_SECTIONS = ("charts", "response", "faq", "calls")
 
 
 def figure_sections(
-    request: HttpRequest, context: dict, *, version: str, seconds: int
+    request: AuthenticatedHttpRequest, context: dict, *, version: str, seconds: int
 ) -> dict[str, SafeString]:
     """The period's tables and charts as HTML, rendered once per computation of the figures.
 
@@ -428,10 +435,10 @@ class MonthlyReportForm(forms.Form):
         return fiscal_year
 
 
-def _monthly(request: HttpRequest) -> tuple[MonthlyReportForm, stats.MonthlyReport]:
+def _monthly(request: AuthenticatedHttpRequest) -> tuple[MonthlyReportForm, stats.MonthlyReport]:
     current = stats.fiscal_year_of_date(timezone.localdate())
     form = MonthlyReportForm(request.GET or {"fy": current})
-    data = form.cleaned_data if form.is_valid() else {"fy": current, "dial": None}
+    data: dict[str, Any] = form.cleaned_data if form.is_valid() else {"fy": current, "dial": None}
     scope = stats.StatsFilter(
         date_from=timezone.localdate(),
         date_to=timezone.localdate(),
@@ -443,7 +450,7 @@ def _monthly(request: HttpRequest) -> tuple[MonthlyReportForm, stats.MonthlyRepo
 
 @require_GET
 @role_required(*STATS_READERS)
-def monthly(request: HttpRequest) -> HttpResponse:
+def monthly(request: AuthenticatedHttpRequest) -> HttpResponse:
     form, report = _monthly(request)
     sections = report_sections(report)
     return render(
@@ -512,7 +519,7 @@ def _month_table(report: stats.MonthlyReport, table: str, sheet: str, note: str)
                 _previous_change(total, previous),
             ]
         )
-    totals = [_("合計"), *_column_totals([line[:-1] for line in rows], 1)]
+    totals: list[Any] = [_("合計"), *_column_totals([line[:-1] for line in rows], 1)]
     if len(totals) > 2:
         totals.append(_previous_change(totals[-2], totals[-1]))
     return {
@@ -551,7 +558,7 @@ def report_sections(report: stats.MonthlyReport) -> list[dict]:
                 _previous_change(total, previous),
             ]
         )
-    volume_totals = [_("合計"), *_column_totals([line[:-1] for line in volume_rows], 1)]
+    volume_totals: list[Any] = [_("合計"), *_column_totals([line[:-1] for line in volume_rows], 1)]
     volume_totals.append(_previous_change(volume_totals[-2], volume_totals[-1]))
     sections = [
         {
@@ -705,7 +712,9 @@ def _report_filename(report: stats.MonthlyReport, extension: str) -> str:
     return f"monthly-report-FY{report.fiscal_year}.{extension}"
 
 
-def _audit_export(request: HttpRequest, report: stats.MonthlyReport, kind: str) -> None:
+def _audit_export(
+    request: AuthenticatedHttpRequest, report: stats.MonthlyReport, kind: str
+) -> None:
     audit_record(
         request=request,
         action=AuditAction.RECORD_EXPORT,
@@ -750,7 +759,7 @@ def _report_csv_rows(report: stats.MonthlyReport) -> Iterator[Row]:
 
 @require_GET
 @role_required(*STATS_READERS)
-def monthly_xlsx(request: HttpRequest) -> HttpResponse:
+def monthly_xlsx(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     _form, report = _monthly(request)
     _audit_export(request, report, "xlsx")
     return xlsx_response(_report_sheets(report), filename=_report_filename(report, "xlsx"))
@@ -771,7 +780,7 @@ def replacement_note(replaced: dict[str, str]) -> list[str]:
 
 @require_GET
 @role_required(*STATS_READERS)
-def monthly_csv(request: HttpRequest) -> HttpResponse:
+def monthly_csv(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     _form, report = _monthly(request)
     _audit_export(request, report, "csv")
     encoding = requested_encoding(request.GET)

@@ -12,7 +12,8 @@ from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -21,6 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kobepost.accounts.decorators import role_required
+from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.audit.services import audit_one_shown, audit_shown, record_type_of
 from kobepost.lib.links import UUID_PLACEHOLDER, url_with_pk
@@ -67,7 +69,7 @@ OTHER_BODIES = [
 ]
 
 
-def earlier_posts_count() -> Subquery:
+def earlier_posts_count() -> Coalesce:
     earlier = (
         Post.objects.filter(citizen=OuterRef("citizen"), created_at__lt=OuterRef("created_at"))
         .order_by()
@@ -146,12 +148,14 @@ def _linked_case(post: Post) -> Case | None:
     )
 
 
-def get_triage_post(request: HttpRequest, pk: int) -> Post:
+def get_triage_post(request: AuthenticatedHttpRequest, pk: int) -> Post:
     """Any post, for a supervisor (the role check is on every view)."""
     return get_object_or_404(triage_posts(), pk=pk)
 
 
-def get_triage_photo(request: HttpRequest, pk: int, public_id) -> tuple[Post, PostPhoto]:
+def get_triage_photo(
+    request: AuthenticatedHttpRequest, pk: int, public_id
+) -> tuple[Post, PostPhoto]:
     """A photo of post ``pk`` (404 for another post's photo), with its post."""
     post = get_triage_post(request, pk)
     return post, get_object_or_404(PostPhoto, post=post, public_id=public_id)
@@ -159,7 +163,7 @@ def get_triage_photo(request: HttpRequest, pk: int, public_id) -> tuple[Post, Po
 
 @role_required(SUPERVISOR)
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     state = request.GET.get("state", "new")
     if state not in STATES:
         state = "new"
@@ -236,20 +240,22 @@ def _detail_context(post: Post, **forms) -> dict:
 POST_PERSONAL_FIELDS = ("text", "address", "photos")
 
 
-def _render_detail(request: HttpRequest, post: Post, *, status: int = 200, **forms) -> HttpResponse:
+def _render_detail(
+    request: AuthenticatedHttpRequest, post: Post, *, status: int = 200, **forms
+) -> HttpResponse:
     audit_one_shown(request, post, fields=POST_PERSONAL_FIELDS)
     return render(request, "triage/detail.html", _detail_context(post, **forms), status=status)
 
 
 @role_required(SUPERVISOR)
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, get_triage_post(request, pk))
 
 
 @role_required(SUPERVISOR)
 @require_POST
-def publish(request: HttpRequest, pk: int) -> HttpResponse:
+def publish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     post = get_triage_post(request, pk)
     if post.is_rejected:
         messages.error(request, _("不採用・重複の投稿は公開できません。"))
@@ -261,7 +267,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(SUPERVISOR)
 @require_POST
-def unpublish(request: HttpRequest, pk: int) -> HttpResponse:
+def unpublish(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     post = get_triage_post(request, pk)
     post_unpublish(post=post, user=request.user)
     messages.success(request, _("投稿 %(number)s を非公開にしました。") % {"number": post.pk})
@@ -270,7 +276,7 @@ def unpublish(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(SUPERVISOR)
 @require_POST
-def reject(request: HttpRequest, pk: int) -> HttpResponse:
+def reject(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     post = get_triage_post(request, pk)
     if post.case_id is not None:
         messages.error(request, _("案件と連携している投稿は不採用にできません。"))
@@ -290,7 +296,7 @@ def reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(SUPERVISOR)
 @require_POST
-def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
+def duplicate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     post = get_triage_post(request, pk)
     if post.case_id is not None:
         messages.error(request, _("案件と連携している投稿は重複にできません。"))
@@ -309,7 +315,7 @@ def duplicate(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(SUPERVISOR)
 @require_POST
-def forward(request: HttpRequest, pk: int) -> HttpResponse:
+def forward(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     post = get_triage_post(request, pk)
     form = ForwardForm(request.POST)
     if not form.is_valid():
@@ -329,7 +335,7 @@ def forward(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(SUPERVISOR)
 @require_POST
-def duplicate_case(request: HttpRequest, pk: int) -> HttpResponse:
+def duplicate_case(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     post = get_triage_post(request, pk)
     form = DuplicateCaseForm(request.POST)
     if not form.is_valid():
@@ -350,7 +356,7 @@ def duplicate_case(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(SUPERVISOR)
 @require_POST
-def respond(request: HttpRequest, pk: int) -> HttpResponse:
+def respond(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     post = get_triage_post(request, pk)
     form = PublicResponseForm(request.POST, request.FILES, instance=post)
     if not form.is_valid():
@@ -370,7 +376,7 @@ def respond(request: HttpRequest, pk: int) -> HttpResponse:
 
 @role_required(SUPERVISOR)
 @require_POST
-def photo_visibility(request: HttpRequest, pk: int, public_id) -> HttpResponse:
+def photo_visibility(request: AuthenticatedHttpRequest, pk: int, public_id) -> HttpResponse:
     post, photo = get_triage_photo(request, pk, public_id)
     hidden = request.POST.get("hidden") == "1"
     photo_set_hidden(photo=photo, user=request.user, hidden=hidden)
@@ -380,7 +386,9 @@ def photo_visibility(request: HttpRequest, pk: int, public_id) -> HttpResponse:
     return redirect("triage:detail", pk=post.pk)
 
 
-def _photo_response(request: HttpRequest, item: PostPhoto, name: str, field: str) -> HttpResponse:
+def _photo_response(
+    request: AuthenticatedHttpRequest, item: PostPhoto, name: str, field: str
+) -> HttpResponseBase:
     if not name or not default_storage.exists(name):
         raise Http404
     audit_one_shown(request, item, fields=(field,), detail=f"kobepost.post={item.post_id}")
@@ -391,7 +399,7 @@ def _photo_response(request: HttpRequest, item: PostPhoto, name: str, field: str
 
 @role_required(SUPERVISOR)
 @require_GET
-def photo(request: HttpRequest, public_id) -> HttpResponse:
+def photo(request: AuthenticatedHttpRequest, public_id) -> HttpResponseBase:
     """Every photo, hidden ones included, for supervisors: the copy the public gets."""
     item = get_object_or_404(PostPhoto, public_id=public_id)
     return _photo_response(request, item, item.file_name, "file")
@@ -399,14 +407,14 @@ def photo(request: HttpRequest, public_id) -> HttpResponse:
 
 @role_required(SUPERVISOR)
 @require_GET
-def photo_original(request: HttpRequest, public_id) -> HttpResponse:
+def photo_original(request: AuthenticatedHttpRequest, public_id) -> HttpResponseBase:
     """The photo as posted, before any blur: supervisors only, while it is kept."""
     item = get_object_or_404(PostPhoto, public_id=public_id)
     return _photo_response(request, item, item.original_name or item.file_name, "original")
 
 
 def _render_redact(
-    request: HttpRequest, post: Post, item: PostPhoto, formset, *, status: int = 200
+    request: AuthenticatedHttpRequest, post: Post, item: PostPhoto, formset, *, status: int = 200
 ) -> HttpResponse:
     audit_one_shown(request, post, fields=POST_PERSONAL_FIELDS)
     return render(
@@ -435,7 +443,7 @@ def _render_redact(
 
 @role_required(SUPERVISOR)
 @require_http_methods(["GET", "POST"])
-def photo_redact_view(request: HttpRequest, pk: int, public_id) -> HttpResponse:
+def photo_redact_view(request: AuthenticatedHttpRequest, pk: int, public_id) -> HttpResponse:
     """Blur rectangles (drawn on the photo or typed in percent) in the public copy."""
     post, item = get_triage_photo(request, pk, public_id)
     if request.method == "GET":
@@ -460,7 +468,7 @@ def photo_redact_view(request: HttpRequest, pk: int, public_id) -> HttpResponse:
 
 @role_required(SUPERVISOR)
 @require_POST
-def photo_original_drop(request: HttpRequest, pk: int, public_id) -> HttpResponse:
+def photo_original_drop(request: AuthenticatedHttpRequest, pk: int, public_id) -> HttpResponse:
     post, item = get_triage_photo(request, pk, public_id)
     try:
         photo_drop_original(photo=item, user=request.user, request=request)

@@ -8,7 +8,7 @@ first field to 保存. Back and save again shows the saved case instead of makin
 import re
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from faq.models import FaqEntry, SimpleCall
 from kobepost.privacy.models import DataCorrection
@@ -17,7 +17,7 @@ from tests.fixtures import TEST_PASSWORD
 from tickets.models import Case, CaseEvent, Category
 from tickets.tests.factories import make_case
 
-SCREEN = {"width": 1366, "height": 768}
+SCREEN: ViewportSize = {"width": 1366, "height": 768}
 MAX_TAB_STOPS = 40
 
 # Counts every trusted mouse or pointer press on every page of the tab (sessionStorage).

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, ViewportSize, expect
 
 from departments.demo import seed_departments
 from faq.demo import seed_faq
@@ -27,7 +27,7 @@ from tickets.models import Case
 
 IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 UPDATE = os.environ.get("UPDATE_MANUAL_SCREENSHOTS") == "1"
-VIEWPORT = {"width": 1280, "height": 800}
+VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 
 
 @pytest.fixture

@@ -378,11 +378,17 @@ def tamper_archive_byte(backup: Path, key: dict) -> None:
     (backup / "media.tar.gz.age").write_bytes(bytes(data))
 
 
+def _read(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    data = archive.extractfile(member)
+    assert data is not None, member.name  # the media archive holds files only
+    return data.read()
+
+
 def tamper_media_file(backup: Path, key: dict) -> None:
     """A consistent-looking backup whose archived photo differs from the recorded one."""
     archive = decrypt(backup / "media.tar.gz.age", key["identity"])
     with tarfile.open(fileobj=io.BytesIO(archive)) as original:
-        members = [(m, original.extractfile(m).read()) for m in original.getmembers()]
+        members = [(m, _read(original, m)) for m in original.getmembers()]
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w") as rewritten:
         for member, content in members:
@@ -747,7 +753,7 @@ def test_point_in_time_recovery_replays_the_wal_written_after_the_base_backup(
     output = result.stdout + result.stderr
     assert "pitr: WAL replayed up to" in result.stdout, output
     assert re.search(r"pitr: /health/ 200 .*\"database\": \"ok\"", result.stdout), output
-    assert f"pitr: newest change {marker}+09:00 (kobepost.auditevent.occurred_at)" in output
+    assert f"pitr: newest change {marker}+09:00 (kobepost_auditevent.occurred_at)" in output
     assert re.search(r"pitr: RTO \d+ min \d\d s \(target ≤ 30 min: met\)", result.stdout)
     assert re.search(rf"pitr: RPO newest restored change {marker}\+09:00", result.stdout)
 

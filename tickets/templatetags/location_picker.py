@@ -1,5 +1,7 @@
 """``{% location_picker_config as config %}``: what static/js/location-picker.js needs."""
 
+from typing import Any
+
 from django import template
 from django.conf import settings
 from django.urls import reverse
@@ -10,7 +12,7 @@ register = template.Library()
 
 @register.simple_tag
 def location_picker_config() -> dict[str, object]:
-    leaflet = settings.LEAFLET_CONFIG
+    leaflet: dict[str, Any] = settings.LEAFLET_CONFIG
     return {
         "tileUrl": settings.MAP_TILE_URL,
         "attribution": settings.MAP_TILE_ATTRIBUTION,

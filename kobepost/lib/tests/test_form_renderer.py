@@ -120,11 +120,14 @@ def form_cases(operator, department) -> list[tuple[str, forms.BaseForm]]:
     ):
         name = form_class.__name__
         cases += [(name, form_class()), (f"{name} invalid", form_class({}))]
-    for form_class in (department_forms.CannedReplyForm, department_forms.DepartmentIntakeForm):
-        name = form_class.__name__
+    for department_form in (
+        department_forms.CannedReplyForm,
+        department_forms.DepartmentIntakeForm,
+    ):
+        name = department_form.__name__
         cases += [
-            (name, form_class(department=department)),
-            (f"{name} invalid", form_class({}, department=department)),
+            (name, department_form(department=department)),
+            (f"{name} invalid", department_form({}, department=department)),
         ]
     return cases
 

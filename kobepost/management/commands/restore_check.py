@@ -12,6 +12,7 @@ After a point-in-time recovery the files come from the nightly archive: ``--file
 """
 
 from datetime import datetime
+from typing import cast
 
 from django.apps import apps
 from django.core.files.storage import default_storage
@@ -25,14 +26,15 @@ from kobepost.audit.models import AuditEvent
 from kobepost.public.models import PostPhoto
 from tickets.models import Case
 
-OUR_APPS = ("kobepost", "departments", "tickets", "callcenter", "faq")
+# The project's own packages: every app inside them is ours, whatever its label.
+OUR_PACKAGES = ("kobepost", "departments", "tickets", "callcenter", "faq")
 
 
 def written_at_fields() -> list[tuple[type[models.Model], str]]:
     """Every "when was this row written" column: auto_now, auto_now_add or default now."""
     found = []
     for model in apps.get_models():
-        if model._meta.app_label not in OUR_APPS:
+        if model._meta.app_config.name.partition(".")[0] not in OUR_PACKAGES:
             continue
         for field in model._meta.concrete_fields:
             if isinstance(field, models.DateTimeField) and (
@@ -51,7 +53,7 @@ def newest_change() -> tuple[datetime | None, str]:
             "newest"
         ]
         if value is not None and (newest is None or value > newest):
-            newest, source = value, f"{model._meta.label_lower}.{name}"
+            newest, source = value, f"{model._meta.db_table}.{name}"
     return newest, source
 
 
@@ -102,7 +104,7 @@ class Command(BaseCommand):
         ]
         attachments = list(attachment_rows.order_by("-pk")[:sample])
         for attachment in attachments:
-            name = attachment.file.name
+            name = cast(str, attachment.file.name)  # a saved attachment has a name
             if not default_storage.exists(name) or default_storage.size(name) != attachment.size:
                 missing.append(name)
         if missing:

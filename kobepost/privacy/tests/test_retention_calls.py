@@ -16,7 +16,7 @@ from kobepost.cti.demo import ring_call
 from kobepost.cti.models import Call
 from kobepost.cti.tests import conftest as cti_fixtures
 from kobepost.privacy import retention
-from kobepost.privacy.models import DisposalItem, LegalHold, RetentionClass
+from kobepost.privacy.models import DataRequest, DisposalItem, LegalHold, RetentionClass
 from kobepost.privacy.tasks import list_expired_records
 from kobepost.privacy.tests.conftest import closed_case, jst
 from tickets.models import Case, Dial
@@ -202,7 +202,7 @@ def test_the_disposal_page_tells_the_administrator_what_is_kept_for_want_of_a_cl
     pbx, dials, one_year, admin_user, login_client
 ):
     ring(pbx, "clean", dials["clean110"], jst(2010, 5, 1, 10))
-    response = login_client(admin_user).get("/admin/tickets/disposalbatch/")
+    response = login_client(admin_user).get("/admin/privacy/disposalbatch/")
     assert response.status_code == 200
     shown = [str(message) for message in response.context["messages"]]
     assert any("通話記録の電話番号 1 件は保存年限の区分が未設定" in text for text in shown), shown
@@ -220,3 +220,52 @@ def test_the_admins_unclassified_case_filter_is_the_disposal_rule(operator, staf
     assert kept_under is None
     assert Case.objects.filter(retention.unclassified(Case)).filter(pk=unset.pk).exists()
     assert retention.unclassified_counts() == {str(DisposalItem.Kind.CASE.label): 1}
+
+
+def test_a_data_request_finds_the_callers_journal_calls_and_holds_their_numbers(
+    pbx, dials, one_year, admin_user, login_client, django_capture_on_commit_callbacks
+):
+    """開示等の請求: the journal keeps the caller's number, so it is found like a case, and
+    while the request is open its number outlives its period; closing the request lets the
+    next approved list erase it."""
+    call = ring(pbx, "requested", dials["roads"], jst(2028, 5, 1, 10))
+    other = ring(pbx, "someone-else", dials["roads"], jst(2028, 5, 1, 11))
+    Call.objects.filter(pk=other.pk).update(
+        caller_phone="078-000-1111", caller_phone_digits="0780001111"
+    )
+    client = login_client(admin_user)
+    response = client.post(
+        "/privacy/",
+        {
+            "kind": "disclosure",
+            "received_on": "2030-03-01",
+            "requester_phone": "０７８-３３１-８１８１",
+        },
+    )
+    assert response.status_code == 302
+    data_request = DataRequest.objects.latest("pk")
+    page = client.get(f"/privacy/{data_request.pk}/").content.decode()
+    assert "通話記録" in page and NUMBER in page and "078-000-1111" not in page
+    hold = LegalHold.objects.get(data_request=data_request, call=call)
+    assert not LegalHold.objects.filter(call=other).exists()
+
+    assert due_numbers(FIRST_DAY_EXPIRED) == {"someone-else"}
+    approve_on(FIRST_DAY_EXPIRED, admin_user, django_capture_on_commit_callbacks)
+    assert kept(call)
+
+    LegalHold.objects.filter(pk=hold.pk).update(released_at=timezone.now())
+    batch = approve_on(FIRST_DAY_EXPIRED, admin_user, django_capture_on_commit_callbacks)
+    assert batch.call_number_count == 1 and not kept(call)
+
+
+def test_a_held_call_keeps_its_number_when_its_case_is_disposed_of(
+    pbx, dials, one_year, operator, staff_tobu, admin_user, django_capture_on_commit_callbacks
+):
+    call = ring(pbx, "held-alone", dials["roads"], jst(2020, 5, 1, 10))
+    case = closed_case(operator, staff_tobu, jst(2020, 6, 1, 9))
+    Call.objects.filter(pk=call.pk).update(case=case)
+    LegalHold.objects.create(call=call, reason="開示等の請求", created_by=admin_user)
+    approve_on(FIRST_DAY_EXPIRED, admin_user, django_capture_on_commit_callbacks)
+    case.refresh_from_db()
+    assert case.disposed_at is not None
+    assert kept(call)

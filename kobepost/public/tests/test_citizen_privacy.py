@@ -41,6 +41,7 @@ def personal_data(draw) -> dict:
 
 def public_responses(client: Client, post: Post) -> list[tuple[str, bytes]]:
     photo = post.photos.first()
+    assert photo is not None
     paths = [
         "/public/",
         f"/public/posts/{post.pk}/",
@@ -57,7 +58,11 @@ def public_responses(client: Client, post: Post) -> list[tuple[str, bytes]]:
         response = client.get(path)
         assert response.status_code == 200, path
         headers = "\n".join(f"{k}: {v}" for k, v in response.items()).encode()
-        body = b"".join(response.streaming_content) if response.streaming else response.content
+        body = (
+            b"".join(response.streaming_content)  # type: ignore[attr-defined]  # streaming
+            if response.streaming
+            else response.content
+        )
         results.append((path, headers + b"\n\n" + body))
     return results
 

@@ -28,7 +28,7 @@ def reset(client: Client, link: str, password: str = NEW_PASSWORD):
     landing = client.get(link)
     if landing.status_code != 302:
         return landing
-    return client.post(landing.url, {"new_password1": password, "new_password2": password})
+    return client.post(landing["Location"], {"new_password1": password, "new_password2": password})
 
 
 def test_forgotten_password_is_reset_once_through_the_mailed_link(db, mailed):

@@ -23,8 +23,8 @@ from tickets.services import (
 JST = ZoneInfo("Asia/Tokyo")
 
 
-def jst(*parts: int) -> datetime.datetime:
-    return datetime.datetime(*parts, tzinfo=JST)
+def jst(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime.datetime:
+    return datetime.datetime(year, month, day, hour, minute, tzinfo=JST)
 
 
 def hours(n: float) -> datetime.timedelta:
@@ -105,8 +105,8 @@ def build_known_set(user) -> dict:
         category=unmapped, text="他", public_text="他", created_at=jst(2026, 4, 7, 8)
     )
 
-    for query, at in (("粗大ごみ 料金", 1), ("粗大ごみ 料金", 2), ("犬", 3)):
+    for query, day in (("粗大ごみ 料金", 1), ("粗大ごみ 料金", 2), ("犬", 3)):
         UnansweredSearch.objects.create(
-            query=query, normalized_query=query, dial=roads, searched_at=jst(2026, 4, at, 12)
+            query=query, normalized_query=query, dial=roads, searched_at=jst(2026, 4, day, 12)
         )
     return {"a": a, "b": b, "c": c, "d": d, "e": e, "f": f, "g": g, "h": h, "entry": entry}

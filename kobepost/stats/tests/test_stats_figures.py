@@ -82,7 +82,7 @@ def test_department_filter_narrows_every_source(known, kobe):
     assert stats.totals(hygiene) == {"faq": 1, "cases": 1, "posts": 0}
 
 
-@pytest.mark.skipif("not __import__('kobepost.stats.figures').stats.percentiles_supported()")
+@pytest.mark.skipif("not __import__('kobepost.stats.figures').stats.figures.percentiles_supported()")
 def test_median_and_p90_per_department_and_category_on_postgresql(known):
     overall = stats.response_times(APRIL, None)[0].values
     # Replies after 10, 20, 30, 40 h: median 25, p90 = 30 + 0.7 × 10 = 37.

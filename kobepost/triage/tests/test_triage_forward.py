@@ -437,7 +437,9 @@ def test_open311_shows_flowed_back_status_and_public_reply_only(supervisor, staf
 
 def _selected(page: str, name: str) -> list[str]:
     """The labels of the selected options of the select ``name`` on a page."""
-    select = re.search(rf'<select name="{name}".*?</select>', page, re.S).group(0)
+    found = re.search(rf'<select name="{name}".*?</select>', page, re.S)
+    assert found is not None, f"no select {name} on the page"
+    select = found.group(0)
     return re.findall(r"<option value=\"[^\"]+\" selected>([^<]*)</option>", select)
 
 
