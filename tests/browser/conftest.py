@@ -8,7 +8,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Page, expect
 
-from tests.fixtures import TEST_PASSWORD, service_missing
+from tests.fixtures import TEST_PASSWORD, restore_migration_rows, service_missing
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by
 # fixtures in that same thread are safe here.
@@ -97,13 +97,8 @@ def assert_accessible(page) -> None:
 def post_categories(db):
     """The KOBE ぽすと categories that a data migration creates.
 
-    live_server tests empty every table afterwards, data migrations' rows included, so a
-    browser test that needs them puts them back (idempotently) instead of relying on order.
+    live_server tests empty every table afterwards, data migrations' rows included; the
+    suite puts them back after each such test (tests/fixtures.py), and this fixture makes
+    sure of them (idempotently) instead of relying on that order.
     """
-    import importlib
-
-    from tests.migration_state import apps_before_the_move
-
-    importlib.import_module("kobepost.accounts.migrations.0002_citizen").seed_post_categories(
-        apps_before_the_move(), None
-    )
+    restore_migration_rows()
