@@ -4,8 +4,9 @@ The lifecycle (``Case.allowed_transitions``) says which statuses a case may go t
 says who may take it there. The call center closes cases, records that the citizen was told
 (市民回答済) and reopens them (back to 所管課対応中 from 回答済 or later); the case's own
 department starts its work (受付 → 所管課対応中) and answers (回答済). The case page offers
-the first buttons (``status_actions_for``); ``tickets.services.case_change_status`` refuses
-anything else (``status_change_check``), whoever calls it.
+the first buttons (``status_actions_for``); the services that change a status
+(``case_change_status``, ``case_reply``, ``case_set_work_status``,
+``case_record_citizen_callback``) refuse anything else, whoever calls them.
 """
 
 from django.core.exceptions import PermissionDenied
@@ -30,6 +31,16 @@ def may_change_status(user: User, case: Case, status: str) -> bool:
             return case.status == Case.Status.RECEIVED
         return status == Case.Status.ANSWERED
     return False
+
+
+def may_set_work_status(user: User, case: Case) -> bool:
+    """The work on the ground (未着手/対応中/対応済) is recorded by the case's department."""
+    return bool(user.is_department_staff and user.department_id == case.department_id)
+
+
+def may_record_citizen_callback(user: User) -> bool:
+    """Telling the citizen the answer (市民回答済) is the call center's."""
+    return bool(user.is_callcenter)
 
 
 def status_change_check(*, user: User, case: Case, status: str) -> None:

@@ -45,7 +45,12 @@ from tickets.corrections import (
 )
 from tickets.models import Case, CaseEvent, FiscalYearCounter, IntakeToken
 from tickets.outbound import Channel, outbound_case
-from tickets.policy import status_change_check
+from tickets.policy import (
+    StatusChangeRefused,
+    may_record_citizen_callback,
+    may_set_work_status,
+    status_change_check,
+)
 
 
 class StaleCase(Exception):
@@ -404,6 +409,7 @@ def case_reply(
     """The department's answer: sets the reply, moves the case to 回答済, mails the center."""
     with transaction.atomic():
         case = _lock(case, expected_version)
+        status_change_check(user=user, case=case, status=Case.Status.ANSWERED)
         case.check_transition(Case.Status.ANSWERED)
         previous = case.status
         case.reply_text = reply_text
@@ -443,6 +449,8 @@ def case_set_work_status(
         raise ValueError(_("対応状況が正しくありません。"))
     with transaction.atomic():
         case = _lock(case, expected_version)
+        if not may_set_work_status(user, case):
+            raise StatusChangeRefused(_("対応状況は、案件の所管課だけが記録できます。"))
         previous = Case.WorkStatus(case.work_status).label
         previous_status = case.status
         case.work_status = work_status
@@ -486,6 +494,8 @@ def case_record_citizen_callback(
     """The operator told the citizen the department's answer: 回答済 → 市民回答済."""
     with transaction.atomic():
         case = _lock(case)
+        if not may_record_citizen_callback(user):
+            raise StatusChangeRefused(_("市民への回答の記録は、コールセンターだけができます。"))
         case.check_transition(Case.Status.CITIZEN_ANSWERED)
         previous = case.status
         case.status = Case.Status.CITIZEN_ANSWERED

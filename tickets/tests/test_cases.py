@@ -122,9 +122,9 @@ def test_refused_transitions_raise_a_clear_error(request, operator, start, targe
     assert case.events.count() == 1
 
 
-def test_reopen_is_recorded_as_reopen(operator):
+def test_reopen_is_recorded_as_reopen(operator, staff_tobu):
     case = make_case(operator, direct_answer=True)
-    case = case_reply(case=case, user=operator, reply_text="x")
+    case = case_reply(case=case, user=staff_tobu, reply_text="x")
     case = case_change_status(case=case, user=operator, status=Case.Status.CLOSED)
     case = case_change_status(case=case, user=operator, status=Case.Status.IN_PROGRESS)
     assert case.events.last().kind == CaseEvent.Kind.REOPEN
@@ -145,12 +145,12 @@ def test_transfer_moves_case_and_restarts_it(operator, staff_tobu, kobe):
         case_transfer(case=case, user=operator, department=kobe["kensetsu-seibu"])
 
 
-def test_awaiting_callback_queue_excludes_direct_and_no_reply(operator):
+def test_awaiting_callback_queue_excludes_direct_and_no_reply(operator, staff_tobu):
     wanted = make_case(operator)
     direct = make_case(operator, direct_answer=True)
     no_reply = make_case(operator, reply_needed=False)
     for case in (wanted, direct, no_reply):
-        case_reply(case=case, user=operator, reply_text="回答")
+        case_reply(case=case, user=staff_tobu, reply_text="回答")
     assert list(Case.objects.awaiting_callback()) == [wanted]
 
 

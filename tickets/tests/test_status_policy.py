@@ -2,10 +2,16 @@
 does not offer, whoever calls it, and writes nothing."""
 
 import pytest
+from django.utils import timezone
 
 from tickets.models import Case
 from tickets.policy import StatusChangeRefused, status_actions_for
-from tickets.services import case_change_status, case_reply
+from tickets.services import (
+    case_change_status,
+    case_record_citizen_callback,
+    case_reply,
+    case_set_work_status,
+)
 from tickets.tests.factories import make_case
 
 
@@ -74,3 +80,32 @@ def test_the_buttons_are_what_the_service_allows(received, operator, staff_tobu,
     assert status_actions_for(operator, closed) == [
         (Case.Status.IN_PROGRESS, "再開する（所管課対応中に戻す）")
     ]
+
+
+def test_the_answer_the_work_status_and_the_call_back_are_refused_to_the_wrong_role(
+    operator, staff_tobu, staff_seibu
+):
+    """The services check who, not only the views: nothing is written for a refused call."""
+    case = make_case(operator)
+    for refused in (
+        lambda: case_reply(case=case, user=operator, reply_text="回答"),
+        lambda: case_reply(case=case, user=staff_seibu, reply_text="回答"),
+        lambda: case_set_work_status(case=case, user=operator, work_status="working"),
+        lambda: case_set_work_status(case=case, user=staff_seibu, work_status="working"),
+    ):
+        with pytest.raises(StatusChangeRefused):
+            refused()
+    case.refresh_from_db()
+    assert (case.status, case.work_status, case.reply_text) == (
+        Case.Status.RECEIVED,
+        Case.WorkStatus.NOT_STARTED,
+        "",
+    )
+    case = case_reply(case=case, user=staff_tobu, reply_text="補修しました。")
+    with pytest.raises(StatusChangeRefused):
+        case_record_citizen_callback(
+            case=case, user=staff_tobu, told_at=timezone.now(), method="phone"
+        )
+    case.refresh_from_db()
+    assert case.status == Case.Status.ANSWERED and case.citizen_told_at is None
+    assert case.events.count() == 2  # created, the department's answer

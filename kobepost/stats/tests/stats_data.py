@@ -44,20 +44,24 @@ def make_case(user, category_code: str, received_at, *, ward: str = "", channel=
     )
 
 
+def department_staff_of(case: Case) -> User:
+    """Starting the work and answering are the case's department's (tickets/policy.py)."""
+    staff, _created = User.objects.get_or_create(
+        username=f"stats-{case.department.code}",
+        defaults={"role": User.Role.DEPARTMENT_STAFF, "department": case.department},
+    )
+    return staff
+
+
 def move(case: Case, user, status: str, at: datetime.datetime) -> None:
     """A status change through the real workflow, as if it happened at a chosen moment."""
     with time_machine.travel(at, tick=False):
         if status == Case.Status.ANSWERED:
-            case_reply(case=case, user=user, reply_text="確認しました。")
+            case_reply(case=case, user=department_staff_of(case), reply_text="確認しました。")
         elif status == Case.Status.CITIZEN_ANSWERED:
             case_record_citizen_callback(case=case, user=user, told_at=at, method="phone")
         elif status == Case.Status.IN_PROGRESS and case.status == Case.Status.RECEIVED:
-            # Starting the work is the case's department's (tickets/policy.py).
-            staff, _created = User.objects.get_or_create(
-                username=f"stats-{case.department.code}",
-                defaults={"role": User.Role.DEPARTMENT_STAFF, "department": case.department},
-            )
-            case_change_status(case=case, user=staff, status=status)
+            case_change_status(case=case, user=department_staff_of(case), status=status)
         else:
             case_change_status(case=case, user=user, status=status)
     case.refresh_from_db()
