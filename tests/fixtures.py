@@ -42,6 +42,18 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def default_language() -> Iterator[None]:
+    """Every test starts, and leaves, in the site's language. ``translation.activate`` in a
+    view or a service (a mail in the recipient's language, an English page) is per thread,
+    so a test that ends in English would otherwise hand English to the next one."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 # Redis databases 8–15 hold the cache of parallel (pytest-xdist) test workers.
 WORKER_CACHE_FIRST_DB = 8
 
