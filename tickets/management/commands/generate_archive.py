@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
@@ -382,6 +383,8 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             for table in (*BULK_TABLES, "faq_faqentry"):
                 cursor.execute(f"{command} {table}")
+        # The statistics' counts of the closed months (kobepost/stats/rollup.py).
+        self._timed("stats", lambda: call_command("stats_rollup", "--rebuild", stdout=self.stdout))
         self.stdout.write(self.style.SUCCESS(f"完了: {time.monotonic() - started:.1f} 秒"))
 
     # --- helpers ------------------------------------------------------------------------------

@@ -1,0 +1,337 @@
+"""Counts of closed months (kobepost.stats.models): building them, invalidating them, and
+reading a period as "counted months + the rest live".
+
+Why months, not days: the archive receives ~140 cases and ~270 FAQ calls a day, spread
+over ~60 categories, 10 wards, 5 channels and thousands of FAQ entries, so a day's rows
+would be nearly as many as its cases. A month's rows are a few hundred, so ten years of
+any breakdown is a sum over at most a few tens of thousands of narrow index rows, and a
+whole period's totals over a few hundred. The partial months at the two edges of a period
+(at most two, ~60 days) and the current month are read from the cases and calls
+themselves through their period indexes, as before.
+
+Consistency, whatever writes: a month is read from the counts only when it has a
+StatsMonth marker. stats_months_invalidate() deletes the markers of the closed months a
+change touches, in the transaction of the change; stats_month_build() rewrites a month's
+counts and its marker in one transaction. Both take the month's advisory lock, so a
+build either sees a change committed or is followed by that change's invalidation. The
+changes that move counts are the tickets services' (department, category, channel, kind,
+ward, a new case dated in a closed month), retention disposal (which blanks no counted
+field today: the guard below decides) and FAQ calls logged with an earlier time. A month
+left unbuilt costs time only: its figures are read live.
+
+SQLite (the development default) keeps no counts: every figure is read live.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from faq.models import SimpleCall
+from kobepost.lib.jp_calendar import month_of, next_month, start_of_day
+from kobepost.stats.models import CaseMonthCount, FaqEntryMonthCount, FaqMonthCount, StatsMonth
+from tickets.models import Case
+
+# dimension → the case's column (its value, as text, is CaseMonthCount.value).
+CASE_DIMENSIONS = {
+    "category": "category_id",
+    "channel": "channel",
+    "kind": "kind",
+    "ward": "ward",
+    "fiscal_year": "fiscal_year",
+}
+# Every case has exactly one kind: the rows of this dimension count all the cases.
+TOTAL_DIMENSION = "kind"
+# The case columns the counts depend on: a change to any of them in a closed month
+# invalidates that month.
+COUNTED_CASE_FIELDS = frozenset(
+    {"received_at", "dial", "dial_id", "department", "department_id"}
+    | {name.removesuffix("_id") for name in CASE_DIMENSIONS.values()}
+    | set(CASE_DIMENSIONS.values())
+)
+_LOCK_CLASS = 0x5354  # "ST": pg_advisory_xact_lock(class, month's ordinal)
+
+
+def counts_kept() -> bool:
+    """Counts are kept on PostgreSQL only (advisory locks; SQLite reads live)."""
+    return connection.vendor == "postgresql"
+
+
+def current_month(today: datetime.date | None = None) -> datetime.date:
+    return (today or timezone.localdate()).replace(day=1)
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+Range = tuple[datetime.datetime | None, datetime.datetime]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a period is read: ``months`` from the counts, ``live`` ranges from the rows."""
+
+    months: tuple[datetime.date, ...]
+    live: tuple[Range, ...]
+
+    def live_filter(self, moment: str) -> Q | None:
+        """The rows of the live ranges (None when the counts cover the whole period)."""
+        if not self.live:
+            return None
+        condition = Q()
+        for low, high in self.live:
+            part = Q(**{f"{moment}__lt": high})
+            if low is not None:
+                part &= Q(**{f"{moment}__gte": low})
+            condition |= part
+        return condition
+
+
+def period_plan(
+    date_from: datetime.date | None, date_to: datetime.date, *, today: datetime.date | None = None
+) -> Plan:
+    """The counted months wholly inside [date_from, date_to] (None: since the beginning)
+    and before the current month, and the live ranges that cover the rest. One query, or
+    none when no whole closed month is in the period."""
+    end = start_of_day(date_to + datetime.timedelta(days=1))
+    start = start_of_day(date_from) if date_from else None
+    first = None if date_from is None else next_month(date_from - datetime.timedelta(days=1))
+    # The last whole month: the one before the month of the day after date_to.
+    after = date_to + datetime.timedelta(days=1)
+    last_end = min(after.replace(day=1), current_month(today))
+    months: list[datetime.date] = []
+    if counts_kept() and (first is None or first < last_end):
+        built = StatsMonth.objects.filter(month__lt=last_end)
+        if first is not None:
+            built = built.filter(month__gte=first)
+        months = sorted(built.values_list("month", flat=True))
+    live: list[Range] = []
+    cursor = start
+    for month in months:
+        month_start = start_of_day(month)
+        if cursor is None or cursor < month_start:
+            live.append((cursor, month_start))
+        cursor = start_of_day(next_month(month))
+    if cursor is None or cursor < end:
+        live.append((cursor, end))
+    return Plan(months=tuple(months), live=tuple(live))
+
+
+def _merged(parts: Iterable[Iterable[tuple]]) -> dict[tuple, int]:
+    """Rows of (key..., n) from several sources, added up per key."""
+    counts: dict[tuple, int] = defaultdict(int)
+    for rows in parts:
+        for *key, number in rows:
+            counts[tuple(key)] += int(number or 0)
+    return dict(counts)
+
+
+def _local_month(value: datetime.datetime | datetime.date) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return month_of(value)
+    return value.replace(day=1)
+
+
+def _live_rows(queryset: QuerySet, moment: str, columns: list[str]) -> list[tuple]:
+    """(columns..., n) counted from the rows; "month" is the moment's month in Japan time."""
+    if "month" in columns:
+        queryset = queryset.annotate(month=TruncMonth(moment))
+    rows = queryset.values(*columns).annotate(n=Count("*")).values_list(*columns, "n")
+    month_at = columns.index("month") if "month" in columns else None
+    return [
+        tuple(_local_month(v) if i == month_at else v for i, v in enumerate(row))
+        for row in rows.order_by()
+    ]
+
+
+def case_counts(
+    cases: QuerySet[Case],
+    plan: Plan,
+    *,
+    dial_id: int | None,
+    department_id: int | None,
+    keys: tuple[str, ...],
+) -> dict[tuple, int]:
+    """Cases per ``keys`` (any of "dial_id", "department_id", "month" and at most one of
+    CASE_DIMENSIONS) over the plan's period: ``cases`` is the scope's queryset without a
+    period. Dimension values come back as the case's column gives them (ids as int)."""
+    dimensions = [key for key in keys if key in CASE_DIMENSIONS]
+    if len(dimensions) > 1:
+        raise ValueError("one dimension at a time")
+    dimension = dimensions[0] if dimensions else TOTAL_DIMENSION
+    parts: list[list[tuple]] = []
+    if plan.months:
+        counted = CaseMonthCount.objects.filter(month__in=plan.months, dimension=dimension)
+        if dial_id:
+            counted = counted.filter(dial_id=dial_id)
+        if department_id:
+            counted = counted.filter(department_id=department_id)
+        columns = ["value" if key in CASE_DIMENSIONS else key for key in keys]
+        rows = counted.values(*columns).annotate(n=Sum("n")).values_list(*columns, "n")
+        dimension_at = keys.index(dimensions[0]) if dimensions else None
+        cast = _case_value(dimension)
+        parts.append(
+            [
+                tuple(cast(v) if i == dimension_at else v for i, v in enumerate(row))
+                for row in rows.order_by()
+            ]
+        )
+    live = plan.live_filter("received_at")
+    if live is not None:
+        columns = [CASE_DIMENSIONS.get(key, key) for key in keys]
+        parts.append(_live_rows(cases.filter(live), "received_at", columns))
+    return _merged(parts)
+
+
+def _case_value(dimension: str):
+    """Text in CaseMonthCount.value back to the case's column type."""
+    field = Case._meta.get_field(CASE_DIMENSIONS[dimension].removesuffix("_id"))
+    if field.is_relation or field.get_internal_type().endswith("IntegerField"):
+        return int
+    return str
+
+
+def faq_counts(
+    calls: QuerySet[SimpleCall],
+    plan: Plan,
+    *,
+    dial_id: int | None,
+    department_id: int | None,
+    keys: tuple[str, ...],
+) -> dict[tuple, int]:
+    """FAQ calls per ``keys`` (any of "dial_id", "month", "faq_entry_id") over the plan's
+    period; ``calls`` is the scope's queryset without a period. Per entry, or with a
+    department (a call belongs to its entry's department), only calls with an entry."""
+    parts: list[list[tuple]] = []
+    if plan.months:
+        by_entry = "faq_entry_id" in keys or department_id
+        counted: QuerySet[Any] = (
+            FaqEntryMonthCount.objects.all() if by_entry else FaqMonthCount.objects.all()
+        ).filter(month__in=plan.months)
+        if dial_id:
+            counted = counted.filter(dial_id=dial_id)
+        if department_id:
+            counted = counted.filter(faq_entry__department_id=department_id)
+        parts.append(
+            list(counted.values(*keys).annotate(n=Sum("n")).values_list(*keys, "n").order_by())
+        )
+    live = plan.live_filter("created_at")
+    if live is not None:
+        queryset = calls.filter(live)
+        if "faq_entry_id" in keys:
+            queryset = queryset.filter(faq_entry__isnull=False)
+        parts.append(_live_rows(queryset, "created_at", list(keys)))
+    return _merged(parts)
+
+
+# --- Building and invalidating -------------------------------------------------------------
+
+
+def _lock(months: Iterable[datetime.date]) -> None:
+    with connection.cursor() as cursor:
+        for month in sorted(set(months)):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, month.toordinal()])
+
+
+def stats_months_invalidate(
+    *, moments: Iterable[datetime.datetime | None], today: datetime.date | None = None
+) -> int:
+    """Forget the counts of the closed months of these moments (received or logged times):
+    they are read live until the next build. Costs no query for the current month."""
+    this_month = current_month(today)
+    closed = {month_of(m) for m in moments if m is not None and month_of(m) < this_month}
+    if not closed or not counts_kept():
+        return 0
+    with transaction.atomic():
+        _lock(closed)
+        deleted, _rows = StatsMonth.objects.filter(month__in=closed).delete()
+    return deleted
+
+
+def stats_case_changed(
+    *, received_at: Iterable[datetime.datetime | None], fields: Iterable[str] | None
+) -> int:
+    """A case was created (``fields`` None) or some of its fields written: forget the
+    counts of its closed months if a counted field is among them. ``received_at``: the
+    case's receipt time, before and after when that changed."""
+    if fields is not None and not COUNTED_CASE_FIELDS & set(fields):
+        return 0
+    return stats_months_invalidate(moments=received_at)
+
+
+def stats_month_build(*, month: datetime.date) -> None:
+    """Count one closed month again and mark it built: idempotent, safe beside writers."""
+    month = month.replace(day=1)
+    if month >= current_month():
+        raise ValueError(f"{month:%Y-%m} is not over")
+    low, high = start_of_day(month), start_of_day(next_month(month))
+    with transaction.atomic():
+        _lock([month])
+        for model in (CaseMonthCount, FaqMonthCount, FaqEntryMonthCount):
+            model.objects.filter(month=month).delete()
+        cases = Case.objects.filter(received_at__gte=low, received_at__lt=high).order_by()
+        rows = []
+        for dimension, column in CASE_DIMENSIONS.items():
+            grouped = (
+                cases.values("dial_id", "department_id", column)
+                .annotate(n=Count("*"))
+                .values_list("dial_id", "department_id", column, "n")
+            )
+            rows += [
+                CaseMonthCount(
+                    month=month,
+                    dial_id=dial,
+                    department_id=department,
+                    dimension=dimension,
+                    value=str(value),
+                    n=n,
+                )
+                for dial, department, value, n in grouped
+            ]
+        CaseMonthCount.objects.bulk_create(rows, batch_size=2000)
+        calls = SimpleCall.objects.filter(created_at__gte=low, created_at__lt=high).order_by()
+        FaqMonthCount.objects.bulk_create(
+            FaqMonthCount(month=month, dial_id=dial, n=n)
+            for dial, n in calls.values("dial_id")
+            .annotate(n=Count("*"))
+            .values_list("dial_id", "n")
+        )
+        FaqEntryMonthCount.objects.bulk_create(
+            (
+                FaqEntryMonthCount(month=month, dial_id=dial, faq_entry_id=entry, n=n)
+                for dial, entry, n in calls.filter(faq_entry__isnull=False)
+                .values("dial_id", "faq_entry_id")
+                .annotate(n=Count("*"))
+                .values_list("dial_id", "faq_entry_id", "n")
+            ),
+            batch_size=2000,
+        )
+        StatsMonth.objects.update_or_create(month=month, defaults={"built_at": timezone.now()})
+
+
+def stats_months_build(*, rebuild: bool = False, today: datetime.date | None = None) -> int:
+    """Count every closed month not counted yet (all of them with ``rebuild``), from the
+    first case or FAQ call on; returns how many months were counted. Idempotent."""
+    if not counts_kept():
+        return 0
+    firsts = [
+        Case.objects.aggregate(first=Min("received_at"))["first"],
+        SimpleCall.objects.aggregate(first=Min("created_at"))["first"],
+    ]
+    known = [month_of(first) for first in firsts if first is not None]
+    if not known:
+        return 0
+    this_month = current_month(today)
+    built = set() if rebuild else set(StatsMonth.objects.values_list("month", flat=True))
+    month, count = min(known), 0
+    while month < this_month:
+        if month not in built:
+            stats_month_build(month=month)
+            count += 1
+        month = next_month(month)
+    return count
