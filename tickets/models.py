@@ -697,3 +697,19 @@ __all__ = [
     "InvalidTransition",
     "haversine_m",
 ]
+
+
+class CountedMonthChange(models.Model):
+    """A closed month (Japan time) whose cases or FAQ calls changed in a way the statistics
+    count since they last counted it: kobepost.stats reads it from the rows again until it
+    counts the month anew (tickets/counted_months.py, kobepost/stats/rollup.py)."""
+
+    month = models.DateField(_("月"), primary_key=True)
+    changed_at = models.DateTimeField(_("変更日時"))
+
+    class Meta:
+        verbose_name = _("集計後に変わった月")
+        verbose_name_plural = _("集計後に変わった月")
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m}"

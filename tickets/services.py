@@ -36,7 +36,6 @@ from kobepost.notifications.services import (
 from kobepost.privacy.models import DataCorrection, DataRequest
 from kobepost.public.mail import PostEvent, post_status_notify
 from kobepost.public.models import Post, linked_post_status
-from kobepost.stats.rollup import stats_case_changed
 from tickets.corrections import (
     CORRECTABLE_FIELDS,
     LOCATION,
@@ -44,6 +43,7 @@ from tickets.corrections import (
     field_label,
     value_text,
 )
+from tickets.counted_months import case_counts_changed
 from tickets.models import Case, CaseEvent, FiscalYearCounter, IntakeToken
 from tickets.outbound import Channel, outbound_case
 from tickets.policy import (
@@ -91,7 +91,7 @@ def _save(case: Case, fields: list[str]) -> None:
     case.version += 1
     case.updated_at = now
     # The counts of a closed month follow in the same transaction (no query this month).
-    stats_case_changed(received_at=[case.received_at], fields=fields)
+    case_counts_changed(received_at=[case.received_at], fields=fields)
 
 
 def _record(
@@ -242,7 +242,7 @@ def case_create(*, created_by: User, **fields: Any) -> Case:
             case.reply_due_date = case.compute_reply_due_date(received_at)
         case.full_clean(exclude=["reference", "fiscal_year", "created_by"])
         case.save()
-        stats_case_changed(received_at=[case.received_at], fields=None)
+        case_counts_changed(received_at=[case.received_at], fields=None)
         created = _record(
             case, kind=CaseEvent.Kind.CREATED, actor=created_by, to_status=case.status
         )
@@ -570,7 +570,7 @@ def case_correct(
         # follow the correction; the row is locked, so the version cannot move.
         case.version += 1
         case.save(update_fields=[*fields, "version", "updated_at"])
-        stats_case_changed(received_at=[case.received_at], fields=fields)
+        case_counts_changed(received_at=[case.received_at], fields=fields)
         labels = "、".join(field_label(name) for name, _old, _new in changed)
         note = _("訂正した項目: %(fields)s\n理由: %(reason)s") % {
             "fields": labels,

@@ -9,15 +9,15 @@ whole period's totals over a few hundred. The partial months at the two edges of
 (at most two, ~60 days) and the current month are read from the cases and calls
 themselves through their period indexes, as before.
 
-Consistency, whatever writes: a month is read from the counts only when it has a
-StatsMonth marker. stats_months_invalidate() deletes the markers of the closed months a
-change touches, in the transaction of the change; stats_month_build() rewrites a month's
-counts and its marker in one transaction. Both take the month's advisory lock, so a
-build either sees a change committed or is followed by that change's invalidation. The
-changes that move counts are the tickets services' (department, category, channel, kind,
-ward, a new case dated in a closed month), retention disposal (which blanks no counted
-field today: the guard below decides) and FAQ calls logged with an earlier time. A month
-left unbuilt costs time only: its figures are read live.
+Consistency, whatever writes: a month is read from the counts only with a StatsMonth
+marker and no tickets.CountedMonthChange row. The writers below the statistics (the
+tickets services: department, category, channel, kind, ward, a new case dated in a closed
+month; retention disposal, which blanks no counted field today; FAQ calls logged with an
+earlier time) record the change in their own transaction (tickets/counted_months.py).
+stats_month_build rewrites a month's counts and marker and clears its change in one
+transaction; both sides take the month's advisory lock, so a build either sees a change
+committed or is followed by its record. A month not counted costs time only: its figures
+are read live.
 
 SQLite (the development default) keeps no counts: every figure is read live.
 """
@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -36,31 +36,11 @@ from django.utils import timezone
 from faq.models import SimpleCall
 from kobepost.lib.jp_calendar import month_of, next_month, start_of_day
 from kobepost.stats.models import CaseMonthCount, FaqEntryMonthCount, FaqMonthCount, StatsMonth
-from tickets.models import Case
+from tickets.counted_months import CASE_DIMENSIONS, counts_kept, month_lock
+from tickets.models import Case, CountedMonthChange
 
-# dimension → the case's column (its value, as text, is CaseMonthCount.value).
-CASE_DIMENSIONS = {
-    "category": "category_id",
-    "channel": "channel",
-    "kind": "kind",
-    "ward": "ward",
-    "fiscal_year": "fiscal_year",
-}
 # Every case has exactly one kind: the rows of this dimension count all the cases.
 TOTAL_DIMENSION = "kind"
-# The case columns the counts depend on: a change to any of them in a closed month
-# invalidates that month.
-COUNTED_CASE_FIELDS = frozenset(
-    {"received_at", "dial", "dial_id", "department", "department_id"}
-    | {name.removesuffix("_id") for name in CASE_DIMENSIONS.values()}
-    | set(CASE_DIMENSIONS.values())
-)
-_LOCK_CLASS = 0x5354  # "ST": pg_advisory_xact_lock(class, month's ordinal)
-
-
-def counts_kept() -> bool:
-    """Counts are kept on PostgreSQL only (advisory locks; SQLite reads live)."""
-    return connection.vendor == "postgresql"
 
 
 def current_month(today: datetime.date | None = None) -> datetime.date:
@@ -106,7 +86,9 @@ def period_plan(
     last_end = min(after.replace(day=1), current_month(today))
     months: list[datetime.date] = []
     if counts_kept() and (first is None or first < last_end):
-        built = StatsMonth.objects.filter(month__lt=last_end)
+        built = StatsMonth.objects.filter(month__lt=last_end).exclude(
+            month__in=CountedMonthChange.objects.values("month")
+        )
         if first is not None:
             built = built.filter(month__gte=first)
         months = sorted(built.values_list("month", flat=True))
@@ -232,56 +214,29 @@ def faq_counts(
 # --- Building and invalidating -------------------------------------------------------------
 
 
-def _lock(months: Iterable[datetime.date]) -> None:
-    with connection.cursor() as cursor:
-        for month in sorted(set(months)):
-            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, month.toordinal()])
-
-
-def stats_months_invalidate(
-    *, moments: Iterable[datetime.datetime | None], today: datetime.date | None = None
-) -> int:
-    """Forget the counts of the closed months of these moments (received or logged times):
-    they are read live until the next build. Costs no query for the current month."""
-    this_month = current_month(today)
-    closed = {month_of(m) for m in moments if m is not None and month_of(m) < this_month}
-    if not closed or not counts_kept():
-        return 0
-    with transaction.atomic():
-        _lock(closed)
-        deleted, _rows = StatsMonth.objects.filter(month__in=closed).delete()
-    return deleted
-
-
-def stats_case_changed(
-    *, received_at: Iterable[datetime.datetime | None], fields: Iterable[str] | None
-) -> int:
-    """A case was created (``fields`` None) or some of its fields written: forget the
-    counts of its closed months if a counted field is among them. ``received_at``: the
-    case's receipt time, before and after when that changed."""
-    if fields is not None and not COUNTED_CASE_FIELDS & set(fields):
-        return 0
-    return stats_months_invalidate(moments=received_at)
-
-
 def stats_month_build(*, month: datetime.date) -> None:
     """Count one closed month again and mark it built: idempotent, safe beside writers."""
-    month = month.replace(day=1)
-    if month >= current_month():
-        raise ValueError(f"{month:%Y-%m} is not over")
-    low, high = start_of_day(month), start_of_day(next_month(month))
+    _months_build([month.replace(day=1)])
+
+
+# Months counted in one transaction by a backfill: each pass reads the rows of the whole
+# stretch once, instead of once per month (a seq scan per month on a big archive).
+BUILD_CHUNK_MONTHS = 24
+
+
+def _months_build(months: list[datetime.date]) -> None:
+    """Count these closed months (contiguous or not) again and mark them built."""
+    if any(month >= current_month() for month in months):
+        raise ValueError("only months that are over can be counted")
+    wanted = set(months)
+    low, high = start_of_day(min(months)), start_of_day(next_month(max(months)))
     with transaction.atomic():
-        _lock([month])
+        month_lock(wanted)
         for model in (CaseMonthCount, FaqMonthCount, FaqEntryMonthCount):
-            model.objects.filter(month=month).delete()
-        cases = Case.objects.filter(received_at__gte=low, received_at__lt=high).order_by()
+            model.objects.filter(month__in=wanted).delete()
+        cases = Case.objects.filter(received_at__gte=low, received_at__lt=high)
         rows = []
         for dimension, column in CASE_DIMENSIONS.items():
-            grouped = (
-                cases.values("dial_id", "department_id", column)
-                .annotate(n=Count("*"))
-                .values_list("dial_id", "department_id", column, "n")
-            )
             rows += [
                 CaseMonthCount(
                     month=month,
@@ -291,27 +246,37 @@ def stats_month_build(*, month: datetime.date) -> None:
                     value=str(value),
                     n=n,
                 )
-                for dial, department, value, n in grouped
+                for month, dial, department, value, n in _live_rows(
+                    cases, "received_at", ["month", "dial_id", "department_id", column]
+                )
+                if month in wanted
             ]
         CaseMonthCount.objects.bulk_create(rows, batch_size=2000)
-        calls = SimpleCall.objects.filter(created_at__gte=low, created_at__lt=high).order_by()
+        calls = SimpleCall.objects.filter(created_at__gte=low, created_at__lt=high)
         FaqMonthCount.objects.bulk_create(
-            FaqMonthCount(month=month, dial_id=dial, n=n)
-            for dial, n in calls.values("dial_id")
-            .annotate(n=Count("*"))
-            .values_list("dial_id", "n")
+            (
+                FaqMonthCount(month=month, dial_id=dial, n=n)
+                for month, dial, n in _live_rows(calls, "created_at", ["month", "dial_id"])
+                if month in wanted
+            ),
+            batch_size=2000,
         )
         FaqEntryMonthCount.objects.bulk_create(
             (
                 FaqEntryMonthCount(month=month, dial_id=dial, faq_entry_id=entry, n=n)
-                for dial, entry, n in calls.filter(faq_entry__isnull=False)
-                .values("dial_id", "faq_entry_id")
-                .annotate(n=Count("*"))
-                .values_list("dial_id", "faq_entry_id", "n")
+                for month, dial, entry, n in _live_rows(
+                    calls.filter(faq_entry__isnull=False),
+                    "created_at",
+                    ["month", "dial_id", "faq_entry_id"],
+                )
+                if month in wanted
             ),
             batch_size=2000,
         )
-        StatsMonth.objects.update_or_create(month=month, defaults={"built_at": timezone.now()})
+        now = timezone.now()
+        StatsMonth.objects.filter(month__in=wanted).delete()
+        StatsMonth.objects.bulk_create(StatsMonth(month=month, built_at=now) for month in wanted)
+        CountedMonthChange.objects.filter(month__in=wanted).delete()
 
 
 def stats_months_build(*, rebuild: bool = False, today: datetime.date | None = None) -> int:
@@ -327,11 +292,18 @@ def stats_months_build(*, rebuild: bool = False, today: datetime.date | None = N
     if not known:
         return 0
     this_month = current_month(today)
-    built = set() if rebuild else set(StatsMonth.objects.values_list("month", flat=True))
-    month, count = min(known), 0
+    built = set()
+    if not rebuild:
+        built = set(
+            StatsMonth.objects.exclude(
+                month__in=CountedMonthChange.objects.values("month")
+            ).values_list("month", flat=True)
+        )
+    missing, month = [], min(known)
     while month < this_month:
         if month not in built:
-            stats_month_build(month=month)
-            count += 1
+            missing.append(month)
         month = next_month(month)
-    return count
+    for start in range(0, len(missing), BUILD_CHUNK_MONTHS):
+        _months_build(missing[start : start + BUILD_CHUNK_MONTHS])
+    return len(missing)
