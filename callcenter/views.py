@@ -23,7 +23,7 @@ from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.audit.models import AuditAction
 from kobepost.audit.services import audit_one_shown, audit_record, audit_shown, record_type_of
-from kobepost.cti.access import caller_text, get_call_for_user
+from kobepost.cti.access import caller_label, caller_text, get_call_for_user
 from kobepost.cti.models import Call, CallerId
 from kobepost.cti.services import call_for_intake, call_link_case
 from kobepost.lib.jp_calendar import start_of_day
@@ -155,9 +155,7 @@ def _intake_context(call: Call | None = None) -> dict:
         "cti_call": str(call.public_id) if call else "",
         # 非通知・公衆電話…: nothing to fill in, so the operator knows to ask for a number.
         "cti_caller_label": (
-            call.get_caller_id_display()
-            if call and call.caller_id and call.caller_id != CallerId.NUMBER
-            else ""
+            caller_label(call) if call and call.caller_id != CallerId.NUMBER else ""
         ),
         "category_map": _category_map(),
         "intake_config": {

@@ -21,7 +21,8 @@ from kobepost.accounts.models import User
 from kobepost.cti.access import call_for_user, is_awaiting_callback
 from kobepost.cti.forms import CallEventData
 from kobepost.cti.lifecycle import EventFacts, call_state
-from kobepost.cti.models import Call, CallEvent, Pbx, Seat
+from kobepost.cti.models import Call, CallerId, CallEvent, Pbx, Seat
+from kobepost.cti.numbers import CallerNumber, caller_number_parse
 
 # How often the operator's page asks for the call at its seat, in milliseconds: the
 # banner shows within a second of the PBX's event.
@@ -72,18 +73,39 @@ def _holder_of(*, extension: str, agent: str) -> int | None:
     return None
 
 
-def _take_event_facts(call: Call, event: CallEventData) -> None:
-    """What an event says about the call besides its timeline: the caller, dial, direction.
+# What the journal keeps for a call whose events name no caller (no field, null, blank):
+# the PBX could not tell the number, 通知不可 as when it says so.
+NOT_TOLD = caller_number_parse("")
+
+
+def _caller_told(call: Call, event: CallEventData, *, new_call_heard: bool) -> CallerNumber | None:
+    """The caller this event tells the journal, or None to keep the call's.
 
     The new-call event is the authority; any other event only fills what is still unknown
-    (its new-call event may arrive late, or never).
+    (its new-call event may arrive late, or never). A call no event has named a caller for
+    is 通知不可 from its first event on: shown with that label, never looked up, never owed
+    a call back.
     """
+    if call.number_purged_at is not None:
+        return None
+    if event.caller is None:
+        return None if call.caller_id else NOT_TOLD
+    if event.kind == CallEvent.Kind.NEW or not call.caller_id:
+        return event.caller
+    # 通知不可 before the new-call event is heard may only be what no event said.
+    if call.caller_id == CallerId.UNAVAILABLE and not new_call_heard:
+        return event.caller
+    return None
+
+
+def _take_event_facts(call: Call, event: CallEventData, *, new_call_heard: bool) -> None:
+    """What an event says about the call besides its timeline: the caller, dial, direction."""
     first_word = event.kind == CallEvent.Kind.NEW
-    known = event.caller
-    if known is not None and call.number_purged_at is None and (first_word or not call.caller_id):
-        call.caller_id = known.caller_id
-        call.caller_phone = known.display
-        call.caller_phone_digits = known.digits
+    told = _caller_told(call, event, new_call_heard=new_call_heard)
+    if told is not None:
+        call.caller_id = told.caller_id
+        call.caller_phone = told.display
+        call.caller_phone_digits = told.digits
     if event.dial_id is not None and (first_word or call.dial_id is None):
         call.dial_id = event.dial_id
     if event.direction and (first_word or call.version == 0):
@@ -108,12 +130,15 @@ def call_event_record(*, pbx: Pbx, event: CallEventData) -> RecordedEvent:
             extension=event.extension,
             agent=event.agent,
         )
-        state = call_state(
+        facts = [
             EventFacts(*row)
             for row in call.events.values_list("kind", "key", "at", "extension", "agent")
-        )
+        ]
+        state = call_state(facts)
         was_answered = call.answered_at is not None
-        _take_event_facts(call, event)
+        _take_event_facts(
+            call, event, new_call_heard=any(fact.kind == CallEvent.Kind.NEW for fact in facts)
+        )
         if (state.extension, state.agent) != (call.extension, call.agent) or call.version == 0:
             call.operator_id = _holder_of(extension=state.extension, agent=state.agent)
         call.extension, call.agent = state.extension, state.agent
