@@ -13,6 +13,7 @@ so two events of one call arriving together are applied one after the other.
 import datetime
 from dataclasses import dataclass
 
+from django.core import signing
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -32,6 +33,9 @@ POP_LINGER = datetime.timedelta(minutes=10)
 # A call whose hang-up never arrived (a PBX restart) stops popping after this.
 POP_MAX_AGE = datetime.timedelta(hours=4)
 CALLCENTER_ROLES = (User.Role.OPERATOR, User.Role.SUPERVISOR)
+INTAKE_LINK_SALT = "kobepost.cti.intake-link"
+# An intake kept open through a long call and its 後処理 still links; yesterday's page not.
+INTAKE_LINK_MAX_AGE = datetime.timedelta(hours=12)
 # What an event may change on the call; the links (case, FAQ, call-back) are written by
 # their own services and never overwritten here.
 EVENT_FIELDS = [
@@ -205,20 +209,79 @@ def call_dismiss(*, call: Call) -> None:
 
 
 # --- what a call became ----------------------------------------------------------------------
-def call_for_intake(*, user: User, public_id: str) -> Call | None:
-    """The call an intake was started from, if ``user`` may act on it (access.call_is_theirs)
-    and it is no case yet."""
-    return call_for_user(
-        user, public_id, Call.objects.select_related("dial").filter(case__isnull=True)
+@dataclass(frozen=True)
+class IntakeCall:
+    """The call an intake was started from, as the intake page carries it."""
+
+    call: Call
+    # Posted back with the intake (signed): ``user`` could act on the call when the intake
+    # began. The PBX may transfer the call to another operator while the intake is open;
+    # the case saved from it is still what the call became.
+    link: str
+    transferred: bool  # away from this operator since the intake began
+
+
+def intake_call_start(*, user: User, call: Call) -> IntakeCall:
+    """An intake started from ``call`` (the caller checked ``user`` may act on it)."""
+    link = signing.dumps([str(call.public_id), user.pk, call.transfers], salt=INTAKE_LINK_SALT)
+    return IntakeCall(call=call, link=link, transferred=False)
+
+
+def _intake_link_read(*, user: User, link: str) -> tuple[str, int] | None:
+    """(public id, transfers when the intake began) if ``link`` is ``user``'s, else None."""
+    if not link:
+        return None
+    try:
+        public_id, user_id, transfers = signing.loads(
+            link, salt=INTAKE_LINK_SALT, max_age=INTAKE_LINK_MAX_AGE
+        )
+    except signing.BadSignature:
+        return None
+    return (public_id, transfers) if user_id == user.pk else None
+
+
+def _transferred_away(call: Call, user: User, transfers_at_start: int) -> bool:
+    return call.transfers > transfers_at_start and call.operator_id != user.pk
+
+
+def call_for_intake(*, user: User, public_id: str, link: str = "") -> IntakeCall | None:
+    """The call an intake was started from and is no case yet, if ``user`` started it
+    (``link``, whoever holds the call now) or may act on it (access.call_is_theirs)."""
+    calls = Call.objects.select_related("dial").filter(case__isnull=True)
+    started = _intake_link_read(user=user, link=link) if user.is_callcenter else None
+    if started is not None and started[0] == str(public_id):
+        call = calls.filter(public_id=started[0]).first()
+        if call is None:
+            return None
+        return IntakeCall(
+            call=call, link=link, transferred=_transferred_away(call, user, started[1])
+        )
+    call = call_for_user(user, public_id, calls)
+    return intake_call_start(user=user, call=call) if call is not None else None
+
+
+def intake_call_transferred(*, user: User, link: str) -> bool | None:
+    """For the intake page's script: whether the call its intake was started from went to
+    another operator meanwhile. None when ``link`` is not ``user``'s or the call became a
+    case already."""
+    started = _intake_link_read(user=user, link=link)
+    if started is None:
+        return None
+    call = (
+        Call.objects.filter(public_id=started[0], case__isnull=True)
+        .only("transfers", "operator_id")
+        .first()
     )
+    return None if call is None else _transferred_away(call, user, started[1])
 
 
-def call_link_case(*, public_id: str, case, user: User, existing: bool) -> bool:
+def call_link_case(*, public_id: str, link: str = "", case, user: User, existing: bool) -> bool:
     """The intake started from this call was saved as ``case`` (``existing``: added to a
     case already open). A call becomes one case; a second save changes nothing."""
-    call = call_for_intake(user=user, public_id=public_id)
-    if call is None:
+    intake = call_for_intake(user=user, public_id=public_id, link=link)
+    if intake is None:
         return False
+    call = intake.call
     updates = {"case": case, "case_existing": existing}
     if is_awaiting_callback(call):
         updates |= {
