@@ -14,7 +14,7 @@ from tickets.tests.factories import make_case
 
 POP = reverse("cti:pop")
 INTAKE = reverse("callcenter:case_create")
-SPELLINGS = [
+SPELLINGS: list[tuple[dict[str, str | None], CallerId, str]] = [
     ({"caller": "非通知"}, CallerId.WITHHELD, "非通知"),
     ({"caller": "ANONYMOUS"}, CallerId.WITHHELD, "非通知"),
     ({"caller": '"Anonymous" <sip:anonymous@anonymous.invalid>'}, CallerId.WITHHELD, "非通知"),
@@ -30,7 +30,7 @@ SPELLINGS = [
 ]
 # A PBX that sends no caller at all (no field, null, an empty or blank one) could not tell
 # the number: 通知不可, as when it says so, never a bare "—".
-NO_CALLER_FIELD = [
+NO_CALLER_FIELD: list[tuple[dict[str, str | None], CallerId, str]] = [
     ({}, CallerId.UNAVAILABLE, "通知不可"),
     ({"caller": None}, CallerId.UNAVAILABLE, "通知不可"),
     ({"caller": ""}, CallerId.UNAVAILABLE, "通知不可"),
