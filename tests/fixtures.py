@@ -1,8 +1,10 @@
 """Shared fixtures: named users per role, logged-in clients, and the CI service guard."""
 
 import importlib
+import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import NoReturn
 from urllib.parse import urlsplit
 
@@ -15,6 +17,7 @@ from pytest_django.plugin import blocking_manager_key
 
 from departments.demo import seed_departments
 from departments.models import Department
+from kobepost import middleware
 from kobepost.accounts.models import User
 
 TEST_PASSWORD = "correct-horse-battery-2026"
@@ -225,6 +228,45 @@ def staff_eisei(kobe):
 @pytest.fixture
 def admin_user(kobe):
     return _make_user("adm_kato", User.Role.ADMIN, display_name="加藤 管理")
+
+
+@contextmanager
+def activity_write_not_due() -> Iterator[None]:
+    """Measure a page's queries, not the clock.
+
+    IdleSessionMiddleware writes the session's activity time when ACTIVITY_WRITE_INTERVAL
+    seconds have passed since the last write: on a busy machine a measured request can come
+    that long after the one before it and do the write's queries too. Inside this block the
+    interval never elapses, so the write is made only by a session that has no activity
+    time at all (the first request after a login: the same on every run, and counted). The
+    write itself is tested in tests/test_idle_logout.py.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(middleware, "ACTIVITY_WRITE_INTERVAL", math.inf)
+        yield
+
+
+def _page_queries_only(
+    measure: Callable[..., AbstractContextManager],
+) -> Callable[..., AbstractContextManager]:
+    @contextmanager
+    def measured(*args, **kwargs) -> Iterator:
+        with activity_write_not_due(), measure(*args, **kwargs) as context:
+            yield context
+
+    return measured
+
+
+@pytest.fixture
+def django_assert_num_queries(django_assert_num_queries):
+    """pytest-django's, measuring the page's own queries (activity_write_not_due)."""
+    return _page_queries_only(django_assert_num_queries)
+
+
+@pytest.fixture
+def django_assert_max_num_queries(django_assert_max_num_queries):
+    """pytest-django's, measuring the page's own queries (activity_write_not_due)."""
+    return _page_queries_only(django_assert_max_num_queries)
 
 
 @pytest.fixture
