@@ -373,7 +373,12 @@ def cold_statistics(client, count: int) -> None:
     from django.utils import timezone
 
     from kobepost.stats import rollup
-    from kobepost.stats.models import CaseMonthCount, FaqEntryMonthCount, StatsMonth
+    from kobepost.stats.models import (
+        CaseMonthCount,
+        FaqEntryMonthCount,
+        ResponseMonthBucket,
+        StatsMonth,
+    )
 
     if not route_exists("/stats/"):
         return
@@ -383,7 +388,8 @@ def cold_statistics(client, count: int) -> None:
     print(
         f"statistics, cold cache: {StatsMonth.objects.count()} months counted, "
         f"{CaseMonthCount.objects.count():,} case rows, "
-        f"{FaqEntryMonthCount.objects.count():,} FAQ entry rows"
+        f"{FaqEntryMonthCount.objects.count():,} FAQ entry rows, "
+        f"{ResponseMonthBucket.objects.count():,} response-time bucket rows"
     )
     for label, path in (("ダッシュボード（今月）", "/stats/"), ("ダッシュボード 10 年", ten_years)):
         for how, kept in (("counted months", True), ("rows only", False)):

@@ -7,8 +7,10 @@ call it: they record here, in the transaction of the change, that a closed month
 count it anew. Both sides take the month's advisory lock (month_lock), so a count either
 sees a change or is followed by its record.
 
-What the statistics count of a case is named here too (CASE_DIMENSIONS), so that the rule
-"which fields make a month change" has one home.
+What the statistics count of a case is named here too (CASE_DIMENSIONS, and the
+milestones of tickets.models.STATS_RESPONSE_SPANS), so that the rule "which fields make a
+month change" has one home. A milestone reached late (tickets.services._record) is such a
+change too.
 """
 
 import datetime
@@ -18,7 +20,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from kobepost.lib.jp_calendar import month_of
-from tickets.models import CountedMonthChange
+from tickets.models import STATS_RESPONSE_SPANS, CountedMonthChange
 
 # What the statistics count cases by, besides dial and department: dimension → column.
 CASE_DIMENSIONS = {
@@ -31,6 +33,7 @@ CASE_DIMENSIONS = {
 # The case fields the counts depend on (as model fields and as columns).
 COUNTED_CASE_FIELDS = frozenset(
     {"received_at", "dial", "dial_id", "department", "department_id"}
+    | {end for _start, end in STATS_RESPONSE_SPANS.values()}  # the response times
     | {column.removesuffix("_id") for column in CASE_DIMENSIONS.values()}
     | set(CASE_DIMENSIONS.values())
 )

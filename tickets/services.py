@@ -125,10 +125,12 @@ def _record(
     if milestone is not None:
         # Compared in the UPDATE itself; the version is not bumped: nothing a person typed
         # changed, and the event above already carries this change's version.
-        Case.objects.filter(
+        moved = Case.objects.filter(
             Q(**{f"{milestone}__isnull": True}) | Q(**{f"{milestone}__gt": event.at}),
             pk=case.pk,
         ).update(**{milestone: event.at})
+        if moved:  # a response time of the statistics changed (no query this month)
+            case_counts_changed(received_at=[case.received_at], fields=[milestone])
         reached = getattr(case, milestone)
         if reached is None or event.at < reached:
             setattr(case, milestone, event.at)

@@ -113,3 +113,41 @@ class FaqEntryMonthCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} entry {self.faq_entry_id}: {self.n}"
+
+
+class ResponseMonthBucket(models.Model):
+    """Cases received in a month whose response time (one of
+    kobepost.stats.response_times.RESPONSE_MEASURES) falls in one coarse bucket
+    (kobepost.stats.rollup.RESPONSE_BUCKET_HOURS), per dial, department and category, with
+    the sum of their times in microseconds: a period's medians and 90th percentiles find
+    their bucket from these rows and read only that bucket's cases."""
+
+    month = models.DateField(_("月"))
+    measure = models.CharField(_("所要時間"), max_length=10)
+    dial_id = models.BigIntegerField(_("ダイヤル"))
+    department_id = models.BigIntegerField(_("所管課"))
+    category_id = models.BigIntegerField(_("種別"))
+    bucket = models.PositiveSmallIntegerField(_("階級"))
+    n = models.PositiveIntegerField(_("件数"))
+    total_us = models.BigIntegerField(_("合計（マイクロ秒）"))
+
+    class Meta:
+        verbose_name = _("月別の所要時間の階級")
+        verbose_name_plural = _("月別の所要時間の階級")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "measure", "dial_id", "department_id", "category_id", "bucket"],
+                name="stats_response_month_unique",
+            )
+        ]
+        indexes = [
+            # A period's histogram (or a department's) from the index alone.
+            models.Index(
+                fields=["measure", "month"],
+                include=["dial_id", "department_id", "category_id", "bucket", "n", "total_us"],
+                name="stats_response_month_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.measure} bucket {self.bucket}: {self.n}"

@@ -19,6 +19,12 @@ transaction; both sides take the month's advisory lock, so a build either sees a
 committed or is followed by its record. A month not counted costs time only: its figures
 are read live.
 
+Response times (kobepost.stats.response_times) are kept the same way, as the number of
+cases and the sum of their times per month, dial, department, category and coarse bucket
+of each time (ResponseMonthBucket): a percentile of a period finds its bucket there and
+reads only the cases of that bucket. A milestone reached after its month closed (a reply
+recorded late) records the month as changed like any counted field.
+
 SQLite (the development default) keeps no counts: every figure is read live.
 """
 
@@ -29,18 +35,152 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from faq.models import SimpleCall
 from kobepost.lib.jp_calendar import month_of, next_month, start_of_day
-from kobepost.stats.models import CaseMonthCount, FaqEntryMonthCount, FaqMonthCount, StatsMonth
+from kobepost.stats.models import (
+    CaseMonthCount,
+    FaqEntryMonthCount,
+    FaqMonthCount,
+    ResponseMonthBucket,
+    StatsMonth,
+)
 from tickets.counted_months import CASE_DIMENSIONS, counts_kept, month_lock
-from tickets.models import Case, CountedMonthChange
+from tickets.models import STATS_RESPONSE_SPANS, Case, CountedMonthChange
 
 # Every case has exactly one kind: the rows of this dimension count all the cases.
 TOTAL_DIMENSION = "kind"
+
+
+# Response times (kobepost.stats.response_times): key → (start, end) columns of the case.
+RESPONSE_SPANS = STATS_RESPONSE_SPANS
+# The upper bounds of the coarse buckets of a response time, in hours: bucket 0 holds the
+# negative times (a receipt time corrected to after the reply), bucket i the times in
+# [bound i-1, bound i), the last bucket the times from the last bound on. Narrower where
+# most cases are (the first days), so that a percentile reads few cases.
+RESPONSE_BUCKET_HOURS = (
+    *(0, 0.5, 1, 2, 3, 4, 6, 8, 10, 12, 15, 18, 21, 24, 30, 36, 42, 48, 60, 72, 84, 96),
+    *(108, 120, 132, 144, 156, 168, 180, 192, 204, 216, 228, 240, 264, 288, 312, 336),
+    *(384, 432, 480, 540, 600, 720, 900, 1080, 1440, 2160, 2880, 4320, 8760, 17520),
+)
+_BUCKET_SECONDS = tuple(int(hours * 3600) for hours in RESPONSE_BUCKET_HOURS)
+BUCKET_BOUNDS = tuple(datetime.timedelta(seconds=seconds) for seconds in _BUCKET_SECONDS)
+
+
+def response_span(measure: str) -> ExpressionWrapper:
+    """end - start of a response measure, as the case's expression indexes spell it."""
+    start, end = RESPONSE_SPANS[measure]
+    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+
+
+class _Bucket(Func):
+    """The bucket of a response time: PostgreSQL's width_bucket over RESPONSE_BUCKET_HOURS
+    (as seconds; EXTRACT gives an exact numeric)."""
+
+    template = (
+        "width_bucket(EXTRACT(EPOCH FROM %(expressions)s), ARRAY["
+        + ", ".join(str(seconds) for seconds in _BUCKET_SECONDS)
+        + "]::numeric[])"
+    )
+    output_field = BigIntegerField()
+
+
+class _Micros(Func):
+    """A response time in microseconds (exact: EXTRACT(EPOCH FROM interval) is numeric)."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+    output_field = BigIntegerField()
+
+
+def bucket_range(bucket: int) -> Q:
+    """The condition "the response time (``span``) is in this bucket", on the expression the
+    case's indexes hold, so the cases of one bucket are read from an index."""
+    condition = Q()
+    if bucket > 0:
+        condition &= Q(span__gte=BUCKET_BOUNDS[bucket - 1])
+    if bucket < len(BUCKET_BOUNDS):
+        condition &= Q(span__lt=BUCKET_BOUNDS[bucket])
+    return condition
+
+
+def response_histogram_rows(cases: QuerySet[Case], measure: str, columns: list[str]) -> list:
+    """(columns..., bucket, n, total_us) of the cases that reached the measure's end."""
+    _start, end = RESPONSE_SPANS[measure]
+    if "month" in columns:
+        cases = cases.annotate(month=TruncMonth("received_at"))
+    span = response_span(measure)
+    rows = (
+        cases.filter(**{f"{end}__isnull": False})
+        .annotate(bucket=_Bucket(span))
+        .values(*columns, "bucket")
+        .annotate(n=Count("*"), total_us=Sum(_Micros(span)))
+        .values_list(*columns, "bucket", "n", "total_us")
+        .order_by()
+    )
+    month_at = columns.index("month") if "month" in columns else None
+    return [
+        tuple(_local_month(v) if i == month_at else v for i, v in enumerate(row)) for row in rows
+    ]
+
+
+def response_histograms(
+    cases: QuerySet[Case],
+    plan: "Plan",
+    *,
+    dial_id: int | None,
+    department_id: int | None,
+    group: str | None,
+) -> dict[tuple[Any, str], dict[int, list[int]]]:
+    """(group value or None, measure) → bucket → [cases, sum of times in µs] over the
+    plan's period: the counted months' rows plus the live ranges' cases. ``cases`` is
+    the scope's queryset without a period; ``group`` a case column (department_id …)."""
+    histograms: dict[tuple[Any, str], dict[int, list[int]]] = defaultdict(
+        lambda: defaultdict(lambda: [0, 0])
+    )
+    columns = [group] if group else []
+
+    def add(measure: str, rows: Iterable[tuple]) -> None:
+        for *key, bucket, number, total in rows:
+            counted = histograms[(key[0] if key else None, measure)][bucket]
+            counted[0] += int(number)
+            counted[1] += int(total or 0)
+
+    if plan.months:
+        stored = ResponseMonthBucket.objects.filter(month__in=plan.months)
+        if dial_id:
+            stored = stored.filter(dial_id=dial_id)
+        if department_id:
+            stored = stored.filter(department_id=department_id)
+        rows = (
+            stored.values(*columns, "measure", "bucket")
+            .annotate(number=Sum("n"), total=Sum("total_us"))
+            .values_list(*columns, "measure", "bucket", "number", "total")
+            .order_by()
+        )
+        by_measure: dict[str, list[tuple]] = defaultdict(list)
+        for *key, measure, bucket, number, total in rows:
+            by_measure[measure].append((*key, bucket, number, total))
+        for measure, measured in by_measure.items():
+            add(measure, measured)
+    live = plan.live_filter("received_at")
+    if live is not None:
+        for measure in RESPONSE_SPANS:
+            add(measure, response_histogram_rows(cases.filter(live), measure, columns))
+    return histograms
 
 
 def current_month(today: datetime.date | None = None) -> datetime.date:
@@ -232,7 +372,7 @@ def _months_build(months: list[datetime.date]) -> None:
     low, high = start_of_day(min(months)), start_of_day(next_month(max(months)))
     with transaction.atomic():
         month_lock(wanted)
-        for model in (CaseMonthCount, FaqMonthCount, FaqEntryMonthCount):
+        for model in (CaseMonthCount, FaqMonthCount, FaqEntryMonthCount, ResponseMonthBucket):
             model.objects.filter(month__in=wanted).delete()
         cases = Case.objects.filter(received_at__gte=low, received_at__lt=high)
         rows = []
@@ -273,6 +413,28 @@ def _months_build(months: list[datetime.date]) -> None:
             ),
             batch_size=2000,
         )
+        for measure in RESPONSE_SPANS:
+            ResponseMonthBucket.objects.bulk_create(
+                (
+                    ResponseMonthBucket(
+                        month=month,
+                        measure=measure,
+                        dial_id=dial,
+                        department_id=department,
+                        category_id=category,
+                        bucket=bucket,
+                        n=n,
+                        total_us=total,
+                    )
+                    for month, dial, department, category, bucket, n, total in (
+                        response_histogram_rows(
+                            cases, measure, ["month", "dial_id", "department_id", "category_id"]
+                        )
+                    )
+                    if month in wanted
+                ),
+                batch_size=2000,
+            )
         now = timezone.now()
         StatsMonth.objects.filter(month__in=wanted).delete()
         StatsMonth.objects.bulk_create(StatsMonth(month=month, built_at=now) for month in wanted)

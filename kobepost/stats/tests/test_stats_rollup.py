@@ -6,6 +6,7 @@ departments: periods that start and end inside months, straddle counted and unco
 months, reach today and go beyond it.
 """
 
+import dataclasses
 import datetime
 from unittest import mock
 
@@ -20,9 +21,11 @@ from hypothesis import strategies as st
 from departments.models import Department
 from faq.models import FaqEntry, SimpleCall
 from kobepost.privacy.retention import case_erase_personal_data
+from kobepost.stats import response_times as response_times_module
 from kobepost.stats import rollup
 from kobepost.stats.filters import StatsFilter
 from kobepost.stats.models import CaseMonthCount, FaqEntryMonthCount, StatsMonth
+from kobepost.stats.response_times import response_times
 from kobepost.stats.rollup import stats_month_build, stats_months_build
 from kobepost.stats.tasks import build_statistics_months
 from kobepost.stats.tests.stats_data import jst, move
@@ -73,7 +76,16 @@ def figures(stats: StatsFilter, *, live: bool) -> dict:
             "department": cases_by_department(fresh),
             "ward": cases_by_ward(fresh),
             "top_faq": top_faq_entries(fresh),
+            "response": response_figures(fresh),
         }
+
+
+def response_figures(stats: StatsFilter) -> dict:
+    """The response-time rows (medians, 90th percentiles, averages) overall and per group."""
+    return {
+        group: [(row.label, row.key, row.values) for row in response_times(stats, group)]
+        for group in (None, "department", "category")
+    }
 
 
 @pytest.fixture
@@ -119,6 +131,26 @@ period_strategy = st.tuples(
 )
 
 
+def _counted_and_filtered(built: set[int], periods: list, categories: list[Category]):
+    """Count the chosen months (0 = January 2026 … 17 = June 2027; this month cannot be),
+    then give a filter per drawn period, with or without a dial and a department."""
+    for index in sorted(built):
+        month = datetime.date(2026 + index // 12, index % 12 + 1, 1)
+        if month < TODAY.replace(day=1):
+            stats_month_build(month=month)
+    dials = list(Dial.objects.order_by("pk").values_list("pk", flat=True))
+    for first, last, by_dial, by_department in periods:
+        start, end = sorted((first, last))
+        yield StatsFilter(
+            date_from=FIRST_DAY + datetime.timedelta(days=start),
+            date_to=FIRST_DAY + datetime.timedelta(days=end),
+            dial_id=dials[first % len(dials)] if by_dial else None,
+            department_id=categories[last % len(categories)].department_id
+            if by_department
+            else None,
+        )
+
+
 @settings(
     max_examples=30,
     deadline=None,
@@ -154,21 +186,7 @@ def test_counted_months_give_the_live_figures(supervisor, entries, cases, calls,
                 operator=supervisor,
                 created_at=_moment(day, minute),
             )
-        for index in sorted(built):  # January 2026 … June 2027 (this month cannot be)
-            month = datetime.date(2026 + index // 12, index % 12 + 1, 1)
-            if month < TODAY.replace(day=1):
-                stats_month_build(month=month)
-        dials = list(Dial.objects.order_by("pk").values_list("pk", flat=True))
-        for first, last, by_dial, by_department in periods:
-            start, end = sorted((first, last))
-            stats = StatsFilter(
-                date_from=FIRST_DAY + datetime.timedelta(days=start),
-                date_to=FIRST_DAY + datetime.timedelta(days=end),
-                dial_id=dials[first % len(dials)] if by_dial else None,
-                department_id=categories[last % len(categories)].department_id
-                if by_department
-                else None,
-            )
+        for stats in _counted_and_filtered(built, periods, categories):
             assert figures(stats, live=False) == figures(stats, live=True), stats
         transaction.set_rollback(True)
 
@@ -199,12 +217,96 @@ def archive(supervisor, entries):
     return made
 
 
+# A response time in minutes: 0, a few, many days; or none (the milestone not reached).
+# Times repeat, so ties at the percentile's position are tried too.
+response_strategy = st.one_of(
+    st.none(),
+    st.sampled_from([0, 1, 30, 60, 24 * 60, 3 * 24 * 60]),
+    st.integers(0, 40 * 24 * 60),
+)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    cases=st.lists(
+        st.tuples(
+            st.integers(0, SPAN),
+            st.integers(0, 24 * 60 - 1),
+            st.integers(0, len(CATEGORIES) - 1),
+            response_strategy,  # received → answered
+            response_strategy,  # answered → told
+            response_strategy,  # received → closed
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    built=st.sets(st.integers(0, 17), min_size=4),
+    periods=st.lists(period_strategy, min_size=2, max_size=4),
+)
+def test_percentiles_from_the_buckets_are_percentile_cont(supervisor, cases, built, periods):
+    """The medians, 90th percentiles and averages read from the counted months' buckets
+    and the cases of one bucket equal PostgreSQL's percentile_cont and avg over all the
+    cases of the period, whatever months are counted (short periods included here)."""
+    categories = [Category.objects.get(code=code) for code in CATEGORIES]
+    with (
+        time_machine.travel(NOW, tick=False),
+        mock.patch.object(response_times_module, "BUCKETS_FROM_DAYS", 0),
+        transaction.atomic(),
+    ):
+        for day, minute, category, reply, told, closed in cases:
+            received = _moment(day, minute)
+            case = case_create(
+                created_by=supervisor,
+                category=categories[category],
+                title="生成された案件",
+                received_at=received,
+            )
+            answered = None if reply is None else received + datetime.timedelta(minutes=reply)
+            Case.objects.filter(pk=case.pk).update(
+                first_answered_at=answered,
+                first_told_at=None
+                if answered is None or told is None
+                else answered + datetime.timedelta(minutes=told),
+                first_closed_at=None
+                if closed is None
+                else received + datetime.timedelta(minutes=closed),
+            )
+        for stats in _counted_and_filtered(built, periods, categories):
+            with mock.patch.object(rollup, "counts_kept", return_value=False):
+                cache.clear()
+                expected = response_figures(dataclasses.replace(stats))
+            cache.clear()
+            assert response_figures(dataclasses.replace(stats)) == expected, stats
+        transaction.set_rollback(True)
+
+
+def test_a_reply_recorded_after_the_month_closed_invalidates_it(archive, supervisor):
+    march = archive[0]
+    with time_machine.travel(NOW, tick=False):
+        assert counted(datetime.date(2027, 3, 1))
+        move(march, supervisor, Case.Status.ANSWERED, NOW)
+        assert not counted(datetime.date(2027, 3, 1))
+        assert figures(TEN_YEARS, live=False) == figures(TEN_YEARS, live=True)
+        assert stats_months_build() == 1
+        assert counted(datetime.date(2027, 3, 1))
+        cache.clear()
+        overall = response_times(dataclasses.replace(TEN_YEARS), None)[0].values
+        assert overall["reply_n"] == 1
+        assert overall["reply_median"] == round((NOW - march.received_at).total_seconds() / 3600, 1)
+        assert figures(TEN_YEARS, live=False) == figures(TEN_YEARS, live=True)
+
+
 def counted(month: datetime.date) -> bool:
     """Whether the statistics read ``month`` from its counts (not from the rows)."""
     last = (month + datetime.timedelta(days=32)).replace(day=1) - datetime.timedelta(days=1)
     return month in rollup.period_plan(month, last).months
 
 
+# Its plan is cached on first use: a test reads it through a copy (dataclasses.replace).
 TEN_YEARS = StatsFilter(date_from=datetime.date(2017, 6, 1), date_to=datetime.date(2027, 6, 30))
 
 
@@ -235,18 +337,22 @@ def test_a_corrected_category_in_a_closed_month_invalidates_it(archive, supervis
     with time_machine.travel(NOW, tick=False):
         case_correct(case=may, user=supervisor, changes={"category": light}, reason="誤分類")
         assert not counted(datetime.date(2027, 5, 1))
-        categories = {row.label: row.values["cases"] for row in cases_by_category(TEN_YEARS)}
+        categories = {
+            row.label: row.values["cases"]
+            for row in cases_by_category(dataclasses.replace(TEN_YEARS))
+        }
         assert categories[light.name] == 1
         assert figures(TEN_YEARS, live=False) == figures(TEN_YEARS, live=True)
 
 
 def test_a_status_change_or_a_disposal_keeps_the_month_counted_and_right(archive, supervisor):
     march = archive[0]
-    move(march, supervisor, Case.Status.ANSWERED, NOW)
+    move(march, supervisor, Case.Status.IN_PROGRESS, NOW)
     with time_machine.travel(NOW, tick=False):
         with transaction.atomic():
             case_erase_personal_data(march, at=NOW)
-        # Neither changes what the months count (status, personal data), so the month
+        # Neither changes what the months count (a status that is no response time,
+        # personal data), so the month
         # stays counted, and its figures are still the live ones.
         assert counted(datetime.date(2027, 3, 1))
         assert figures(TEN_YEARS, live=False) == figures(TEN_YEARS, live=True)
@@ -292,8 +398,10 @@ def test_the_current_month_is_never_counted(archive):
 TEN_YEAR_QUERY = {"preset": "custom", "date_from": "2017-06-01", "date_to": "2027-06-30"}
 # Session, user, the form's three routing queries, one lookup of the counted months for
 # the period and one for the fiscal years, then per figure one query of the counts and
-# one of the live rest (today, uncounted months), whatever the number of months or rows.
-TEN_YEAR_DASHBOARD_QUERIES = 47
+# one of the live rest (today, uncounted months), whatever the number of months or rows;
+# per response-time table one query of the buckets, one per measure of the live rest and,
+# for a group, its list (no case here reached a milestone: no bucket is read).
+TEN_YEAR_DASHBOARD_QUERIES = 60
 
 
 @pytest.mark.parametrize("extra_months", [0, 6])

@@ -344,6 +344,7 @@ STATS_TABLES = (
     "stats_casemonthcount",
     "stats_faqmonthcount",
     "stats_faqentrymonthcount",
+    "stats_responsemonthbucket",
 )
 
 
