@@ -137,6 +137,30 @@ def _flushes_the_database(item: pytest.Item) -> bool:
     )
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with the most long tests first, the others after them, each file's tests
+    together and in their order.
+
+    The long tests are the transactional ones and those of real services (a live server
+    and Chromium, a Celery worker, the whole stack, the restore drill); pytest-django puts
+    them last, and xdist hands out files in this order (make test: --no-loadscope-reorder),
+    so one worker used to run the longest files alone at the end. Longest first keeps both
+    workers busy to the end. Safe because a flush is followed by the seeded rows
+    (pytest_runtest_teardown below)."""
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def long(item: pytest.Item) -> bool:
+        return _flushes_the_database(item) or item.get_closest_marker("services") is not None
+
+    def weight(file_items: list[pytest.Item]) -> tuple[int, int]:
+        return (-sum(map(long, file_items)), -len(file_items))
+
+    items[:] = [item for file_items in sorted(files.values(), key=weight) for item in file_items]
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     # A transactional test (transaction=True, live_server, the Celery worker) ends with a
