@@ -23,9 +23,14 @@ from kobepost.accounts.http import AuthenticatedHttpRequest
 from kobepost.accounts.models import User
 from kobepost.audit.models import AuditAction
 from kobepost.audit.services import audit_one_shown, audit_record, audit_shown, record_type_of
-from kobepost.cti.access import caller_text, get_call_for_user
+from kobepost.cti.access import caller_label, caller_text, get_call_for_user
 from kobepost.cti.models import Call, CallerId
-from kobepost.cti.services import call_for_intake, call_link_case
+from kobepost.cti.services import (
+    IntakeCall,
+    call_for_intake,
+    call_link_case,
+    intake_call_start,
+)
 from kobepost.lib.jp_calendar import start_of_day
 from kobepost.lib.links import UUID_PLACEHOLDER, url_with_pk
 from kobepost.lib.private_search import (
@@ -148,16 +153,17 @@ def _category_map() -> dict:
     }
 
 
-def _intake_context(call: Call | None = None) -> dict:
+def _intake_context(intake: IntakeCall | None = None) -> dict:
     """What the operator's intake page adds: routing for its script, the side column, and
     the phone call it was started from (the screen pop), linked to the case when saved."""
+    call = intake.call if intake else None
     return {
         "cti_call": str(call.public_id) if call else "",
+        "cti_link": intake.link if intake else "",
+        "cti_transferred": bool(intake and intake.transferred),
         # 非通知・公衆電話…: nothing to fill in, so the operator knows to ask for a number.
         "cti_caller_label": (
-            call.get_caller_id_display()
-            if call and call.caller_id and call.caller_id != CallerId.NUMBER
-            else ""
+            caller_label(call) if call and call.caller_id != CallerId.NUMBER else ""
         ),
         "category_map": _category_map(),
         "intake_config": {
@@ -175,7 +181,13 @@ def _link_phone_call(request: AuthenticatedHttpRequest, case: Case, *, existing:
     the call became. Nothing for an intake without a call (departments pass no hook)."""
     call = request.POST.get("cti_call", "")
     if call:
-        call_link_case(public_id=call, case=case, user=request.user, existing=existing)
+        call_link_case(
+            public_id=call,
+            link=request.POST.get("cti_link", ""),
+            case=case,
+            user=request.user,
+            existing=existing,
+        )
 
 
 @require_http_methods(["GET", "POST"])
@@ -198,15 +210,20 @@ def case_create(request: AuthenticatedHttpRequest) -> HttpResponse:
                 audit_one_shown(request, call, fields=("caller_phone",))
         form = CaseIntakeForm(initial=initial)
         token = intake_token_issue(user=request.user)
+        intake = intake_call_start(user=request.user, call=call) if call is not None else None
         return render_intake(
-            request, INTAKE_TEMPLATE, form, token, extra_context=_intake_context(call)
+            request, INTAKE_TEMPLATE, form, token, extra_context=_intake_context(intake)
         )
-    call = call_for_intake(user=request.user, public_id=request.POST.get("cti_call", ""))
+    intake = call_for_intake(
+        user=request.user,
+        public_id=request.POST.get("cti_call", ""),
+        link=request.POST.get("cti_link", ""),
+    )
     return intake_submit(
         request,
         CaseIntakeForm(request.POST),
         template=INTAKE_TEMPLATE,
-        extra_context=_intake_context(call),
+        extra_context=_intake_context(intake),
         detail_view="callcenter:case_detail",
         link_calls=True,
         after_save=lambda case, existing: _link_phone_call(request, case, existing=existing),

@@ -1,8 +1,10 @@
 """Shared fixtures: named users per role, logged-in clients, and the CI service guard."""
 
 import importlib
+import math
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import NoReturn
 from urllib.parse import urlsplit
 
@@ -15,6 +17,7 @@ from pytest_django.plugin import blocking_manager_key
 
 from departments.demo import seed_departments
 from departments.models import Department
+from kobepost import middleware
 from kobepost.accounts.models import User
 
 TEST_PASSWORD = "correct-horse-battery-2026"
@@ -134,6 +137,30 @@ def _flushes_the_database(item: pytest.Item) -> bool:
     )
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Files with the most long tests first, the others after them, each file's tests
+    together and in their order.
+
+    The long tests are the transactional ones and those of real services (a live server
+    and Chromium, a Celery worker, the whole stack, the restore drill); pytest-django puts
+    them last, and xdist hands out files in this order (make test: --no-loadscope-reorder),
+    so one worker used to run the longest files alone at the end. Longest first keeps both
+    workers busy to the end. Safe because a flush is followed by the seeded rows
+    (pytest_runtest_teardown below)."""
+    files: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        files.setdefault(item.nodeid.split("::")[0], []).append(item)
+
+    def long(item: pytest.Item) -> bool:
+        return _flushes_the_database(item) or item.get_closest_marker("services") is not None
+
+    def weight(file_items: list[pytest.Item]) -> tuple[int, int]:
+        return (-sum(map(long, file_items)), -len(file_items))
+
+    items[:] = [item for file_items in sorted(files.values(), key=weight) for item in file_items]
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
     # A transactional test (transaction=True, live_server, the Celery worker) ends with a
@@ -225,6 +252,45 @@ def staff_eisei(kobe):
 @pytest.fixture
 def admin_user(kobe):
     return _make_user("adm_kato", User.Role.ADMIN, display_name="加藤 管理")
+
+
+@contextmanager
+def activity_write_not_due() -> Iterator[None]:
+    """Measure a page's queries, not the clock.
+
+    IdleSessionMiddleware writes the session's activity time when ACTIVITY_WRITE_INTERVAL
+    seconds have passed since the last write: on a busy machine a measured request can come
+    that long after the one before it and do the write's queries too. Inside this block the
+    interval never elapses, so the write is made only by a session that has no activity
+    time at all (the first request after a login: the same on every run, and counted). The
+    write itself is tested in tests/test_idle_logout.py.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(middleware, "ACTIVITY_WRITE_INTERVAL", math.inf)
+        yield
+
+
+def _page_queries_only(
+    measure: Callable[..., AbstractContextManager],
+) -> Callable[..., AbstractContextManager]:
+    @contextmanager
+    def measured(*args, **kwargs) -> Iterator:
+        with activity_write_not_due(), measure(*args, **kwargs) as context:
+            yield context
+
+    return measured
+
+
+@pytest.fixture
+def django_assert_num_queries(django_assert_num_queries):
+    """pytest-django's, measuring the page's own queries (activity_write_not_due)."""
+    return _page_queries_only(django_assert_num_queries)
+
+
+@pytest.fixture
+def django_assert_max_num_queries(django_assert_max_num_queries):
+    """pytest-django's, measuring the page's own queries (activity_write_not_due)."""
+    return _page_queries_only(django_assert_max_num_queries)
 
 
 @pytest.fixture

@@ -52,12 +52,18 @@ def number_visible_to(user: User, call: Call) -> bool:
     return call_is_theirs(user, call)
 
 
+def caller_label(call: Call) -> str:
+    """非通知, 公衆電話, 通知不可: why a call has no number. A row from before every event
+    was read this way (no caller told) is 通知不可 too."""
+    return str(CallerId(call.caller_id or CallerId.UNAVAILABLE).label)
+
+
 def caller_text(user: User, call: Call) -> tuple[str, bool]:
     """What the page shows for the caller, and whether that is the whole number."""
     if call.number_purged_at is not None:
         return _("（保存期間経過のため廃棄）"), False
     if call.caller_id != CallerId.NUMBER:
-        return (call.get_caller_id_display() if call.caller_id else "—"), False
+        return caller_label(call), False
     if number_visible_to(user, call):
         return call.caller_phone, True
     return masked_number(call.caller_phone), False

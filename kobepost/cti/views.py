@@ -29,6 +29,8 @@ from kobepost.cti.services import (
     call_dismiss,
     call_event_record,
     calls_to_pop,
+    intake_call_start,
+    intake_call_transferred,
     seat_assign,
 )
 from kobepost.lib.jp_calendar import start_of_day
@@ -180,6 +182,8 @@ def pop_payload(call: Call, user: User) -> dict:
         "cases": [case_summary(c) for c in cases_of_phone(call.caller_phone)] if known else [],
         "faqCalls": _earlier_faq_calls(call) if known else [],
         "intakeUrl": f"{reverse('callcenter:case_create')}?call={call.public_id}",
+        # What an intake page already open posts back when the pop fills it in place.
+        "intakeLink": intake_call_start(user=user, call=call).link,
         "dismissUrl": reverse("cti:dismiss", args=[call.public_id]),
     }
 
@@ -194,20 +198,28 @@ def _no_store(response: JsonResponse) -> JsonResponse:
 def pop(request: AuthenticatedHttpRequest) -> JsonResponse:
     """The call at this operator's seat. The page asks once a second with the state it
     has; an unchanged state is answered from one indexed query."""
-    since = request.GET.get("since", "")[:80]
+    since = request.GET.get("since", "")[:120]
+    # On an intake page started from a call: has that call gone to another operator?
+    intake_link = request.GET.get("intake", "")[:400]
+    transferred = (
+        intake_call_transferred(user=request.user, link=intake_link) if intake_link else None
+    )
+    intake = {} if transferred is None else {"intake": {"transferred": transferred}}
     current = calls_to_pop(user=request.user).values_list("pk", "public_id", "version").first()
     state = f"{current[1]}:{current[2]}" if current else "none"
+    if intake:
+        state += ":transferred" if transferred else ":held"
     if state == since:
         return _no_store(JsonResponse({"state": state, "unchanged": True}))
     if current is None:
-        return _no_store(JsonResponse({"state": state, "call": None}))
+        return _no_store(JsonResponse({"state": state, "call": None} | intake))
     call = Call.objects.select_related("dial").get(pk=current[0])
     payload = pop_payload(call, request.user)
     if payload["phone"]:
         audit_one_shown(request, call, fields=("caller_phone",))
         # The history found by the number tells who called about what, as on the intake.
         audit_phone_history(request, [case["id"] for case in payload["cases"]])
-    return _no_store(JsonResponse({"state": state, "call": payload}))
+    return _no_store(JsonResponse({"state": state, "call": payload} | intake))
 
 
 @require_POST

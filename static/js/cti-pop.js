@@ -15,6 +15,10 @@
   var intake = document.getElementById("cti-pop-intake");
   var dismiss = document.getElementById("cti-pop-dismiss");
   var announce = document.getElementById("cti-pop-announce");
+  // On an intake page started from a call: the link it posts back, and the notice shown
+  // when the PBX transfers that call to another operator while the page is open.
+  var intakeLink = document.querySelector("#intake-form input[name='cti_link']");
+  var transferredNotice = document.getElementById("cti-transferred");
   var state = "";
   var current = null;
   var stopped = false;
@@ -78,6 +82,8 @@
     var dial = document.getElementById("id_dial");
     var link = form.querySelector("input[name='cti_call']");
     if (link) { link.value = call.id; }
+    if (intakeLink) { intakeLink.value = call.intakeLink; }
+    if (transferredNotice) { transferredNotice.hidden = true; }
     if (phone && call.phone) {
       phone.value = call.phone;
       phone.dispatchEvent(new Event("input", { bubbles: true }));
@@ -126,8 +132,13 @@
   }
   // One request at a time: the next poll is planned when this one has answered, so a slow
   // server is never asked again before it could reply.
+  function pollUrl() {
+    var url = config.pollUrl + "?since=" + encodeURIComponent(state);
+    if (intakeLink && intakeLink.value) { url += "&intake=" + encodeURIComponent(intakeLink.value); }
+    return url;
+  }
   function poll() {
-    fetch(config.pollUrl + "?since=" + encodeURIComponent(state), {
+    fetch(pollUrl(), {
       headers: { "X-Kobepost-Background": "1", Accept: "application/json" },
       credentials: "same-origin",
       cache: "no-store",
@@ -142,6 +153,7 @@
       .then(function (data) {
         if (!data || data.unchanged) { return; }
         state = data.state;
+        if (data.intake && transferredNotice) { transferredNotice.hidden = !data.intake.transferred; }
         if (data.call) { render(data.call); } else { hide(); }
       })
       .catch(function () { /* offline for a moment: ask again on the next tick */ })

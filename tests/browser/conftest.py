@@ -2,7 +2,7 @@
 
 import os
 import shutil
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -81,6 +81,19 @@ def login(live_server):
 
 
 _axe = Axe()
+
+
+def phone_history_of(phone: str):
+    """For ``page.expect_response``: the look-up of the whole ``phone``, not of the digits
+    typed so far (on a busy machine the debounce may fire in the middle of the number)."""
+
+    def matches(response) -> bool:
+        request = response.request
+        if "/phone-history/" not in request.url or request.method != "POST":
+            return False
+        return parse_qs(request.post_data or "").get("phone") == [phone]
+
+    return matches
 
 
 def assert_accessible(page) -> None:

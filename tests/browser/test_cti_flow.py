@@ -4,10 +4,11 @@ and one key starts the intake; a missed call from a known number becomes a call-
 import datetime
 
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from kobepost.cti.models import Call, Pbx
+from kobepost.cti.models import Call, Pbx, Seat
 from kobepost.cti.simulator import SimulatedCall, call_events, post_event
 from tests.browser.conftest import assert_accessible
 from tickets.models import Case, Dial
@@ -117,3 +118,61 @@ def test_a_missed_call_from_a_known_number_waits_in_the_call_back_queue(
     expect(page.get_by_role("status")).to_contain_text("折り返しを記録しました")
     expect(page.get_by_role("row").filter(has_text=PHONE)).to_have_count(0)
     assert Call.objects.get(call_id="sim-browser-2").callback_done_by == operator
+
+
+def test_a_call_transferred_while_its_intake_is_open_warns_and_still_links_the_case(
+    page, live_server, login, operator, operator2, kobe, pbx_token
+):
+    Seat.objects.create(user=operator, extension="201")
+    Seat.objects.create(user=operator2, extension="202")
+    ring, answered, _hangup = simulated("sim-browser-3")
+    for event in (ring, answered):
+        assert post_event(live_server.url, pbx_token, event)["ok"] is True
+    call = Call.objects.get(call_id="sim-browser-3")
+    login(page, operator)
+    page.goto(f"{live_server.url}{reverse('callcenter:case_create')}?call={call.public_id}")
+    expect(page.get_by_role("textbox", name="電話番号", exact=True)).to_have_value(PHONE)
+    notice = page.locator("#cti-transferred")
+    expect(notice).to_be_hidden()
+
+    transfer = {"event": "transferred", "call_id": "sim-browser-3", "extension": "202"}
+    assert post_event(live_server.url, pbx_token, transfer)["ok"] is True
+    expect(notice).to_be_visible()
+    expect(notice).to_have_text(
+        "この着信は受付の途中でほかのオペレーターに転送されました。"
+        "保存すると、案件はこれまでどおりこの通話の記録に紐付きます。"
+    )
+    assert_accessible(page)
+
+    page.get_by_label("種別").select_option(label="道路の陥没・損傷")
+    page.get_by_label("タイトル").fill("転送された通話の受付")
+    if page.locator("#id_address").is_visible():
+        page.locator("#id_address").fill("中央区三宮町1丁目")
+        page.locator("#id_ward").select_option(label="中央区")
+    page.get_by_role("button", name="保存する").click()
+    expect(page.get_by_role("status")).to_contain_text("を受け付けました")
+    call.refresh_from_db()
+    assert call.case == Case.objects.get(title="転送された通話の受付")
+    assert call.operator == operator2
+
+
+def test_the_transfer_notice_reads_in_english(page, live_server, login, operator, kobe, pbx_token):
+    Seat.objects.create(user=operator, extension="201")
+    ring, answered, _hangup = simulated("sim-browser-4")
+    for event in (ring, answered):
+        post_event(live_server.url, pbx_token, event)
+    call = Call.objects.get(call_id="sim-browser-4")
+    login(page, operator)
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": live_server.url}])
+    page.goto(f"{live_server.url}{reverse('callcenter:case_create')}?call={call.public_id}")
+    notice = page.locator("#cti-transferred")
+    expect(notice).to_be_hidden()
+    post_event(
+        live_server.url,
+        pbx_token,
+        {"event": "transferred", "call_id": "sim-browser-4", "extension": "202"},
+    )
+    expect(notice).to_have_text(
+        "This call was transferred to another operator while this intake was open. "
+        "Saving still links the case to the call in the journal."
+    )

@@ -204,27 +204,19 @@ def held_requests(page, pattern: str) -> list:
     return held
 
 
-def wait_until_held(page, held: list, count: int) -> None:
-    # The route handler runs whenever Playwright dispatches events; polling in small steps
-    # gives it the chance, bounded by a generous deadline (a condition, not a race).
-    for _ in range(200):
-        if len(held) >= count:
-            return
-        page.wait_for_timeout(50)
-    raise AssertionError(f"{count} search request(s) expected, {len(held)} sent")
-
-
 def test_a_search_answer_arriving_after_escape_never_reopens_the_list(picker):
     page = picker
     held = held_requests(page, "**/geo/search/**")
     search = page.get_by_role("combobox", name="住所・郵便番号で検索")
     search.fill("北町1丁目")
-    search.press("Enter")
-    wait_until_held(page, held, 1)
+    with page.expect_request("**/geo/search/**"):
+        search.press("Enter")
 
     with page.expect_event("requestfailed") as aborted:
         search.press("Escape")
     assert "/geo/search/" in aborted.value.url, "Escape cancels the search on its way"
+    # Its route was handed to the test before the browser could cancel the request.
+    assert len(held) == 1
     # The server's answer comes now, late: the page must ignore it. (Playwright may refuse
     # to continue a request the browser has already cancelled.)
     with contextlib.suppress(Exception):

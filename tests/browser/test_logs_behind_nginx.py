@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from playwright.sync_api import expect
 
 from kobepost.accounts.demo import DEMO_PASSWORD
-from tests.browser.conftest import CHROMIUM_ARGS, left_the_login_page
+from tests.browser.conftest import CHROMIUM_ARGS, left_the_login_page, phone_history_of
 from tests.deploy.smoke import serving_stack
 
 pytestmark = pytest.mark.services
@@ -130,7 +130,7 @@ def log_in(page, stack) -> None:
 def take_call(page, stack, *, phone: str, caller: Caller, save: bool) -> None:
     """Type the number (its history is looked up by a POST), then the call if ``save``."""
     page.goto(f"{stack.staff_url}/callcenter/cases/new/")
-    with page.expect_response(lambda r: "/phone-history/" in r.url) as looked_up:
+    with page.expect_response(phone_history_of(phone)) as looked_up:
         page.get_by_role("textbox", name="電話番号", exact=True).press_sequentially(phone)
     lookup = looked_up.value
     assert lookup.request.method == "POST" and lookup.status == 200

@@ -20,7 +20,7 @@ from departments.demo import seed_departments
 from faq.demo import seed_faq
 from kobepost.accounts.demo import DEMO_PASSWORD, seed_users
 from kobepost.accounts.models import User
-from tests.browser.conftest import left_the_login_page
+from tests.browser.conftest import left_the_login_page, phone_history_of
 from tests.migration_state import apps_before_the_move
 from tickets.demo import seed_cases
 from tickets.models import Case
@@ -100,7 +100,8 @@ def test_operator_manual(manual_page, live_server, demo):
     heading(page, "新規受付")
     phone = page.get_by_role("textbox", name="電話番号", exact=True)
     expect(phone).to_be_focused()
-    phone.press_sequentially("078-331-2121", delay=10)
+    with page.expect_response(phone_history_of("078-331-2121")):
+        phone.press_sequentially("078-331-2121", delay=10)
     expect(page.locator("#phone-history")).not_to_contain_text("電話番号を入力すると表示されます")
     page.get_by_label("氏名", exact=True).fill("日向 花子")
     page.get_by_label("氏名カナ").fill("ヒナタ ハナコ")

@@ -44,6 +44,7 @@ def intake_fields(page, **fields) -> dict:
     return {
         "form_token": page.context["form_token"],
         "cti_call": page.context["cti_call"],
+        "cti_link": page.context["cti_link"],
         "caller_phone": page.context["form"].initial.get("caller_phone", ""),
         "kind": "report",
         "channel": "phone",
@@ -160,3 +161,74 @@ def test_an_faq_answer_is_what_the_call_on_the_line_became(
     # Another operator's FAQ answer is not this call's.
     login_client(seated[1]).post(reverse("faq:call_create"), {"dial": roads.pk, "topic": "道"})
     assert Call.objects.get(pk=on_the_line.pk).simple_call.faq_entry == entry
+
+
+def transfer_to_202(post_event, call: Call) -> None:
+    response = post_event(
+        event="transferred",
+        call_id=call.call_id,
+        extension="202",
+        at=timezone.now().isoformat(),
+    )
+    assert response.status_code == 200
+    call.refresh_from_db()
+
+
+def test_a_call_transferred_while_its_intake_was_open_is_still_linked_to_the_case(
+    login_client, seated, on_the_line, post_event
+):
+    yamada, sato = seated
+    client = login_client(yamada)
+    page = client.get(INTAKE, {"call": str(on_the_line.public_id)})
+    transfer_to_202(post_event, on_the_line)
+    assert on_the_line.operator == sato  # 佐藤 has the call now
+
+    response = client.post(INTAKE, intake_fields(page))
+    assert response.status_code == 302
+    on_the_line.refresh_from_db()
+    assert on_the_line.case == Case.objects.get(title="歩道の陥没")
+    assert on_the_line.operator == sato
+
+
+def test_the_refused_intake_after_a_transfer_says_so_and_keeps_the_link(
+    login_client, seated, on_the_line, post_event
+):
+    client = login_client(seated[0])
+    page = client.get(INTAKE, {"call": str(on_the_line.public_id)})
+    transfer_to_202(post_event, on_the_line)
+    refused = client.post(INTAKE, intake_fields(page, title=""))
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "この着信は受付の途中でほかのオペレーターに転送されました" in html
+    saved = client.post(INTAKE, intake_fields(refused))
+    assert saved.status_code == 302
+    assert Call.objects.get(pk=on_the_line.pk).case is not None
+
+
+def test_the_link_of_an_intake_is_the_operators_own(login_client, seated, on_the_line):
+    """The second operator posting the first one's link (a copied form) links nothing."""
+    yamada, sato = seated
+    page = login_client(yamada).get(INTAKE, {"call": str(on_the_line.public_id)})
+    other = login_client(sato)
+    fields = intake_fields(other.get(INTAKE), title="別のオペレーターの受付")
+    fields |= {"cti_call": str(on_the_line.public_id), "cti_link": page.context["cti_link"]}
+    assert other.post(INTAKE, fields).status_code == 302
+    assert Call.objects.get(pk=on_the_line.pk).case is None
+
+
+def test_the_pop_tells_the_intake_page_its_call_was_transferred_away(
+    login_client, seated, on_the_line, post_event
+):
+    client = login_client(seated[0])
+    page = client.get(INTAKE, {"call": str(on_the_line.public_id)})
+    pop = reverse("cti:pop")
+    asked = {"intake": page.context["cti_link"]}
+    assert client.get(pop, asked).json()["intake"] == {"transferred": False}
+    transfer_to_202(post_event, on_the_line)
+    answer = client.get(pop, asked).json()
+    assert answer["intake"] == {"transferred": True}
+    # Nothing changed since: the short answer, still with the intake's state.
+    again = client.get(pop, asked | {"since": answer["state"]}).json()
+    assert again["unchanged"] is True
+    # A link that is not this operator's tells nothing.
+    assert "intake" not in login_client(seated[1]).get(pop, asked).json()

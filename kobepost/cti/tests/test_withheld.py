@@ -14,7 +14,7 @@ from tickets.tests.factories import make_case
 
 POP = reverse("cti:pop")
 INTAKE = reverse("callcenter:case_create")
-SPELLINGS = [
+SPELLINGS: list[tuple[dict[str, str | None], CallerId, str]] = [
     ({"caller": "非通知"}, CallerId.WITHHELD, "非通知"),
     ({"caller": "ANONYMOUS"}, CallerId.WITHHELD, "非通知"),
     ({"caller": '"Anonymous" <sip:anonymous@anonymous.invalid>'}, CallerId.WITHHELD, "非通知"),
@@ -27,6 +27,14 @@ SPELLINGS = [
     ({"caller": "Unavailable"}, CallerId.UNAVAILABLE, "通知不可"),
     ({"caller": "unknown"}, CallerId.UNAVAILABLE, "通知不可"),
     ({"caller": "通知不可能"}, CallerId.UNAVAILABLE, "通知不可"),
+]
+# A PBX that sends no caller at all (no field, null, an empty or blank one) could not tell
+# the number: 通知不可, as when it says so, never a bare "—".
+NO_CALLER_FIELD: list[tuple[dict[str, str | None], CallerId, str]] = [
+    ({}, CallerId.UNAVAILABLE, "通知不可"),
+    ({"caller": None}, CallerId.UNAVAILABLE, "通知不可"),
+    ({"caller": ""}, CallerId.UNAVAILABLE, "通知不可"),
+    ({"caller": "  ", "caller_status": ""}, CallerId.UNAVAILABLE, "通知不可"),
 ]
 
 
@@ -58,7 +66,7 @@ def ring_without_number(post_event, fields: dict, *, outcome: str) -> Call:
     return Call.objects.get(call_id="w-1")
 
 
-@pytest.mark.parametrize(("fields", "caller_id", "label"), SPELLINGS)
+@pytest.mark.parametrize(("fields", "caller_id", "label"), SPELLINGS + NO_CALLER_FIELD)
 def test_the_pop_shows_the_label_and_looks_nothing_up(
     login_client, seated, post_event, earlier_without_number, fields, caller_id, label
 ):
@@ -73,7 +81,7 @@ def test_the_pop_shows_the_label_and_looks_nothing_up(
     assert not AuditEvent.objects.filter(record_type__in=["cti.call", "tickets.case"]).exists()
 
 
-@pytest.mark.parametrize(("fields", "caller_id", "label"), SPELLINGS[::3])
+@pytest.mark.parametrize(("fields", "caller_id", "label"), SPELLINGS[::3] + NO_CALLER_FIELD)
 def test_the_intake_from_the_call_has_no_number_and_says_why(
     login_client, seated, post_event, fields, caller_id, label, kobe
 ):
@@ -85,7 +93,7 @@ def test_the_intake_from_the_call_has_no_number_and_says_why(
     assert f"この着信は「{label}」のため電話番号がありません" in page.content.decode()
 
 
-@pytest.mark.parametrize(("fields", "caller_id", "label"), SPELLINGS[::3])
+@pytest.mark.parametrize(("fields", "caller_id", "label"), SPELLINGS[::3] + NO_CALLER_FIELD)
 def test_a_missed_call_without_number_is_journaled_with_its_label_and_owes_no_call_back(
     login_client, seated, supervisor, post_event, fields, caller_id, label
 ):
@@ -100,3 +108,31 @@ def test_a_missed_call_without_number_is_journaled_with_its_label_and_owes_no_ca
     queue = client.get(reverse("callcenter:callbacks"))
     assert queue.context["page"].object_list == []
     assert f"?call={call.public_id}" not in queue.content.decode()
+
+
+def test_a_call_whose_events_never_name_the_caller_reads_number_unavailable_in_english(
+    login_client, seated, supervisor, post_event
+):
+    # Only the ending arrived (the new-call event was lost), and it names no caller.
+    response = post_event(event="missed", call_id="w-2", dial="roads", at=minutes_ago(2))
+    assert response.status_code == 200 and response.json()["ok"] is True
+    call = Call.objects.get(call_id="w-2")
+    assert call.caller_id == CallerId.UNAVAILABLE
+    assert not Call.objects.awaiting_callback().exists()
+    client = login_client(supervisor)
+    client.cookies["django_language"] = "en"
+    day = timezone.localtime(call.started_at).date().isoformat()
+    journal = client.get(reverse("cti:journal"), {"day": day})
+    [row] = journal.context["page"].object_list
+    assert row.caller_text == "Number unavailable"
+    assert "Number unavailable" in journal.content.decode()
+
+
+def test_a_later_event_with_the_number_fills_a_call_whose_first_events_had_none(seated, post_event):
+    """Out of order: the answer (no caller) arrives first, then the new-call event with the
+    number, which is the authority."""
+    post_event(event="answered", call_id="w-3", extension="201", at=minutes_ago(2))
+    assert Call.objects.get(call_id="w-3").caller_id == CallerId.UNAVAILABLE
+    post_event(event="new", call_id="w-3", caller="0783318181", extension="201", at=minutes_ago(3))
+    call = Call.objects.get(call_id="w-3")
+    assert call.caller_id == CallerId.NUMBER and call.caller_phone == "078-331-8181"

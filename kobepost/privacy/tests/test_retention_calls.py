@@ -269,3 +269,38 @@ def test_a_held_call_keeps_its_number_when_its_case_is_disposed_of(
     case.refresh_from_db()
     assert case.disposed_at is not None
     assert kept(call)
+
+
+def test_every_store_kept_for_want_of_a_class_is_counted_in_one_query(
+    pbx, dials, one_year, operator, staff_tobu, admin_user, login_client, django_assert_num_queries
+):
+    """The disposal list's warning is read on every admin visit: one query, whatever the
+    number of stores and records."""
+    from kobepost.public.models import Post, PostCategory
+    from kobepost.public.tests.fixtures import make_citizen, make_post
+
+    closed_case(operator, staff_tobu, jst(2020, 6, 1, 9))
+    closed_case(operator, staff_tobu, jst(2020, 6, 2, 9))
+    Case.objects.update(dial=dials["clean110"])  # neither category nor dial has a class
+    make_post(
+        make_citizen(),
+        category=PostCategory.objects.get(code="street-light"),
+        status=Post.Status.DONE,
+    )
+    call_log(operator=operator, dial=dials["clean110"], topic="収集日", note="日向 078-331-8181")
+    ring(pbx, "clean", dials["clean110"], jst(2010, 5, 1, 10))
+    ring(pbx, "no-dial", None, jst(2010, 5, 1, 10))
+    ring(pbx, "roads", dials["roads"], jst(2010, 5, 1, 10))  # has a class: not counted
+    expected = {
+        str(DisposalItem.Kind.CASE.label): 2,
+        str(DisposalItem.Kind.POST.label): 1,
+        str(DisposalItem.Kind.CALL_NOTES.label): 1,
+        str(DisposalItem.Kind.CALL_NUMBERS.label): 2,
+    }
+    with django_assert_num_queries(1):
+        assert retention.unclassified_counts() == expected
+
+    SimpleCall.objects.all().delete()
+    with django_assert_num_queries(1):
+        counts = retention.unclassified_counts()
+    assert str(DisposalItem.Kind.CALL_NOTES.label) not in counts
