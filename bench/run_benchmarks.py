@@ -360,6 +360,55 @@ def worst_inputs(deep: dict[str, str]) -> list[tuple[str, str, str]]:
     return found
 
 
+def cold_statistics(client, count: int) -> None:
+    """The statistics with the cache emptied before every request (issue 19): the default
+    dashboard (this month) and the longest period the form takes (ten years, to today),
+    read through the counts of closed months and, for comparison, from the rows alone
+    (counts off: what every view cost before them). Prints; asserts nothing."""
+    from unittest import mock
+
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from kobepost.stats import rollup
+    from kobepost.stats.models import (
+        CaseMonthCount,
+        FaqEntryMonthCount,
+        ResponseMonthBucket,
+        StatsMonth,
+    )
+
+    if not route_exists("/stats/"):
+        return
+    today = timezone.localdate()
+    first = today.replace(year=today.year - 10, day=min(today.day, 28))
+    ten_years = f"/stats/?preset=custom&date_from={first.isoformat()}&date_to={today.isoformat()}"
+    print(
+        f"statistics, cold cache: {StatsMonth.objects.count()} months counted, "
+        f"{CaseMonthCount.objects.count():,} case rows, "
+        f"{FaqEntryMonthCount.objects.count():,} FAQ entry rows, "
+        f"{ResponseMonthBucket.objects.count():,} response-time bucket rows"
+    )
+    for label, path in (("ダッシュボード（今月）", "/stats/"), ("ダッシュボード 10 年", ten_years)):
+        for how, kept in (("counted months", True), ("rows only", False)):
+            timings, queries = [], 0
+            with mock.patch.object(rollup, "counts_kept", return_value=kept):
+                for _ in range(count):
+                    cache.clear()
+                    with CaptureQueriesContext(connection) as captured:
+                        began = time.perf_counter()
+                        response = fetch(client, path)
+                        timings.append((time.perf_counter() - began) * 1000)
+                    queries = len(captured.captured_queries)
+            print(
+                f"  冷えたキャッシュ: {label}, {how}: median {statistics.median(timings):.1f} ms "
+                f"(max {max(timings):.1f}), {queries} q, {response.status_code}",
+                flush=True,
+            )
+
+
 def route_exists(path: str) -> bool:
     from django.urls import Resolver404, resolve
 
@@ -441,6 +490,12 @@ def main() -> int:
         help="leave out the worst inputs (rare words, every sort, middle and last pages)",
     )
     parser.add_argument(
+        "--cold-stats",
+        type=int,
+        default=3,
+        help="cold-cache statistics requests per case (0: leave them out); empties the cache",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="instead of timing, profile the --only pages (cProfile) and print the top functions",
@@ -511,6 +566,8 @@ def main() -> int:
                 + (f" [{result.note}]" if result.note else ""),
                 flush=True,
             )
+        if args.cold_stats and not args.profile:
+            cold_statistics(clients["supervisor"], args.cold_stats)
     if args.profile:
         return 0
     print_table(results, markdown=args.markdown)

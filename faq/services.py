@@ -18,6 +18,7 @@ from kobepost.accounts.models import User
 from kobepost.cti.services import call_link_faq
 from kobepost.lib.jp_calendar import start_of_day
 from kobepost.lib.textfold import fold
+from tickets.counted_months import counted_months_changed
 from tickets.models import Dial
 
 
@@ -101,6 +102,7 @@ def call_log(
             operator=operator, dial=dial, faq_entry=faq_entry, topic=topic, note=note
         )
         call_link_faq(operator=operator, simple_call=call)
+        counted_months_changed(moments=[call.created_at])  # no query: logged now
     return call
 
 

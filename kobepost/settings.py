@@ -204,6 +204,9 @@ AUDIT_RETENTION_YEARS = env_int("AUDIT_RETENTION_YEARS", 5, minimum=1)
 # case: one attempt, at most this long per connect and per answer, then the relay takes over.
 NOTIFICATION_PUBLISH_TIMEOUT_MS = env_int("NOTIFICATION_PUBLISH_TIMEOUT_MS", 300, minimum=10)
 
+# How often the closed months the statistics have not counted are counted.
+STATS_BUILD_INTERVAL_SECONDS = env_int("STATS_BUILD_INTERVAL_SECONDS", 300, minimum=30)
+
 CELERY_BEAT_SCHEDULE: dict = {
     "relay-pending-notifications": {
         "task": "kobepost.notifications.tasks.relay_pending_notifications",
@@ -220,6 +223,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "purge-temporary-data": {
         "task": "kobepost.privacy.tasks.purge_temporary_data",
         "schedule": crontab(hour=3, minute=0),
+    },
+    # Statistics: count the closed months not counted yet (kobepost/stats/rollup.py); an
+    # invalidated month is read live until then. Idempotent; a late run is superseded.
+    "stats-build-months": {
+        "task": "kobepost.stats.tasks.build_statistics_months",
+        "schedule": float(STATS_BUILD_INTERVAL_SECONDS),
+        "options": {"expires": float(STATS_BUILD_INTERVAL_SECONDS)},
     },
     # Each department gets one mail a morning listing its overdue cases (idempotent per day).
     "send-overdue-reminders": {

@@ -43,6 +43,7 @@ from tickets.corrections import (
     field_label,
     value_text,
 )
+from tickets.counted_months import case_counts_changed
 from tickets.models import Case, CaseEvent, FiscalYearCounter, IntakeToken
 from tickets.outbound import Channel, outbound_case
 from tickets.policy import (
@@ -89,6 +90,8 @@ def _save(case: Case, fields: list[str]) -> None:
         raise StaleCase(Case.objects.get(pk=case.pk), case.version)
     case.version += 1
     case.updated_at = now
+    # The counts of a closed month follow in the same transaction (no query this month).
+    case_counts_changed(received_at=[case.received_at], fields=fields)
 
 
 def _record(
@@ -122,10 +125,12 @@ def _record(
     if milestone is not None:
         # Compared in the UPDATE itself; the version is not bumped: nothing a person typed
         # changed, and the event above already carries this change's version.
-        Case.objects.filter(
+        moved = Case.objects.filter(
             Q(**{f"{milestone}__isnull": True}) | Q(**{f"{milestone}__gt": event.at}),
             pk=case.pk,
         ).update(**{milestone: event.at})
+        if moved:  # a response time of the statistics changed (no query this month)
+            case_counts_changed(received_at=[case.received_at], fields=[milestone])
         reached = getattr(case, milestone)
         if reached is None or event.at < reached:
             setattr(case, milestone, event.at)
@@ -239,6 +244,7 @@ def case_create(*, created_by: User, **fields: Any) -> Case:
             case.reply_due_date = case.compute_reply_due_date(received_at)
         case.full_clean(exclude=["reference", "fiscal_year", "created_by"])
         case.save()
+        case_counts_changed(received_at=[case.received_at], fields=None)
         created = _record(
             case, kind=CaseEvent.Kind.CREATED, actor=created_by, to_status=case.status
         )
@@ -566,6 +572,7 @@ def case_correct(
         # follow the correction; the row is locked, so the version cannot move.
         case.version += 1
         case.save(update_fields=[*fields, "version", "updated_at"])
+        case_counts_changed(received_at=[case.received_at], fields=fields)
         labels = "、".join(field_label(name) for name, _old, _new in changed)
         note = _("訂正した項目: %(fields)s\n理由: %(reason)s") % {
             "fields": labels,

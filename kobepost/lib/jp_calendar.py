@@ -187,3 +187,22 @@ def business_days_between(start: datetime.date, end: datetime.date) -> int:
     for year in range(start.year, end.year):
         taken += _running_count(year)[-1]
     return taken + _count_in_year(end)
+
+
+# --- Months --------------------------------------------------------------------------------
+
+
+def month_start(day: datetime.date) -> datetime.date:
+    """The first day of the month of ``day``."""
+    return day.replace(day=1)
+
+
+def next_month(day: datetime.date) -> datetime.date:
+    """The first day of the month after the month of ``day``."""
+    return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
+
+
+def month_of(moment: datetime.datetime) -> datetime.date:
+    """The first day of the month of a moment, in Japan time: 2026-04-30 23:59 JST is April."""
+    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
+    return local.date().replace(day=1)

@@ -73,6 +73,7 @@ from kobepost.privacy.models import (
 )
 from kobepost.public.models import Citizen, Post, PostPhoto
 from kobepost.public.services import citizen_delete
+from tickets.counted_months import case_counts_changed
 from tickets.models import Case, CaseEvent, IntakeToken
 from tickets.services import callcenter_case_path, department_case_path
 
@@ -428,6 +429,10 @@ def case_erase_personal_data(case: Case, *, at: datetime.datetime) -> list[str]:
         setattr(case, name, blank)
     case.disposed_at = at
     case.save()  # also rebuilds the search columns (search_text, search_tokens) without them
+    # No counted field is blanked today; the statistics decide (kobepost.stats.rollup).
+    case_counts_changed(
+        received_at=[case.received_at], fields=[*CASE_PERSONAL_BLANKS, "disposed_at"]
+    )
     case.events.exclude(note="").update(note="")
     # The reason is free text typed about the caller ("本人から電話番号の訂正…"): it goes too.
     DataCorrection.objects.filter(record_type="tickets.case", record_id=str(case.pk)).update(

@@ -5,6 +5,7 @@ the table row every figure is given in, and how long computed figures are reused
 import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from kobepost.cti.models import Call
 from kobepost.lib.cache import cached_or_computed
 from kobepost.lib.jp_calendar import start_of_day
 from kobepost.public.models import Post
+from kobepost.stats.rollup import Plan, case_counts, faq_counts, period_plan
 from tickets.models import Case, CaseQuerySet
 
 # How long figures of a period that reaches today, and those of the days before today,
@@ -39,6 +41,32 @@ class StatsFilter:
     @property
     def end(self) -> datetime.datetime:
         return start_of_day(self.date_to + datetime.timedelta(days=1))
+
+    @cached_property
+    def plan(self) -> Plan:
+        """Which months of the period come from the counts of closed months, and which
+        ranges from the rows (kobepost.stats.rollup); looked up once per filter."""
+        return period_plan(self.date_from, self.date_to)
+
+    def case_counts(self, *keys: str, plan: Plan | None = None) -> dict[tuple, int]:
+        """Cases of the period (or of ``plan``'s) per ``keys``: see rollup.case_counts."""
+        return case_counts(
+            self.cases(with_period=False),
+            plan or self.plan,
+            dial_id=self.dial_id,
+            department_id=self.department_id,
+            keys=keys,
+        )
+
+    def faq_counts(self, *keys: str, plan: Plan | None = None) -> dict[tuple, int]:
+        """FAQ calls of the period (or of ``plan``'s) per ``keys``: see rollup.faq_counts."""
+        return faq_counts(
+            self.simple_calls(with_period=False),
+            plan or self.plan,
+            dial_id=self.dial_id,
+            department_id=self.department_id,
+            keys=keys,
+        )
 
     def cases(self, *, with_period: bool = True) -> CaseQuerySet:
         cases = Case.objects.all()

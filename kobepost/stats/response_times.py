@@ -8,10 +8,15 @@ timeline line by tickets.services), so the figures aggregate plain columns of th
 received in the period instead of searching each case's timeline. Medians and 90th
 percentiles are computed with PostgreSQL's ``percentile_cont``; SQLite (the dev default)
 has no such aggregate, so there only the average is shown, with a note on the page.
+A period with counted months (kobepost.stats.rollup) gives the same figures without
+sorting its cases: the months' buckets of each time, plus the live edges, tell in which
+bucket a percentile lies, and only that bucket's cases are read (_counted_response_rows).
 Business days are counted with kobepost.lib.jp_calendar, the calendar of the due dates.
 """
 
+import bisect
 import datetime
+import math
 from collections import defaultdict
 
 from django.contrib.postgres.fields import ArrayField
@@ -23,7 +28,15 @@ from django.utils.translation import gettext_lazy
 
 from kobepost.lib.jp_calendar import business_days_between
 from kobepost.stats.filters import Row, StatsFilter
+from kobepost.stats.rollup import (
+    BUCKET_BOUNDS,
+    RESPONSE_SPANS,
+    bucket_range,
+    response_histograms,
+    response_span,
+)
 from tickets.models import Case
+from tickets.routing import routing_table
 
 
 class PercentileCont(Aggregate):
@@ -55,12 +68,14 @@ def percentiles_supported() -> bool:
     return connection.vendor == "postgresql"
 
 
-RESPONSE_MEASURES = {
-    # key: (label, start, end); the ends are the case's milestone columns (Case.MILESTONES).
-    "reply": (gettext_lazy("受付→所管課回答"), "received_at", "first_answered_at"),
-    "told": (gettext_lazy("所管課回答→市民回答"), "first_answered_at", "first_told_at"),
-    "closed": (gettext_lazy("受付→完了"), "received_at", "first_closed_at"),
+_LABELS = {
+    "reply": gettext_lazy("受付→所管課回答"),
+    "told": gettext_lazy("所管課回答→市民回答"),
+    "closed": gettext_lazy("受付→完了"),
 }
+# key: (label, start, end); the ends are the case's milestone columns (Case.MILESTONES).
+RESPONSE_MEASURES = {key: (_LABELS[key], *span) for key, span in RESPONSE_SPANS.items()}
+FRACTIONS = (0.5, 0.9)
 
 
 def _hours(start: str, end: str) -> ExpressionWrapper:
@@ -111,7 +126,11 @@ def response_times(
     """
     cases = stats.cases()
     aggregates = _response_aggregates()
-    if group is None:
+    # With business days the period's cases are grouped by day anyway (one read of them):
+    # percentile_cont over the same cases costs little more than the buckets would.
+    if not business_days and _from_buckets(stats):
+        rows = _counted_response_rows(stats, group)
+    elif group is None:
         rows = [_response_row(_("全体"), "", cases.aggregate(**aggregates))]
     else:
         grouped = (
@@ -128,6 +147,147 @@ def response_times(
             for measure in RESPONSE_MEASURES:
                 row.values.update(_spread(measure, spans[measure].get(row.key, {})))
     return rows
+
+
+# A period shorter than this (a month's report, a quarter) sorts its own cases through the
+# period index, a few thousand at most, in one query: the buckets pay from a longer one.
+BUCKETS_FROM_DAYS = 92
+
+
+def _from_buckets(stats: StatsFilter) -> bool:
+    """Whether the period's response times are read from the counted months' buckets."""
+    long_enough = (stats.date_to - stats.date_from).days >= BUCKETS_FROM_DAYS
+    return percentiles_supported() and long_enough and bool(stats.plan.months)
+
+
+def _counted_response_rows(stats: StatsFilter, group: str | None) -> list[Row]:
+    """The rows of response_times from the histograms of the counted months plus the live
+    edges (kobepost.stats.rollup.response_histograms): each percentile's bucket is found
+    from the counts, and only the cases of that bucket are read, to interpolate between
+    the two values around the percentile's position exactly as percentile_cont does."""
+    column = f"{group}_id" if group else None
+    histograms = response_histograms(
+        stats.cases(with_period=False),
+        stats.plan,
+        dial_id=stats.dial_id,
+        department_id=stats.department_id,
+        group=column,
+    )
+    # (group, measure) → the sorted ranks wanted, and the buckets they fall in.
+    wanted: dict[tuple, dict[int, tuple[int, int]]] = {}
+    for key, histogram in histograms.items():
+        total = sum(number for number, _total in histogram.values())
+        ranks = set()
+        for fraction in FRACTIONS:
+            position = fraction * (total - 1)
+            ranks |= {math.floor(position), math.ceil(position)}
+        wanted[key] = _ranks_in_buckets(histogram, ranks)
+    values = _bucket_values(stats, column, wanted)
+    if group is None:
+        keys: list = [None]
+        labels = {None: _("全体")}
+    else:
+        keys, labels = _groups(stats, group)
+    rows = []
+    for group_key in keys:
+        data: dict = {}
+        for measure in RESPONSE_MEASURES:
+            histogram = histograms.get((group_key, measure), {})
+            total = sum(number for number, _sum in histogram.values())
+            data[f"{measure}_n"] = total
+            if not total:
+                continue
+            spent = sum(summed for _number, summed in histogram.values())
+            data[f"{measure}_avg"] = datetime.timedelta(microseconds=spent / total)
+            found = values[(group_key, measure)]
+            data[f"{measure}_pct"] = [
+                _interpolated(found, fraction * (total - 1)) for fraction in FRACTIONS
+            ]
+        rows.append(_response_row(labels[group_key], "" if group is None else str(group_key), data))
+    return rows
+
+
+def _ranks_in_buckets(
+    histogram: dict[int, list[int]], ranks: set[int]
+) -> dict[int, tuple[int, int]]:
+    """rank → (bucket, rank within the bucket), for ranks counted from 0 over the buckets
+    in order."""
+    placed: dict[int, tuple[int, int]] = {}
+    seen = 0
+    for bucket in sorted(histogram):
+        number = histogram[bucket][0]
+        for rank in ranks:
+            if seen <= rank < seen + number:
+                placed[rank] = (bucket, rank - seen)
+        seen += number
+    return placed
+
+
+def _bucket_values(
+    stats: StatsFilter, column: str | None, wanted: dict[tuple, dict[int, tuple[int, int]]]
+) -> dict[tuple, dict[int, datetime.timedelta]]:
+    """(group, measure) → rank → the response time at that rank: one query per measure,
+    reading the cases of the period in the wanted buckets only (the case's index on the
+    measure's time serves it)."""
+    found: dict[tuple, dict[int, datetime.timedelta]] = defaultdict(dict)
+    for measure, (_label, _start, end) in RESPONSE_MEASURES.items():
+        buckets: dict[int, set] = defaultdict(set)
+        for (group_key, wanted_measure), placed in wanted.items():
+            if wanted_measure == measure:
+                for bucket, _within in placed.values():
+                    buckets[bucket].add(group_key)
+        if not buckets:
+            continue
+        # One index-only range scan per bucket, appended (UNION ALL): an OR of the ranges
+        # made PostgreSQL visit the table for every row (283 ms instead of 10 ms, 500k).
+        fields = [column] if column else []
+        cases = (
+            stats.cases().filter(**{f"{end}__isnull": False}).annotate(span=response_span(measure))
+        )
+        parts = []
+        for bucket, groups in sorted(buckets.items()):
+            part = cases.filter(bucket_range(bucket))
+            if column is not None:
+                part = part.filter(**{f"{column}__in": groups})
+            parts.append(part.values_list(*fields, "span").order_by())
+        rows = parts[0].union(*parts[1:], all=True).order_by() if len(parts) > 1 else parts[0]
+        spans: dict[tuple, list[datetime.timedelta]] = defaultdict(list)
+        for row in rows:
+            spans[(row[0] if column else None, measure)].append(row[-1])
+        for key, times in spans.items():
+            times.sort()
+            by_bucket: dict[int, list[datetime.timedelta]] = defaultdict(list)
+            for time in times:
+                by_bucket[_bucket_of(time)].append(time)
+            for rank, (bucket, within) in wanted.get(key, {}).items():
+                found[key][rank] = by_bucket[bucket][within]
+    return found
+
+
+def _bucket_of(time: datetime.timedelta) -> int:
+    """The bucket of a response time, as width_bucket gives it in SQL."""
+    return bisect.bisect_right(BUCKET_BOUNDS, time)
+
+
+def _interpolated(found: dict[int, datetime.timedelta], position: float) -> datetime.timedelta:
+    """percentile_cont's value at a position: the value there, or the linear interpolation
+    between the two values around it."""
+    low, high = math.floor(position), math.ceil(position)
+    if low == high:
+        return found[low]
+    return found[low] + (found[high] - found[low]) * (position - low)
+
+
+def _groups(stats: StatsFilter, group: str) -> tuple[list, dict]:
+    """The departments or categories with cases in the period, by name, and their names."""
+    if group == "department":
+        names = {row.pk: row.name for row in routing_table().departments}
+        counted = stats.case_counts("department_id")
+    else:
+        names = {row.pk: row.name for row in routing_table().categories}
+        counted = stats.case_counts("category")
+    keys = sorted((key for (key,) in counted), key=lambda pk: (names.get(pk, ""), pk))
+    return keys, {pk: names.get(pk, str(pk)) for pk in keys}
 
 
 def _business_day_spans(

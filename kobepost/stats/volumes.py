@@ -11,11 +11,18 @@ from django.db.models.functions import ExtractYear, TruncDay, TruncMonth, TruncW
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kobepost.lib.jp_calendar import fiscal_year_heading, month_label, start_of_day
+from kobepost.lib.jp_calendar import (
+    fiscal_year_heading,
+    fiscal_year_of_date,
+    month_label,
+    start_of_day,
+)
 from kobepost.public.models import Post
 from kobepost.stats.filters import Row, StatsFilter, cached, live_cache_seconds
+from kobepost.stats.rollup import period_plan
 from tickets.geo.places import Ward
 from tickets.models import Case
+from tickets.routing import routing_table
 
 TOP_FAQ_LIMIT = 20
 UNANSWERED_LIMIT = 20
@@ -56,7 +63,11 @@ def totals_of(rows: list[Row]) -> dict[str, int]:
 
 
 def volume_series(stats: StatsFilter, granularity: str) -> list[Row]:
-    """FAQ calls, cases and posts per day/week/month of the period, empty buckets included."""
+    """FAQ calls, cases and posts per day/week/month of the period, empty buckets included.
+
+    Per month, cases and FAQ calls come from the counts of closed months and the rest of
+    the period live (kobepost.stats.rollup); days and weeks (a period of half a year at
+    most, unless asked for) are counted from the rows."""
     trunc = GRANULARITIES[granularity]
     sources = {
         "faq": (stats.simple_calls(), "created_at"),
@@ -64,7 +75,16 @@ def volume_series(stats: StatsFilter, granularity: str) -> list[Row]:
         "posts": (stats.posts(), "created_at"),
     }
     counts: dict[datetime.date, dict[str, int]] = defaultdict(dict)
+    if granularity == "month":
+        for key, counted in (
+            ("faq", stats.faq_counts("month")),
+            ("cases", stats.case_counts("month")),
+        ):
+            for (month,), number in counted.items():
+                counts[month][key] = number
     for key, (queryset, moment) in sources.items():
+        if granularity == "month" and key != "posts":
+            continue
         buckets = (
             queryset.annotate(bucket=trunc(moment))
             .values("bucket")
@@ -121,13 +141,24 @@ def _fiscal_year_counts(
     before: datetime.datetime | None = None,
     since: datetime.datetime | None = None,
 ) -> dict[int, dict[str, int]]:
-    """Cases, FAQ calls and posts per fiscal year, of the moments before or since a time."""
-    sources = (
+    """Cases, FAQ calls and posts per fiscal year, of the moments before or since a time.
+
+    Before a time (the start of a day), cases and FAQ calls come from the counts of closed
+    months and the rest live (kobepost.stats.rollup), as a period from the beginning."""
+    sources: tuple[tuple[str, QuerySet, str], ...] = (
         ("cases", stats.cases(with_period=False), "received_at"),
         ("faq", stats.simple_calls(with_period=False), "created_at"),
         ("posts", stats.posts(with_period=False), "created_at"),
     )
     counts: dict[int, dict[str, int]] = defaultdict(dict)
+    if before is not None and since is None:
+        plan = period_plan(None, timezone.localtime(before).date() - datetime.timedelta(days=1))
+        for (year,), number in stats.case_counts("fiscal_year", plan=plan).items():
+            counts[year]["cases"] = number
+        for (month,), number in stats.faq_counts("month", plan=plan).items():
+            year = fiscal_year_of_date(month)
+            counts[year]["faq"] = counts[year].get("faq", 0) + number
+        sources = sources[2:]
     for key, queryset, moment in sources:
         if before is not None:
             queryset = queryset.filter(**{f"{moment}__lt": before})
@@ -154,7 +185,7 @@ def _archive_fiscal_year_counts(
     STATS_ARCHIVE_CACHE_SECONDS; today's rows are always counted live.
     """
     key = (
-        f"stats:fy-volume:v1:{before.isoformat()}:"
+        f"stats:fy-volume:v2:{before.isoformat()}:"
         f"dial={stats.dial_id or ''}:department={stats.department_id or ''}"
     )
     return cached(key, lambda: dict(_fiscal_year_counts(stats, before=before)))
@@ -196,46 +227,40 @@ def volume_by_dial(stats: StatsFilter) -> list[Row]:
     rows: dict[int | None, Row] = {dial.pk: Row(label=dial.name, key=dial.code) for dial in dials}
     for row in rows.values():
         row.values = {"faq": 0, "cases": 0, "posts": 0}
-    for key, queryset, dial_field in (
-        ("faq", stats.simple_calls(), "dial_id"),
-        ("cases", stats.cases(), "dial_id"),
-        ("posts", stats.posts(), "category__ticket_category__dial_id"),
-    ):
-        for dial_id, number in (
-            queryset.values(dial_field).annotate(n=Count("*")).values_list(dial_field, "n")
-        ):
-            if dial_id is None:
-                unmapped = rows.setdefault(
-                    None, Row(label=_("ダイヤル未設定"), values={"faq": 0, "cases": 0, "posts": 0})
-                )
-                unmapped.values[key] = number
-            elif dial_id in rows:
+    counted = {
+        "faq": stats.faq_counts("dial_id"),
+        "cases": stats.case_counts("dial_id"),
+    }
+    for key, by_dial in counted.items():
+        for (dial_id,), number in by_dial.items():
+            if dial_id in rows:
                 rows[dial_id].values[key] = number
+    posts = stats.posts()
+    dial_field = "category__ticket_category__dial_id"
+    for dial_id, number in (
+        posts.values(dial_field).annotate(n=Count("*")).values_list(dial_field, "n")
+    ):
+        if dial_id is None:
+            unmapped = rows.setdefault(
+                None, Row(label=_("ダイヤル未設定"), values={"faq": 0, "cases": 0, "posts": 0})
+            )
+            unmapped.values["posts"] = number
+        elif dial_id in rows:
+            rows[dial_id].values["posts"] = number
     return list(rows.values())
 
 
-def _counted(queryset: QuerySet, group: str, label_field: str, *, limit: int | None = None):
-    rows = (
-        queryset.values(group, label_field)
-        .annotate(n=Count("*"))
-        .order_by("-n", label_field)
-        .values_list(group, label_field, "n")
-    )
-    if limit:
-        rows = rows[:limit]
-    return list(rows)
+def _most_first(counts: dict[tuple, int], label) -> list[tuple]:
+    """(key, n) most first, then by label: as ORDER BY n DESC, label did."""
+    return sorted(((key[0], n) for key, n in counts.items()), key=lambda kn: (-kn[1], label(kn[0])))
 
 
 def cases_by_channel(stats: StatsFilter) -> list[Row]:
     labels = dict(Case.Channel.choices)
-    rows = (
-        stats.cases()
-        .values("channel")
-        .annotate(n=Count("*"))
-        .order_by("-n", "channel")
-        .values_list("channel", "n")
-    )
-    return [Row(label=str(labels.get(c, c)), key=c, values={"cases": n}) for c, n in rows]
+    return [
+        Row(label=str(labels.get(c, c)), key=c, values={"cases": n})
+        for c, n in _most_first(stats.case_counts("channel"), str)
+    ]
 
 
 def posts_by_channel(stats: StatsFilter) -> list[Row]:
@@ -251,29 +276,25 @@ def posts_by_channel(stats: StatsFilter) -> list[Row]:
 
 
 def cases_by_category(stats: StatsFilter) -> list[Row]:
-    rows = (
-        stats.cases()
-        .values("category_id", "category__name", "dial__name")
-        .annotate(n=Count("*"))
-        .order_by("-n", "category__name")
-        .values_list("category_id", "category__name", "dial__name", "n")
-    )
+    # A case's dial is its category's (Case.save): the names come from the routing table.
+    names = {row.pk: (row.name, row.dial_name) for row in routing_table().categories}
+    rows = _most_first(stats.case_counts("category"), lambda pk: names.get(pk, ("", ""))[0])
     return [
-        Row(label=name, key=str(pk), values={"cases": n, "dial": dial})
-        for pk, name, dial, n in rows
+        Row(label=names[pk][0], key=str(pk), values={"cases": n, "dial": names[pk][1]})
+        for pk, n in rows
+        if pk in names
     ]
 
 
 def cases_by_department(stats: StatsFilter) -> list[Row]:
-    return [
-        Row(label=name, key=str(pk), values={"cases": n})
-        for pk, name, n in _counted(stats.cases(), "department_id", "department__name")
-    ]
+    names = {row.pk: row.name for row in routing_table().departments}
+    rows = _most_first(stats.case_counts("department_id"), lambda pk: names.get(pk, ""))
+    return [Row(label=names.get(pk, str(pk)), key=str(pk), values={"cases": n}) for pk, n in rows]
 
 
 def cases_by_ward(stats: StatsFilter) -> list[Row]:
     """All nine wards in code order (zero included), then cases without a ward."""
-    counts = dict(stats.cases().values("ward").annotate(n=Count("*")).values_list("ward", "n"))
+    counts = {ward: n for (ward,), n in stats.case_counts("ward").items()}
     rows = [
         Row(label=str(label), key=code, values={"cases": counts.get(code, 0)})
         for code, label in Ward.choices
@@ -286,13 +307,9 @@ def cases_by_ward(stats: StatsFilter) -> list[Row]:
 
 
 def top_faq_entries(stats: StatsFilter) -> list[Row]:
-    rows = _counted(
-        stats.simple_calls().filter(faq_entry__isnull=False),
-        "faq_entry_id",
-        "faq_entry__question",
-        limit=TOP_FAQ_LIMIT,
-    )
-    return [Row(label=question, key=str(pk), values={"calls": n}) for pk, question, n in rows]
+    counts = stats.faq_counts("faq_entry_id", "faq_entry__question")
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0][1]))[:TOP_FAQ_LIMIT]
+    return [Row(label=question, key=str(pk), values={"calls": n}) for (pk, question), n in rows]
 
 
 def unanswered_searches(stats: StatsFilter) -> list[Row]:

@@ -1,0 +1,471 @@
+"""Counts of closed months (kobepost.stats.models): building them, invalidating them, and
+reading a period as "counted months + the rest live".
+
+Why months, not days: the archive receives ~140 cases and ~270 FAQ calls a day, spread
+over ~60 categories, 10 wards, 5 channels and thousands of FAQ entries, so a day's rows
+would be nearly as many as its cases. A month's rows are a few hundred, so ten years of
+any breakdown is a sum over at most a few tens of thousands of narrow index rows, and a
+whole period's totals over a few hundred. The partial months at the two edges of a period
+(at most two, ~60 days) and the current month are read from the cases and calls
+themselves through their period indexes, as before.
+
+Consistency, whatever writes: a month is read from the counts only with a StatsMonth
+marker and no tickets.CountedMonthChange row. The writers below the statistics (the
+tickets services: department, category, channel, kind, ward, a new case dated in a closed
+month; retention disposal, which blanks no counted field today; FAQ calls logged with an
+earlier time) record the change in their own transaction (tickets/counted_months.py).
+stats_month_build rewrites a month's counts and marker and clears its change in one
+transaction; both sides take the month's advisory lock, so a build either sees a change
+committed or is followed by its record. A month not counted costs time only: its figures
+are read live.
+
+Response times (kobepost.stats.response_times) are kept the same way, as the number of
+cases and the sum of their times per month, dial, department, category and coarse bucket
+of each time (ResponseMonthBucket): a percentile of a period finds its bucket there and
+reads only the cases of that bucket. A milestone reached after its month closed (a reply
+recorded late) records the month as changed like any counted field.
+
+SQLite (the development default) keeps no counts: every figure is read live.
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.db.models import (
+    BigIntegerField,
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    Func,
+    Min,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import TruncMonth
+from django.utils import timezone
+
+from faq.models import SimpleCall
+from kobepost.lib.jp_calendar import month_of, next_month, start_of_day
+from kobepost.stats.models import (
+    CaseMonthCount,
+    FaqEntryMonthCount,
+    FaqMonthCount,
+    ResponseMonthBucket,
+    StatsMonth,
+)
+from tickets.counted_months import CASE_DIMENSIONS, counts_kept, month_lock
+from tickets.models import STATS_RESPONSE_SPANS, Case, CountedMonthChange
+
+# Every case has exactly one kind: the rows of this dimension count all the cases.
+TOTAL_DIMENSION = "kind"
+
+
+# Response times (kobepost.stats.response_times): key → (start, end) columns of the case.
+RESPONSE_SPANS = STATS_RESPONSE_SPANS
+# The upper bounds of the coarse buckets of a response time, in hours: bucket 0 holds the
+# negative times (a receipt time corrected to after the reply), bucket i the times in
+# [bound i-1, bound i), the last bucket the times from the last bound on. Narrower where
+# most cases are (the first days), so that a percentile reads few cases.
+RESPONSE_BUCKET_HOURS = (
+    *(0, 0.5, 1, 2, 3, 4, 6, 8, 10, 12, 15, 18, 21, 24, 30, 36, 42, 48, 60, 72, 84, 96),
+    *(108, 120, 132, 144, 156, 168, 180, 192, 204, 216, 228, 240, 264, 288, 312, 336),
+    *(384, 432, 480, 540, 600, 720, 900, 1080, 1440, 2160, 2880, 4320, 8760, 17520),
+)
+_BUCKET_SECONDS = tuple(int(hours * 3600) for hours in RESPONSE_BUCKET_HOURS)
+BUCKET_BOUNDS = tuple(datetime.timedelta(seconds=seconds) for seconds in _BUCKET_SECONDS)
+
+
+def response_span(measure: str) -> ExpressionWrapper:
+    """end - start of a response measure, as the case's expression indexes spell it."""
+    start, end = RESPONSE_SPANS[measure]
+    return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+
+
+class _Bucket(Func):
+    """The bucket of a response time: PostgreSQL's width_bucket over RESPONSE_BUCKET_HOURS
+    (as seconds; EXTRACT gives an exact numeric)."""
+
+    template = (
+        "width_bucket(EXTRACT(EPOCH FROM %(expressions)s), ARRAY["
+        + ", ".join(str(seconds) for seconds in _BUCKET_SECONDS)
+        + "]::numeric[])"
+    )
+    output_field = BigIntegerField()
+
+
+class _Micros(Func):
+    """A response time in microseconds (exact: EXTRACT(EPOCH FROM interval) is numeric)."""
+
+    template = "(EXTRACT(EPOCH FROM %(expressions)s) * 1000000)::bigint"
+    output_field = BigIntegerField()
+
+
+def bucket_range(bucket: int) -> Q:
+    """The condition "the response time (``span``) is in this bucket", on the expression the
+    case's indexes hold, so the cases of one bucket are read from an index."""
+    condition = Q()
+    if bucket > 0:
+        condition &= Q(span__gte=BUCKET_BOUNDS[bucket - 1])
+    if bucket < len(BUCKET_BOUNDS):
+        condition &= Q(span__lt=BUCKET_BOUNDS[bucket])
+    return condition
+
+
+def response_histogram_rows(cases: QuerySet[Case], measure: str, columns: list[str]) -> list:
+    """(columns..., bucket, n, total_us) of the cases that reached the measure's end."""
+    _start, end = RESPONSE_SPANS[measure]
+    if "month" in columns:
+        cases = cases.annotate(month=TruncMonth("received_at"))
+    span = response_span(measure)
+    rows = (
+        cases.filter(**{f"{end}__isnull": False})
+        .annotate(bucket=_Bucket(span))
+        .values(*columns, "bucket")
+        .annotate(n=Count("*"), total_us=Sum(_Micros(span)))
+        .values_list(*columns, "bucket", "n", "total_us")
+        .order_by()
+    )
+    month_at = columns.index("month") if "month" in columns else None
+    return [
+        tuple(_local_month(v) if i == month_at else v for i, v in enumerate(row)) for row in rows
+    ]
+
+
+def response_histograms(
+    cases: QuerySet[Case],
+    plan: "Plan",
+    *,
+    dial_id: int | None,
+    department_id: int | None,
+    group: str | None,
+) -> dict[tuple[Any, str], dict[int, list[int]]]:
+    """(group value or None, measure) → bucket → [cases, sum of times in µs] over the
+    plan's period: the counted months' rows plus the live ranges' cases. ``cases`` is
+    the scope's queryset without a period; ``group`` a case column (department_id …)."""
+    histograms: dict[tuple[Any, str], dict[int, list[int]]] = defaultdict(
+        lambda: defaultdict(lambda: [0, 0])
+    )
+    columns = [group] if group else []
+
+    def add(measure: str, rows: Iterable[tuple]) -> None:
+        for *key, bucket, number, total in rows:
+            counted = histograms[(key[0] if key else None, measure)][bucket]
+            counted[0] += int(number)
+            counted[1] += int(total or 0)
+
+    if plan.months:
+        stored = ResponseMonthBucket.objects.filter(month__in=plan.months)
+        if dial_id:
+            stored = stored.filter(dial_id=dial_id)
+        if department_id:
+            stored = stored.filter(department_id=department_id)
+        rows = (
+            stored.values(*columns, "measure", "bucket")
+            .annotate(number=Sum("n"), total=Sum("total_us"))
+            .values_list(*columns, "measure", "bucket", "number", "total")
+            .order_by()
+        )
+        by_measure: dict[str, list[tuple]] = defaultdict(list)
+        for *key, measure, bucket, number, total in rows:
+            by_measure[measure].append((*key, bucket, number, total))
+        for measure, measured in by_measure.items():
+            add(measure, measured)
+    live = plan.live_filter("received_at")
+    if live is not None:
+        for measure in RESPONSE_SPANS:
+            add(measure, response_histogram_rows(cases.filter(live), measure, columns))
+    return histograms
+
+
+def current_month(today: datetime.date | None = None) -> datetime.date:
+    return (today or timezone.localdate()).replace(day=1)
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+Range = tuple[datetime.datetime | None, datetime.datetime]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How a period is read: ``months`` from the counts, ``live`` ranges from the rows."""
+
+    months: tuple[datetime.date, ...]
+    live: tuple[Range, ...]
+
+    def live_filter(self, moment: str) -> Q | None:
+        """The rows of the live ranges (None when the counts cover the whole period)."""
+        if not self.live:
+            return None
+        condition = Q()
+        for low, high in self.live:
+            part = Q(**{f"{moment}__lt": high})
+            if low is not None:
+                part &= Q(**{f"{moment}__gte": low})
+            condition |= part
+        return condition
+
+
+def period_plan(
+    date_from: datetime.date | None, date_to: datetime.date, *, today: datetime.date | None = None
+) -> Plan:
+    """The counted months wholly inside [date_from, date_to] (None: since the beginning)
+    and before the current month, and the live ranges that cover the rest. One query, or
+    none when no whole closed month is in the period."""
+    end = start_of_day(date_to + datetime.timedelta(days=1))
+    start = start_of_day(date_from) if date_from else None
+    first = None if date_from is None else next_month(date_from - datetime.timedelta(days=1))
+    # The last whole month: the one before the month of the day after date_to.
+    after = date_to + datetime.timedelta(days=1)
+    last_end = min(after.replace(day=1), current_month(today))
+    months: list[datetime.date] = []
+    if counts_kept() and (first is None or first < last_end):
+        built = StatsMonth.objects.filter(month__lt=last_end).exclude(
+            month__in=CountedMonthChange.objects.values("month")
+        )
+        if first is not None:
+            built = built.filter(month__gte=first)
+        months = sorted(built.values_list("month", flat=True))
+    live: list[Range] = []
+    cursor = start
+    for month in months:
+        month_start = start_of_day(month)
+        if cursor is None or cursor < month_start:
+            live.append((cursor, month_start))
+        cursor = start_of_day(next_month(month))
+    if cursor is None or cursor < end:
+        live.append((cursor, end))
+    return Plan(months=tuple(months), live=tuple(live))
+
+
+def _merged(parts: Iterable[Iterable[tuple]]) -> dict[tuple, int]:
+    """Rows of (key..., n) from several sources, added up per key."""
+    counts: dict[tuple, int] = defaultdict(int)
+    for rows in parts:
+        for *key, number in rows:
+            counts[tuple(key)] += int(number or 0)
+    return dict(counts)
+
+
+def _local_month(value: datetime.datetime | datetime.date) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return month_of(value)
+    return value.replace(day=1)
+
+
+def _live_rows(queryset: QuerySet, moment: str, columns: list[str]) -> list[tuple]:
+    """(columns..., n) counted from the rows; "month" is the moment's month in Japan time."""
+    if "month" in columns:
+        queryset = queryset.annotate(month=TruncMonth(moment))
+    rows = queryset.values(*columns).annotate(n=Count("*")).values_list(*columns, "n")
+    month_at = columns.index("month") if "month" in columns else None
+    return [
+        tuple(_local_month(v) if i == month_at else v for i, v in enumerate(row))
+        for row in rows.order_by()
+    ]
+
+
+def case_counts(
+    cases: QuerySet[Case],
+    plan: Plan,
+    *,
+    dial_id: int | None,
+    department_id: int | None,
+    keys: tuple[str, ...],
+) -> dict[tuple, int]:
+    """Cases per ``keys`` (any of "dial_id", "department_id", "month" and at most one of
+    CASE_DIMENSIONS) over the plan's period: ``cases`` is the scope's queryset without a
+    period. Dimension values come back as the case's column gives them (ids as int)."""
+    dimensions = [key for key in keys if key in CASE_DIMENSIONS]
+    if len(dimensions) > 1:
+        raise ValueError("one dimension at a time")
+    dimension = dimensions[0] if dimensions else TOTAL_DIMENSION
+    parts: list[list[tuple]] = []
+    if plan.months:
+        counted = CaseMonthCount.objects.filter(month__in=plan.months, dimension=dimension)
+        if dial_id:
+            counted = counted.filter(dial_id=dial_id)
+        if department_id:
+            counted = counted.filter(department_id=department_id)
+        columns = ["value" if key in CASE_DIMENSIONS else key for key in keys]
+        rows = counted.values(*columns).annotate(n=Sum("n")).values_list(*columns, "n")
+        dimension_at = keys.index(dimensions[0]) if dimensions else None
+        cast = _case_value(dimension)
+        parts.append(
+            [
+                tuple(cast(v) if i == dimension_at else v for i, v in enumerate(row))
+                for row in rows.order_by()
+            ]
+        )
+    live = plan.live_filter("received_at")
+    if live is not None:
+        columns = [CASE_DIMENSIONS.get(key, key) for key in keys]
+        parts.append(_live_rows(cases.filter(live), "received_at", columns))
+    return _merged(parts)
+
+
+def _case_value(dimension: str):
+    """Text in CaseMonthCount.value back to the case's column type."""
+    field = Case._meta.get_field(CASE_DIMENSIONS[dimension].removesuffix("_id"))
+    if field.is_relation or field.get_internal_type().endswith("IntegerField"):
+        return int
+    return str
+
+
+def faq_counts(
+    calls: QuerySet[SimpleCall],
+    plan: Plan,
+    *,
+    dial_id: int | None,
+    department_id: int | None,
+    keys: tuple[str, ...],
+) -> dict[tuple, int]:
+    """FAQ calls per ``keys`` (any of "dial_id", "month", "faq_entry_id") over the plan's
+    period; ``calls`` is the scope's queryset without a period. Per entry, or with a
+    department (a call belongs to its entry's department), only calls with an entry."""
+    parts: list[list[tuple]] = []
+    if plan.months:
+        by_entry = "faq_entry_id" in keys or department_id
+        counted: QuerySet[Any] = (
+            FaqEntryMonthCount.objects.all() if by_entry else FaqMonthCount.objects.all()
+        ).filter(month__in=plan.months)
+        if dial_id:
+            counted = counted.filter(dial_id=dial_id)
+        if department_id:
+            counted = counted.filter(faq_entry__department_id=department_id)
+        parts.append(
+            list(counted.values(*keys).annotate(n=Sum("n")).values_list(*keys, "n").order_by())
+        )
+    live = plan.live_filter("created_at")
+    if live is not None:
+        queryset = calls.filter(live)
+        if "faq_entry_id" in keys:
+            queryset = queryset.filter(faq_entry__isnull=False)
+        parts.append(_live_rows(queryset, "created_at", list(keys)))
+    return _merged(parts)
+
+
+# --- Building and invalidating -------------------------------------------------------------
+
+
+def stats_month_build(*, month: datetime.date) -> None:
+    """Count one closed month again and mark it built: idempotent, safe beside writers."""
+    _months_build([month.replace(day=1)])
+
+
+# Months counted in one transaction by a backfill: each pass reads the rows of the whole
+# stretch once, instead of once per month (a seq scan per month on a big archive).
+BUILD_CHUNK_MONTHS = 24
+
+
+def _months_build(months: list[datetime.date]) -> None:
+    """Count these closed months (contiguous or not) again and mark them built."""
+    if any(month >= current_month() for month in months):
+        raise ValueError("only months that are over can be counted")
+    wanted = set(months)
+    low, high = start_of_day(min(months)), start_of_day(next_month(max(months)))
+    with transaction.atomic():
+        month_lock(wanted)
+        for model in (CaseMonthCount, FaqMonthCount, FaqEntryMonthCount, ResponseMonthBucket):
+            model.objects.filter(month__in=wanted).delete()
+        cases = Case.objects.filter(received_at__gte=low, received_at__lt=high)
+        rows = []
+        for dimension, column in CASE_DIMENSIONS.items():
+            rows += [
+                CaseMonthCount(
+                    month=month,
+                    dial_id=dial,
+                    department_id=department,
+                    dimension=dimension,
+                    value=str(value),
+                    n=n,
+                )
+                for month, dial, department, value, n in _live_rows(
+                    cases, "received_at", ["month", "dial_id", "department_id", column]
+                )
+                if month in wanted
+            ]
+        CaseMonthCount.objects.bulk_create(rows, batch_size=2000)
+        calls = SimpleCall.objects.filter(created_at__gte=low, created_at__lt=high)
+        FaqMonthCount.objects.bulk_create(
+            (
+                FaqMonthCount(month=month, dial_id=dial, n=n)
+                for month, dial, n in _live_rows(calls, "created_at", ["month", "dial_id"])
+                if month in wanted
+            ),
+            batch_size=2000,
+        )
+        FaqEntryMonthCount.objects.bulk_create(
+            (
+                FaqEntryMonthCount(month=month, dial_id=dial, faq_entry_id=entry, n=n)
+                for month, dial, entry, n in _live_rows(
+                    calls.filter(faq_entry__isnull=False),
+                    "created_at",
+                    ["month", "dial_id", "faq_entry_id"],
+                )
+                if month in wanted
+            ),
+            batch_size=2000,
+        )
+        for measure in RESPONSE_SPANS:
+            ResponseMonthBucket.objects.bulk_create(
+                (
+                    ResponseMonthBucket(
+                        month=month,
+                        measure=measure,
+                        dial_id=dial,
+                        department_id=department,
+                        category_id=category,
+                        bucket=bucket,
+                        n=n,
+                        total_us=total,
+                    )
+                    for month, dial, department, category, bucket, n, total in (
+                        response_histogram_rows(
+                            cases, measure, ["month", "dial_id", "department_id", "category_id"]
+                        )
+                    )
+                    if month in wanted
+                ),
+                batch_size=2000,
+            )
+        now = timezone.now()
+        StatsMonth.objects.filter(month__in=wanted).delete()
+        StatsMonth.objects.bulk_create(StatsMonth(month=month, built_at=now) for month in wanted)
+        CountedMonthChange.objects.filter(month__in=wanted).delete()
+
+
+def stats_months_build(*, rebuild: bool = False, today: datetime.date | None = None) -> int:
+    """Count every closed month not counted yet (all of them with ``rebuild``), from the
+    first case or FAQ call on; returns how many months were counted. Idempotent."""
+    if not counts_kept():
+        return 0
+    firsts = [
+        Case.objects.aggregate(first=Min("received_at"))["first"],
+        SimpleCall.objects.aggregate(first=Min("created_at"))["first"],
+    ]
+    known = [month_of(first) for first in firsts if first is not None]
+    if not known:
+        return 0
+    this_month = current_month(today)
+    built = set()
+    if not rebuild:
+        built = set(
+            StatsMonth.objects.exclude(
+                month__in=CountedMonthChange.objects.values("month")
+            ).values_list("month", flat=True)
+        )
+    missing, month = [], min(known)
+    while month < this_month:
+        if month not in built:
+            missing.append(month)
+        month = next_month(month)
+    for start in range(0, len(missing), BUILD_CHUNK_MONTHS):
+        _months_build(missing[start : start + BUILD_CHUNK_MONTHS])
+    return len(missing)
