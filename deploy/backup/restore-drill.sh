@@ -108,8 +108,11 @@ elapsed() {  # seconds
 # The application on a restored database, with an environment of its own: no production
 # env file, no Redis (tasks would run in-process), mail only into the work directory, so a
 # drill can never send mail or take work from the production worker.
+# Always called in a subshell, which it replaces (exec): the application started in the
+# background is then the process $! names, and stopping it stops the application itself.
+# (Without exec, $! was the subshell: killing it left gunicorn running after the drill.)
 app_env() {  # database-url media-dir
-  env -i PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 HOME="$work" \
+  exec env -i PATH=/usr/local/bin:/usr/bin:/bin LANG=C.UTF-8 HOME="$work" \
     DJANGO_SETTINGS_MODULE=kobepost.settings DEBUG=false \
     SECRET_KEY="drill-$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" \
     ALLOWED_HOSTS=127.0.0.1 DATABASE_URL="$1" DATABASE_CONN_MAX_AGE=0 \
@@ -169,6 +172,7 @@ PYEOF
   kill "$app_pid" 2>/dev/null; wait "$app_pid" 2>/dev/null || true
   app_pid=""
   say "$label: $health"
+  say "$label: the application on 127.0.0.1:$port was stopped"
   say "$label: the application ran on the restored data (manage.py check, gunicorn)"
 }
 

@@ -16,6 +16,7 @@ import os
 import pwd
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tarfile
@@ -181,9 +182,23 @@ def assert_scratch_database_dropped(result) -> None:
         assert cursor.fetchall() == [], "the drill left its scratch database behind"
 
 
+def assert_application_stopped(result) -> None:
+    """Nothing listens any more where the drill started the application: it stopped
+    gunicorn itself, not only the shell that started it."""
+    ports = re.findall(r"the application on 127\.0\.0\.1:(\d+) was stopped", result.stdout)
+    assert ports, result.stdout
+    for port in ports:
+        with (
+            pytest.raises(ConnectionRefusedError),
+            socket.create_connection(("127.0.0.1", int(port)), timeout=5),
+        ):
+            pass
+
+
 def assert_drill_passed(result) -> None:
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
+    assert_application_stopped(result)
     assert "drill PASSED" in result.stdout
     assert "checksums of 3 media files match" in result.stdout
     assert re.search(r"drill: 1 cases? read|drill: \d+ cases read", result.stdout), output
