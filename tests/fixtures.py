@@ -145,8 +145,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     The long tests are the transactional ones and those of real services (a live server
     and Chromium, a Celery worker, the whole stack, the restore drill); pytest-django puts
     them last, and xdist hands out files in this order (make test: --no-loadscope-reorder),
-    so one worker used to run the longest files alone at the end. Longest first keeps both
-    workers busy to the end. Safe because a flush is followed by the seeded rows
+    so the longest files used to be handed out at the end. Longest first keeps both workers
+    busy to the end. Safe because a flush is followed by the seeded rows
     (pytest_runtest_teardown below)."""
     files: dict[str, list[pytest.Item]] = {}
     for item in items:

@@ -704,19 +704,6 @@ class IntakeToken(models.Model):
         return self.token
 
 
-__all__ = [
-    "HEALTH_DIAL_CODE",
-    "Case",
-    "CaseEvent",
-    "Category",
-    "Dial",
-    "FiscalYearCounter",
-    "IntakeToken",
-    "InvalidTransition",
-    "haversine_m",
-]
-
-
 class CountedMonthChange(models.Model):
     """A closed month (Japan time) whose cases or FAQ calls changed in a way the statistics
     count since they last counted it: kobepost.stats reads it from the rows again until it
@@ -731,3 +718,17 @@ class CountedMonthChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m}"
+
+
+__all__ = [
+    "HEALTH_DIAL_CODE",
+    "Case",
+    "CaseEvent",
+    "Category",
+    "CountedMonthChange",
+    "Dial",
+    "FiscalYearCounter",
+    "IntakeToken",
+    "InvalidTransition",
+    "haversine_m",
+]

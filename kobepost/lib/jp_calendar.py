@@ -192,11 +192,6 @@ def business_days_between(start: datetime.date, end: datetime.date) -> int:
 # --- Months --------------------------------------------------------------------------------
 
 
-def month_start(day: datetime.date) -> datetime.date:
-    """The first day of the month of ``day``."""
-    return day.replace(day=1)
-
-
 def next_month(day: datetime.date) -> datetime.date:
     """The first day of the month after the month of ``day``."""
     return (day.replace(day=1) + datetime.timedelta(days=32)).replace(day=1)
