@@ -180,6 +180,39 @@ def test_a_word_search_reads_one_row_ahead_instead_of_counting(
     assert "5 件" in listed and "件以上" not in listed
 
 
+def test_a_common_word_is_probed_once_then_pages_read_only_the_rows(
+    login_client, operator, monkeypatch, django_assert_num_queries
+):
+    from tickets import search
+
+    monkeypatch.setattr(search, "FEW_MATCHES", 2)  # three matches make the word common
+    for number in range(3):
+        make_case(operator, title=f"道路の陥没 {number}")
+    client = login_client(operator)
+    address = client.post(URL, {"q": "陥没"})["Location"]
+    client.get(URL)  # the session's activity clock and the routing table, once
+    # Session, user, the probe (too many matches: the verdict is kept), the page's rows.
+    with django_assert_num_queries(4):
+        first = titles(client.get(address))
+    # The same search again (the next operator, the next page): no probe.
+    with django_assert_num_queries(3):
+        again = titles(client.get(address))
+    assert first == again == ["道路の陥没 2", "道路の陥没 1", "道路の陥没 0"]
+    # Another search has its own verdict: its probe runs, its few matches are shown.
+    other = client.post(URL, {"q": "陥没 1"})["Location"]
+    with django_assert_num_queries(4):  # its probe, then the rows of its ids
+        assert titles(client.get(other)) == ["道路の陥没 1"]
+
+
+def test_the_matches_of_a_rare_word_are_never_kept(login_client, operator):
+    make_case(operator, title="鰻の骨が喉に")
+    client = login_client(operator)
+    address = client.post(URL, {"q": "鰻"})["Location"]
+    assert titles(client.get(address)) == ["鰻の骨が喉に"]
+    make_case(operator, title="鰻屋の前の陥没")
+    assert titles(client.get(address)) == ["鰻屋の前の陥没", "鰻の骨が喉に"]
+
+
 def test_rows_link_to_the_case_with_labels_in_the_users_language(login_client, operator, cases):
     client = login_client(operator)
     page = client.get(URL).content.decode()

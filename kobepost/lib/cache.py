@@ -14,9 +14,16 @@ def failure_text(error: BaseException) -> str:
     return " ".join(f"{type(error).__name__}: {error}".split())
 
 
-def cached_or_computed[T](key: str, compute: Callable[[], T], *, seconds: int) -> T:
-    """``compute()`` through the cache for ``seconds`` (not cached when 0 or less). A cache
-    that is down only costs the time of computing, never the page."""
+def cached_or_computed[T](
+    key: str,
+    compute: Callable[[], T],
+    *,
+    seconds: int,
+    keep: Callable[[T], bool] | None = None,
+) -> T:
+    """``compute()`` through the cache for ``seconds`` (not cached when 0 or less), only the
+    values that ``keep`` accepts when given. A cache that is down only costs the time of
+    computing, never the page."""
     if seconds <= 0:
         return compute()
     try:
@@ -26,6 +33,8 @@ def cached_or_computed[T](key: str, compute: Callable[[], T], *, seconds: int) -
         value = None
     if value is None:
         value = compute()
+        if keep is not None and not keep(value):
+            return value
         try:
             cache.set(key, value, seconds)
         except Exception as error:
