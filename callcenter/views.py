@@ -428,6 +428,8 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             ),
         )
     searching = form.is_valid() and bool(form.cleaned_data.get("q"))
+    # A phone or reference search reads its own index: only words are held closer.
+    word_search = searching and is_word_search(form.cleaned_data["q"])
     page: KeysetPage | Page | None = None
     page_hint = request.GET.get("page")
     for name, backward in (("after", False), ("before", True)):
@@ -439,7 +441,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             break
     beyond_numbers = False
     if page is None:
-        page_hint, beyond_numbers = bounded_page_hint(page_hint, PAGE_SIZE)
+        page_hint, beyond_numbers = bounded_page_hint(page_hint, PAGE_SIZE, searching=word_search)
         paginator = (LookaheadPaginator if searching else CappedCountPaginator)(
             _filtered_cases(request.user, form),
             PAGE_SIZE,
@@ -450,7 +452,9 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         page = paginator.get_page(page_hint)
         page.object_list = list(page.object_list)
         # Said only when the list does reach that deep (a shorter one shows its last page).
-        beyond_numbers = beyond_numbers and page.number == numbered_page_limit(PAGE_SIZE)
+        beyond_numbers = beyond_numbers and page.number == numbered_page_limit(
+            PAGE_SIZE, searching=word_search
+        )
     _label_rows(cast(list[dict], page.object_list), detail_url="callcenter:case_detail")
     if searching and phone_query_digits(form.cleaned_data["q"]):
         audit_phone_history(request, [row["pk"] for row in page.object_list])
@@ -467,7 +471,7 @@ def case_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "beyond_numbers": beyond_numbers,
-            "numbered_limit": numbered_page_limit(PAGE_SIZE),
+            "numbered_limit": numbered_page_limit(PAGE_SIZE, searching=word_search),
             "oldest_first_query": oldest_first.urlencode(),
             # 次へ reads after this page's last row (tickets.pagination.KeysetPage).
             "next_after": page.object_list[-1]["pk"] if page.has_next() else None,
