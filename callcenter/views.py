@@ -619,13 +619,19 @@ def callback_queue() -> QuerySet:
     then whoever has waited longest, since the department's reply for a case
     (tickets.models.callback_order), since the call ended for a call."""
     text = CharField()
+    # Each part without its model's default ordering: a part that is ordered cannot be
+    # merged into the union's plan, so PostgreSQL sorted every waiting case by its receipt
+    # before sorting them again in the queue's order (7.3 ms instead of 2.6 ms for 14,506
+    # cases on 2,000,000).
     cases = (
         Case.objects.awaiting_callback()
+        .order_by()
         .annotate(since=F("replied_at"), source=Value("case", output_field=text))
         .values_list("pk", "urgent", "since", "source")
     )
     calls = (
         Call.objects.awaiting_callback()
+        .order_by()
         .annotate(
             urgent=Value(False),
             since=F("ended_at"),
