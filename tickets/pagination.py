@@ -26,8 +26,9 @@ DEEP_OFFSET = 1000
 NUMBERED_ROWS = 2000
 # The same for a word search, whose skipped rows are read from the table to test the words:
 # for a word in 3.7 % of the cases (陥没), 2,000 rows deep meant some 53,000 rows read
-# (130 ms at 500,000 cases, 197 ms at 2,000,000); 250 rows, five pages, some 6,800.
-SEARCH_NUMBERED_ROWS = 250
+# (130 ms at 500,000 cases, 197 ms at 2,000,000); at 250 rows still 22 ms, 5.6 times the empty
+# page; 150 rows, three pages, some 4,000.
+SEARCH_NUMBERED_ROWS = 150
 
 
 def numbered_page_limit(per_page: int, *, searching: bool = False) -> int:
