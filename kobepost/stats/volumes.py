@@ -11,6 +11,7 @@ from django.db.models.functions import ExtractYear, TruncDay, TruncMonth, TruncW
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from faq.models import FaqEntry
 from kobepost.lib.jp_calendar import (
     fiscal_year_heading,
     fiscal_year_of_date,
@@ -307,9 +308,25 @@ def cases_by_ward(stats: StatsFilter) -> list[Row]:
 
 
 def top_faq_entries(stats: StatsFilter) -> list[Row]:
-    counts = stats.faq_counts("faq_entry_id", "faq_entry__question")
-    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0][1]))[:TOP_FAQ_LIMIT]
-    return [Row(label=question, key=str(pk), values={"calls": n}) for (pk, question), n in rows]
+    """The FAQ entries used most in the period, ties by question.
+
+    Counted per entry id alone, and the questions read for the leaders only: grouping ten
+    years of counts by the question too joined every counted row with its entry (404 ms
+    instead of 54 on 500,000 cases, 578,698 rows).
+    """
+    counts = {pk: n for (pk,), n in stats.faq_counts("faq_entry_id").items() if n}
+    ranked = sorted(counts.values(), reverse=True)
+    if not ranked:
+        return []
+    # Every entry tied with the last place competes for it by its question.
+    last_place = ranked[min(TOP_FAQ_LIMIT, len(ranked)) - 1]
+    candidates = [pk for pk, n in counts.items() if n >= last_place]
+    questions = dict(FaqEntry.objects.filter(pk__in=candidates).values_list("pk", "question"))
+    rows = sorted(
+        ((pk, questions.get(pk, ""), counts[pk]) for pk in candidates),
+        key=lambda row: (-row[2], row[1]),
+    )[:TOP_FAQ_LIMIT]
+    return [Row(label=question, key=str(pk), values={"calls": n}) for pk, question, n in rows]
 
 
 def unanswered_searches(stats: StatsFilter) -> list[Row]:

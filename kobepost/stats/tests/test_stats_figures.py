@@ -145,6 +145,35 @@ def test_overdue_counts_and_list(known):
     assert [c.pk for c in on_due_day] == [known["e"].pk]
 
 
+def test_the_most_used_faq_ties_are_broken_by_question_at_the_last_place(
+    known, supervisor, monkeypatch
+):
+    from faq.models import FaqEntry, SimpleCall
+    from kobepost.stats import volumes
+
+    monkeypatch.setattr(volumes, "TOP_FAQ_LIMIT", 2)
+    roads = Dial.objects.get(code="roads")
+    for question, calls in (("ん: 最後の読み", 2), ("あ: 最初の読み", 2), ("か: 一度だけ", 1)):
+        entry = FaqEntry.objects.create(
+            question=question,
+            answer="…",
+            dial=roads,
+            department=known["e"].department,
+            status=FaqEntry.Status.PUBLISHED,
+        )
+        for day in range(calls):
+            SimpleCall.objects.create(
+                dial=roads, faq_entry=entry, operator=supervisor, created_at=jst(2026, 4, 8 + day)
+            )
+    top = top_faq_entries(APRIL)
+    # Three entries with 2 calls (道路の穴… from the known set) for two places: the
+    # questions decide, in their order.
+    assert [(row.label, row.values["calls"]) for row in top] == [
+        ("あ: 最初の読み", 2),
+        ("ん: 最後の読み", 2),
+    ]
+
+
 def test_faq_most_used_and_unanswered_searches(known):
     top = top_faq_entries(APRIL)
     assert [(row.label, row.values["calls"]) for row in top] == [("道路の穴はどこに連絡？", 2)]
