@@ -443,6 +443,15 @@ class Case(QuickChoiceDisplay, models.Model):
                 name="case_open_urgent_idx",
                 condition=~models.Q(status="closed") & models.Q(urgent=True),
             ),
+            # Open cases near a new call's place (tickets.search.nearby_open_cases): the
+            # category's open cases of the last days. Without it PostgreSQL joined a bitmap
+            # of the category's whole archive (133,620 entries, 18 ms at 2,000,000 cases).
+            models.Index(
+                fields=["category", "-received_at"],
+                include=["latitude", "longitude"],
+                name="case_open_category_idx",
+                condition=~models.Q(status="closed"),
+            ),
             # Statistics of a period (kobepost.stats): every column they group or measure
             # is in the index, so a whole fiscal year is read from the index alone.
             models.Index(
