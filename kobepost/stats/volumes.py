@@ -6,7 +6,7 @@ import datetime
 from collections import defaultdict
 
 from django.db.models import Case as Conditional
-from django.db.models import Count, ExpressionWrapper, F, IntegerField, Min, QuerySet, Value, When
+from django.db.models import Count, ExpressionWrapper, IntegerField, Min, Q, QuerySet, Value, When
 from django.db.models.functions import ExtractYear, TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -165,12 +165,43 @@ def _fiscal_year_counts(
             queryset = queryset.filter(**{f"{moment}__lt": before})
         if since is not None:
             queryset = queryset.filter(**{f"{moment}__gte": since})
-        # Cases carry their fiscal year; calls and posts get it from the moment.
-        year = F("fiscal_year") if key == "cases" else _fiscal_year_expression(moment)
-        years = queryset.annotate(fy=year).values("fy").annotate(n=Count("*"))
-        for fiscal_year, number in years.values_list("fy", "n"):
+        if key == "cases":  # cases carry their fiscal year
+            years = queryset.values("fiscal_year").annotate(n=Count("*"))
+            per_year = dict(years.values_list("fiscal_year", "n"))
+        else:
+            # The years of the cases counted so far, and this one (or the one of ``since``).
+            start = timezone.localdate(since) if since else timezone.localdate()
+            years = [fiscal_year_of_date(start), *counts]
+            per_year = _per_fiscal_year(queryset, moment, min(years), max(years))
+        for fiscal_year, number in per_year.items():
             counts[fiscal_year][key] = number
     return counts
+
+
+def _per_fiscal_year(queryset: QuerySet, moment: str, first: int, last: int) -> dict[int, int]:
+    """Rows per fiscal year, from ``first`` to ``last``: each year's rows counted between
+    its first moments as stored (UTC), instead of converting every row's time to Japan time
+    to extract its year, which cost 58 ms for 120,000 posts. A row outside those years (a
+    post in a year without a case or a call) makes it count by the expression after all."""
+    bounds = [start_of_day(datetime.date(year, 4, 1)) for year in range(first, last + 2)]
+    years = range(first, last + 1)
+    counts = queryset.aggregate(
+        outside=Count(
+            moment, filter=Q(**{f"{moment}__lt": bounds[0]}) | Q(**{f"{moment}__gte": bounds[-1]})
+        ),
+        **{
+            f"fy{year}": Count(moment, filter=Q(**{f"{moment}__gte": low, f"{moment}__lt": high}))
+            for year, low, high in zip(years, bounds, bounds[1:], strict=False)
+        },
+    )
+    if counts["outside"]:
+        rows = (
+            queryset.annotate(fy=_fiscal_year_expression(moment))
+            .values("fy")
+            .annotate(n=Count("*"))
+        )
+        return dict(rows.values_list("fy", "n"))
+    return {year: counts[f"fy{year}"] for year in years if counts[f"fy{year}"]}
 
 
 def _archive_fiscal_year_counts(

@@ -3,6 +3,8 @@
 import datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kobepost.lib.jp_calendar import fiscal_year_of_date
 from kobepost.stats.filters import StatsFilter
@@ -234,3 +236,33 @@ def test_received_at_boundary_helper_values():
     assert StatsFilter(
         date_from=datetime.date(2026, 4, 1), date_to=datetime.date(2027, 3, 31)
     ).end == jst(2027, 4, 1)
+
+
+# Moments near the fiscal years' edges (1 April 00:00 Japan time is 31 March 15:00 UTC).
+EDGE = st.builds(
+    lambda year, minutes: jst(year, 4, 1) + datetime.timedelta(minutes=minutes),
+    st.integers(2016, 2028),
+    st.integers(-3, 3) | st.integers(-400_000, 400_000),
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(moments=st.lists(EDGE, min_size=1, max_size=12), first=st.integers(2015, 2029))
+def test_rows_per_fiscal_year_are_those_of_their_japan_time(supervisor, moments, first):
+    """Counted between the years' first moments, or by the expression when a row lies
+    outside the years asked for: either way each row in the fiscal year of its Japan time."""
+    from collections import Counter
+
+    from faq.models import SimpleCall
+    from kobepost.lib.jp_calendar import fiscal_year_of
+    from kobepost.stats.volumes import _per_fiscal_year
+
+    SimpleCall.objects.all().delete()
+    roads = Dial.objects.get(code="roads")
+    for moment in moments:
+        SimpleCall.objects.create(dial=roads, operator=supervisor, created_at=moment)
+    last = first + 2
+    counted = _per_fiscal_year(SimpleCall.objects.all(), "created_at", first, last)
+    assert counted == dict(Counter(fiscal_year_of(moment) for moment in moments))
