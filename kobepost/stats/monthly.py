@@ -21,7 +21,9 @@ from kobepost.lib.jp_calendar import (
     start_of_day,
 )
 from kobepost.public.models import Post
+from kobepost.stats import rollup
 from kobepost.stats.filters import Row, StatsFilter, cached, live_cache_seconds, scope_key
+from kobepost.stats.models import CaseMonthCount
 from kobepost.stats.response_times import response_times
 from kobepost.stats.volumes import VOLUME_KEYS
 from tickets.geo.places import Ward
@@ -134,14 +136,90 @@ def _case_tables(rows: Iterable[tuple], keys: list[str]) -> dict[str, dict]:
     return tables
 
 
+def _months_filter(stats: StatsFilter, months: list[tuple[int, int]]) -> StatsFilter:
+    """``stats`` narrowed to the given (consecutive) months."""
+    bounds = _month_bounds(months)
+    return StatsFilter(
+        date_from=timezone.localtime(bounds[0]).date(),
+        date_to=timezone.localtime(bounds[-1]).date() - datetime.timedelta(days=1),
+        dial_id=stats.dial_id,
+        department_id=stats.department_id,
+    )
+
+
+def _runs(months: list[tuple[int, int]]) -> list[list[tuple[int, int]]]:
+    """Consecutive months together (the months of one _per_month query)."""
+    runs: list[list[tuple[int, int]]] = []
+    for year, month in months:
+        previous = runs[-1][-1] if runs else None
+        if previous is not None and (previous[0] * 12 + previous[1]) + 1 == year * 12 + month:
+            runs[-1].append((year, month))
+        else:
+            runs.append([(year, month)])
+    return runs
+
+
+def _add(table: dict, key, month_key: str, number: int) -> None:
+    by_month = table.setdefault(key, {})
+    by_month[month_key] = by_month.get(month_key, 0) + number
+
+
+def _counted_tables(stats: StatsFilter, months: list[tuple[int, int]]) -> tuple[dict, dict]:
+    """The case tables and the FAQ calls per dial of the given months: the counted months
+    from the counts of closed months (kobepost.stats.rollup), one query each, instead of
+    grouping a fiscal year's cases (310 ms for the 200,000 cases of a year of the
+    2,000,000-case archive) and calls; the other months from their rows as before."""
+    counted = set(_months_filter(stats, months).plan.months)
+    tables: dict[str, dict] = {name: {} for name in CASE_TABLES}
+    faq: dict = defaultdict(dict)
+    if counted:
+        names = {row.pk: row.name for row in routing_table().departments}
+        rows = CaseMonthCount.objects.filter(month__in=sorted(counted)).exclude(
+            dimension="fiscal_year"
+        )
+        if stats.dial_id:
+            rows = rows.filter(dial_id=stats.dial_id)
+        if stats.department_id:
+            rows = rows.filter(department_id=stats.department_id)
+        fields = ("month", "dimension", "dial_id", "department_id", "value", "n")
+        for month, dimension, dial_id, department_id, value, number in rows.values_list(*fields):
+            key = _month_key(month.year, month.month)
+            if dimension == "kind":  # every case is in one row of each dimension
+                _add(tables["total"], None, key, number)
+                _add(tables["dial"], dial_id, key, number)
+                department = (department_id, names.get(department_id, str(department_id)))
+                _add(tables["department"], department, key, number)
+            _add(tables[dimension], int(value) if dimension == "category" else value, key, number)
+        only_counted = rollup.Plan(months=tuple(sorted(counted)), live=())
+        for (month, dial_id), number in stats.faq_counts(
+            "month", "dial_id", plan=only_counted
+        ).items():
+            faq[dial_id][_month_key(month.year, month.month)] = number
+    live = [month for month in months if datetime.date(*month, 1) not in counted]
+    for run in _runs(live):
+        keys = [_month_key(y, m) for y, m in run]
+        rows_of_run = _per_month(stats.cases(), "received_at", run, CASE_GROUP)
+        for name, table in _case_tables(rows_of_run, keys).items():
+            for key, by_month in table.items():
+                for month_key, number in by_month.items():
+                    _add(tables[name], key, month_key, number)
+        for row in _per_month(stats.simple_calls(), "created_at", run, ["dial_id"]):
+            faq[row[0]].update(dict(zip(keys, row[1:], strict=True)))
+    return tables, dict(faq)
+
+
 def _month_counts(stats: StatsFilter, months: list[tuple[int, int]]) -> MonthCounts:
-    """Cases, FAQ calls and posts of the given months in three queries."""
+    """Cases, FAQ calls and posts of the given months: from the counts of closed months
+    where they are kept, else in three queries of the rows."""
     keys = [_month_key(y, m) for y, m in months]
-    cases = _case_tables(_per_month(stats.cases(), "received_at", months, CASE_GROUP), keys)
-    faq = {
-        row[0]: dict(zip(keys, row[1:], strict=True))
-        for row in _per_month(stats.simple_calls(), "created_at", months, ["dial_id"])
-    }
+    if rollup.counts_kept():
+        cases, faq = _counted_tables(stats, months)
+    else:
+        cases = _case_tables(_per_month(stats.cases(), "received_at", months, CASE_GROUP), keys)
+        faq = {
+            row[0]: dict(zip(keys, row[1:], strict=True))
+            for row in _per_month(stats.simple_calls(), "created_at", months, ["dial_id"])
+        }
     posts = {
         tuple(row[:4]): dict(zip(keys, row[4:], strict=True))
         for row in _per_month(stats.posts(), "created_at", months, POST_GROUP)
@@ -245,12 +323,12 @@ def _fiscal_year_figures(
     wide_key = f"{scope}:response={int(with_response)}"
     if not current:
         counts, response, kpis = cached(
-            f"stats:monthly:v3:fy={fiscal_year}:{wide_key}",
+            f"stats:monthly:v4:fy={fiscal_year}:{wide_key}",
             lambda: (_month_counts(stats, months), *year_wide()),
         )
         return counts, response, kpis
     live_counts, response, kpis = cached(
-        f"stats:monthly-live:v3:fy={fiscal_year}:{today.isoformat()}:{wide_key}",
+        f"stats:monthly-live:v4:fy={fiscal_year}:{today.isoformat()}:{wide_key}",
         lambda: (_month_counts(stats, current), *year_wide()),
         seconds=live_cache_seconds(),
     )
@@ -258,7 +336,7 @@ def _fiscal_year_figures(
     if closed:
         parts.append(
             cached(
-                f"stats:monthly-closed:v3:fy={fiscal_year}:to={_month_key(*closed[-1])}:{scope}",
+                f"stats:monthly-closed:v4:fy={fiscal_year}:to={_month_key(*closed[-1])}:{scope}",
                 lambda: _month_counts(stats, closed),
             )
         )

@@ -20,11 +20,13 @@ from hypothesis import strategies as st
 
 from departments.models import Department
 from faq.models import FaqEntry, SimpleCall
+from kobepost.lib.jp_calendar import fiscal_year_of_date
 from kobepost.privacy.retention import case_erase_personal_data
 from kobepost.stats import response_times as response_times_module
 from kobepost.stats import rollup
 from kobepost.stats.filters import StatsFilter
 from kobepost.stats.models import CaseMonthCount, FaqEntryMonthCount, StatsMonth
+from kobepost.stats.monthly import monthly_report
 from kobepost.stats.response_times import response_times
 from kobepost.stats.rollup import stats_month_build, stats_months_build
 from kobepost.stats.tasks import build_statistics_months
@@ -77,7 +79,31 @@ def figures(stats: StatsFilter, *, live: bool) -> dict:
             "ward": cases_by_ward(fresh),
             "top_faq": top_faq_entries(fresh),
             "response": response_figures(fresh),
+            "monthly": monthly_figures(fresh),
         }
+
+
+MONTHLY_TABLES = (
+    "volumes",
+    "by_dial",
+    "by_department",
+    "by_ward",
+    "by_kind",
+    "by_channel",
+    "by_category",
+)
+
+
+def monthly_figures(stats: StatsFilter) -> list:
+    """The monthly report's count tables of the period's first fiscal year (and the
+    previous one beside it), as of TODAY."""
+    report = monthly_report(stats, fiscal_year_of_date(stats.date_from), today=TODAY)
+    return [
+        (table, [(row.label, row.key, row.values) for row in getattr(shown, table)])
+        for shown in (report, report.previous)
+        for table in MONTHLY_TABLES
+        if shown is not None
+    ]
 
 
 def response_figures(stats: StatsFilter) -> dict:
