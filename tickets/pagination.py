@@ -64,9 +64,13 @@ class CappedCountPaginator(Paginator):
         page_hint: str | int | None = None,
         cap=COUNT_CAP,
         columns: tuple[str, ...] | None = None,
+        ids_first: bool = True,
     ):
+        """``ids_first=False``: rows that are already small (a union of ids and sort keys,
+        which cannot be selected again by id) are sliced at any depth."""
         super().__init__(object_list, per_page)
         self.columns = columns
+        self.ids_first = ids_first
         try:
             self.wanted_page = min(max(1, int(page_hint or 1)), MAX_PAGE)
         except (TypeError, ValueError):
@@ -97,7 +101,7 @@ class CappedCountPaginator(Paginator):
         rows: QuerySet = (
             self.object_list if self.columns is None else self.object_list.values(*self.columns)
         )
-        if bottom < DEEP_OFFSET:
+        if bottom < DEEP_OFFSET or not self.ids_first:
             return rows[bottom:top]
         ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
         if self.columns is None:

@@ -128,3 +128,30 @@ def test_the_queue_is_sorted_once_not_each_part_first(queue):
     plan = callback_queue()[:50].explain()
     assert plan.count("Sort Key") == 1, plan
     assert "received_at" not in plan and "started_at" not in plan, plan
+
+
+def test_a_long_queue_is_counted_up_to_the_cap_and_pages_to_its_end(
+    login_client, operator, pbx, roads, monkeypatch
+):
+    """Beyond the cap the page says "N ページ目" instead of a total; every waiting call is
+    still reached, in order, and the last page is counted exactly."""
+    from callcenter import views
+    from tickets import pagination
+
+    monkeypatch.setattr(views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(views, "COUNT_CAP", 3)
+    monkeypatch.setattr(pagination, "DEEP_OFFSET", 2)  # pages past the first sliced as deep
+    calls = [
+        ring(pbx, roads, f"c-{number}", f"078-331-{2000 + number}", "missed", 100 - number)
+        for number in range(7)
+    ]
+    client = login_client(operator)
+    first = client.get(QUEUE)
+    assert first.context["page"].paginator.count_is_lower_bound
+    assert "1 ページ目" in first.content.decode() and "1 / " not in first.content.decode()
+    seen = []
+    for number in (1, 2, 3, 4):
+        seen += queue_rows(client.get(QUEUE, {"page": number}))
+    assert seen == [("call", call.pk) for call in calls]
+    last = client.get(QUEUE, {"page": 4}).content.decode()
+    assert "4 / 4 ページ" in last and 'rel="next"' not in last
