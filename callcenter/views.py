@@ -665,8 +665,8 @@ def _callback_call_rows(user: User, pks: list[int]) -> dict[int, dict]:
 def callbacks(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Urgent first, then whoever has waited longest: cases since the department's reply,
     missed calls since they ended (callback_queue)."""
-    # Counted up to COUNT_CAP ("1,000 件以上" beyond): a generated archive of 2,000,000
-    # cases left 14,506 cases waiting, and counting them all cost 3 ms of every view.
+    # Counted up to COUNT_CAP ("N ページ目" beyond, without a total): a generated archive of
+    # 2,000,000 cases left 14,506 cases waiting, and counting them all cost 3 ms of a view.
     page_hint = request.GET.get("page")
     page = CappedCountPaginator(
         callback_queue(), PAGE_SIZE, page_hint=page_hint, cap=COUNT_CAP, ids_first=False

@@ -136,6 +136,11 @@ def _case_tables(rows: Iterable[tuple], keys: list[str]) -> dict[str, dict]:
     return tables
 
 
+# The report's tables that are a dimension of CaseMonthCount (the total, dials and
+# departments come from rollup.TOTAL_DIMENSION's rows).
+COUNTED_DIMENSIONS = ("kind", "ward", "channel", "category")
+
+
 def _months_filter(stats: StatsFilter, months: list[tuple[int, int]]) -> StatsFilter:
     """``stats`` narrowed to the given (consecutive) months."""
     bounds = _month_bounds(months)
@@ -174,8 +179,8 @@ def _counted_tables(stats: StatsFilter, months: list[tuple[int, int]]) -> tuple[
     faq: dict = defaultdict(dict)
     if counted:
         names = {row.pk: row.name for row in routing_table().departments}
-        rows = CaseMonthCount.objects.filter(month__in=sorted(counted)).exclude(
-            dimension="fiscal_year"
+        rows = CaseMonthCount.objects.filter(
+            month__in=sorted(counted), dimension__in=COUNTED_DIMENSIONS
         )
         if stats.dial_id:
             rows = rows.filter(dial_id=stats.dial_id)
@@ -184,7 +189,7 @@ def _counted_tables(stats: StatsFilter, months: list[tuple[int, int]]) -> tuple[
         fields = ("month", "dimension", "dial_id", "department_id", "value", "n")
         for month, dimension, dial_id, department_id, value, number in rows.values_list(*fields):
             key = _month_key(month.year, month.month)
-            if dimension == "kind":  # every case is in one row of each dimension
+            if dimension == rollup.TOTAL_DIMENSION:  # every case in one row of it
                 _add(tables["total"], None, key, number)
                 _add(tables["dial"], dial_id, key, number)
                 department = (department_id, names.get(department_id, str(department_id)))
