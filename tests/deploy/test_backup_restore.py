@@ -501,6 +501,13 @@ def service_python() -> Iterator[str]:
         for path in (base, *base.rglob("*")):
             if path.is_dir() and not path.is_symlink():
                 path.chmod(path.stat().st_mode | 0o755)
+        if not can_run_as("postgres", "test", "-r", str(site_packages / "django")):
+            # Seen with a clone inside a mkdtemp directory (mode 0700): postgres cannot
+            # pass through it to the virtualenv's packages.
+            service_missing(
+                f"postgres cannot read {site_packages}: the checkout and its .venv must be "
+                "readable by postgres, as /opt/kobepost is (is a parent directory 0700?)"
+            )
         if not can_run_as("postgres", str(wrapper), "-c", "import django, gunicorn"):
             service_missing("no interpreter of the application that postgres may run")
         yield str(wrapper)
