@@ -362,9 +362,10 @@ def worst_inputs(deep: dict[str, str]) -> list[tuple[str, str, str]]:
 
 def cold_statistics(client, count: int) -> None:
     """The statistics with the cache emptied before every request (issue 19): the default
-    dashboard (this month) and the longest period the form takes (ten years, to today),
-    read through the counts of closed months and, for comparison, from the rows alone
-    (counts off: what every view cost before them). Prints; asserts nothing."""
+    dashboard (this month), the longest period the form takes (ten years, to today) and
+    the monthly report of this fiscal year and the last, read through the counts of
+    closed months and, for comparison, from the rows alone (counts off: what every view
+    cost before them). Prints; asserts nothing."""
     from unittest import mock
 
     from django.core.cache import cache
@@ -372,6 +373,7 @@ def cold_statistics(client, count: int) -> None:
     from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
 
+    from kobepost.lib.jp_calendar import fiscal_year_of_date
     from kobepost.stats import rollup
     from kobepost.stats.models import (
         CaseMonthCount,
@@ -391,7 +393,13 @@ def cold_statistics(client, count: int) -> None:
         f"{FaqEntryMonthCount.objects.count():,} FAQ entry rows, "
         f"{ResponseMonthBucket.objects.count():,} response-time bucket rows"
     )
-    for label, path in (("ダッシュボード（今月）", "/stats/"), ("ダッシュボード 10 年", ten_years)):
+    previous_year = f"/stats/monthly/?fy={fiscal_year_of_date(today) - 1}"
+    for label, path in (
+        ("ダッシュボード（今月）", "/stats/"),
+        ("ダッシュボード 10 年", ten_years),
+        ("月報（今年度）", "/stats/monthly/"),
+        ("月報（前年度）", previous_year),
+    ):
         for how, kept in (("counted months", True), ("rows only", False)):
             timings, queries = [], 0
             with mock.patch.object(rollup, "counts_kept", return_value=kept):

@@ -34,6 +34,7 @@ CASE_DIMENSIONS = {
 COUNTED_CASE_FIELDS = frozenset(
     {"received_at", "dial", "dial_id", "department", "department_id"}
     | {end for _start, end in STATS_RESPONSE_SPANS.values()}  # the response times
+    | {"reply_due_date"}  # the monthly report's on-time rate
     | {column.removesuffix("_id") for column in CASE_DIMENSIONS.values()}
     | set(CASE_DIMENSIONS.values())
 )

@@ -29,7 +29,10 @@ class CaseMonthCount(models.Model):
 
     ``dimension`` is one of kobepost.stats.rollup.CASE_DIMENSIONS (category, channel, kind,
     ward, fiscal_year) and ``value`` the case's value of it as text: every case is in one
-    row of each dimension, so the rows of one dimension add up to all the cases.
+    row of each dimension, so the rows of one dimension add up to all the cases. Derived
+    dimensions are kept the same way: rollup.DUE_DIMENSION (answered by the due date, after
+    it, or not yet), every case in one row too, and rollup.BUSINESS_DAY_DIMENSIONS (business
+    days a response time took), the cases that reached its end.
     """
 
     month = models.DateField(_("月"))

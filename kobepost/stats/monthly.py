@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -142,11 +142,16 @@ COUNTED_DIMENSIONS = ("kind", "ward", "channel", "category")
 
 
 def _months_filter(stats: StatsFilter, months: list[tuple[int, int]]) -> StatsFilter:
-    """``stats`` narrowed to the given (consecutive) months."""
+    """``stats`` narrowed to the given (consecutive) months: ``stats`` itself when they are
+    its period, so that its plan (one query) is looked up once."""
     bounds = _month_bounds(months)
+    date_from = timezone.localtime(bounds[0]).date()
+    date_to = timezone.localtime(bounds[-1]).date() - datetime.timedelta(days=1)
+    if (date_from, date_to) == (stats.date_from, stats.date_to):
+        return stats
     return StatsFilter(
-        date_from=timezone.localtime(bounds[0]).date(),
-        date_to=timezone.localtime(bounds[-1]).date() - datetime.timedelta(days=1),
+        date_from=date_from,
+        date_to=date_to,
         dial_id=stats.dial_id,
         department_id=stats.department_id,
     )
@@ -236,33 +241,32 @@ def _month_kpis(
     stats: StatsFilter, months: list[tuple[int, int]], today: datetime.date
 ) -> dict[str, dict[str, int]]:
     """Per month of receipt: cases answered by their due date, and cases that can be judged
-    (answered, or still unanswered past the due date). One query.
+    (answered, or still unanswered past the due date); counted months from their counts,
+    the others from the rows (rollup.due_counts, one query each). ``stats`` is the filter
+    of the period of ``months`` (its plan is shared with the response times).
 
     The first answer counts (Case.first_answered_at), in Japan time: answered on the due
     date itself is in time, as on the department screens.
     """
-    bounds = _month_bounds(months)
-    on_time = Q(reply_due_date__isnull=False, first_answered_at__date__lte=F("reply_due_date"))
-    judged = Q(reply_due_date__isnull=False) & (
-        Q(first_answered_at__isnull=False) | Q(reply_due_date__lt=today)
+    counts = rollup.due_counts(
+        stats.cases(with_period=False),
+        stats.plan,
+        dial_id=stats.dial_id,
+        department_id=stats.department_id,
     )
-    aggregates = {}
-    for (y, m), lo, hi in zip(months, bounds, bounds[1:], strict=False):
-        in_month = Q(received_at__gte=lo, received_at__lt=hi)
-        aggregates[f"{_month_key(y, m)}:on_time"] = Count("received_at", filter=in_month & on_time)
-        aggregates[f"{_month_key(y, m)}:judged"] = Count("received_at", filter=in_month & judged)
-    counts = (
-        stats.cases()
-        .filter(received_at__gte=bounds[0], received_at__lt=bounds[-1])
-        .aggregate(**aggregates)
-    )
-    return {
-        _month_key(y, m): {
-            "on_time": counts[f"{_month_key(y, m)}:on_time"],
-            "judged": counts[f"{_month_key(y, m)}:judged"],
-        }
-        for y, m in months
-    }
+    kpis = {_month_key(y, m): {"on_time": 0, "judged": 0} for y, m in months}
+    past_due = f"{rollup.DUE_OPEN}{today.isoformat()}"  # open:YYYY-MM-DD sorts as dates do
+    for (month, due), number in counts.items():
+        kpi = kpis.get(_month_key(month.year, month.month))
+        if kpi is None:
+            continue
+        if due == rollup.DUE_ON_TIME:
+            kpi["on_time"] += number
+        if due in (rollup.DUE_ON_TIME, rollup.DUE_LATE) or (
+            due.startswith(rollup.DUE_OPEN) and due < past_due
+        ):
+            kpi["judged"] += number
+    return kpis
 
 
 def _merge_month_counts(parts: list[MonthCounts]) -> MonthCounts:

@@ -11,7 +11,8 @@ has no such aggregate, so there only the average is shown, with a note on the pa
 A period with counted months (kobepost.stats.rollup) gives the same figures without
 sorting its cases: the months' buckets of each time, plus the live edges, tell in which
 bucket a percentile lies, and only that bucket's cases are read (_counted_response_rows).
-Business days are counted with kobepost.lib.jp_calendar, the calendar of the due dates.
+Business days are counted with kobepost.lib.jp_calendar, the calendar of the due dates,
+and kept per counted month and department too (rollup.business_day_counts).
 """
 
 import bisect
@@ -21,21 +22,20 @@ from collections import defaultdict
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
-from django.db.models import Aggregate, Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Aggregate, Avg, Count, DurationField, ExpressionWrapper, F, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kobepost.lib.jp_calendar import business_days_between
 from kobepost.stats.filters import Row, StatsFilter
 from kobepost.stats.rollup import (
     BUCKET_BOUNDS,
     RESPONSE_SPANS,
+    Plan,
     bucket_range,
+    business_day_counts,
     response_histograms,
     response_span,
 )
-from tickets.models import Case
 from tickets.routing import routing_table
 
 
@@ -126,9 +126,9 @@ def response_times(
     """
     cases = stats.cases()
     aggregates = _response_aggregates()
-    # With business days the period's cases are grouped by day anyway (one read of them):
-    # percentile_cont over the same cases costs little more than the buckets would.
-    if not business_days and _from_buckets(stats):
+    # The counts keep business days per department only (rollup.BUSINESS_DAY_DIMENSIONS).
+    counted = _from_buckets(stats) and not (business_days and group == "category")
+    if counted:
         rows = _counted_response_rows(stats, group)
     elif group is None:
         rows = [_response_row(_("全体"), "", cases.aggregate(**aggregates))]
@@ -142,10 +142,18 @@ def response_times(
             _response_row(row[f"{group}__name"], str(row[f"{group}_id"]), row) for row in grouped
         ]
     if business_days:
-        spans = _business_day_spans(cases, group)
-        for row in rows:
-            for measure in RESPONSE_MEASURES:
-                row.values.update(_spread(measure, spans[measure].get(row.key, {})))
+        spans = business_day_counts(
+            stats.cases(with_period=False),
+            stats.plan if counted else Plan(months=(), live=((stats.start, stats.end),)),
+            dial_id=stats.dial_id,
+            department_id=stats.department_id,
+            group=f"{group}_id" if group else None,
+        )
+        for measure in RESPONSE_MEASURES:
+            # Row keys are text ("" overall), as the rows above give them.
+            taken = {"" if key is None else str(key): days for key, days in spans[measure].items()}
+            for row in rows:
+                row.values.update(_spread(measure, taken.get(row.key, {})))
     return rows
 
 
@@ -288,33 +296,6 @@ def _groups(stats: StatsFilter, group: str) -> tuple[list, dict]:
         counted = stats.case_counts("category")
     keys = sorted((key for (key,) in counted), key=lambda pk: (names.get(pk, ""), pk))
     return keys, {pk: names.get(pk, str(pk)) for pk in keys}
-
-
-def _business_day_spans(
-    cases: QuerySet[Case], group: str | None
-) -> dict[str, dict[str, dict[int, int]]]:
-    """measure → group key → {business days taken: cases}, one query per measure.
-
-    Business days cannot be summed in SQL without a calendar table; the cases are grouped by
-    their (start day, end day) in Japan time instead, a few thousand rows a year at most,
-    and each pair is counted with kobepost.lib.jp_calendar.
-    """
-    spans: dict[str, dict[str, dict[int, int]]] = {}
-    for measure, (_label, start, end) in RESPONSE_MEASURES.items():
-        by_group: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-        fields = [f"{group}_id"] if group else []
-        pairs = (
-            cases.filter(**{f"{end}__isnull": False})
-            .annotate(start_day=TruncDate(start), end_day=TruncDate(end))
-            .values(*fields, "start_day", "end_day")
-            .annotate(n=Count("*"))
-            .values_list(*fields, "start_day", "end_day", "n")
-        )
-        for *key, start_day, end_day, number in pairs:
-            taken = business_days_between(start_day, end_day)
-            by_group[str(key[0]) if key else ""][taken] += number
-        spans[measure] = by_group
-    return spans
 
 
 def _percentile(counted: list[tuple[int, int]], total: int, fraction: float) -> float:

@@ -37,6 +37,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import (
     BigIntegerField,
+    CharField,
     Count,
     DurationField,
     ExpressionWrapper,
@@ -46,12 +47,15 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    Value,
+    When,
 )
-from django.db.models.functions import TruncMonth
+from django.db.models import Case as Cases
+from django.db.models.functions import Concat, TruncDate, TruncMonth
 from django.utils import timezone
 
 from faq.models import SimpleCall
-from kobepost.lib.jp_calendar import month_of, next_month, start_of_day
+from kobepost.lib.jp_calendar import business_days_between, month_of, next_month, start_of_day
 from kobepost.stats.models import (
     CaseMonthCount,
     FaqEntryMonthCount,
@@ -64,6 +68,16 @@ from tickets.models import STATS_RESPONSE_SPANS, Case, CountedMonthChange
 
 # Every case has exactly one kind: the rows of this dimension count all the cases.
 TOTAL_DIMENSION = "kind"
+
+# The monthly report's on-time rate (kobepost.stats.monthly) as a derived dimension of
+# CaseMonthCount: a case with a due date was first answered by it (Japan time), after it,
+# or not yet; one not answered yet keeps its due date ("open:2026-05-07"), because whether
+# it is overdue moves with the day. A case without a due date is counted under "".
+DUE_DIMENSION = "reply_due"
+DUE_ON_TIME, DUE_LATE, DUE_OPEN = "on_time", "late", "open:"
+# The business days each response time took (kobepost.lib.jp_calendar), as derived
+# dimensions too: the cases that reached the measure's end, per number of days (as text).
+BUSINESS_DAY_DIMENSIONS = {measure: f"bd_{measure}" for measure in STATS_RESPONSE_SPANS}
 
 
 # Response times (kobepost.stats.response_times): key → (start, end) columns of the case.
@@ -85,6 +99,48 @@ def response_span(measure: str) -> ExpressionWrapper:
     """end - start of a response measure, as the case's expression indexes spell it."""
     start, end = RESPONSE_SPANS[measure]
     return ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+
+
+def due_class() -> Cases:
+    """A case's value of DUE_DIMENSION, in SQL."""
+    due_text = Func(
+        F("reply_due_date"), Value("YYYY-MM-DD"), function="to_char", output_field=CharField()
+    )
+    return Cases(
+        When(reply_due_date__isnull=True, then=Value("")),
+        When(first_answered_at__isnull=True, then=Concat(Value(DUE_OPEN), due_text)),
+        When(first_answered_at__date__lte=F("reply_due_date"), then=Value(DUE_ON_TIME)),
+        default=Value(DUE_LATE),
+        output_field=CharField(),
+    )
+
+
+def business_day_rows(cases: QuerySet[Case], measure: str, columns: list[str]) -> dict[tuple, int]:
+    """(columns..., business days taken) → cases, for the cases that reached the measure's
+    end ("month": the month of receipt, Japan time).
+
+    Business days cannot be summed in SQL without a calendar table: the cases are grouped
+    by their (start day, end day) in Japan time instead, a few thousand pairs a year, and
+    each pair is counted with kobepost.lib.jp_calendar.
+    """
+    start, end = RESPONSE_SPANS[measure]
+    if "month" in columns:
+        cases = cases.annotate(month=TruncMonth("received_at"))
+    pairs = (
+        cases.filter(**{f"{end}__isnull": False})
+        .annotate(start_day=TruncDate(start), end_day=TruncDate(end))
+        .values(*columns, "start_day", "end_day")
+        .annotate(n=Count("*"))
+        .values_list(*columns, "start_day", "end_day", "n")
+        .order_by()
+    )
+    month_at = columns.index("month") if "month" in columns else None
+    counted: dict[tuple, int] = defaultdict(int)
+    for *key, start_day, end_day, number in pairs:
+        if month_at is not None:
+            key[month_at] = _local_month(key[month_at])
+        counted[(*key, business_days_between(start_day, end_day))] += number
+    return dict(counted)
 
 
 class _Bucket(Func):
@@ -181,6 +237,84 @@ def response_histograms(
         for measure in RESPONSE_SPANS:
             add(measure, response_histogram_rows(cases.filter(live), measure, columns))
     return histograms
+
+
+def business_day_counts(
+    cases: QuerySet[Case],
+    plan: "Plan",
+    *,
+    dial_id: int | None,
+    department_id: int | None,
+    group: str | None,
+) -> dict[str, dict[Any, dict[int, int]]]:
+    """measure → group value (None without ``group``) → business days taken → cases, over
+    the plan's period: the counted months' rows plus the live ranges' cases. ``cases`` is
+    the scope's queryset without a period; ``group`` a case column, with counted months
+    None or "department_id" (the counts keep no other breakdown of it)."""
+    if plan.months and group not in (None, "department_id"):
+        raise ValueError("business days are counted per department only")
+    counts: dict[str, dict[Any, dict[int, int]]] = {
+        measure: defaultdict(lambda: defaultdict(int)) for measure in RESPONSE_SPANS
+    }
+    columns = [group] if group else []
+    if plan.months:
+        measures = {dimension: measure for measure, dimension in BUSINESS_DAY_DIMENSIONS.items()}
+        stored = _counted_cases(plan, dial_id, department_id).filter(dimension__in=measures)
+        rows = (
+            stored.values("dimension", *columns, "value")
+            .annotate(number=Sum("n"))
+            .values_list("dimension", *columns, "value", "number")
+            .order_by()
+        )
+        for dimension, *key, value, number in rows:
+            counts[measures[dimension]][key[0] if key else None][int(value)] += number
+    live = plan.live_filter("received_at")
+    if live is not None:
+        for measure in RESPONSE_SPANS:
+            for (*key, days), number in business_day_rows(
+                cases.filter(live), measure, columns
+            ).items():
+                counts[measure][key[0] if key else None][days] += number
+    return counts
+
+
+def due_counts(
+    cases: QuerySet[Case], plan: "Plan", *, dial_id: int | None, department_id: int | None
+) -> dict[tuple[datetime.date, str], int]:
+    """(month of receipt, value of DUE_DIMENSION) → cases over the plan's period: the
+    counted months' rows plus the live ranges' cases."""
+    parts: list[list[tuple]] = []
+    if plan.months:
+        stored = _counted_cases(plan, dial_id, department_id).filter(dimension=DUE_DIMENSION)
+        parts.append(
+            list(
+                stored.values("month", "value")
+                .annotate(n=Sum("n"))
+                .values_list("month", "value", "n")
+                .order_by()
+            )
+        )
+    live = plan.live_filter("received_at")
+    if live is not None:
+        parts.append(
+            _live_rows(
+                cases.filter(live).annotate(reply_due=due_class()),
+                "received_at",
+                ["month", "reply_due"],
+            )
+        )
+    return _merged(parts)
+
+
+def _counted_cases(
+    plan: "Plan", dial_id: int | None, department_id: int | None
+) -> QuerySet[CaseMonthCount]:
+    stored = CaseMonthCount.objects.filter(month__in=plan.months)
+    if dial_id:
+        stored = stored.filter(dial_id=dial_id)
+    if department_id:
+        stored = stored.filter(department_id=department_id)
+    return stored
 
 
 def current_month(today: datetime.date | None = None) -> datetime.date:
@@ -288,11 +422,7 @@ def case_counts(
     dimension = dimensions[0] if dimensions else TOTAL_DIMENSION
     parts: list[list[tuple]] = []
     if plan.months:
-        counted = CaseMonthCount.objects.filter(month__in=plan.months, dimension=dimension)
-        if dial_id:
-            counted = counted.filter(dial_id=dial_id)
-        if department_id:
-            counted = counted.filter(department_id=department_id)
+        counted = _counted_cases(plan, dial_id, department_id).filter(dimension=dimension)
         columns = ["value" if key in CASE_DIMENSIONS else key for key in keys]
         rows = counted.values(*columns).annotate(n=Sum("n")).values_list(*columns, "n")
         dimension_at = keys.index(dimensions[0]) if dimensions else None
@@ -375,22 +505,33 @@ def _months_build(months: list[datetime.date]) -> None:
         for model in (CaseMonthCount, FaqMonthCount, FaqEntryMonthCount, ResponseMonthBucket):
             model.objects.filter(month__in=wanted).delete()
         cases = Case.objects.filter(received_at__gte=low, received_at__lt=high)
-        rows = []
-        for dimension, column in CASE_DIMENSIONS.items():
-            rows += [
-                CaseMonthCount(
-                    month=month,
-                    dial_id=dial,
-                    department_id=department,
-                    dimension=dimension,
-                    value=str(value),
-                    n=n,
-                )
-                for month, dial, department, value, n in _live_rows(
-                    cases, "received_at", ["month", "dial_id", "department_id", column]
-                )
-                if month in wanted
-            ]
+        by_dimension: dict[str, Iterable[tuple]] = {
+            dimension: _live_rows(
+                cases, "received_at", ["month", "dial_id", "department_id", column]
+            )
+            for dimension, column in CASE_DIMENSIONS.items()
+        }
+        by_dimension[DUE_DIMENSION] = _live_rows(
+            cases.annotate(reply_due=due_class()),
+            "received_at",
+            ["month", "dial_id", "department_id", "reply_due"],
+        )
+        for measure, dimension in BUSINESS_DAY_DIMENSIONS.items():
+            counted = business_day_rows(cases, measure, ["month", "dial_id", "department_id"])
+            by_dimension[dimension] = [(*key, n) for key, n in counted.items()]
+        rows = [
+            CaseMonthCount(
+                month=month,
+                dial_id=dial,
+                department_id=department,
+                dimension=dimension,
+                value=str(value),
+                n=n,
+            )
+            for dimension, counted_rows in by_dimension.items()
+            for month, dial, department, value, n in counted_rows
+            if month in wanted
+        ]
         CaseMonthCount.objects.bulk_create(rows, batch_size=2000)
         calls = SimpleCall.objects.filter(created_at__gte=low, created_at__lt=high)
         FaqMonthCount.objects.bulk_create(

@@ -91,6 +91,8 @@ MONTHLY_TABLES = (
     "by_kind",
     "by_channel",
     "by_category",
+    "kpis",  # on time and judged, per month of receipt
+    "response",  # hours and business days per department (the report's own year only)
 )
 
 
@@ -307,6 +309,8 @@ def test_percentiles_from_the_buckets_are_percentile_cont(supervisor, cases, bui
                 expected = response_figures(dataclasses.replace(stats))
             cache.clear()
             assert response_figures(dataclasses.replace(stats)) == expected, stats
+            # The monthly report's on-time rate and business days, from the counts too.
+            assert figures(stats, live=False)["monthly"] == figures(stats, live=True)["monthly"]
         transaction.set_rollback(True)
 
 
