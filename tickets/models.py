@@ -475,6 +475,19 @@ class Case(QuickChoiceDisplay, models.Model):
                 )
                 for name, (start, end) in STATS_RESPONSE_SPANS.items()
             ),
+            # The same per department and per category: a group's percentile walks only its
+            # own rows of the bucket (kobepost.stats.response_times._bucket_values).
+            *(
+                models.Index(
+                    models.F(group),
+                    models.F(end) - models.F(start),
+                    include=sorted({start, end, "received_at", "dial", "department"} - {group}),
+                    condition=models.Q(**{f"{end}__isnull": False}),
+                    name=f"case_{name}_{short}_time_idx",
+                )
+                for name, (start, end) in STATS_RESPONSE_SPANS.items()
+                for group, short in (("department", "dept"), ("category", "category"))
+            ),
             # Waiting for the department's reply: the overdue figures, by received day.
             models.Index(
                 fields=["department", "received_at"],

@@ -15,10 +15,10 @@ Business days are counted with kobepost.lib.jp_calendar, the calendar of the due
 and kept per counted month and department too (rollup.business_day_counts).
 """
 
-import bisect
 import datetime
 import math
 from collections import defaultdict
+from dataclasses import dataclass
 
 from django.contrib.postgres.fields import ArrayField
 from django.db import connection
@@ -31,11 +31,10 @@ from kobepost.stats.rollup import (
     BUCKET_BOUNDS,
     RESPONSE_SPANS,
     Plan,
-    bucket_range,
     business_day_counts,
     response_histograms,
-    response_span,
 )
+from tickets.models import Case
 from tickets.routing import routing_table
 
 
@@ -190,7 +189,7 @@ def _counted_response_rows(stats: StatsFilter, group: str | None) -> list[Row]:
             position = fraction * (total - 1)
             ranks |= {math.floor(position), math.ceil(position)}
         wanted[key] = _ranks_in_buckets(histogram, ranks)
-    values = _bucket_values(stats, column, wanted)
+    values = _bucket_values(stats, column, histograms, wanted)
     if group is None:
         keys: list = [None]
         labels = {None: _("全体")}
@@ -231,50 +230,110 @@ def _ranks_in_buckets(
     return placed
 
 
+@dataclass(frozen=True)
+class _Walk:
+    """Consecutive ranks of one (group, measure) in one bucket, read by walking the
+    measure's index from the nearer end of the bucket: ``offset`` rows past ``bound``
+    (upwards from the lower bound, or downwards from the upper one), then the ranks."""
+
+    key: tuple
+    ranks: tuple[int, ...]
+    upwards: bool
+    bound: datetime.timedelta
+    offset: int
+
+
+def _walks(
+    histograms: dict[tuple, dict[int, list[int]]], wanted: dict[tuple, dict[int, tuple[int, int]]]
+) -> list[_Walk]:
+    walks = []
+    for key, placed in wanted.items():
+        runs: list[list[int]] = []
+        for rank in sorted(placed):
+            if runs and runs[-1][-1] + 1 == rank and placed[runs[-1][-1]][0] == placed[rank][0]:
+                runs[-1].append(rank)
+            else:
+                runs.append([rank])
+        for run in runs:
+            bucket, within = placed[run[0]]
+            number = histograms[key][bucket][0]
+            above = number - 1 - placed[run[-1]][1]  # rows after the run in the bucket
+            # The last bucket has no upper bound, the first (negative times) no lower one.
+            upwards = bucket > 0 and (bucket == len(BUCKET_BOUNDS) or within <= above)
+            walks.append(
+                _Walk(
+                    key=key,
+                    ranks=tuple(run),
+                    upwards=upwards,
+                    bound=BUCKET_BOUNDS[bucket - 1] if upwards else BUCKET_BOUNDS[bucket],
+                    offset=within if upwards else above,
+                )
+            )
+    return walks
+
+
 def _bucket_values(
-    stats: StatsFilter, column: str | None, wanted: dict[tuple, dict[int, tuple[int, int]]]
+    stats: StatsFilter,
+    column: str | None,
+    histograms: dict[tuple, dict[int, list[int]]],
+    wanted: dict[tuple, dict[int, tuple[int, int]]],
 ) -> dict[tuple, dict[int, datetime.timedelta]]:
-    """(group, measure) → rank → the response time at that rank: one query per measure,
-    reading the cases of the period in the wanted buckets only (the case's index on the
-    measure's time serves it)."""
+    """(group, measure) → rank → the response time at that rank: one query per measure.
+
+    Each run of wanted ranks is read by walking the measure's index (with a group, the
+    group's index: tickets.models) from the nearer bound of its bucket, skipping the rows
+    before the run inside PostgreSQL (OFFSET) and returning the ranks alone: the
+    histograms say how many of the period's rows lie in the bucket before them. Reading
+    the buckets' rows and sorting them here sent some 600,000 rows for a ten-year
+    dashboard of the 500,000-case archive.
+    """
     found: dict[tuple, dict[int, datetime.timedelta]] = defaultdict(dict)
-    for measure, (_label, _start, end) in RESPONSE_MEASURES.items():
-        buckets: dict[int, set] = defaultdict(set)
-        for (group_key, wanted_measure), placed in wanted.items():
-            if wanted_measure == measure:
-                for bucket, _within in placed.values():
-                    buckets[bucket].add(group_key)
-        if not buckets:
+    walks = _walks(histograms, wanted)
+    table = Case._meta.db_table
+    conditions = ["c.received_at >= %(start)s", "c.received_at < %(stop)s"]
+    params: dict = {"start": stats.start, "stop": stats.end}
+    if stats.dial_id:
+        conditions.append("c.dial_id = %(dial)s")
+        params["dial"] = stats.dial_id
+    if stats.department_id:
+        conditions.append("c.department_id = %(department)s")
+        params["department"] = stats.department_id
+    if column is not None:
+        conditions.append(f"c.{column} = w.g")  # a column name of ours, never input
+    for measure, (_label, start, end) in RESPONSE_MEASURES.items():
+        mine = [walk for walk in walks if walk.key[1] == measure]
+        if not mine:
             continue
-        # One index-only range scan per bucket, appended (UNION ALL): an OR of the ranges
-        # made PostgreSQL visit the table for every row (283 ms instead of 10 ms, 500k).
-        fields = [column] if column else []
-        cases = (
-            stats.cases().filter(**{f"{end}__isnull": False}).annotate(span=response_span(measure))
-        )
+        span = f"(c.{end} - c.{start})"  # the expression of the measure's indexes
         parts = []
-        for bucket, groups in sorted(buckets.items()):
-            part = cases.filter(bucket_range(bucket))
-            if column is not None:
-                part = part.filter(**{f"{column}__in": groups})
-            parts.append(part.values_list(*fields, "span").order_by())
-        rows = parts[0].union(*parts[1:], all=True).order_by() if len(parts) > 1 else parts[0]
-        spans: dict[tuple, list[datetime.timedelta]] = defaultdict(list)
-        for row in rows:
-            spans[(row[0] if column else None, measure)].append(row[-1])
-        for key, times in spans.items():
-            times.sort()
-            by_bucket: dict[int, list[datetime.timedelta]] = defaultdict(list)
-            for time in times:
-                by_bucket[_bucket_of(time)].append(time)
-            for rank, (bucket, within) in wanted.get(key, {}).items():
-                found[key][rank] = by_bucket[bucket][within]
+        for direction, upwards in (("up", True), ("down", False)):
+            chosen = [(n, walk) for n, walk in enumerate(mine) if walk.upwards == upwards]
+            if not chosen:
+                continue
+            compare, order = (">=", "") if upwards else ("<", " DESC")
+            parts.append(
+                f"SELECT w.ord, s.span FROM unnest(%({direction}_ord)s::int[], "  # noqa: S608  # nosec B608
+                f"%({direction}_g)s::bigint[], %({direction}_bound)s::interval[], "
+                f"%({direction}_off)s::int[], %({direction}_lim)s::int[]) "
+                "AS w(ord, g, bound, off, lim) CROSS JOIN LATERAL ("
+                f"SELECT {span} AS span FROM {table} c WHERE c.{end} IS NOT NULL AND "
+                f"{' AND '.join(conditions)} AND {span} {compare} w.bound "
+                f"ORDER BY {span}{order} OFFSET w.off LIMIT w.lim) s"
+            )
+            params[f"{direction}_ord"] = [n for n, _walk in chosen]
+            params[f"{direction}_g"] = [walk.key[0] or 0 for _n, walk in chosen]
+            params[f"{direction}_bound"] = [walk.bound for _n, walk in chosen]
+            params[f"{direction}_off"] = [walk.offset for _n, walk in chosen]
+            params[f"{direction}_lim"] = [len(walk.ranks) for _n, walk in chosen]
+        read: dict[int, list[datetime.timedelta]] = defaultdict(list)
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(parts), params)
+            for number, value in cursor.fetchall():
+                read[number].append(value)
+        for number, walk in enumerate(mine):
+            for rank, value in zip(walk.ranks, sorted(read[number]), strict=True):
+                found[walk.key][rank] = value
     return found
-
-
-def _bucket_of(time: datetime.timedelta) -> int:
-    """The bucket of a response time, as width_bucket gives it in SQL."""
-    return bisect.bisect_right(BUCKET_BOUNDS, time)
 
 
 def _interpolated(found: dict[int, datetime.timedelta], position: float) -> datetime.timedelta:
