@@ -420,7 +420,8 @@ class Post(QuickChoiceDisplay, models.Model):
     # The answers to the category's details ({attribute code: value or list of keys}); for
     # staff only, never published (free text a citizen typed).
     attributes = models.JSONField(_("詳細項目"), default=dict, blank=True)
-    created_at = models.DateTimeField(_("投稿日時"), default=timezone.now, db_index=True)
+    # Indexed by post_stats_period_idx (Meta.indexes), which leads with it.
+    created_at = models.DateTimeField(_("投稿日時"), default=timezone.now)
     updated_at = models.DateTimeField(_("更新日時"), auto_now=True)
 
     objects = PostQuerySet.as_manager()
@@ -452,6 +453,13 @@ class Post(QuickChoiceDisplay, models.Model):
             ),
             # A citizen's earlier posts (triage's "過去の投稿 N 件"), counted per row.
             models.Index(fields=["citizen", "created_at"], name="post_citizen_created_idx"),
+            # Statistics of a period (kobepost.stats): every column they group by is in
+            # the index, so ten years of posts are counted from the index alone.
+            models.Index(
+                fields=["created_at"],
+                include=["category", "channel", "case_link", "rejection"],
+                name="post_stats_period_idx",
+            ),
         ]
 
     def __str__(self) -> str:
