@@ -378,6 +378,7 @@ def cold_statistics(client, count: int) -> None:
     from kobepost.stats.models import (
         CaseMonthCount,
         FaqEntryMonthCount,
+        FaqEntryYearCount,
         ResponseMonthBucket,
         StatsMonth,
     )
@@ -390,7 +391,8 @@ def cold_statistics(client, count: int) -> None:
     print(
         f"statistics, cold cache: {StatsMonth.objects.count()} months counted, "
         f"{CaseMonthCount.objects.count():,} case rows, "
-        f"{FaqEntryMonthCount.objects.count():,} FAQ entry rows, "
+        f"{FaqEntryMonthCount.objects.count():,} FAQ entry rows "
+        f"({FaqEntryYearCount.objects.count():,} of whole fiscal years), "
         f"{ResponseMonthBucket.objects.count():,} response-time bucket rows"
     )
     previous_year = f"/stats/monthly/?fy={fiscal_year_of_date(today) - 1}"

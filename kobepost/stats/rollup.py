@@ -30,11 +30,11 @@ SQLite (the development default) keeps no counts: every figure is read live.
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     BigIntegerField,
     CharField,
@@ -55,12 +55,21 @@ from django.db.models.functions import Concat, TruncDate, TruncMonth
 from django.utils import timezone
 
 from faq.models import SimpleCall
-from kobepost.lib.jp_calendar import business_days_between, month_of, next_month, start_of_day
+from kobepost.lib.jp_calendar import (
+    business_days_between,
+    fiscal_year_months,
+    fiscal_year_of_date,
+    month_of,
+    next_month,
+    start_of_day,
+)
 from kobepost.stats.models import (
     CaseMonthCount,
     FaqEntryMonthCount,
+    FaqEntryYearCount,
     FaqMonthCount,
     ResponseMonthBucket,
+    ResponseYearBucket,
     StatsMonth,
 )
 from tickets.counted_months import CASE_DIMENSIONS, counts_kept, month_lock
@@ -115,9 +124,11 @@ def due_class() -> Cases:
     )
 
 
-def business_day_rows(cases: QuerySet[Case], measure: str, columns: list[str]) -> dict[tuple, int]:
+def business_day_rows(
+    cases: QuerySet[Case], measure: str, columns: list[str], *, plan: "Plan | None" = None
+) -> dict[tuple, int]:
     """(columns..., business days taken) → cases, for the cases that reached the measure's
-    end ("month": the month of receipt, Japan time).
+    end (with ``plan``, of its live ranges; "month": the month of receipt, Japan time).
 
     Business days cannot be summed in SQL without a calendar table: the cases are grouped
     by their (start day, end day) in Japan time instead, a few thousand pairs a year, and
@@ -126,13 +137,18 @@ def business_day_rows(cases: QuerySet[Case], measure: str, columns: list[str]) -
     start, end = RESPONSE_SPANS[measure]
     if "month" in columns:
         cases = cases.annotate(month=TruncMonth("received_at"))
-    pairs = (
-        cases.filter(**{f"{end}__isnull": False})
-        .annotate(start_day=TruncDate(start), end_day=TruncDate(end))
-        .values(*columns, "start_day", "end_day")
-        .annotate(n=Count("*"))
-        .values_list(*columns, "start_day", "end_day", "n")
-        .order_by()
+    pairs = _over_live_ranges(
+        cases.filter(**{f"{end}__isnull": False}).annotate(
+            start_day=TruncDate(start), end_day=TruncDate(end)
+        ),
+        plan,
+        "received_at",
+        lambda part: (
+            part.values(*columns, "start_day", "end_day")
+            .annotate(n=Count("*"))
+            .values_list(*columns, "start_day", "end_day", "n")
+            .order_by()
+        ),
     )
     month_at = columns.index("month") if "month" in columns else None
     counted: dict[tuple, int] = defaultdict(int)
@@ -162,30 +178,25 @@ class _Micros(Func):
     output_field = BigIntegerField()
 
 
-def bucket_range(bucket: int) -> Q:
-    """The condition "the response time (``span``) is in this bucket", on the expression the
-    case's indexes hold, so the cases of one bucket are read from an index."""
-    condition = Q()
-    if bucket > 0:
-        condition &= Q(span__gte=BUCKET_BOUNDS[bucket - 1])
-    if bucket < len(BUCKET_BOUNDS):
-        condition &= Q(span__lt=BUCKET_BOUNDS[bucket])
-    return condition
-
-
-def response_histogram_rows(cases: QuerySet[Case], measure: str, columns: list[str]) -> list:
-    """(columns..., bucket, n, total_us) of the cases that reached the measure's end."""
+def response_histogram_rows(
+    cases: QuerySet[Case], measure: str, columns: list[str], *, plan: "Plan | None" = None
+) -> list:
+    """(columns..., bucket, n, total_us) of the cases that reached the measure's end (with
+    ``plan``, of its live ranges)."""
     _start, end = RESPONSE_SPANS[measure]
     if "month" in columns:
         cases = cases.annotate(month=TruncMonth("received_at"))
     span = response_span(measure)
-    rows = (
-        cases.filter(**{f"{end}__isnull": False})
-        .annotate(bucket=_Bucket(span))
-        .values(*columns, "bucket")
-        .annotate(n=Count("*"), total_us=Sum(_Micros(span)))
-        .values_list(*columns, "bucket", "n", "total_us")
-        .order_by()
+    rows = _over_live_ranges(
+        cases.filter(**{f"{end}__isnull": False}).annotate(bucket=_Bucket(span)),
+        plan,
+        "received_at",
+        lambda part: (
+            part.values(*columns, "bucket")
+            .annotate(n=Count("*"), total_us=Sum(_Micros(span)))
+            .values_list(*columns, "bucket", "n", "total_us")
+            .order_by()
+        ),
     )
     month_at = columns.index("month") if "month" in columns else None
     return [
@@ -216,26 +227,35 @@ def response_histograms(
             counted[1] += int(total or 0)
 
     if plan.months:
-        stored = ResponseMonthBucket.objects.filter(month__in=plan.months)
-        if dial_id:
-            stored = stored.filter(dial_id=dial_id)
-        if department_id:
-            stored = stored.filter(department_id=department_id)
-        rows = (
-            stored.values(*columns, "measure", "bucket")
-            .annotate(number=Sum("n"), total=Sum("total_us"))
-            .values_list(*columns, "measure", "bucket", "number", "total")
-            .order_by()
-        )
+        # Whole fiscal years from their year's rows (ResponseYearBucket), the rest by month.
+        years = _whole_fiscal_years(plan.months)
+        months = [month for month in plan.months if fiscal_year_of_date(month) not in years]
+        sources: list[QuerySet[Any]] = []
+        if months:
+            sources.append(ResponseMonthBucket.objects.filter(month__in=months))
+        if years:
+            sources.append(ResponseYearBucket.objects.filter(fiscal_year__in=years))
+        grouped = []
+        for stored in sources:
+            if dial_id:
+                stored = stored.filter(dial_id=dial_id)
+            if department_id:
+                stored = stored.filter(department_id=department_id)
+            grouped.append(
+                stored.values(*columns, "measure", "bucket")
+                .annotate(number=Sum("n"), total=Sum("total_us"))
+                .values_list(*columns, "measure", "bucket", "number", "total")
+            )
+        rows = grouped[0].union(*grouped[1:], all=True) if len(grouped) > 1 else grouped[0]
+        rows = rows.order_by()
         by_measure: dict[str, list[tuple]] = defaultdict(list)
         for *key, measure, bucket, number, total in rows:
             by_measure[measure].append((*key, bucket, number, total))
         for measure, measured in by_measure.items():
             add(measure, measured)
-    live = plan.live_filter("received_at")
-    if live is not None:
+    if plan.live:
         for measure in RESPONSE_SPANS:
-            add(measure, response_histogram_rows(cases.filter(live), measure, columns))
+            add(measure, response_histogram_rows(cases, measure, columns, plan=plan))
     return histograms
 
 
@@ -268,11 +288,10 @@ def business_day_counts(
         )
         for dimension, *key, value, number in rows:
             counts[measures[dimension]][key[0] if key else None][int(value)] += number
-    live = plan.live_filter("received_at")
-    if live is not None:
+    if plan.live:
         for measure in RESPONSE_SPANS:
             for (*key, days), number in business_day_rows(
-                cases.filter(live), measure, columns
+                cases, measure, columns, plan=plan
             ).items():
                 counts[measure][key[0] if key else None][days] += number
     return counts
@@ -294,13 +313,13 @@ def due_counts(
                 .order_by()
             )
         )
-    live = plan.live_filter("received_at")
-    if live is not None:
+    if plan.live:
         parts.append(
             _live_rows(
-                cases.filter(live).annotate(reply_due=due_class()),
+                cases.annotate(reply_due=due_class()),
                 "received_at",
                 ["month", "reply_due"],
+                plan=plan,
             )
         )
     return _merged(parts)
@@ -333,17 +352,29 @@ class Plan:
     months: tuple[datetime.date, ...]
     live: tuple[Range, ...]
 
-    def live_filter(self, moment: str) -> Q | None:
-        """The rows of the live ranges (None when the counts cover the whole period)."""
-        if not self.live:
-            return None
-        condition = Q()
+    def live_ranges(self, moment: str) -> list[Q]:
+        """The condition of each live range (none when the counts cover the period)."""
+        conditions = []
         for low, high in self.live:
-            part = Q(**{f"{moment}__lt": high})
+            condition = Q(**{f"{moment}__lt": high})
             if low is not None:
-                part &= Q(**{f"{moment}__gte": low})
-            condition |= part
-        return condition
+                condition &= Q(**{f"{moment}__gte": low})
+            conditions.append(condition)
+        return conditions
+
+
+def _over_live_ranges(
+    queryset: QuerySet, plan: Plan | None, moment: str, grouped: Callable[[QuerySet], QuerySet]
+) -> QuerySet:
+    """``grouped(queryset)``, or with ``plan`` over each of its live ranges apart, in one
+    query (UNION ALL): PostgreSQL reads an OR of ranges through a bitmap scan of the table,
+    one range through the index alone (the FAQ calls of the two edges of ten years on the
+    2,000,000-case archive: 235 → 20 ms). A key may come once per range: callers add up."""
+    if plan is None:
+        return grouped(queryset)
+    parts = [grouped(queryset.filter(condition)) for condition in plan.live_ranges(moment)]
+    # The model's default order would be asked of the union, whose columns lack it.
+    return parts[0].union(*parts[1:], all=True).order_by() if len(parts) > 1 else parts[0]
 
 
 def period_plan(
@@ -393,11 +424,19 @@ def _local_month(value: datetime.datetime | datetime.date) -> datetime.date:
     return value.replace(day=1)
 
 
-def _live_rows(queryset: QuerySet, moment: str, columns: list[str]) -> list[tuple]:
-    """(columns..., n) counted from the rows; "month" is the moment's month in Japan time."""
+def _live_rows(
+    queryset: QuerySet, moment: str, columns: list[str], *, plan: Plan | None = None
+) -> list[tuple]:
+    """(columns..., n) counted from the rows (with ``plan``, of its live ranges); "month"
+    is the moment's month in Japan time."""
     if "month" in columns:
         queryset = queryset.annotate(month=TruncMonth(moment))
-    rows = queryset.values(*columns).annotate(n=Count("*")).values_list(*columns, "n")
+    rows = _over_live_ranges(
+        queryset,
+        plan,
+        moment,
+        lambda part: part.values(*columns).annotate(n=Count("*")).values_list(*columns, "n"),
+    )
     month_at = columns.index("month") if "month" in columns else None
     return [
         tuple(_local_month(v) if i == month_at else v for i, v in enumerate(row))
@@ -433,10 +472,9 @@ def case_counts(
                 for row in rows.order_by()
             ]
         )
-    live = plan.live_filter("received_at")
-    if live is not None:
+    if plan.live:
         columns = [CASE_DIMENSIONS.get(key, key) for key in keys]
-        parts.append(_live_rows(cases.filter(live), "received_at", columns))
+        parts.append(_live_rows(cases, "received_at", columns, plan=plan))
     return _merged(parts)
 
 
@@ -462,26 +500,44 @@ def faq_counts(
     parts: list[list[tuple]] = []
     if plan.months:
         by_entry = "faq_entry_id" in keys or department_id
-        counted: QuerySet[Any] = (
-            FaqEntryMonthCount.objects.all() if by_entry else FaqMonthCount.objects.all()
-        ).filter(month__in=plan.months)
-        if dial_id:
-            counted = counted.filter(dial_id=dial_id)
-        if department_id:
-            counted = counted.filter(faq_entry__department_id=department_id)
-        parts.append(
-            list(counted.values(*keys).annotate(n=Sum("n")).values_list(*keys, "n").order_by())
-        )
-    live = plan.live_filter("created_at")
-    if live is not None:
-        queryset = calls.filter(live)
+        # Whole fiscal years of entry counts from their year's rows (FaqEntryYearCount).
+        years = _whole_fiscal_years(plan.months) if by_entry and "month" not in keys else []
+        months = [month for month in plan.months if fiscal_year_of_date(month) not in years]
+        sources: list[QuerySet[Any]] = []
+        if months:
+            sources.append(
+                (FaqEntryMonthCount if by_entry else FaqMonthCount).objects.filter(month__in=months)
+            )
+        if years:
+            sources.append(FaqEntryYearCount.objects.filter(fiscal_year__in=years))
+        grouped = []
+        for counted in sources:
+            if dial_id:
+                counted = counted.filter(dial_id=dial_id)
+            if department_id:
+                counted = counted.filter(faq_entry__department_id=department_id)
+            grouped.append(counted.values(*keys).annotate(n=Sum("n")).values_list(*keys, "n"))
+        rows = grouped[0].union(*grouped[1:], all=True) if len(grouped) > 1 else grouped[0]
+        parts.append(list(rows.order_by()))
+    if plan.live:
+        queryset = calls
         if "faq_entry_id" in keys:
             queryset = queryset.filter(faq_entry__isnull=False)
-        parts.append(_live_rows(queryset, "created_at", list(keys)))
+        parts.append(_live_rows(queryset, "created_at", list(keys), plan=plan))
     return _merged(parts)
 
 
+def _whole_fiscal_years(months: Iterable[datetime.date]) -> list[int]:
+    """The fiscal years all twelve months of which are among ``months``."""
+    per_year: dict[int, int] = defaultdict(int)
+    for month in set(months):
+        per_year[fiscal_year_of_date(month)] += 1
+    return sorted(year for year, number in per_year.items() if number == 12)
+
+
 # --- Building and invalidating -------------------------------------------------------------
+
+_YEAR_LOCK_CLASS = 0x5359  # "SY": pg_advisory_xact_lock(class, fiscal year), builders only
 
 
 def stats_month_build(*, month: datetime.date) -> None:
@@ -580,6 +636,68 @@ def _months_build(months: list[datetime.date]) -> None:
         StatsMonth.objects.filter(month__in=wanted).delete()
         StatsMonth.objects.bulk_create(StatsMonth(month=month, built_at=now) for month in wanted)
         CountedMonthChange.objects.filter(month__in=wanted).delete()
+        _fiscal_years_build({fiscal_year_of_date(month) for month in wanted})
+
+
+def _fiscal_years_build(years: set[int]) -> None:
+    """Rewrite the FAQ entry counts and response-time buckets of these fiscal years as the
+    sums of their months' rows, for the years whose twelve months are counted. Builders of
+    other months of a year take its lock first, so the last to commit sums every month's
+    rows as committed."""
+    with connection.cursor() as cursor:
+        for year in sorted(years):
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_YEAR_LOCK_CLASS, year])
+    FaqEntryYearCount.objects.filter(fiscal_year__in=years).delete()
+    ResponseYearBucket.objects.filter(fiscal_year__in=years).delete()
+    months_of = {
+        year: [datetime.date(y, m, 1) for y, m in fiscal_year_months(year)] for year in years
+    }
+    counted = set(
+        StatsMonth.objects.filter(
+            month__in=[month for months in months_of.values() for month in months]
+        ).values_list("month", flat=True)
+    )
+    for year, months in months_of.items():
+        if not counted.issuperset(months):
+            continue
+        sums = (
+            FaqEntryMonthCount.objects.filter(month__in=months)
+            .values("dial_id", "faq_entry_id")
+            .annotate(total=Sum("n"))
+            .values_list("dial_id", "faq_entry_id", "total")
+            .order_by()
+        )
+        FaqEntryYearCount.objects.bulk_create(
+            (
+                FaqEntryYearCount(fiscal_year=year, dial_id=dial, faq_entry_id=entry, n=total)
+                for dial, entry, total in sums
+            ),
+            batch_size=2000,
+        )
+        group = ("measure", "dial_id", "department_id", "category_id", "bucket")
+        buckets = (
+            ResponseMonthBucket.objects.filter(month__in=months)
+            .values(*group)
+            .annotate(number=Sum("n"), total=Sum("total_us"))
+            .values_list(*group, "number", "total")
+            .order_by()
+        )
+        ResponseYearBucket.objects.bulk_create(
+            (
+                ResponseYearBucket(
+                    fiscal_year=year,
+                    measure=measure,
+                    dial_id=dial,
+                    department_id=department,
+                    category_id=category,
+                    bucket=bucket,
+                    n=number,
+                    total_us=total,
+                )
+                for measure, dial, department, category, bucket, number, total in buckets
+            ),
+            batch_size=2000,
+        )
 
 
 def stats_months_build(*, rebuild: bool = False, today: datetime.date | None = None) -> int:

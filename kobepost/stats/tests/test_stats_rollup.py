@@ -25,7 +25,13 @@ from kobepost.privacy.retention import case_erase_personal_data
 from kobepost.stats import response_times as response_times_module
 from kobepost.stats import rollup
 from kobepost.stats.filters import StatsFilter
-from kobepost.stats.models import CaseMonthCount, FaqEntryMonthCount, StatsMonth
+from kobepost.stats.models import (
+    CaseMonthCount,
+    FaqEntryMonthCount,
+    FaqEntryYearCount,
+    ResponseYearBucket,
+    StatsMonth,
+)
 from kobepost.stats.monthly import monthly_report
 from kobepost.stats.response_times import response_times
 from kobepost.stats.rollup import stats_month_build, stats_months_build
@@ -41,6 +47,7 @@ from kobepost.stats.volumes import (
     volume_by_fiscal_year,
     volume_series,
 )
+from tickets.counted_months import counted_months_changed
 from tickets.models import Case, Category, Dial
 from tickets.services import case_correct, case_create, case_transfer
 
@@ -456,3 +463,61 @@ def test_a_ten_year_dashboard_costs_the_same_queries_whatever_the_months(
             response = client.get("/stats/", TEN_YEAR_QUERY)
     assert response.status_code == 200
     assert response.context["totals"]["cases"] == 3 + extra_months
+
+
+def test_whole_fiscal_years_are_read_from_their_years_counts(supervisor, entries):
+    """Ten years of "the FAQ entries used most" and of response times add up a row per
+    fiscal year whose twelve months are counted (FaqEntryYearCount, ResponseYearBucket),
+    the same figures as the rows themselves; a call entered late into one of its months
+    sends the year back to its months until the month is counted again."""
+    categories = [Category.objects.get(code=code) for code in CATEGORIES]
+    road = categories[0]
+    first = datetime.date(2026, 1, 1)
+    with time_machine.travel(NOW, tick=False):
+        month = first
+        for number in range(17):  # January 2026 to May 2027, a few calls and cases each
+            for extra in range(number % 4 + 1):
+                SimpleCall.objects.create(
+                    dial=road.dial,
+                    faq_entry=entries[(number + extra) % len(entries)],
+                    operator=supervisor,
+                    created_at=jst(month.year, month.month, 3 + extra, 10),
+                )
+                received = jst(month.year, month.month, 5 + extra, 9)
+                case = case_create(
+                    created_by=supervisor,
+                    category=categories[(number + extra) % len(categories)],
+                    title="生成された案件",
+                    received_at=received,
+                )
+                answered = received + datetime.timedelta(hours=7 * number + 13 * extra)
+                Case.objects.filter(pk=case.pk).update(
+                    first_answered_at=answered,
+                    first_told_at=answered + datetime.timedelta(hours=extra * 20),
+                    first_closed_at=answered + datetime.timedelta(days=number),
+                )
+            month = (month + datetime.timedelta(days=32)).replace(day=1)
+        assert stats_months_build() == 17
+        # FY2026 (April 2026 – March 2027) is whole; FY2025 and FY2027 are not.
+        assert set(FaqEntryYearCount.objects.values_list("fiscal_year", flat=True)) == {2026}
+        assert set(ResponseYearBucket.objects.values_list("fiscal_year", flat=True)) == {2026}
+        year_total = sum(FaqEntryYearCount.objects.values_list("n", flat=True))
+        assert (
+            year_total
+            == SimpleCall.objects.filter(
+                created_at__gte=jst(2026, 4, 1), created_at__lt=jst(2027, 4, 1)
+            ).count()
+        )
+        long_period = StatsFilter(date_from=datetime.date(2026, 2, 10), date_to=TODAY)
+        assert figures(long_period, live=False) == figures(long_period, live=True)
+        by_department = dataclasses.replace(long_period, department_id=road.department_id)
+        assert figures(by_department, live=False) == figures(by_department, live=True)
+        # A writer of an earlier call records its closed month as changed (as the services do).
+        late = SimpleCall.objects.create(
+            dial=road.dial, faq_entry=entries[0], operator=supervisor, created_at=jst(2026, 9, 30)
+        )
+        counted_months_changed(moments=[late.created_at])
+        assert figures(long_period, live=False) == figures(long_period, live=True)
+        assert stats_months_build() == 1  # September 2026, and its year with it
+        assert sum(FaqEntryYearCount.objects.values_list("n", flat=True)) == year_total + 1
+        assert figures(long_period, live=False) == figures(long_period, live=True)
