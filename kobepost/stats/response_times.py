@@ -10,7 +10,8 @@ percentiles are computed with PostgreSQL's ``percentile_cont``; SQLite (the dev 
 has no such aggregate, so there only the average is shown, with a note on the page.
 A period with counted months (kobepost.stats.rollup) gives the same figures without
 sorting its cases: the months' buckets of each time, plus the live edges, tell in which
-bucket a percentile lies, and only that bucket's cases are read (_counted_response_rows).
+bucket a percentile lies and at which rank within it, and only the cases at those ranks
+are read, by walking the time's index (_counted_response_rows, _bucket_values).
 Business days are counted with kobepost.lib.jp_calendar, the calendar of the due dates,
 and kept per counted month and department too (rollup.business_day_counts).
 """
@@ -73,9 +74,9 @@ _LABELS = {
     "told": gettext_lazy("所管課回答→市民回答"),
     "closed": gettext_lazy("受付→完了"),
 }
-# key: (label, start, end); the ends are the case's milestone columns (Case.MILESTONES).
 log = logging.getLogger(__name__)
 
+# key: (label, start, end); the ends are the case's milestone columns (Case.MILESTONES).
 RESPONSE_MEASURES = {key: (_LABELS[key], *span) for key, span in RESPONSE_SPANS.items()}
 FRACTIONS = (0.5, 0.9)
 
